@@ -1,0 +1,61 @@
+"""The composition root: settings in, a wired application out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from truce.config import Settings
+from truce.services.instance import initialise
+from truce.store import migrate
+from truce.store.db import Database
+from truce.store.keyring import Keyring
+from truce.store.ledger_store import utc_now
+from truce.store.uow import UnitOfWork
+
+
+class NotMigrated(RuntimeError):
+    """The database schema is older than this version of Truce."""
+
+
+@dataclass
+class Truce:
+    """Everything a request, command or test needs."""
+
+    settings: Settings
+    db: Database
+    keyring: Keyring | None
+    secret: str | None
+
+    def uow(self, *, write: bool = True, clock: Callable[[], datetime] = utc_now) -> UnitOfWork:
+        """A new unit of work."""
+        return UnitOfWork(self.db, self.keyring, write=write, clock=clock)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.db.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, create_secret: bool = False) -> Truce:
+    """Wire Truce from settings; a secret file is created only when ``create_secret``."""
+    settings = settings or Settings()
+    db = Database(settings.url)
+    secret = settings.read_secret(create=create_secret)
+    keyring = Keyring(secret) if secret else None
+    return Truce(settings=settings, db=db, keyring=keyring, secret=secret)
+
+
+def set_up(truce: Truce) -> bool:
+    """Migrate the schema and write the genesis entry if needed; True for a new ledger."""
+    migrate.upgrade(truce.db)
+    with truce.uow() as uow:
+        return initialise(uow, truce.settings.instance_name)
+
+
+def require_current_schema(truce: Truce) -> None:
+    """Refuse to run against a database that needs `truce db upgrade`."""
+    if not migrate.is_current(truce.db):
+        raise NotMigrated(
+            f"the database at {truce.db.display_url()} needs `truce db upgrade`"
+        )

@@ -1,0 +1,76 @@
+"""One typed settings object, read from TRUCE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from truce.store.db import normalise_url, sqlite_path
+
+DEFAULT_DATABASE = "sqlite:///var/truce.db"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Each field is documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUCE_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE,
+        description="SQLAlchemy URL or SQLite file path. PostgreSQL: postgresql://user@host/db.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Secret that seals signing keys and signs session cookies. Required for"
+        " PostgreSQL; for SQLite a random one is created beside the database file.",
+    )
+    secret_file: Path | None = Field(
+        None, description="File holding the secret key (read when TRUCE_SECRET_KEY is unset)."
+    )
+    instance_name: str = Field("Truce", description="Name of this installation, in the genesis entry.")
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie only over HTTPS; set it behind TLS."
+    )
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="Hours a web sign-in lasts.")
+    log_level: str = Field("info", description="Log level: debug, info, warning or error.")
+    demo: bool = Field(False, description="Set by `truce demo` only: shows demo sign-ins.")
+
+    @property
+    def url(self) -> str:
+        """The database URL, with a plain path turned into a SQLite URL."""
+        return normalise_url(self.database_url)
+
+    def secret_path(self) -> Path | None:
+        """Where the secret file is: as configured, else beside a SQLite database."""
+        if self.secret_file is not None:
+            return self.secret_file
+        db_file = sqlite_path(self.url)
+        return db_file.with_name(db_file.name + ".secret") if db_file else None
+
+    def read_secret(self, *, create: bool) -> str | None:
+        """The secret: from the environment, else its file; created in the file if asked."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.secret_path()
+        if path is None:
+            return None
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        if not create:
+            return None
+        return _write_secret(path)
+
+
+def _write_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value

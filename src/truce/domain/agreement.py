@@ -1,0 +1,111 @@
+"""An agreement: its terms, its clock, its guarantors and members, and who it excludes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from truce.domain.errors import Invalid, NotFound
+from truce.domain.i18n import N_
+
+
+class StateRole(StrEnum):
+    """What a state is to an agreement."""
+
+    GUARANTOR = "guarantor"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class State:
+    """A state or organisation that takes part in agreements."""
+
+    code: str
+    name: str
+    kind: str = "state"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One numbered, citeable obligation of an agreement."""
+
+    number: int
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One ceasefire: the facts every rule about it is checked against."""
+
+    id: int
+    slug: str
+    title: str
+    signed_at: datetime
+    effective_at: datetime
+    acceptance_deadline: datetime
+    timezone: str
+    guarantors: tuple[str, ...]
+    members: tuple[str, ...] = ()
+    excluded_lists: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = field(default=())
+
+    def term(self, number: int) -> Term:
+        """The term with this number, or NotFound."""
+        for term in self.terms:
+            if term.number == number:
+                return term
+        raise NotFound(N_("The agreement has no term {number}."), field="number", number=number)
+
+    def is_guarantor(self, state_code: str | None) -> bool:
+        """Whether a state co-chairs this agreement."""
+        return state_code is not None and state_code in self.guarantors
+
+    def is_late(self, at: datetime) -> bool:
+        """Whether an acceptance made at ``at`` came after the deadline."""
+        return at > self.acceptance_deadline
+
+    def in_force(self, at: datetime) -> bool:
+        """Whether the cessation had begun at ``at``."""
+        return at >= self.effective_at
+
+    def excludes_list(self, list_name: str) -> bool:
+        """Whether a listing on ``list_name`` puts a party outside this agreement."""
+        return list_name in self.excluded_lists
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone called ``name``, or a clear error."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid(
+            N_("Unknown time zone {name!r}: use an IANA name such as 'Asia/Damascus'."),
+            field="timezone",
+            name=name,
+        ) from exc
+
+
+def check_agreement(agreement: Agreement) -> None:
+    """Refuse an agreement whose clock, guarantors or terms do not make sense."""
+    zone(agreement.timezone)
+    if agreement.acceptance_deadline > agreement.effective_at:
+        raise Invalid(
+            N_("The acceptance deadline must not be after the cessation takes effect."),
+            field="acceptance_deadline",
+        )
+    if agreement.signed_at > agreement.acceptance_deadline:
+        raise Invalid(
+            N_("The agreement must be signed before its acceptance deadline."), field="signed_at"
+        )
+    if len(set(agreement.guarantors)) < 2:
+        raise Invalid(
+            N_("An agreement needs at least two distinct guarantors."), field="guarantors"
+        )
+    if set(agreement.guarantors) & set(agreement.members):
+        raise Invalid(N_("A state cannot be both guarantor and member."), field="members")
+    numbers = [term.number for term in agreement.terms]
+    if len(numbers) != len(set(numbers)) or any(n < 1 for n in numbers):
+        raise Invalid(N_("Terms must be numbered 1, 2, 3 … without repeats."), field="terms")

@@ -1,0 +1,52 @@
+"""Errors the rules raise. Each names what went wrong, and the field when there is one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule refused a request. The message is a template filled from ``params``."""
+
+    code = "invalid"
+
+    def __init__(self, template: str, *, field: str | None = None, **params: Any) -> None:
+        self.template = template
+        self.field = field
+        self.params = params
+        super().__init__(self.render())
+
+    def render(self, translate: Any = None) -> str:
+        """The message, translated when given a gettext function."""
+        template = translate(self.template) if translate else self.template
+        return template.format(**self.params) if self.params else template
+
+
+class Invalid(DomainError):
+    """The request is malformed or breaks a value rule (HTTP 422)."""
+
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    """What the request names does not exist (HTTP 404)."""
+
+    code = "not_found"
+
+
+class Unauthenticated(DomainError):
+    """The request carries no valid credentials (HTTP 401)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """The actor's role does not allow this (HTTP 403)."""
+
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    """The request is well formed but the state of the agreement refuses it (HTTP 409)."""
+
+    code = "conflict"

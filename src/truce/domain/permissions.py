@@ -1,0 +1,112 @@
+"""Who may do what. Every write is checked here before anything is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from truce.domain.errors import Forbidden, Invalid
+from truce.domain.i18n import N_
+
+
+class Role(StrEnum):
+    """What a user is to the agreement."""
+
+    ADMIN = "admin"
+    GUARANTOR = "guarantor"
+    MEMBER = "member"
+    MONITOR = "monitor"
+    LIAISON = "liaison"
+    ANALYST = "analyst"
+
+
+class Action(StrEnum):
+    """Things a user can ask for that need permission."""
+
+    CREATE_AGREEMENT = "agreement.create"
+    CREATE_PARTY = "party.create"
+    EDIT_PARTY = "party.edit"
+    RECORD_COMMITMENT = "commitment.record"
+    RECORD_DESIGNATION = "designation.record"
+    PROPOSE_STATUS = "status.propose"
+    DECIDE_STATUS = "status.decide"
+    MANAGE_USERS = "user.manage"
+    READ_RESTRICTED = "restricted.read"
+    READ_LEDGER = "ledger.read"
+
+
+_ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.CREATE_AGREEMENT: frozenset({Role.ADMIN}),
+    Action.CREATE_PARTY: frozenset({Role.ADMIN, Role.GUARANTOR}),
+    Action.EDIT_PARTY: frozenset({Role.ADMIN, Role.GUARANTOR}),
+    Action.RECORD_COMMITMENT: frozenset({Role.ADMIN, Role.GUARANTOR, Role.LIAISON}),
+    Action.RECORD_DESIGNATION: frozenset({Role.ADMIN, Role.GUARANTOR}),
+    Action.PROPOSE_STATUS: frozenset({Role.GUARANTOR}),
+    Action.DECIDE_STATUS: frozenset({Role.GUARANTOR}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.READ_RESTRICTED: frozenset(set(Role)),
+    Action.READ_LEDGER: frozenset(set(Role)),
+}
+
+# Fields the public (no login) never sees.
+RESTRICTED_FIELDS = frozenset({"notes", "recorded_by", "note", "channel"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user a request acts for, with what binds their role."""
+
+    user_id: int
+    username: str
+    role: Role
+    state: str | None = None
+    party_id: int | None = None
+
+    @property
+    def is_system(self) -> bool:
+        """Whether this is the installation itself (the operator at the command line)."""
+        return self.user_id == 0
+
+
+SYSTEM = Actor(user_id=0, username="system", role=Role.ADMIN)
+
+
+def allowed(actor: Actor | None, action: Action) -> bool:
+    """Whether ``actor`` (None for the public) may do ``action``."""
+    return actor is not None and actor.role in _ALLOWED[action]
+
+
+def require(actor: Actor | None, action: Action) -> Actor:
+    """The actor, if allowed to do ``action``; otherwise Forbidden naming the role."""
+    if actor is None or not allowed(actor, action):
+        raise Forbidden(
+            N_("The role {role} may not {action}."),
+            role=actor.role.value if actor else "public",
+            action=action.value,
+        )
+    return actor
+
+
+def allowed_roles(action: Action) -> frozenset[Role]:
+    """The roles that may do ``action``, for documentation."""
+    return _ALLOWED[action]
+
+
+def check_role_binding(role: Role, state: str | None, party_id: int | None) -> None:
+    """A guarantor or member names its state, a liaison its party, and nobody else binds."""
+    needs_state = role in (Role.GUARANTOR, Role.MEMBER)
+    if needs_state and not state:
+        raise Invalid(N_("A {role} must be bound to a state."), field="state", role=role.value)
+    if not needs_state and state:
+        raise Invalid(N_("Only guarantors and members are bound to a state."), field="state")
+    if role is Role.LIAISON and party_id is None:
+        raise Invalid(N_("A liaison must be bound to a party."), field="party_id")
+    if role is not Role.LIAISON and party_id is not None:
+        raise Invalid(N_("Only liaisons are bound to a party."), field="party_id")
+
+
+def redact(record: dict[str, object], actor: Actor | None) -> dict[str, object]:
+    """The record without restricted fields, unless the actor may read them."""
+    if allowed(actor, Action.READ_RESTRICTED):
+        return record
+    return {key: value for key, value in record.items() if key not in RESTRICTED_FIELDS}

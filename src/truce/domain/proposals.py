@@ -1,0 +1,179 @@
+"""Two-key status changes: one guarantor proposes, the other approves or rejects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from truce.domain.agreement import Agreement
+from truce.domain.errors import Conflict, Forbidden, Invalid
+from truce.domain.i18n import N_
+from truce.domain.parties import Designation, Status, excluding_designation
+from truce.domain.permissions import Action, Actor, Role, require
+
+
+class ProposalState(StrEnum):
+    """Where a proposal stands."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+
+
+class Decision(StrEnum):
+    """What the other guarantor answers."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One guarantor's proposed status for a party, and the other guarantor's answer."""
+
+    id: int
+    agreement_id: int
+    party_id: int
+    status: Status
+    reason: str
+    proposed_by: int
+    proposer_state: str
+    proposed_at: datetime
+    state: ProposalState = ProposalState.OPEN
+    decided_by: int | None = None
+    decider_state: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str = ""
+
+
+def _guarantor_of(actor: Actor, agreement: Agreement, action: Action) -> str:
+    require(actor, action)
+    if actor.role is not Role.GUARANTOR or not agreement.is_guarantor(actor.state):
+        raise Forbidden(
+            N_("Only a guarantor of this agreement may do this; {state} is not one."),
+            state=actor.state or "none",
+        )
+    assert actor.state is not None
+    return actor.state
+
+
+def check_proposal(
+    actor: Actor,
+    agreement: Agreement,
+    current: Status,
+    proposed: Status,
+    open_proposals: Sequence[Proposal],
+    designations: Sequence[Designation],
+    at: datetime,
+) -> str:
+    """The proposer's state, if ``actor`` may propose ``proposed``; else why not."""
+    state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
+    if proposed is current:
+        raise Conflict(
+            N_("The party is already {status}."), field="status", status=proposed.value
+        )
+    if any(p.proposer_state == state and p.state is ProposalState.OPEN for p in open_proposals):
+        raise Conflict(
+            N_("{state} already has an open proposal for this party: withdraw it first."),
+            state=state,
+        )
+    _refuse_designated(agreement, proposed, designations, at)
+    return state
+
+
+def _refuse_designated(
+    agreement: Agreement, proposed: Status, designations: Sequence[Designation], at: datetime
+) -> None:
+    designation = excluding_designation(agreement, designations, at)
+    if proposed is not Status.EXCLUDED and designation is not None:
+        raise Conflict(
+            N_("The party is designated on {list} ({reference}); it stays excluded."),
+            field="status",
+            list=designation.list_name,
+            reference=designation.reference,
+        )
+
+
+def decide(
+    proposal: Proposal,
+    actor: Actor,
+    agreement: Agreement,
+    decision: Decision,
+    reason: str,
+    designations: Sequence[Designation],
+    at: datetime,
+) -> Proposal:
+    """The proposal after the other guarantor's answer; a guarantor cannot answer its own."""
+    state = _guarantor_of(actor, agreement, Action.DECIDE_STATUS)
+    _require_open(proposal)
+    if state == proposal.proposer_state:
+        raise Forbidden(
+            N_("{state} made this proposal; only the other guarantor may decide it."),
+            state=state,
+        )
+    if decision is Decision.APPROVE:
+        _refuse_designated(agreement, proposal.status, designations, at)
+    outcome = ProposalState.APPROVED if decision is Decision.APPROVE else ProposalState.REJECTED
+    return replace(
+        proposal,
+        state=outcome,
+        decided_by=actor.user_id,
+        decider_state=state,
+        decided_at=at,
+        decision_reason=reason,
+    )
+
+
+def withdraw(proposal: Proposal, actor: Actor, agreement: Agreement, at: datetime) -> Proposal:
+    """The proposal withdrawn by its own side."""
+    state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
+    _require_open(proposal)
+    if state != proposal.proposer_state:
+        raise Forbidden(N_("Only the side that proposed may withdraw a proposal."))
+    return replace(
+        proposal,
+        state=ProposalState.WITHDRAWN,
+        decided_by=actor.user_id,
+        decider_state=state,
+        decided_at=at,
+    )
+
+
+def supersede(proposal: Proposal, at: datetime) -> Proposal:
+    """An open proposal made moot because another one for the same party was approved."""
+    _require_open(proposal)
+    return replace(proposal, state=ProposalState.SUPERSEDED, decided_at=at)
+
+
+def _require_open(proposal: Proposal) -> None:
+    if proposal.state is not ProposalState.OPEN:
+        raise Conflict(
+            N_("This proposal is already {state}."), field="proposal_id", state=proposal.state.value
+        )
+
+
+def views(
+    current: Status, open_proposals: Sequence[Proposal], guarantors: Sequence[str]
+) -> dict[str, Status]:
+    """Each guarantor's view of a party's status: its open proposal, else the agreed status."""
+    proposed = {
+        p.proposer_state: p.status for p in open_proposals if p.state is ProposalState.OPEN
+    }
+    return {state: proposed.get(state, current) for state in guarantors}
+
+
+def is_disputed(view: dict[str, Status]) -> bool:
+    """Whether the guarantors' views differ."""
+    return len(set(view.values())) > 1
+
+
+def check_reason(reason: str) -> str:
+    """A proposal's reason, trimmed; proposals must say why."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(N_("Say why: the reason must not be empty."), field="reason")
+    return reason

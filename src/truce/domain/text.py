@@ -1,0 +1,96 @@
+"""Folding names so that spelling, case, diacritics and script variants find the same party.
+
+Armed groups are named in Arabic, in several Latin transliterations of Arabic, and in Russian.
+``fold`` maps each spelling to a search key: "al-Nusra Front", "Jabhat an-Nusrah" and
+"Джебхат ан-Нусра" all contain the key "nusra"; "جبهة النصرة" and "جبهه النصره" fold alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Arabic letters that are written several ways for the same name.
+_ARABIC_EQUIVALENTS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ـ": None,  # tatweel, a stretching stroke
+    }
+)
+
+# Russian to Latin, close to the spellings Russian media use for Arabic names.
+_CYRILLIC_TO_LATIN = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya",
+    }
+)  # fmt: skip
+
+# The Arabic article as transliterated, assimilated or not: al-, el-, ash-, an-, ad- ...
+_LATIN_ARTICLE = re.compile(r"\b(?:al|el|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|es|esh|en|et)-")
+_ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)(?:وال|بال|لل|ال)(?=\w\w)")
+_NON_WORD = re.compile(r"[^\w]+")
+# Spelling variants of one sound, applied after the article is gone.
+_LATIN_VARIANTS = (
+    (re.compile(r"dzh|dj"), "j"),
+    (re.compile(r"kh"), "h"),
+    (re.compile(r"ou|oo"), "u"),
+    (re.compile(r"ee"), "i"),
+    (re.compile(r"ai|ei|ey"), "ay"),
+    (re.compile(r"(?<=[aeiou])h\b"), ""),  # Nusrah -> Nusra
+    (re.compile(r"(\w)\1+"), r"\1"),  # doubled letters: Hezbollah -> Hezbolah
+)
+
+
+def strip_marks(text: str) -> str:
+    """Remove diacritics and Arabic vowel marks, keeping base letters."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFKC", kept)
+
+
+def _fold_latin(text: str) -> str:
+    text = _LATIN_ARTICLE.sub("", text)
+    for pattern, replacement in _LATIN_VARIANTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def fold(text: str) -> str:
+    """The search key of a name: lower case, no marks, one spelling per sound, words by spaces."""
+    text = strip_marks(text).casefold().replace("'", "").replace("’", "").replace("ʿ", "")
+    text = text.translate(_ARABIC_EQUIVALENTS).translate(_CYRILLIC_TO_LATIN)
+    text = _ARABIC_ARTICLE.sub("", text)
+    text = _fold_latin(text)
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def matches(query: str, name: str) -> bool:
+    """Whether a folded query occurs in a name, at the start of one of its words."""
+    key = fold(query)
+    if not key:
+        return False
+    folded = fold(name)
+    return folded.startswith(key) or f" {key}" in folded
+
+
+def rank(query: str, name: str) -> int:
+    """How well a name answers a query: 0 exact, 1 prefix, 2 word match, 3 none."""
+    key, folded = fold(query), fold(name)
+    if not key:
+        return 3
+    if folded == key:
+        return 0
+    if folded.startswith(key):
+        return 1
+    return 2 if f" {key}" in folded else 3

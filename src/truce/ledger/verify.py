@@ -1,0 +1,258 @@
+"""Verifying a ledger: the chain, the hashes, the keys and the signatures, in order.
+
+The structural checks run in this process; signature checks, which dominate the cost, are
+spread over worker processes so that verification runs at the speed of Ed25519 itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from multiprocessing import get_context
+
+from truce.ledger.entry import GENESIS_ACTION, KEY_REGISTERED, KEY_REVOKED, Entry, digest
+from truce.ledger.keys import signature_holds, unb64
+
+# Batches this small are checked in-process: a pool costs more than it saves.
+_SMALL = 2048
+_BATCH = 4096
+
+SignatureJob = tuple[int, bytes, bytes, str]  # seq, public key, body, signature
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The first entry that fails, and why."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class KnownHead:
+    """A (seq, hash) pair someone kept: the ledger must extend it."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> KnownHead:
+        """A head from ``SEQ:HASH`` text; ValueError when malformed."""
+        seq_text, _, hash_text = text.partition(":")
+        if not seq_text.isdigit() or len(hash_text) != 64:
+            raise ValueError(f"expected SEQ:SHA256HEX, got {text!r}")
+        return cls(int(seq_text), hash_text.lower())
+
+
+@dataclass(frozen=True)
+class Report:
+    """What verification found."""
+
+    checked: int
+    head_seq: int
+    head_hash: str | None
+    genesis_hash: str | None
+    failure: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every check held."""
+        return self.failure is None
+
+
+@dataclass
+class _Key:
+    public_key: bytes
+    holder: str
+    revoked_at_seq: int | None = None
+
+
+@dataclass
+class _Chain:
+    """What the walk has seen so far."""
+
+    keys: dict[str, _Key] = field(default_factory=dict)
+    last_seq: int = 0
+    last_hash: str | None = None
+    genesis_hash: str | None = None
+    remembered: dict[int, str] = field(default_factory=dict)
+
+
+def _check_link(entry: Entry, chain: _Chain) -> str | None:
+    expected = chain.last_seq + 1
+    if entry.seq != expected:
+        return f"expected entry {expected} here but found entry {entry.seq}: entries are missing or out of order"
+    if entry.seq == 1:
+        if entry.prev is not None or entry.action != GENESIS_ACTION:
+            return "the first entry must be the genesis entry, with no previous hash"
+    elif entry.prev != chain.last_hash:
+        return f"its previous hash does not match entry {entry.seq - 1}: the chain is broken here"
+    return None
+
+
+def _check_key(entry: Entry, chain: _Chain) -> tuple[str | None, bytes | None]:
+    key = chain.keys.get(entry.key_id)
+    if key is None:
+        return f"it is signed with key {entry.key_id}, which was never registered", None
+    if key.revoked_at_seq is not None and entry.seq > key.revoked_at_seq:
+        return f"it is signed with key {entry.key_id}, revoked at entry {key.revoked_at_seq}", None
+    if key.holder != entry.actor:
+        return f"key {entry.key_id} belongs to {key.holder!r}, not to {entry.actor!r}", None
+    return None, key.public_key
+
+
+def _register(entry: Entry, chain: _Chain) -> str | None:
+    """Apply key changes the entry makes; a reason when they are malformed."""
+    try:
+        if entry.action == GENESIS_ACTION:
+            for key in entry.payload["keys"]:
+                _add_key(chain, key)
+        elif entry.action == KEY_REGISTERED:
+            _add_key(chain, entry.payload)
+        elif entry.action == KEY_REVOKED:
+            chain.keys[entry.payload["key_id"]].revoked_at_seq = entry.seq
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"its key payload is malformed ({exc})"
+    return None
+
+
+def _add_key(chain: _Chain, payload: dict[str, str]) -> None:
+    if payload["key_id"] in chain.keys:
+        raise ValueError(f"key {payload['key_id']} is registered twice")
+    chain.keys[payload["key_id"]] = _Key(unb64(payload["public_key"]), payload["holder"])
+
+
+def _walk(
+    entry: Entry, chain: _Chain, genesis_hash: str | None, remember: set[int]
+) -> tuple[str | None, SignatureJob | None]:
+    """Check one entry's place in the chain; the signature job it needs, or why it fails."""
+    reason = _check_link(entry, chain)
+    if reason:
+        return reason, None
+    body = entry.body()
+    if digest(body) != entry.hash:
+        return "its hash does not match its contents: the entry was altered", None
+    if entry.seq == 1:
+        if genesis_hash is not None and entry.hash != genesis_hash:
+            return "the genesis hash differs from the one you hold: this is another ledger", None
+        chain.genesis_hash = entry.hash
+        reason = _register(entry, chain)
+    key_reason, public_key = _check_key(entry, chain)
+    reason = reason or key_reason
+    if reason is None and entry.seq != 1:
+        reason = _register(entry, chain)
+    if reason:
+        return reason, None
+    chain.last_seq, chain.last_hash = entry.seq, entry.hash
+    if entry.seq in remember:
+        chain.remembered[entry.seq] = entry.hash
+    assert public_key is not None
+    return None, (entry.seq, public_key, body, entry.sig)
+
+
+def _bad_signatures(jobs: Sequence[SignatureJob]) -> list[int]:
+    return [seq for seq, public_key, body, sig in jobs if not signature_holds(public_key, body, sig)]
+
+
+class _Signatures:
+    """Signature checks, in this process for small ledgers, in a pool for large ones."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool: ProcessPoolExecutor | None = None
+        self.pending: list[Future[list[int]]] = []
+        self.bad: list[int] = []
+
+    def submit(self, jobs: list[SignatureJob]) -> None:
+        if not jobs:
+            return
+        if self.workers <= 1 or (self.pool is None and len(jobs) < _SMALL):
+            self.bad.extend(_bad_signatures(jobs))
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"))
+        step = max(1, len(jobs) // self.workers)
+        for start in range(0, len(jobs), step):
+            self.pending.append(self.pool.submit(_bad_signatures, jobs[start : start + step]))
+        self._drain(keep=self.workers * 4)
+
+    def _drain(self, keep: int) -> None:
+        while len(self.pending) > keep:
+            self.bad.extend(self.pending.pop(0).result())
+
+    def first_bad(self) -> int | None:
+        self._drain(keep=0)
+        if self.pool is not None:
+            self.pool.shutdown()
+        return min(self.bad) if self.bad else None
+
+
+def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    iterator = iter(entries)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def verify(
+    entries: Iterable[Entry],
+    *,
+    genesis_hash: str | None = None,
+    known_heads: Sequence[KnownHead] = (),
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """Check every entry in order and name the first that fails."""
+    chain = _Chain()
+    signatures = _Signatures(workers or os.cpu_count() or 1)
+    remember = {head.seq for head in known_heads}
+    failure: Failure | None = None
+    for batch in _batches(entries, _BATCH):
+        jobs: list[SignatureJob] = []
+        for entry in batch:
+            reason, job = _walk(entry, chain, genesis_hash, remember)
+            if reason:
+                failure = Failure(chain.last_seq + 1, f"entry {chain.last_seq + 1}: {reason}")
+                break
+            assert job is not None
+            jobs.append(job)
+        signatures.submit(jobs)
+        if progress:
+            progress(len(jobs))
+        if failure:
+            break
+    bad_seq = signatures.first_bad()
+    if bad_seq is not None:
+        failure = Failure(bad_seq, f"entry {bad_seq}: its signature does not hold for its key")
+    elif failure is None:
+        failure = _check_heads(chain, known_heads)
+    if failure is None and chain.last_seq == 0:
+        failure = Failure(1, "the ledger is empty: there is no genesis entry")
+    last_seq = chain.last_seq if bad_seq is None else bad_seq - 1
+    return Report(
+        checked=last_seq,
+        head_seq=chain.last_seq,
+        head_hash=chain.last_hash,
+        genesis_hash=chain.genesis_hash,
+        failure=failure,
+    )
+
+
+def _check_heads(chain: _Chain, known_heads: Sequence[KnownHead]) -> Failure | None:
+    for head in sorted(known_heads, key=lambda h: h.seq):
+        if head.seq > chain.last_seq:
+            missing = chain.last_seq + 1
+            return Failure(
+                missing,
+                f"entry {missing}: missing — the ledger ends at entry {chain.last_seq}, but a"
+                f" known head is entry {head.seq}: the newest entries were cut off",
+            )
+        if chain.remembered.get(head.seq) != head.hash:
+            return Failure(
+                head.seq,
+                f"entry {head.seq}: its hash differs from the known head: the history was"
+                " rewritten or forked",
+            )
+    return None

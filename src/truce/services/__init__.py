@@ -1,0 +1,1 @@
+"""One function per user action: check permission, apply the rules, store, and record."""

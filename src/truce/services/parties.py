@@ -1,0 +1,323 @@
+"""The registry of parties: adding them, naming them, finding them and reading their standing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from truce.domain.agreement import Agreement
+from truce.domain.errors import Conflict, Invalid
+from truce.domain.i18n import N_
+from truce.domain.parties import (
+    Designation,
+    Status,
+    StatusChange,
+    check_new_party,
+    excluding_designation,
+    status_at,
+)
+from truce.domain.permissions import Action, Actor, allowed, redact, require
+from truce.domain.proposals import Proposal, ProposalState, is_disputed, views
+from truce.domain.text import fold, rank, strip_marks
+from truce.services import common
+from truce.store.ledger_store import Change
+from truce.store.tables import AliasRow, CommitmentRow, PartyRow
+from truce.store.uow import UnitOfWork
+
+LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class NewParty:
+    name: str
+    side: str = ""
+    aliases: tuple[tuple[str, str], ...] = ()  # (text, language)
+    coalition_id: int | None = None
+    sponsor: str | None = None
+    notes: str = ""
+    slug: str | None = None
+    uncertain: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+def slugify(name: str) -> str:
+    """A URL-safe ASCII slug for a name."""
+    ascii_name = strip_marks(name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:80]
+
+
+def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
+    """Add a party with its aliases; its name must not fold to an existing party's."""
+    require(actor, Action.CREATE_PARTY)
+    name = cmd.name.strip()
+    key = check_new_party(name, uow.parties.name_keys())
+    slug = cmd.slug or slugify(name) or f"party-{len(uow.parties.name_keys()) + 1}"
+    if uow.parties.by_slug(slug) is not None:
+        raise Conflict(N_("The slug {slug!r} is taken."), field="slug", slug=slug)
+    if cmd.coalition_id is not None:
+        common.party(uow, cmd.coalition_id)
+    if cmd.sponsor is not None:
+        common.require_state(uow, cmd.sponsor, "sponsor")
+    row = PartyRow(
+        slug=slug, name=name, name_key=key, side=cmd.side, coalition_id=cmd.coalition_id,
+        sponsor_state=cmd.sponsor, notes=cmd.notes, uncertain=list(cmd.uncertain),
+        sources=list(cmd.sources), created_at=uow.now(),
+    )  # fmt: skip
+    party_id = uow.parties.add(row)
+    aliases = _store_aliases(uow, party_id, [(name, "")] + list(cmd.aliases))
+    payload = {"party_id": party_id, "slug": slug, "name": name, "side": cmd.side,
+               "coalition_id": cmd.coalition_id, "sponsor": cmd.sponsor, "notes": cmd.notes,
+               "aliases": aliases, "uncertain": list(cmd.uncertain),
+               "sources": list(cmd.sources)}  # fmt: skip
+    uow.record(actor, Change("party.created", f"party:{party_id}", payload))
+    uow.commit()
+    return party_id
+
+
+def _store_aliases(
+    uow: UnitOfWork, party_id: int, aliases: list[tuple[str, str]]
+) -> list[list[str]]:
+    stored: list[list[str]] = []
+    for text, lang in aliases:
+        text = text.strip()
+        if lang and not LANG.match(lang):
+            raise Invalid(N_("Language {lang!r} is not a language tag such as 'ar' or 'ru'."),
+                          field="aliases", lang=lang)  # fmt: skip
+        folded = fold(text)
+        if not folded or uow.parties.has_alias(party_id, text):
+            continue
+        uow.parties.add_alias(party_id, text, lang or "und", folded)
+        stored.append([text, lang or "und"])
+    return stored
+
+
+def add_alias(party_id: int, text: str, lang: str, uow: UnitOfWork, *, actor: Actor) -> None:
+    """Give a party another name."""
+    require(actor, Action.EDIT_PARTY)
+    common.party(uow, party_id)
+    if not fold(text):
+        raise Invalid(N_("An alias needs at least one letter."), field="text")
+    if uow.parties.has_alias(party_id, text.strip()):
+        raise Conflict(N_("The party already has the alias {text!r}."), field="text", text=text)
+    stored = _store_aliases(uow, party_id, [(text, lang)])
+    uow.record(actor, Change("party.alias_added", f"party:{party_id}", {"aliases": stored}))
+    uow.commit()
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    id: int
+    party_id: int
+    guarantor: str
+    committed_at: datetime
+    late: bool
+    recorded_at: datetime
+    recorded_by: str
+    channel: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    id: int
+    party_id: int
+    status: Status
+    reason: str
+    proposer_state: str
+    proposed_by: str
+    proposed_at: datetime
+    state: ProposalState
+    decider_state: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One party as the registry shows it under one agreement."""
+
+    id: int
+    slug: str
+    name: str
+    aliases: list[dict[str, str]]
+    side: str
+    sponsor: str | None
+    coalition_id: int | None
+    status: Status
+    views: dict[str, Status]
+    disputed: bool
+    designated: bool
+    first_commitment: CommitmentView | None
+    open_proposals: list[ProposalView]
+    notes: str = ""
+    uncertain: list[str] = field(default_factory=list)
+
+
+def commitment_view(row: CommitmentRow) -> CommitmentView:
+    """A commitment as shown to users."""
+    return CommitmentView(row.id, row.party_id, row.guarantor_state, row.committed_at, row.late,
+                          row.recorded_at, row.recorded_by, row.channel, row.note)  # fmt: skip
+
+
+def proposal_views(uow: UnitOfWork, proposals: list[Proposal]) -> list[ProposalView]:
+    """Proposals with user names in place of ids."""
+    names = uow.users.names([p.proposed_by for p in proposals] + [p.decided_by for p in proposals])
+    return [
+        ProposalView(
+            p.id, p.party_id, p.status, p.reason, p.proposer_state, names.get(p.proposed_by, "?"),
+            p.proposed_at, p.state, p.decider_state,
+            names.get(p.decided_by) if p.decided_by else None, p.decided_at, p.decision_reason,
+        )  # fmt: skip
+        for p in proposals
+    ]
+
+
+@dataclass
+class _Standing:
+    """What the registry needs to know about every party under one agreement."""
+
+    changes: dict[int, list[StatusChange]]
+    designations: dict[int, list[Designation]]
+    open_proposals: dict[int, list[Proposal]]
+    first_commitments: dict[int, CommitmentRow]
+
+
+def _standing(uow: UnitOfWork, agreement: Agreement) -> _Standing:
+    open_by_party: dict[int, list[Proposal]] = {}
+    for proposal in uow.proposals.list(agreement.id, state=ProposalState.OPEN):
+        open_by_party.setdefault(proposal.party_id, []).append(proposal)
+    firsts: dict[int, CommitmentRow] = {}
+    for row in uow.commitments.list(agreement.id):
+        firsts.setdefault(row.party_id, row)
+    return _Standing(uow.status_changes.by_party(agreement.id), uow.designations.by_party(),
+                     open_by_party, firsts)  # fmt: skip
+
+
+def search(uow: UnitOfWork, query: str) -> list[int]:
+    """Ids of parties any of whose names matches ``query``, best match first."""
+    key = fold(query)
+    if not key:
+        return []
+    ids = uow.parties.matching(key)
+    aliases = uow.parties.aliases(ids)
+    return sorted(ids, key=lambda pid: min(rank(query, a.text) for a in aliases[pid]))
+
+
+def registry(
+    uow: UnitOfWork,
+    *,
+    actor: Actor | None,
+    agreement_id: int | None = None,
+    query: str | None = None,
+    at: datetime | None = None,
+) -> tuple[Agreement, list[RegistryEntry]]:
+    """The registry under one agreement at one moment, optionally narrowed by a name search."""
+    agreement = common.agreement(uow, agreement_id)
+    moment = common.utc(at, "at") if at else uow.now()
+    rows = {row.id: row for row in uow.parties.all_rows()}
+    order = search(uow, query) if query is not None and query.strip() else list(rows)
+    standing = _standing(uow, agreement)
+    aliases = uow.parties.aliases(order)
+    entries = [
+        _entry(uow, agreement, rows[pid], aliases[pid], standing, moment, actor) for pid in order
+    ]
+    return agreement, entries
+
+
+def _entry(
+    uow: UnitOfWork,
+    agreement: Agreement,
+    row: PartyRow,
+    alias_rows: Sequence[AliasRow],
+    standing: _Standing,
+    moment: datetime,
+    actor: Actor | None,
+) -> RegistryEntry:
+    status = status_at(standing.changes.get(row.id, []), moment)
+    open_proposals = standing.open_proposals.get(row.id, [])
+    view = views(status, open_proposals, agreement.guarantors)
+    first = standing.first_commitments.get(row.id)
+    designated = excluding_designation(agreement, standing.designations.get(row.id, []), moment)
+    restricted = redact({"notes": row.notes}, actor)
+    return RegistryEntry(
+        id=row.id, slug=row.slug, name=row.name,
+        aliases=[{"text": a.text, "lang": a.lang} for a in alias_rows if a.text != row.name],
+        side=row.side, sponsor=row.sponsor_state, coalition_id=row.coalition_id,
+        status=status, views=view, disputed=is_disputed(view), designated=designated is not None,
+        first_commitment=_redacted_commitment(commitment_view(first), actor) if first else None,
+        open_proposals=proposal_views(uow, open_proposals),
+        notes=str(restricted.get("notes", "")), uncertain=list(row.uncertain or []),
+    )  # fmt: skip
+
+
+def _redacted_commitment(view: CommitmentView, actor: Actor | None) -> CommitmentView:
+    if allowed(actor, Action.READ_RESTRICTED):
+        return view
+    return replace(view, recorded_by="", channel="", note="")
+
+
+@dataclass(frozen=True)
+class StatusChangeView:
+    status: Status
+    effective_at: datetime
+    cause: str
+    proposal_id: int | None
+    designation_id: int | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class DesignationView:
+    id: int
+    list_name: str
+    reference: str
+    listed_at: datetime
+    delisted_at: datetime | None
+    excludes: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class PartyDetail:
+    """A party with its whole history under one agreement."""
+
+    entry: RegistryEntry
+    history: list[StatusChangeView]
+    commitments: list[CommitmentView]
+    proposals: list[ProposalView]
+    designations: list[DesignationView]
+    coalition: str | None
+    members: list[tuple[int, str]]
+    sources: list[str]
+
+
+def party_detail(
+    uow: UnitOfWork, party_id: int, *, actor: Actor | None, agreement_id: int | None = None
+) -> tuple[Agreement, PartyDetail]:
+    """Everything known about one party under one agreement."""
+    agreement = common.agreement(uow, agreement_id)
+    common.party(uow, party_id)
+    row = uow.parties.row(party_id)
+    assert row is not None
+    standing = _standing(uow, agreement)
+    entry = _entry(uow, agreement, row, uow.parties.aliases([party_id])[party_id], standing,
+                   uow.now(), actor)  # fmt: skip
+    coalition = uow.parties.row(row.coalition_id) if row.coalition_id else None
+    return agreement, PartyDetail(
+        entry=entry,
+        history=[StatusChangeView(Status(c.status), c.effective_at, c.cause,
+                                  c.proposal_id, c.designation_id, c.recorded_at)
+                 for c in uow.status_changes.rows(agreement.id, party_id)],
+        commitments=[_redacted_commitment(commitment_view(c), actor)
+                     for c in uow.commitments.list(agreement.id, party_id)],
+        proposals=proposal_views(uow, uow.proposals.list(agreement.id, party_id)),
+        designations=[DesignationView(d.id, d.list_name, d.reference, d.listed_at, d.delisted_at,
+                                      agreement.excludes_list(d.list_name), d.source)
+                      for d in uow.designations.rows(party_id)],
+        coalition=coalition.name if coalition else None,
+        members=[(p.id, p.name) for p in uow.parties.all_rows() if p.coalition_id == party_id],
+        sources=list(row.sources or []),
+    )  # fmt: skip

@@ -1,0 +1,171 @@
+"""Users, their passwords, API tokens and signing keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from truce.domain.errors import Conflict, NotFound, Unauthenticated
+from truce.domain.i18n import N_
+from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
+from truce.domain.users import check_password, check_username
+from truce.ledger.entry import key_payload
+from truce.ledger.keys import Signer
+from truce.services import common
+from truce.store.ledger_store import Change
+from truce.store.tables import TokenRow, UserRow
+from truce.store.keyring import Keyring
+from truce.store.uow import NoSecret, UnitOfWork
+
+TOKEN_PREFIX = "truce_"
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both paths take as long.
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    role: Role
+    password: str | None = None
+    display_name: str = ""
+    state: str | None = None
+    party_id: int | None = None
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    state: str | None
+    party_id: int | None
+    key_id: str
+    active: bool
+    created_at: datetime
+
+
+def _view(row: UserRow) -> UserView:
+    return UserView(row.id, row.username, row.display_name, Role(row.role), row.state_code,
+                    row.party_id, row.key_id, row.active, row.created_at)  # fmt: skip
+
+
+def actor_of(row: UserRow) -> Actor:
+    """The actor a user acts as."""
+    return Actor(row.id, row.username, Role(row.role), row.state_code, row.party_id)
+
+
+def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
+    """Create a user with a fresh signing key, registered in the ledger."""
+    require(actor, Action.MANAGE_USERS)
+    check_username(cmd.username)
+    check_role_binding(cmd.role, cmd.state, cmd.party_id)
+    if cmd.password is not None:
+        check_password(cmd.password)
+    if cmd.state is not None:
+        common.require_state(uow, cmd.state, "state")
+    if cmd.party_id is not None:
+        common.party(uow, cmd.party_id)
+    if uow.users.by_name(cmd.username) is not None:
+        raise Conflict(N_("The user name {name!r} is taken."), field="username", name=cmd.username)
+    signer = Signer.generate(cmd.username)
+    row = UserRow(
+        username=cmd.username, display_name=cmd.display_name or cmd.username,
+        role=cmd.role.value, state_code=cmd.state, party_id=cmd.party_id,
+        password_hash=_hasher.hash(cmd.password) if cmd.password else None,
+        key_id=signer.key_id, public_key=signer.public_key,
+        sealed_seed=_keyring(uow).seal(signer), active=True, created_at=uow.now(),
+    )  # fmt: skip
+    uow.users.add(row)
+    subject = f"user:{row.id}"
+    details = {"user_id": row.id, "username": row.username, "role": row.role,
+               "state": row.state_code, "party_id": row.party_id}  # fmt: skip
+    uow.record(
+        actor,
+        Change("user.created", subject, details),
+        Change("key.registered", subject, key_payload(signer, user_id=row.id)),
+    )
+    uow.commit()
+    return _view(row)
+
+
+def _keyring(uow: UnitOfWork) -> Keyring:
+    if uow.keyring is None:
+        raise NoSecret("creating users needs the secret: set TRUCE_SECRET_KEY")
+    return uow.keyring
+
+
+def authenticate(username: str, password: str, uow: UnitOfWork) -> Actor:
+    """The actor for a user name and password; Unauthenticated when they do not match."""
+    row = uow.users.by_name(username)
+    stored = row.password_hash if row and row.active and row.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        row = None
+    if row is None or stored is _DUMMY_HASH:
+        raise Unauthenticated(N_("Wrong user name or password."))
+    return actor_of(row)
+
+
+def _token_hash(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough: nobody can guess one to try.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(label: str, uow: UnitOfWork, *, actor: Actor) -> str:
+    """A new API token for the actor, returned once and stored only as a hash."""
+    if actor.is_system:
+        raise Conflict(N_("The system actor cannot hold API tokens."))
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    uow.tokens.add(TokenRow(user_id=actor.user_id, token_hash=_token_hash(token),
+                            label=label, created_at=uow.now()))  # fmt: skip
+    uow.commit()
+    return token
+
+
+def revoke_token(token_id: int, uow: UnitOfWork, *, actor: Actor) -> None:
+    """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
+    row = uow.tokens.get(token_id)
+    if row is None or (row.user_id != actor.user_id and actor.role is not Role.ADMIN):
+        raise NotFound(N_("There is no token {id} of yours."), field="token_id", id=token_id)
+    if row.revoked_at is None:
+        row.revoked_at = uow.now()
+        uow.commit()
+
+
+def actor_for_token(token: str, uow: UnitOfWork) -> Actor:
+    """The actor a bearer token stands for; Unauthenticated when it is unknown or revoked."""
+    row = uow.tokens.by_hash(_token_hash(token)) if token.startswith(TOKEN_PREFIX) else None
+    user = uow.users.get(row.user_id) if row and row.revoked_at is None else None
+    if user is None or not user.active:
+        raise Unauthenticated(N_("The API token is unknown or revoked."))
+    return actor_of(user)
+
+
+def actor_for_user(user_id: int, uow: UnitOfWork) -> Actor | None:
+    """The actor for a signed-in user id, None if the user is gone or inactive."""
+    row = uow.users.get(user_id)
+    return actor_of(row) if row and row.active else None
+
+
+def list_users(uow: UnitOfWork, *, actor: Actor) -> list[UserView]:
+    """Every user; admins only."""
+    require(actor, Action.MANAGE_USERS)
+    return [_view(row) for row in uow.users.all()]
+
+
+def get_user(user_id: int, uow: UnitOfWork, *, actor: Actor) -> UserView:
+    """One user: admins see anyone, others only themselves."""
+    if actor.user_id != user_id:
+        require(actor, Action.MANAGE_USERS)
+    row = uow.users.get(user_id)
+    if row is None:
+        raise NotFound(N_("There is no user {id}."), field="user_id", id=user_id)
+    return _view(row)

@@ -1,0 +1,1 @@
+"""Storage: tables, migrations, the SQLite writer, repositories and the unit of work."""

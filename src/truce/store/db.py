@@ -1,0 +1,97 @@
+"""Engines: SQLite in WAL mode with one writer connection, or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def normalise_url(db: str) -> str:
+    """A database URL from a URL or a plain file path (taken as SQLite)."""
+    if "://" in db:
+        url = make_url(db)
+        if url.drivername in ("postgresql", "postgres"):
+            return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        return db
+    return f"sqlite:///{Path(db).expanduser()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
+def _sqlite_engine(url: str, *, writer: bool) -> Engine:
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if writer:
+        # One connection: every write in this process queues for it, as SQLite allows one writer.
+        options.update(poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=60)
+    engine = create_engine(url, **options)
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if writer:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        else:
+            cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front, so two writers never deadlock on upgrade.
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+class Database:
+    """The engines and session factories for one database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        path = sqlite_path(self.url)
+        self.is_sqlite = path is not None or self.url.startswith("sqlite")
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer_engine = _sqlite_engine(self.url, writer=True)
+            self.reader_engine = _sqlite_engine(self.url, writer=False)
+        else:
+            self.writer_engine = create_engine(self.url, pool_pre_ping=True)
+            self.reader_engine = self.writer_engine
+        self.writer = sessionmaker(self.writer_engine, expire_on_commit=False)
+        self.reader = sessionmaker(self.reader_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """'sqlite' or 'postgresql'."""
+        return self.writer_engine.dialect.name
+
+    def display_url(self) -> str:
+        """The URL with any password hidden, safe to print or log."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def read_session(self) -> Session:
+        """A session for reading only."""
+        return self.reader()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.writer_engine.dispose()
+        if self.reader_engine is not self.writer_engine:
+            self.reader_engine.dispose()

@@ -1,0 +1,137 @@
+"""Appending to and reading the ledger in the database, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from truce.ledger.canonical import canonical_text
+from truce.ledger.entry import Entry, rfc3339, seal
+from truce.ledger.keys import Signer
+from truce.store.tables import LedgerEntryRow, LedgerHeadRow
+
+COLUMNS = (
+    LedgerEntryRow.seq, LedgerEntryRow.at, LedgerEntryRow.actor, LedgerEntryRow.key_id,
+    LedgerEntryRow.action, LedgerEntryRow.subject, LedgerEntryRow.payload, LedgerEntryRow.prev,
+    LedgerEntryRow.hash, LedgerEntryRow.sig,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to record: what happened to what, and enough to replay it."""
+
+    action: str
+    subject: str
+    payload: dict[str, Any]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def _row(entry: Entry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "key_id": entry.key_id,
+        "action": entry.action,
+        "subject": entry.subject,
+        "payload": canonical_text(entry.payload),
+        "prev": entry.prev,
+        "hash": entry.hash,
+        "sig": entry.sig,
+    }
+
+
+def entry_from_row(row: Sequence[Any]) -> Entry:
+    """An entry from a database row in ``COLUMNS`` order."""
+    seq, at, actor, key_id, action, subject, payload, prev, hash_, sig = row
+    return Entry(seq, at, actor, key_id, action, subject, json.loads(payload), prev, hash_, sig)
+
+
+class LedgerStore:
+    """The ledger as seen from one transaction."""
+
+    def __init__(self, session: Session, clock: Callable[[], datetime] = utc_now) -> None:
+        self.session = session
+        self.clock = clock
+
+    def _lock_head(self) -> LedgerHeadRow | None:
+        # On PostgreSQL this row lock serialises appends; SQLite's BEGIN IMMEDIATE already has.
+        return self.session.execute(
+            select(LedgerHeadRow).where(LedgerHeadRow.id == 1).with_for_update()
+        ).scalar_one_or_none()
+
+    def start(self, signer: Signer, payload: dict[str, Any]) -> Entry:
+        """Write the genesis entry; the ledger must be empty."""
+        if self._lock_head() is not None:
+            raise RuntimeError("the ledger already has a genesis entry")
+        entry = seal(signer, seq=1, at=rfc3339(self.clock()), action="ledger.genesis",
+                     subject="ledger", payload=payload, prev=None)  # fmt: skip
+        self.session.execute(insert(LedgerEntryRow), [_row(entry)])
+        self.session.add(LedgerHeadRow(id=1, seq=1, hash=entry.hash))
+        self.session.flush()
+        return entry
+
+    def append(self, signer: Signer, change: Change) -> Entry:
+        """Seal and store one entry after the head."""
+        return self.append_many(signer, [change])[0]
+
+    def append_many(self, signer: Signer, changes: Sequence[Change]) -> list[Entry]:
+        """Seal and store entries after the head, in order, holding the head lock once."""
+        head = self._lock_head()
+        if head is None:
+            raise RuntimeError("the ledger has no genesis entry; run `truce db upgrade` first")
+        at = rfc3339(self.clock())
+        seq, prev = head.seq, head.hash
+        entries = []
+        for change in changes:
+            seq += 1
+            entry = seal(signer, seq=seq, at=at, action=change.action, subject=change.subject,
+                         payload=change.payload, prev=prev)  # fmt: skip
+            entries.append(entry)
+            prev = entry.hash
+        self.session.execute(insert(LedgerEntryRow), [_row(e) for e in entries])
+        self.session.execute(
+            update(LedgerHeadRow).where(LedgerHeadRow.id == 1).values(seq=seq, hash=prev)
+        )
+        return entries
+
+    def head(self) -> tuple[int, str | None]:
+        """The newest entry's seq and hash as recorded in the head row (0, None when empty)."""
+        row = self.session.get(LedgerHeadRow, 1)
+        return (row.seq, row.hash) if row else (0, None)
+
+    def page(self, after: int, limit: int) -> list[Entry]:
+        """Up to ``limit`` entries after seq ``after``."""
+        rows = self.session.execute(
+            select(*COLUMNS).where(LedgerEntryRow.seq > after).order_by(LedgerEntryRow.seq)
+            .limit(limit)
+        )  # fmt: skip
+        return [entry_from_row(row) for row in rows]
+
+    def count(self) -> int:
+        """How many entries are stored."""
+        return self.session.scalar(select(func.count()).select_from(LedgerEntryRow)) or 0
+
+
+def stream_entries(connection: Connection, batch: int = 5000) -> Iterator[Entry]:
+    """Every stored entry in seq order, read in batches so memory stays flat."""
+    last = 0
+    statement = select(*COLUMNS).order_by(LedgerEntryRow.seq)
+    while True:
+        rows = connection.execute(statement.where(LedgerEntryRow.seq > last).limit(batch)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield entry_from_row(row)
+        last = rows[-1][0]

@@ -1,0 +1,371 @@
+"""Repositories: rows in, domain objects out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from truce.domain.agreement import Agreement, State, StateRole, Term
+from truce.domain.parties import Alias, Designation, Party, Status, StatusChange
+from truce.domain.proposals import Proposal, ProposalState
+from truce.store.tables import (
+    AgreementRow,
+    AgreementStateRow,
+    AliasRow,
+    CommitmentRow,
+    DesignationRow,
+    ExcludedListRow,
+    PartyRow,
+    ProposalRow,
+    StateRow,
+    StatusChangeRow,
+    TermRow,
+    TokenRow,
+    UserRow,
+)
+
+
+def _like_prefix(key: str) -> str:
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class States:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, code: str) -> State | None:
+        row = self.session.get(StateRow, code)
+        return State(row.code, row.name, row.kind) if row else None
+
+    def all(self) -> list[State]:
+        rows = self.session.scalars(select(StateRow).order_by(StateRow.name))
+        return [State(r.code, r.name, r.kind) for r in rows]
+
+    def names(self) -> dict[str, str]:
+        return {state.code: state.name for state in self.all()}
+
+    def add(self, state: State) -> None:
+        self.session.add(StateRow(code=state.code, name=state.name, kind=state.kind))
+        self.session.flush()
+
+
+class Agreements:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _load(self, row: AgreementRow) -> Agreement:
+        states = self.session.scalars(
+            select(AgreementStateRow)
+            .where(AgreementStateRow.agreement_id == row.id)
+            .order_by(AgreementStateRow.position)
+        ).all()
+        lists = self.session.scalars(
+            select(ExcludedListRow.list_name).where(ExcludedListRow.agreement_id == row.id)
+        ).all()
+        terms = self.session.scalars(
+            select(TermRow).where(TermRow.agreement_id == row.id).order_by(TermRow.number)
+        ).all()
+        return Agreement(
+            id=row.id, slug=row.slug, title=row.title, signed_at=row.signed_at,
+            effective_at=row.effective_at, acceptance_deadline=row.acceptance_deadline,
+            timezone=row.timezone,
+            guarantors=tuple(s.state_code for s in states if s.role == StateRole.GUARANTOR),
+            members=tuple(s.state_code for s in states if s.role == StateRole.MEMBER),
+            excluded_lists=tuple(sorted(lists)),
+            terms=tuple(Term(t.number, t.title, t.text) for t in terms),
+        )  # fmt: skip
+
+    def get(self, agreement_id: int) -> Agreement | None:
+        row = self.session.get(AgreementRow, agreement_id)
+        return self._load(row) if row else None
+
+    def by_slug(self, slug: str) -> Agreement | None:
+        row = self.session.scalar(select(AgreementRow).where(AgreementRow.slug == slug))
+        return self._load(row) if row else None
+
+    def all(self) -> list[Agreement]:
+        rows = self.session.scalars(select(AgreementRow).order_by(AgreementRow.id))
+        return [self._load(row) for row in rows]
+
+    def add(self, agreement: Agreement, created_at: datetime) -> int:
+        row = AgreementRow(
+            slug=agreement.slug, title=agreement.title, signed_at=agreement.signed_at,
+            effective_at=agreement.effective_at,
+            acceptance_deadline=agreement.acceptance_deadline, timezone=agreement.timezone,
+            created_at=created_at,
+        )  # fmt: skip
+        self.session.add(row)
+        self.session.flush()
+        roles = [(c, StateRole.GUARANTOR) for c in agreement.guarantors]
+        roles += [(c, StateRole.MEMBER) for c in agreement.members]
+        for position, (code, role) in enumerate(roles):
+            self.session.add(AgreementStateRow(
+                agreement_id=row.id, state_code=code, role=role.value, position=position))  # fmt: skip
+        for name in agreement.excluded_lists:
+            self.session.add(ExcludedListRow(agreement_id=row.id, list_name=name))
+        for term in agreement.terms:
+            self.session.add(TermRow(agreement_id=row.id, number=term.number, title=term.title,
+                                     text=term.text))  # fmt: skip
+        self.session.flush()
+        return row.id
+
+
+class Parties:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def row(self, party_id: int) -> PartyRow | None:
+        return self.session.get(PartyRow, party_id)
+
+    def by_slug(self, slug: str) -> PartyRow | None:
+        return self.session.scalar(select(PartyRow).where(PartyRow.slug == slug))
+
+    def get(self, party_id: int) -> Party | None:
+        row = self.row(party_id)
+        return self._domain(row, self.aliases([party_id])[party_id]) if row else None
+
+    @staticmethod
+    def _domain(row: PartyRow, aliases: Sequence[AliasRow]) -> Party:
+        return Party(
+            id=row.id, slug=row.slug, name=row.name, side=row.side,
+            aliases=tuple(Alias(a.text, a.lang) for a in aliases),
+            coalition_id=row.coalition_id, sponsor=row.sponsor_state,
+        )  # fmt: skip
+
+    def aliases(self, party_ids: Iterable[int]) -> dict[int, list[AliasRow]]:
+        ids = list(party_ids)
+        found: dict[int, list[AliasRow]] = {pid: [] for pid in ids}
+        rows = self.session.scalars(
+            select(AliasRow).where(AliasRow.party_id.in_(ids)).order_by(AliasRow.id)
+        )
+        for alias in rows:
+            found[alias.party_id].append(alias)
+        return found
+
+    def all_rows(self) -> list[PartyRow]:
+        return list(self.session.scalars(select(PartyRow).order_by(PartyRow.name)))
+
+    def matching(self, key: str) -> list[int]:
+        """Ids of parties with a name or alias whose folded form has a word starting ``key``."""
+        pattern = _like_prefix(key)
+        starts = or_(
+            AliasRow.folded.like(f"{pattern}%", escape="\\"),
+            AliasRow.folded.like(f"% {pattern}%", escape="\\"),
+        )
+        return list(self.session.scalars(select(AliasRow.party_id).where(starts).distinct()))
+
+    def name_keys(self) -> list[str]:
+        return list(self.session.scalars(select(PartyRow.name_key)))
+
+    def add(self, row: PartyRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def add_alias(self, party_id: int, text: str, lang: str, folded: str) -> None:
+        self.session.add(AliasRow(party_id=party_id, text=text, lang=lang, folded=folded))
+        self.session.flush()
+
+    def has_alias(self, party_id: int, text: str) -> bool:
+        return self.session.scalar(
+            select(AliasRow.id).where(AliasRow.party_id == party_id, AliasRow.text == text)
+        ) is not None
+
+    def remove_alias(self, party_id: int, text: str) -> None:
+        self.session.execute(
+            delete(AliasRow).where(AliasRow.party_id == party_id, AliasRow.text == text)
+        )
+
+
+class Designations:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of(self, party_id: int) -> list[Designation]:
+        return [self._domain(row) for row in self.rows(party_id)]
+
+    def rows(self, party_id: int | None = None) -> list[DesignationRow]:
+        statement = select(DesignationRow).order_by(DesignationRow.listed_at)
+        if party_id is not None:
+            statement = statement.where(DesignationRow.party_id == party_id)
+        return list(self.session.scalars(statement))
+
+    def by_party(self) -> dict[int, list[Designation]]:
+        found: dict[int, list[Designation]] = defaultdict(list)
+        for row in self.rows():
+            found[row.party_id].append(self._domain(row))
+        return found
+
+    @staticmethod
+    def _domain(row: DesignationRow) -> Designation:
+        return Designation(row.party_id, row.list_name, row.reference, row.listed_at,
+                           row.delisted_at)  # fmt: skip
+
+    def add(self, row: DesignationRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+
+class Commitments:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: CommitmentRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def get(self, commitment_id: int) -> CommitmentRow | None:
+        return self.session.get(CommitmentRow, commitment_id)
+
+    def list(self, agreement_id: int, party_id: int | None = None) -> list[CommitmentRow]:
+        statement = (
+            select(CommitmentRow)
+            .where(CommitmentRow.agreement_id == agreement_id)
+            .order_by(CommitmentRow.committed_at, CommitmentRow.id)
+        )
+        if party_id is not None:
+            statement = statement.where(CommitmentRow.party_id == party_id)
+        return list(self.session.scalars(statement))
+
+
+class Proposals:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: ProposalRow) -> Proposal:
+        return Proposal(
+            id=row.id, agreement_id=row.agreement_id, party_id=row.party_id,
+            status=Status(row.status), reason=row.reason, proposed_by=row.proposed_by,
+            proposer_state=row.proposer_state, proposed_at=row.proposed_at,
+            state=ProposalState(row.state), decided_by=row.decided_by,
+            decider_state=row.decider_state, decided_at=row.decided_at,
+            decision_reason=row.decision_reason,
+        )  # fmt: skip
+
+    def get(self, proposal_id: int) -> Proposal | None:
+        row = self.session.get(ProposalRow, proposal_id)
+        return self._domain(row) if row else None
+
+    def list(
+        self,
+        agreement_id: int,
+        party_id: int | None = None,
+        state: ProposalState | None = None,
+    ) -> list[Proposal]:
+        statement = (
+            select(ProposalRow)
+            .where(ProposalRow.agreement_id == agreement_id)
+            .order_by(ProposalRow.proposed_at, ProposalRow.id)
+        )
+        if party_id is not None:
+            statement = statement.where(ProposalRow.party_id == party_id)
+        if state is not None:
+            statement = statement.where(ProposalRow.state == state.value)
+        return [self._domain(row) for row in self.session.scalars(statement)]
+
+    def add(self, proposal: Proposal) -> int:
+        row = ProposalRow(
+            agreement_id=proposal.agreement_id, party_id=proposal.party_id,
+            status=proposal.status.value, reason=proposal.reason,
+            proposed_by=proposal.proposed_by, proposer_state=proposal.proposer_state,
+            proposed_at=proposal.proposed_at, state=proposal.state.value,
+        )  # fmt: skip
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def save(self, proposal: Proposal) -> None:
+        row = self.session.get(ProposalRow, proposal.id)
+        assert row is not None
+        row.state = proposal.state.value
+        row.decided_by = proposal.decided_by
+        row.decider_state = proposal.decider_state
+        row.decided_at = proposal.decided_at
+        row.decision_reason = proposal.decision_reason
+        self.session.flush()
+
+
+class StatusChanges:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def rows(self, agreement_id: int, party_id: int | None = None) -> list[StatusChangeRow]:
+        statement = (
+            select(StatusChangeRow)
+            .where(StatusChangeRow.agreement_id == agreement_id)
+            .order_by(StatusChangeRow.effective_at, StatusChangeRow.id)
+        )
+        if party_id is not None:
+            statement = statement.where(StatusChangeRow.party_id == party_id)
+        return list(self.session.scalars(statement))
+
+    def of(self, agreement_id: int, party_id: int) -> list[StatusChange]:
+        return [self._domain(row) for row in self.rows(agreement_id, party_id)]
+
+    def by_party(self, agreement_id: int) -> dict[int, list[StatusChange]]:
+        found: dict[int, list[StatusChange]] = defaultdict(list)
+        for row in self.rows(agreement_id):
+            found[row.party_id].append(self._domain(row))
+        return found
+
+    @staticmethod
+    def _domain(row: StatusChangeRow) -> StatusChange:
+        return StatusChange(Status(row.status), row.effective_at, row.cause)
+
+    def add(self, row: StatusChangeRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+
+class Users:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: int) -> UserRow | None:
+        return self.session.get(UserRow, user_id)
+
+    def by_name(self, username: str) -> UserRow | None:
+        return self.session.scalar(select(UserRow).where(UserRow.username == username))
+
+    def all(self) -> list[UserRow]:
+        return list(self.session.scalars(select(UserRow).order_by(UserRow.username)))
+
+    def add(self, row: UserRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def names(self, user_ids: Iterable[int | None]) -> dict[int, str]:
+        ids = {uid for uid in user_ids if uid is not None}
+        if not ids:
+            return {}
+        rows = self.session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(ids)))
+        return {uid: name for uid, name in rows}
+
+
+class Tokens:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_hash(self, token_hash: str) -> TokenRow | None:
+        return self.session.scalar(select(TokenRow).where(TokenRow.token_hash == token_hash))
+
+    def add(self, row: TokenRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def of(self, user_id: int) -> list[TokenRow]:
+        return list(self.session.scalars(
+            select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)))  # fmt: skip
+
+    def get(self, token_id: int) -> TokenRow | None:
+        return self.session.get(TokenRow, token_id)

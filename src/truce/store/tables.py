@@ -1,0 +1,255 @@
+"""SQLAlchemy 2 tables. Times are stored in UTC; the entrypoints show them in local time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored as UTC; naive values are refused rather than guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: attach a time zone before storing")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Instance(Base):
+    """This installation: its system key (which signs the genesis entry) and secret check."""
+
+    __tablename__ = "instance"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    sealed_seed: Mapped[bytes] = mapped_column(LargeBinary)
+    secret_check: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StateRow(Base):
+    __tablename__ = "states"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="state")
+
+
+class AgreementRow(Base):
+    __tablename__ = "agreements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acceptance_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AgreementStateRow(Base):
+    __tablename__ = "agreement_states"
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    state_code: Mapped[str] = mapped_column(ForeignKey("states.code"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    __table_args__ = (CheckConstraint("role in ('guarantor', 'member')", name="role"),)
+
+
+class ExcludedListRow(Base):
+    __tablename__ = "excluded_lists"
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    list_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class TermRow(Base):
+    __tablename__ = "terms"
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class PartyRow(Base):
+    __tablename__ = "parties"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), unique=True)
+    side: Mapped[str] = mapped_column(String(100), default="")
+    coalition_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    sponsor_state: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    uncertain: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AliasRow(Base):
+    __tablename__ = "party_aliases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    lang: Mapped[str] = mapped_column(String(16), default="en")
+    folded: Mapped[str] = mapped_column(String(300), index=True)
+    __table_args__ = (UniqueConstraint("party_id", "text", name="party_text"),)
+
+
+class DesignationRow(Base):
+    __tablename__ = "designations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    list_name: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(200))
+    listed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommitmentRow(Base):
+    __tablename__ = "commitments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    guarantor_state: Mapped[str] = mapped_column(ForeignKey("states.code"))
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_commitments_agreement_party", "agreement_id", "party_id"),)
+
+
+class ProposalRow(Base):
+    __tablename__ = "status_proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposer_state: Mapped[str] = mapped_column(ForeignKey("states.code"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decider_state: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        Index("ix_status_proposals_agreement_party", "agreement_id", "party_id"),
+        Index("ix_status_proposals_state", "state"),
+    )
+
+
+class StatusChangeRow(Base):
+    __tablename__ = "status_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cause: Mapped[str] = mapped_column(String(20))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("status_proposals.id"))
+    designation_id: Mapped[int | None] = mapped_column(ForeignKey("designations.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_status_changes_agreement_party", "agreement_id", "party_id"),)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    state_code: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    sealed_seed: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TokenRow(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LedgerEntryRow(Base):
+    """One ledger entry, stored exactly as hashed: ``at`` and ``payload`` are canonical text."""
+
+    __tablename__ = "ledger_entries"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    prev: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    sig: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (Index("ix_ledger_entries_subject", "subject"),)
+
+
+class LedgerHeadRow(Base):
+    """The newest entry; writers lock this row so the chain cannot fork."""
+
+    __tablename__ = "ledger_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,116 @@
+"""The unit of work: one transaction, its repositories, and the ledger entries it writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+import logging
+
+from sqlalchemy import select
+
+from truce.domain.permissions import Actor
+from truce.ledger.entry import Entry
+from truce.ledger.keys import Signer
+from truce.store import repositories as repos
+from truce.store.db import Database
+from truce.store.keyring import Keyring
+from truce.store.ledger_store import Change, LedgerStore, utc_now
+from truce.store.tables import Instance, UserRow
+
+log = logging.getLogger("truce.ledger")
+
+
+class NoSecret(RuntimeError):
+    """A write was attempted without the secret that opens signing keys."""
+
+
+class UnitOfWork:
+    """A transaction that rolls back unless committed; notifications run only after commit."""
+
+    def __init__(
+        self,
+        db: Database,
+        keyring: Keyring | None,
+        *,
+        write: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.write = write
+        self.clock = clock
+        self._after_commit: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Self:
+        self.session = (self.db.writer if self.write else self.db.reader)()
+        session = self.session
+        self.states = repos.States(session)
+        self.agreements = repos.Agreements(session)
+        self.parties = repos.Parties(session)
+        self.designations = repos.Designations(session)
+        self.commitments = repos.Commitments(session)
+        self.proposals = repos.Proposals(session)
+        self.status_changes = repos.StatusChanges(session)
+        self.users = repos.Users(session)
+        self.tokens = repos.Tokens(session)
+        self.ledger = LedgerStore(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def now(self) -> datetime:
+        """The time the actions in this unit happen at (UTC)."""
+        return self.clock()
+
+    def commit(self) -> None:
+        """Commit, then run what waits for the commit."""
+        self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed, never if it rolls back."""
+        self._after_commit.append(callback)
+
+    def instance(self) -> Instance | None:
+        """This installation's row, once set up."""
+        return self.session.scalar(select(Instance).where(Instance.id == 1))
+
+    def signer(self, actor: Actor) -> Signer:
+        """The actor's signing key, opened with the installation's secret."""
+        if self.keyring is None:
+            raise NoSecret(
+                "writing needs the installation's secret: set TRUCE_SECRET_KEY or"
+                " TRUCE_SECRET_FILE"
+            )
+        if actor.is_system:
+            instance = self.instance()
+            if instance is None:
+                raise RuntimeError("this database is not set up: run `truce db upgrade`")
+            return self.keyring.open(instance.sealed_seed, instance.key_id, "system")
+        user = self.session.get(UserRow, actor.user_id)
+        if user is None or not user.active:
+            raise RuntimeError(f"user {actor.username!r} has no active signing key")
+        return self.keyring.open(user.sealed_seed, user.key_id, user.username)
+
+    def record(self, actor: Actor, *changes: Change) -> list[Entry]:
+        """Append ledger entries for ``changes``, signed by ``actor``, in this transaction."""
+        entries = self.ledger.append_many(self.signer(actor), list(changes))
+        self.after_commit(lambda: _log_entries(entries))
+        return entries
+
+
+def _log_entries(entries: list[Entry]) -> None:
+    for entry in entries:
+        log.info("ledger %d %s %s by %s", entry.seq, entry.action, entry.subject, entry.actor)
