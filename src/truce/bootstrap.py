@@ -56,6 +56,4 @@ def set_up(truce: Truce) -> bool:
 def require_current_schema(truce: Truce) -> None:
     """Refuse to run against a database that needs `truce db upgrade`."""
     if not migrate.is_current(truce.db):
-        raise NotMigrated(
-            f"the database at {truce.db.display_url()} needs `truce db upgrade`"
-        )
+        raise NotMigrated(f"the database at {truce.db.display_url()} needs `truce db upgrade`")

@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     secret_file: Path | None = Field(
         None, description="File holding the secret key (read when TRUCE_SECRET_KEY is unset)."
     )
-    instance_name: str = Field("Truce", description="Name of this installation, in the genesis entry.")
+    instance_name: str = Field(
+        "Truce", description="Name of this installation, in the genesis entry."
+    )
     host: str = Field("127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
     cookie_secure: bool = Field(

@@ -1,6 +1,6 @@
 """A marker for user-facing text raised in the domain; entrypoints translate it."""
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name
+def N_(message: str) -> str:
     """Mark a message for extraction without translating it here."""
     return message

@@ -113,9 +113,7 @@ def check_commitment(
             guarantors=", ".join(agreement.guarantors),
         )
     if committed_at < agreement.signed_at:
-        raise Invalid(
-            N_("committed_at is before the agreement was signed."), field="committed_at"
-        )
+        raise Invalid(N_("committed_at is before the agreement was signed."), field="committed_at")
     designation = excluding_designation(agreement, designations, committed_at)
     if designation is not None:
         raise Conflict(

@@ -73,9 +73,7 @@ def check_proposal(
     """The proposer's state, if ``actor`` may propose ``proposed``; else why not."""
     state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
     if proposed is current:
-        raise Conflict(
-            N_("The party is already {status}."), field="status", status=proposed.value
-        )
+        raise Conflict(N_("The party is already {status}."), field="status", status=proposed.value)
     if any(p.proposer_state == state and p.state is ProposalState.OPEN for p in open_proposals):
         raise Conflict(
             N_("{state} already has an open proposal for this party: withdraw it first."),
@@ -160,9 +158,7 @@ def views(
     current: Status, open_proposals: Sequence[Proposal], guarantors: Sequence[str]
 ) -> dict[str, Status]:
     """Each guarantor's view of a party's status: its open proposal, else the agreed status."""
-    proposed = {
-        p.proposer_state: p.status for p in open_proposals if p.state is ProposalState.OPEN
-    }
+    proposed = {p.proposer_state: p.status for p in open_proposals if p.state is ProposalState.OPEN}
     return {state: proposed.get(state, current) for state in guarantors}
 
 

@@ -37,7 +37,9 @@ _CYRILLIC_TO_LATIN = str.maketrans(
 )  # fmt: skip
 
 # The Arabic article as transliterated, assimilated or not: al-, el-, ash-, an-, ad- ...
-_LATIN_ARTICLE = re.compile(r"\b(?:al|el|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|es|esh|en|et)-")
+_LATIN_ARTICLE = re.compile(
+    r"\b(?:al|el|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|es|esh|en|et)(?:-|\s+(?=\w))"
+)
 _ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)(?:وال|بال|لل|ال)(?=\w\w)")
 _NON_WORD = re.compile(r"[^\w]+")
 # Spelling variants of one sound, applied after the article is gone.

@@ -154,7 +154,9 @@ def _walk(
 
 
 def _bad_signatures(jobs: Sequence[SignatureJob]) -> list[int]:
-    return [seq for seq, public_key, body, sig in jobs if not signature_holds(public_key, body, sig)]
+    return [
+        seq for seq, public_key, body, sig in jobs if not signature_holds(public_key, body, sig)
+    ]
 
 
 class _Signatures:

@@ -27,8 +27,12 @@ def initialise(uow: UnitOfWork, name: str) -> bool:
     signer = Signer.generate("system")
     uow.session.add(
         Instance(
-            id=1, name=name, key_id=signer.key_id, public_key=signer.public_key,
-            sealed_seed=uow.keyring.seal(signer), secret_check=uow.keyring.secret_check,
+            id=1,
+            name=name,
+            key_id=signer.key_id,
+            public_key=signer.public_key,
+            sealed_seed=uow.keyring.seal(signer),
+            secret_check=uow.keyring.secret_check,
             created_at=uow.now(),
         )  # fmt: skip
     )

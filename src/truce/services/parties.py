@@ -167,9 +167,18 @@ def proposal_views(uow: UnitOfWork, proposals: list[Proposal]) -> list[ProposalV
     names = uow.users.names([p.proposed_by for p in proposals] + [p.decided_by for p in proposals])
     return [
         ProposalView(
-            p.id, p.party_id, p.status, p.reason, p.proposer_state, names.get(p.proposed_by, "?"),
-            p.proposed_at, p.state, p.decider_state,
-            names.get(p.decided_by) if p.decided_by else None, p.decided_at, p.decision_reason,
+            p.id,
+            p.party_id,
+            p.status,
+            p.reason,
+            p.proposer_state,
+            names.get(p.proposed_by, "?"),
+            p.proposed_at,
+            p.state,
+            p.decider_state,
+            names.get(p.decided_by) if p.decided_by else None,
+            p.decided_at,
+            p.decision_reason,
         )  # fmt: skip
         for p in proposals
     ]

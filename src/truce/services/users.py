@@ -17,9 +17,9 @@ from truce.domain.users import check_password, check_username
 from truce.ledger.entry import key_payload
 from truce.ledger.keys import Signer
 from truce.services import common
+from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change
 from truce.store.tables import TokenRow, UserRow
-from truce.store.keyring import Keyring
 from truce.store.uow import NoSecret, UnitOfWork
 
 TOKEN_PREFIX = "truce_"

@@ -171,9 +171,12 @@ class Parties:
         self.session.flush()
 
     def has_alias(self, party_id: int, text: str) -> bool:
-        return self.session.scalar(
-            select(AliasRow.id).where(AliasRow.party_id == party_id, AliasRow.text == text)
-        ) is not None
+        return (
+            self.session.scalar(
+                select(AliasRow.id).where(AliasRow.party_id == party_id, AliasRow.text == text)
+            )
+            is not None
+        )
 
     def remove_alias(self, party_id: int, text: str) -> None:
         self.session.execute(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
 from typing import Self
-
-import logging
 
 from sqlalchemy import select
 
@@ -43,6 +43,7 @@ class UnitOfWork:
         self.write = write
         self.clock = clock
         self._after_commit: list[Callable[[], None]] = []
+        self._batch_depth = 0
 
     def __enter__(self) -> Self:
         self.session = (self.db.writer if self.write else self.db.reader)()
@@ -72,8 +73,21 @@ class UnitOfWork:
         """The time the actions in this unit happen at (UTC)."""
         return self.clock()
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make the services called inside one transaction: all of them land, or none."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+        self.commit()
+
     def commit(self) -> None:
-        """Commit, then run what waits for the commit."""
+        """Commit, then run what waits for the commit; inside a batch, only flush."""
+        if self._batch_depth:
+            self.session.flush()
+            return
         self.session.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
@@ -91,8 +105,7 @@ class UnitOfWork:
         """The actor's signing key, opened with the installation's secret."""
         if self.keyring is None:
             raise NoSecret(
-                "writing needs the installation's secret: set TRUCE_SECRET_KEY or"
-                " TRUCE_SECRET_FILE"
+                "writing needs the installation's secret: set TRUCE_SECRET_KEY or TRUCE_SECRET_FILE"
             )
         if actor.is_system:
             instance = self.instance()

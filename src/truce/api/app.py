@@ -1,0 +1,291 @@
+"""The JSON API: thin routes that parse, call a service and render."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Annotated, Any
+
+from fastapi import Depends, FastAPI, Path, Query, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
+
+from truce import __version__
+from truce.api import errors, schemas, views
+from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, get_truce
+from truce.api.schemas import MAX_ID
+from truce.bootstrap import Truce
+from truce.domain.agreement import State, Term
+from truce.domain.errors import NotFound
+from truce.domain.i18n import N_
+from truce.domain.parties import Status
+from truce.domain.permissions import Action, redact, require
+from truce.domain.proposals import ProposalState
+from truce.services import agreements, common, ledger, parties, standing, users
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
+
+TAGS = [
+    {"name": "agreements", "description": "Agreements, their terms, guarantors and members."},
+    {"name": "parties", "description": "The registry: parties, aliases and their standing."},
+    {"name": "standing", "description": "Commitments, designations, two-key status proposals."},
+    {"name": "users", "description": "Users and API tokens."},
+    {"name": "ledger", "description": "The signed, hash-chained record of every change."},
+]
+
+
+def create_api(truce: Truce) -> FastAPI:
+    """The API application, to be mounted at /api/v1."""
+    api = FastAPI(
+        title="Truce API",
+        version=__version__,
+        description="Run and monitor a ceasefire. Reads are public (redacted) or token-"
+        "authenticated; every write needs a token and is signed into the ledger.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_tags=TAGS,
+    )
+    api.state.truce = truce
+    errors.install(api)
+    _agreement_routes(api)
+    _party_routes(api)
+    _standing_routes(api)
+    _user_routes(api)
+    _ledger_routes(api)
+    return api
+
+
+def _agreement_routes(api: FastAPI) -> None:
+    @api.get("/states", tags=["agreements"])
+    def list_states(uow: Reader) -> list[dict[str, str]]:
+        return [{"code": s.code, "name": s.name, "kind": s.kind} for s in uow.states.all()]
+
+    @api.post("/states", status_code=201, tags=["agreements"])
+    def add_state(body: schemas.StateIn, actor: CurrentActor, uow: Writer) -> dict[str, str]:
+        state = agreements.add_state(State(body.code, body.name, body.kind), uow, actor=actor)
+        return {"code": state.code, "name": state.name, "kind": state.kind}
+
+    @api.get("/agreements", tags=["agreements"])
+    def list_agreements(uow: Reader) -> list[dict[str, Any]]:
+        names = uow.states.names()
+        return [views.agreement(a, names) for a in agreements.list_agreements(uow)]
+
+    @api.get("/agreements/{agreement_id}", tags=["agreements"])
+    def get_agreement(agreement_id: PathId, uow: Reader) -> dict[str, Any]:
+        return views.agreement(common.agreement(uow, agreement_id), uow.states.names())
+
+    @api.get("/agreements/{agreement_id}/terms/{number}", tags=["agreements"])
+    def get_term(
+        agreement_id: PathId, number: Annotated[int, Path(ge=1, le=1000)], uow: Reader
+    ) -> dict[str, Any]:
+        item = common.agreement(uow, agreement_id)
+        term = item.term(number)
+        return {"number": term.number, "title": term.title, "text": term.text,
+                "cite": f"{item.slug}/{term.number}"}  # fmt: skip
+
+    @api.post("/agreements", status_code=201, tags=["agreements"])
+    def create_agreement(
+        body: schemas.AgreementIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        cmd = agreements.NewAgreement(
+            slug=body.slug, title=body.title, signed_at=body.signed_at,
+            effective_at=body.effective_at, acceptance_deadline=body.acceptance_deadline,
+            timezone=body.timezone, guarantors=tuple(body.guarantors), members=tuple(body.members),
+            excluded_lists=tuple(body.excluded_lists),
+            terms=tuple(Term(t.number, t.title, t.text) for t in body.terms),
+        )  # fmt: skip
+        created = agreements.create_agreement(cmd, uow, actor=actor)
+        return views.agreement(created, uow.states.names())
+
+
+def _party_routes(api: FastAPI) -> None:
+    @api.get("/parties", tags=["parties"])
+    def list_parties(
+        uow: Reader,
+        actor: MaybeActor,
+        q: Annotated[str | None, Query(max_length=200, description="Name in any script.")] = None,
+        agreement_id: AgreementQuery = None,
+        status: Status | None = None,
+    ) -> dict[str, Any]:
+        agreement, entries = parties.registry(uow, actor=actor, agreement_id=agreement_id, query=q)
+        if status is not None:
+            entries = [e for e in entries if e.status is status]
+        return {
+            "agreement_id": agreement.id,
+            "query": q,
+            "count": len(entries),
+            "parties": [views.registry_entry(e, actor) for e in entries],
+        }
+
+    @api.get("/parties/{party_id}", tags=["parties"])
+    def get_party(
+        party_id: PathId, uow: Reader, actor: MaybeActor, agreement_id: AgreementQuery = None
+    ) -> dict[str, Any]:
+        _, detail = parties.party_detail(uow, party_id, actor=actor, agreement_id=agreement_id)
+        return views.party_detail(detail, actor)
+
+    @api.post("/parties", status_code=201, tags=["parties"])
+    def create_party(body: schemas.PartyIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
+        cmd = parties.NewParty(
+            name=body.name, side=body.side, aliases=tuple((a.text, a.lang) for a in body.aliases),
+            coalition_id=body.coalition_id, sponsor=body.sponsor, notes=body.notes,
+            slug=body.slug,
+        )  # fmt: skip
+        party_id = parties.create_party(cmd, uow, actor=actor)
+        _, detail = parties.party_detail(uow, party_id, actor=actor)
+        return views.party_detail(detail, actor)
+
+    @api.post("/parties/{party_id}/aliases", status_code=201, tags=["parties"])
+    def add_alias(
+        party_id: PathId, body: schemas.AliasIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        parties.add_alias(party_id, body.text, body.lang, uow, actor=actor)
+        return {"party_id": party_id, "text": body.text, "lang": body.lang}
+
+
+def _standing_routes(api: FastAPI) -> None:
+    @api.get("/commitments", tags=["standing"])
+    def list_commitments(
+        uow: Reader, actor: MaybeActor, agreement_id: AgreementQuery = None,
+        party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        agreement = common.agreement(uow, agreement_id)
+        rows = uow.commitments.list(agreement.id, party_id)
+        return [redact(jsonable_encoder(parties.commitment_view(r)), actor) for r in rows]
+
+    @api.post("/commitments", status_code=201, tags=["standing"])
+    def record_commitment(
+        body: schemas.CommitmentIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        cmd = standing.RecordCommitment(body.agreement_id, body.party_id, body.guarantor,
+                                        body.committed_at, body.channel, body.note)  # fmt: skip
+        result: dict[str, Any] = jsonable_encoder(standing.record_commitment(cmd, uow, actor=actor))
+        return result
+
+    @api.get("/designations", tags=["standing"])
+    def list_designations(
+        uow: Reader, party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
+    ) -> list[dict[str, Any]]:
+        rows = uow.designations.rows(party_id)
+        fields = ("id", "party_id", "list_name", "reference", "listed_at", "delisted_at", "source")
+        return [jsonable_encoder({f: getattr(r, f) for f in fields}) for r in rows]
+
+    @api.post("/designations", status_code=201, tags=["standing"])
+    def record_designation(
+        body: schemas.DesignationIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        cmd = standing.RecordDesignation(body.party_id, body.list_name, body.reference,
+                                         body.listed_at, body.delisted_at, body.source)  # fmt: skip
+        return {"id": standing.record_designation(cmd, uow, actor=actor)}
+
+    _proposal_routes(api)
+
+
+def _proposal_routes(api: FastAPI) -> None:
+    @api.get("/status-proposals", tags=["standing"])
+    def list_proposals(
+        uow: Reader, agreement_id: AgreementQuery = None, state: ProposalState | None = None,
+        party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        agreement = common.agreement(uow, agreement_id)
+        found = uow.proposals.list(agreement.id, party_id, state)
+        return jsonable_encoder(parties.proposal_views(uow, found))  # type: ignore[no-any-return]
+
+    @api.get("/status-proposals/{proposal_id}", tags=["standing"])
+    def get_proposal(proposal_id: PathId, uow: Reader) -> dict[str, Any]:
+        found = uow.proposals.get(proposal_id)
+        if found is None:
+            raise NotFound(N_("There is no proposal {id}."), field="proposal_id", id=proposal_id)
+        return jsonable_encoder(parties.proposal_views(uow, [found])[0])  # type: ignore[no-any-return]
+
+    @api.post("/status-proposals", status_code=201, tags=["standing"])
+    def propose(body: schemas.ProposalIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
+        cmd = standing.ProposeStatus(body.agreement_id, body.party_id, body.status, body.reason)
+        proposal = standing.propose_status(cmd, uow, actor=actor)
+        return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
+
+    @api.post("/status-proposals/{proposal_id}/decision", tags=["standing"])
+    def decide(
+        proposal_id: PathId, body: schemas.DecisionIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        cmd = standing.DecideProposal(proposal_id, body.decision, body.reason)
+        proposal = standing.decide_proposal(cmd, uow, actor=actor)
+        return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
+
+    @api.post("/status-proposals/{proposal_id}/withdraw", tags=["standing"])
+    def withdraw(proposal_id: PathId, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
+        proposal = standing.withdraw_proposal(proposal_id, uow, actor=actor)
+        return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
+
+
+def _user_routes(api: FastAPI) -> None:
+    @api.post("/tokens", status_code=201, tags=["users"], response_model=schemas.TokenOut)
+    def issue_token(body: schemas.TokenIn, uow: Writer) -> schemas.TokenOut:
+        actor = users.authenticate(body.username, body.password, uow)
+        token = users.issue_token(body.label, uow, actor=actor)
+        return schemas.TokenOut(token=token, username=actor.username, role=actor.role)
+
+    @api.delete("/tokens/{token_id}", status_code=204, tags=["users"])
+    def revoke_token(token_id: PathId, actor: CurrentActor, uow: Writer) -> Response:
+        users.revoke_token(token_id, uow, actor=actor)
+        return Response(status_code=204)
+
+    @api.get("/users/me", tags=["users"])
+    def me(actor: CurrentActor, uow: Reader) -> dict[str, Any]:
+        return jsonable_encoder(users.get_user(actor.user_id, uow, actor=actor))  # type: ignore[no-any-return]
+
+    @api.get("/users", tags=["users"])
+    def list_users(actor: CurrentActor, uow: Reader) -> list[dict[str, Any]]:
+        return jsonable_encoder(users.list_users(uow, actor=actor))  # type: ignore[no-any-return]
+
+    @api.get("/users/{user_id}", tags=["users"])
+    def get_user(user_id: PathId, actor: CurrentActor, uow: Reader) -> dict[str, Any]:
+        return jsonable_encoder(users.get_user(user_id, uow, actor=actor))  # type: ignore[no-any-return]
+
+    @api.post("/users", status_code=201, tags=["users"])
+    def add_user(body: schemas.UserIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
+        cmd = users.NewUser(body.username, body.role, body.password, body.display_name,
+                            body.state, body.party_id)  # fmt: skip
+        return jsonable_encoder(users.add_user(cmd, uow, actor=actor))  # type: ignore[no-any-return]
+
+
+def _ledger_routes(api: FastAPI) -> None:
+    @api.get("/ledger/head", tags=["ledger"])
+    def head(uow: Reader) -> dict[str, Any]:
+        seq, hash_ = uow.ledger.head()
+        return {"seq": seq, "hash": hash_, "checkpoint": f"{seq}:{hash_}" if hash_ else None}
+
+    @api.get("/ledger", tags=["ledger"])
+    def page(
+        actor: CurrentActor,
+        uow: Reader,
+        after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        require(actor, Action.READ_LEDGER)
+        entries = uow.ledger.page(after, limit)
+        seq, hash_ = uow.ledger.head()
+        following = entries[-1].seq if entries and entries[-1].seq < seq else None
+        return {"head": {"seq": seq, "hash": hash_}, "next_after": following,
+                "entries": [views.ledger_entry(e) for e in entries]}  # fmt: skip
+
+    @api.get("/ledger/export", tags=["ledger"])
+    def export(
+        actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]
+    ) -> StreamingResponse:
+        """The whole ledger as a JSON Lines export, verifiable offline with `truce ledger verify --file`."""
+        require(actor, Action.READ_LEDGER)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")
+        ledger.export(truce.db, spool)
+        spool.seek(0)
+        name = "truce-ledger.jsonl"
+        return StreamingResponse(_chunks(spool), media_type="application/x-ndjson",
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+def _chunks(spool: IO[str]) -> Iterator[bytes]:
+    with spool:
+        while chunk := spool.read(1 << 16):
+            yield chunk.encode("utf-8")

@@ -1,0 +1,60 @@
+"""Request dependencies: the application, a unit of work, and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from truce.bootstrap import Truce
+from truce.domain.errors import Unauthenticated
+from truce.domain.i18n import N_
+from truce.domain.permissions import Actor
+from truce.services import users
+from truce.store.uow import UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
+
+
+def get_truce(request: Request) -> Truce:
+    """The wired application."""
+    truce: Truce = request.app.state.truce
+    return truce
+
+
+def reader(truce: Annotated[Truce, Depends(get_truce)]) -> Iterator[UnitOfWork]:
+    """A read-only unit of work for this request."""
+    with truce.uow(write=False) as uow:
+        yield uow
+
+
+def writer(truce: Annotated[Truce, Depends(get_truce)]) -> Iterator[UnitOfWork]:
+    """A writing unit of work for this request; it rolls back unless the service commits."""
+    with truce.uow() as uow:
+        yield uow
+
+
+def optional_actor(
+    truce: Annotated[Truce, Depends(get_truce)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor | None:
+    """The token's actor, None for the public; a token that is sent must be valid."""
+    if credentials is None:
+        return None
+    with truce.uow(write=False) as uow:
+        return users.actor_for_token(credentials.credentials, uow)
+
+
+def current_actor(actor: Annotated[Actor | None, Depends(optional_actor)]) -> Actor:
+    """The token's actor; 401 without one."""
+    if actor is None:
+        raise Unauthenticated(N_("Sign in: send an API token as 'Authorization: Bearer <token>'."))
+    return actor
+
+
+Reader = Annotated[UnitOfWork, Depends(reader)]
+Writer = Annotated[UnitOfWork, Depends(writer)]
+MaybeActor = Annotated[Actor | None, Depends(optional_actor)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,90 @@
+"""Turning failures into HTTP answers that say what to fix, never a bare 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException
+
+from truce.domain.errors import DomainError
+from truce.store.uow import NoSecret
+
+log = logging.getLogger("truce.api")
+
+STATUS = {
+    "invalid": 422,
+    "not_found": 404,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "conflict": 409,
+}
+
+
+def error_body(detail: str, code: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The JSON every error answer carries."""
+    return {"detail": detail, "code": code, "field": field, **extra}
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or ".".join(str(p) for p in location)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = STATUS.get(exc.code, 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(str(exc), exc.code, exc.field), status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": _field(tuple(e.get("loc", ()))),
+            "message": e.get("msg", ""),
+            "type": e.get("type"),
+        }
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+    return JSONResponse(error_body(detail, "invalid", first["field"], errors=errors), 422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+    return JSONResponse(
+        error_body(str(exc.detail), code.get(exc.status_code, "error")),
+        exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("service unavailable: %s", exc)
+    message = str(exc) if isinstance(exc, NoSecret) else "the database is busy; retry shortly"
+    return JSONResponse(error_body(message, "unavailable"), 503, headers={"Retry-After": "2"})
+
+
+async def _integrity(request: Request, exc: Exception) -> JSONResponse:
+    # Two requests raced for the same unique name; the loser learns it, nothing is half-stored.
+    log.info("integrity conflict: %s", exc.__class__.__name__)
+    return JSONResponse(error_body("a conflicting change was made at the same time; retry",
+                                   "conflict"), 409)  # fmt: skip
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(NoSecret, _unavailable)
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(IntegrityError, _integrity)

@@ -1,0 +1,152 @@
+"""What the API accepts and returns. Validation here names the field and the fix."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from truce.domain.parties import Status
+from truce.domain.permissions import Role
+from truce.domain.proposals import Decision, ProposalState
+
+MAX_ID = 2**53 - 1
+
+
+def _printable(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _sane_year(value: datetime) -> datetime:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("the year must be between 1900 and 2200")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A positive integer id.")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+                 AfterValidator(_printable)]  # fmt: skip
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
+                      AfterValidator(_printable)]  # fmt: skip
+LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_printable)]
+StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$"),
+                      Field(description="A state code such as US or RU.")]  # fmt: skip
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
+Moment = Annotated[AwareDatetime, AfterValidator(_sane_year),
+                   Field(description="RFC 3339 time with an offset, e.g. 2016-02-26T12:00:00+02:00")]  # fmt: skip
+Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StateIn(Strict):
+    code: StateCode
+    name: Name
+    kind: Annotated[str, StringConstraints(pattern=r"^(state|organisation)$")] = "state"
+
+
+class TermIn(Strict):
+    number: Annotated[int, Field(ge=1, le=1000)]
+    title: Name
+    text: LongText
+
+
+class AgreementIn(Strict):
+    slug: Slug
+    title: Name
+    signed_at: Moment
+    effective_at: Moment
+    acceptance_deadline: Moment
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    guarantors: Annotated[list[StateCode], Field(min_length=2, max_length=10)]
+    members: Annotated[list[StateCode], Field(max_length=200)] = []
+    excluded_lists: Annotated[list[Name], Field(max_length=50)] = []
+    terms: Annotated[list[TermIn], Field(max_length=200)] = []
+
+
+class AliasIn(Strict):
+    text: Name
+    lang: Lang = "en"
+
+
+class PartyIn(Strict):
+    name: Name
+    side: ShortText = ""
+    aliases: Annotated[list[AliasIn], Field(max_length=200)] = []
+    coalition_id: Id | None = None
+    sponsor: StateCode | None = None
+    notes: LongText = ""
+    slug: Slug | None = None
+
+
+class CommitmentIn(Strict):
+    agreement_id: Id
+    party_id: Id
+    guarantor: StateCode
+    committed_at: Moment | None = Field(
+        None, description="When the party declared it; omitted means now. Liaisons omit it."
+    )
+    channel: ShortText = ""
+    note: LongText = ""
+
+
+class DesignationIn(Strict):
+    party_id: Id
+    list_name: Name
+    reference: Name
+    listed_at: Moment
+    delisted_at: Moment | None = None
+    source: LongText = ""
+
+
+class ProposalIn(Strict):
+    agreement_id: Id
+    party_id: Id
+    status: Status
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+                      AfterValidator(_printable)]  # fmt: skip
+
+
+class DecisionIn(Strict):
+    decision: Decision
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
+class UserIn(Strict):
+    username: Annotated[str, StringConstraints(min_length=3, max_length=40)]
+    role: Role
+    password: Annotated[str, StringConstraints(min_length=12, max_length=1000)] | None = None
+    display_name: ShortText = ""
+    state: StateCode | None = None
+    party_id: Id | None = None
+
+
+class TokenIn(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    label: ShortText = ""
+
+
+class TokenOut(BaseModel):
+    token: str = Field(
+        description="Shown once: store it now. Send it as `Authorization: Bearer …`."
+    )
+    username: str
+    role: Role
+
+
+class ErrorOut(BaseModel):
+    detail: str
+    code: str
+    field: str | None = None
+
+
+__all__ = [
+    "AgreementIn", "AliasIn", "CommitmentIn", "DecisionIn", "DesignationIn", "ErrorOut", "PartyIn",
+    "ProposalIn", "ProposalState", "StateIn", "TokenIn", "TokenOut", "UserIn",
+]  # fmt: skip

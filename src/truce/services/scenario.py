@@ -1,0 +1,170 @@
+"""Loading a scenario: an agreement, its states, parties and their history, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from truce.domain.agreement import State, Term
+from truce.domain.errors import Conflict, Invalid
+from truce.domain.i18n import N_
+from truce.domain.parties import Status
+from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.domain.proposals import Decision
+from truce.services import agreements, parties, standing, users
+from truce.store.uow import UnitOfWork
+
+BUILT_IN = ("syria-2016",)
+
+
+def read_scenario(name_or_path: str) -> dict[str, Any]:
+    """A built-in scenario by name, or a scenario JSON file by path."""
+    if name_or_path in BUILT_IN:
+        text = (
+            resources.files("truce.scenarios").joinpath(f"{name_or_path}.json").read_text("utf-8")
+        )
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise Invalid(N_("No scenario {name!r}: give one of {known} or a JSON file."),
+                          field="scenario", name=name_or_path, known=", ".join(BUILT_IN))  # fmt: skip
+        text = path.read_text("utf-8")
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Invalid(N_("The scenario is not valid JSON: {error}."), field="scenario",
+                      error=str(exc))  # fmt: skip
+    return data
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _with_doubts(text: str, doubts: list[str]) -> str:
+    return f"{text} [uncertain: {'; '.join(doubts)}]" if doubts else text
+
+
+class _Loader:
+    """Replays a scenario through the services, each step at its historical time."""
+
+    def __init__(self, data: dict[str, Any], uow: UnitOfWork) -> None:
+        self.data = data
+        self.uow = uow
+        self.keys: dict[str, int] = {}
+        self.desks: dict[str, Actor] = {}
+
+    def at(self, moment: datetime) -> None:
+        self.uow.clock = lambda: moment
+
+    def run(self) -> int:
+        spec = self.data["agreement"]
+        if self.uow.agreements.by_slug(spec["slug"]) is not None:
+            raise Conflict(N_("The scenario's agreement {slug!r} is already loaded."),
+                           field="scenario", slug=spec["slug"])  # fmt: skip
+        self.at(_at(spec["signed_at"]))
+        self.states()
+        agreement_id = self.agreement(spec)
+        self.desk_users()
+        self.parties()
+        self.designations()
+        self.commitments(agreement_id)
+        self.status(agreement_id)
+        return agreement_id
+
+    def states(self) -> None:
+        for item in self.data["states"]:
+            if self.uow.states.get(item["code"]) is None:
+                agreements.add_state(State(item["code"], item["name"], item.get("kind", "state")),
+                                     self.uow, actor=SYSTEM)  # fmt: skip
+
+    def agreement(self, spec: dict[str, Any]) -> int:
+        cmd = agreements.NewAgreement(
+            slug=spec["slug"], title=spec["title"], signed_at=_at(spec["signed_at"]),
+            effective_at=_at(spec["effective_at"]),
+            acceptance_deadline=_at(spec["acceptance_deadline"]), timezone=spec["timezone"],
+            guarantors=tuple(spec["guarantors"]), members=tuple(spec.get("members", [])),
+            excluded_lists=tuple(spec.get("excluded_lists", [])),
+            terms=tuple(Term(t["number"], t["title"], t["text"]) for t in spec.get("terms", [])),
+        )  # fmt: skip
+        return agreements.create_agreement(cmd, self.uow, actor=SYSTEM).id
+
+    def desk_users(self) -> None:
+        for desk in self.data.get("desks", []):
+            existing = self.uow.users.by_name(desk["username"])
+            if existing is None:
+                cmd = users.NewUser(desk["username"], Role.GUARANTOR, None,
+                                    desk.get("display_name", ""), state=desk["state"])  # fmt: skip
+                users.add_user(cmd, self.uow, actor=SYSTEM)
+                existing = self.uow.users.by_name(desk["username"])
+            assert existing is not None
+            self.desks[desk["state"]] = users.actor_of(existing)
+
+    def parties(self) -> None:
+        # Coalitions first, so members can name them.
+        ordered = sorted(self.data["parties"], key=lambda p: p.get("coalition") is not None)
+        for item in ordered:
+            existing = self.uow.parties.by_slug(item.get("slug") or parties.slugify(item["name"]))
+            if existing is not None:
+                self.keys[item["key"]] = existing.id
+                continue
+            cmd = parties.NewParty(
+                name=item["name"], side=item.get("side", ""),
+                aliases=tuple((a[0], a[1]) for a in item.get("aliases", [])),
+                coalition_id=self.keys[item["coalition"]] if item.get("coalition") else None,
+                sponsor=item.get("sponsor"), notes=item.get("notes", ""),
+                uncertain=tuple(item.get("uncertain", [])), sources=tuple(item.get("sources", [])),
+            )  # fmt: skip
+            self.keys[item["key"]] = parties.create_party(cmd, self.uow, actor=SYSTEM)
+
+    def designations(self) -> None:
+        for item in self.data.get("designations", []):
+            cmd = standing.RecordDesignation(
+                party_id=self.keys[item["party"]], list_name=item["list_name"],
+                reference=item["reference"], listed_at=_at(item["listed_at"]),
+                source=_with_doubts(item.get("source", ""), item.get("uncertain", [])),
+            )  # fmt: skip
+            standing.record_designation(cmd, self.uow, actor=SYSTEM)
+
+    def commitments(self, agreement_id: int) -> None:
+        for item in self.data.get("commitments", []):
+            moment = _at(item["committed_at"])
+            self.at(moment)
+            cmd = standing.RecordCommitment(
+                agreement_id, self.keys[item["party"]], item["guarantor"], moment,
+                item.get("channel", ""), _with_doubts(item.get("note", ""), item.get("uncertain", [])),
+            )  # fmt: skip
+            standing.record_commitment(cmd, self.uow, actor=self.desks[item["guarantor"]])
+
+    def status(self, agreement_id: int) -> None:
+        for item in sorted(self.data.get("status", []), key=lambda s: s["proposed_at"]):
+            self.at(_at(item["proposed_at"]))
+            cmd = standing.ProposeStatus(agreement_id, self.keys[item["party"]],
+                                         Status(item["status"]),
+                                         _with_doubts(item["reason"], item.get("uncertain", [])))  # fmt: skip
+            item["_proposal"] = standing.propose_status(cmd, self.uow,
+                                                        actor=self.desks[item["proposer"]]).id  # fmt: skip
+        decided = [s for s in self.data.get("status", []) if s.get("decision") != "open"]
+        for item in sorted(decided, key=lambda s: s["decided_at"]):
+            self.at(_at(item["decided_at"]))
+            other = next(code for code in self.desks if code != item["proposer"])
+            cmd = standing.DecideProposal(item["_proposal"], Decision(item["decision"]),
+                                          item.get("decision_reason", ""))  # fmt: skip
+            standing.decide_proposal(cmd, self.uow, actor=self.desks[other])
+
+
+def load_scenario(data: dict[str, Any], uow: UnitOfWork) -> int:
+    """Load a scenario in one transaction; the id of its agreement. Nothing lands on error."""
+    clock = uow.clock
+    try:
+        with uow.batch():
+            agreement_id = _Loader(data, uow).run()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Invalid(N_("The scenario is malformed: {error}."), field="scenario",
+                      error=repr(exc)) from exc  # fmt: skip
+    finally:
+        uow.clock = clock
+    return agreement_id
