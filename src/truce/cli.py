@@ -1,0 +1,396 @@
+"""The `truce` command: serve, demo, database, users, parties, scenarios and the ledger."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from truce import __version__
+from truce.bootstrap import NotMigrated, Truce, bootstrap, require_current_schema, set_up
+from truce.config import Settings
+from truce.domain.errors import DomainError
+from truce.domain.parties import Status
+from truce.domain.permissions import SYSTEM, Role
+from truce.ledger.export import ExportError
+from truce.ledger.verify import KnownHead, Report
+from truce.services import ledger, parties, scenario, users
+from truce.services.instance import WrongSecret
+from truce.store.keyring import SecretMismatch
+from truce.store.uow import NoSecret
+
+app = typer.Typer(help="Truce: run and monitor a ceasefire.", no_args_is_help=True,
+                  add_completion=False, rich_markup_mode="rich")  # fmt: skip
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users, their roles and API tokens.", no_args_is_help=True)
+parties_app = typer.Typer(help="The registry of parties.", no_args_is_help=True)
+ledger_app = typer.Typer(help="The signed, hash-chained record of every change.",
+                         no_args_is_help=True)  # fmt: skip
+scenario_app = typer.Typer(help="Scenarios: an agreement with its parties and history.",
+                           no_args_is_help=True)  # fmt: skip
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(parties_app, name="parties")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(scenario_app, name="scenario")
+
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+DEMO_DATABASE = "sqlite:///var/demo.db"
+DEMO_USERS = (
+    ("admin", Role.ADMIN, None, None),
+    ("us-ops", Role.GUARANTOR, "US", None),
+    ("ru-ops", Role.GUARANTOR, "RU", None),
+    ("uk-member", Role.MEMBER, "GB", None),
+    ("monitor", Role.MONITOR, None, None),
+    ("fsa-liaison", Role.LIAISON, None, "free-syrian-army"),
+    ("analyst", Role.ANALYST, None, None),
+)
+
+Db = Annotated[
+    str | None,
+    typer.Option("--db", envvar="TRUCE_DATABASE_URL", show_envvar=True,
+                 help="Database URL or SQLite file path. Default: var/truce.db."),
+]  # fmt: skip
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(db: str | None, **overrides: Any) -> Settings:
+    values = {"database_url": db} if db else {}
+    return Settings(**values, **overrides)
+
+
+def friendly(command: F) -> F:
+    """Turn expected failures into one clear line and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (DomainError, NoSecret, WrongSecret, SecretMismatch, NotMigrated,
+                ExportError) as exc:  # fmt: skip
+            errors.print(f"[red]error:[/red] {exc}")
+        except (OperationalError, ProgrammingError) as exc:
+            errors.print(f"[red]database error:[/red] {exc.orig or exc}")
+            errors.print("Check --db / TRUCE_DATABASE_URL, and run `truce db upgrade`.")
+        raise typer.Exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def opened(db: str | None, *, current: bool = True, **overrides: Any) -> Iterator[Truce]:
+    """Truce wired to the chosen database, closed afterwards."""
+    truce = bootstrap(_settings(db, **overrides))
+    try:
+        if current:
+            require_current_schema(truce)
+        yield truce
+    finally:
+        truce.close()
+
+
+def prepare(settings: Settings) -> Truce:
+    """Migrate and set up the ledger, creating a secret beside a new SQLite database."""
+    truce = bootstrap(settings)
+    needs_secret = truce.secret is None and not _is_set_up(truce)
+    if needs_secret:
+        truce.close()
+        truce = bootstrap(settings, create_secret=True)
+    if truce.keyring is None:
+        raise NoSecret("this installation's secret is missing: set TRUCE_SECRET_KEY"
+                       " or TRUCE_SECRET_FILE")  # fmt: skip
+    set_up(truce)
+    return truce
+
+
+def _is_set_up(truce: Truce) -> bool:
+    try:
+        with truce.uow(write=False) as uow:
+            return uow.instance() is not None
+    except (OperationalError, ProgrammingError):
+        return False
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Truce: who a ceasefire covers, where, what happened, and who decided: signed."""
+    if version:
+        console.print(f"truce {__version__}")
+        raise typer.Exit()
+
+
+@db_app.command("upgrade")
+@friendly
+def db_upgrade(db: Db = None) -> None:
+    """Create or migrate the schema, and write the ledger's genesis entry once."""
+    truce = prepare(_settings(db))
+    try:
+        with truce.uow(write=False) as uow:
+            seq, head = uow.ledger.head()
+        console.print(f"[green]database ready[/green] at {truce.db.display_url()}")
+        console.print(f"ledger head {seq}:{head}")
+    finally:
+        truce.close()
+
+
+@app.command()
+@friendly
+def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000) -> None:
+    """Serve the web app and the API."""
+    with opened(db) as truce:
+        _check_secret(truce)
+        _serve(truce, host, port)
+
+
+def _check_secret(truce: Truce) -> None:
+    if truce.keyring is None:
+        raise NoSecret("this installation's secret is missing: set TRUCE_SECRET_KEY or"
+                       " TRUCE_SECRET_FILE (for SQLite, the .secret file beside the database)")  # fmt: skip
+    with truce.uow(write=False) as uow:
+        instance = uow.instance()
+        if instance is None:
+            raise NotMigrated("the database is not set up: run `truce db upgrade`")
+        if instance.secret_check != truce.keyring.secret_check:
+            raise WrongSecret("the secret differs from the one this database was set up with")
+
+
+def _serve(truce: Truce, host: str, port: int) -> None:
+    import uvicorn
+
+    from truce.web.app import create_app
+
+    logging.basicConfig(level=truce.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    console.print(f"Truce on [bold]http://{host}:{port}/[/bold] — API http://{host}:{port}/api/v1/docs")
+    console.print(f"database {truce.db.display_url()}")
+    uvicorn.run(create_app(truce), host=host, port=port, log_level=truce.settings.log_level,
+                workers=1)  # fmt: skip
+
+
+@app.command()
+@friendly
+def demo(
+    db: Db = None,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    serve: Annotated[bool, typer.Option(help="Serve after loading (--no-serve to stop).")] = True,
+) -> None:
+    """Set up a demo database with the 2016 scenario and demo users, then serve it."""
+    settings = _settings(db or DEMO_DATABASE, demo=True)
+    truce = prepare(settings)
+    try:
+        with truce.uow(write=False) as uow:
+            empty = not uow.agreements.all()
+        if empty:
+            _load_demo(truce)
+        else:
+            console.print("The database already holds an agreement: serving it as it is.")
+        if serve:
+            _serve(truce, host, port)
+    finally:
+        truce.close()
+
+
+def _load_demo(truce: Truce) -> None:
+    with console.status("Loading the 2016 scenario…"), truce.uow() as uow:
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+    table = Table(title="Demo sign-ins (demo only: never use these passwords elsewhere)")
+    for column in ("user", "role", "bound to", "password"):
+        table.add_column(column)
+    for username, role, state, party_slug in DEMO_USERS:
+        with truce.uow() as uow:
+            party = uow.parties.by_slug(party_slug) if party_slug else None
+            cmd = users.NewUser(username, role, demo_password(username), state=state,
+                                party_id=party.id if party else None)  # fmt: skip
+            users.add_user(cmd, uow, actor=SYSTEM)
+        table.add_row(username, role.value, state or party_slug or "", demo_password(username))
+    console.print(table)
+
+
+def demo_password(username: str) -> str:
+    """The demo password of a demo user (used only by `truce demo`)."""
+    return f"{username}-demo-2016"
+
+
+@users_app.command("add")
+@friendly
+def users_add(
+    username: Annotated[str, typer.Argument(help="3-40 characters: a-z, 0-9, '.', '-', '_'.")],
+    role: Annotated[Role, typer.Option(help="The user's role.")],
+    state: Annotated[str | None, typer.Option(help="Guarantor or member state code.")] = None,
+    party: Annotated[str | None, typer.Option(help="Liaison's party (slug or id).")] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown in the interface.")] = "",
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
+    no_password: Annotated[bool, typer.Option(help="No web sign-in (API token only).")] = False,
+    token: Annotated[bool, typer.Option(help="Also issue an API token, shown once.")] = False,
+    db: Db = None,
+) -> None:
+    """Add a user with a new signing key (registered in the ledger)."""
+    password = None if no_password else _read_password(password_stdin)
+    with opened(db) as truce, truce.uow() as uow:
+        party_id = _party_id(uow, party) if party else None
+        cmd = users.NewUser(username, role, password, display_name, state, party_id)
+        view = users.add_user(cmd, uow, actor=SYSTEM)
+        console.print(f"[green]added[/green] {view.username} ({view.role.value}), key {view.key_id}")
+        if token:
+            issued = users.issue_token("cli", uow, actor=users.actor_of(uow.users.get(view.id)))  # type: ignore[arg-type]
+            console.print(f"API token (shown once, store it now): [bold]{issued}[/bold]")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _party_id(uow: Any, reference: str) -> int:
+    row = uow.parties.row(int(reference)) if reference.isdigit() else uow.parties.by_slug(reference)
+    if row is None:
+        raise typer.BadParameter(f"no party {reference!r} (give its slug or id)")
+    return int(row.id)
+
+
+@users_app.command("list")
+@friendly
+def users_list(db: Db = None) -> None:
+    """List users, their roles and signing keys."""
+    with opened(db) as truce, truce.uow(write=False) as uow:
+        table = Table("id", "user", "role", "bound to", "key", "active")
+        for view in users.list_users(uow, actor=SYSTEM):
+            bound = view.state or (str(view.party_id) if view.party_id else "")
+            table.add_row(str(view.id), view.username, view.role.value, bound, view.key_id,
+                          "yes" if view.active else "no")  # fmt: skip
+        console.print(table)
+
+
+@parties_app.command("list")
+@friendly
+def parties_list(
+    q: Annotated[str | None, typer.Option("--q", "-q", help="Name in any script.")] = None,
+    status: Annotated[Status | None, typer.Option(help="Only this status.")] = None,
+    agreement: Annotated[int | None, typer.Option(help="Agreement id (default: newest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+    db: Db = None,
+) -> None:
+    """List the registry: status, each guarantor's view, commitment, lateness."""
+    with opened(db) as truce, truce.uow(write=False) as uow:
+        found, entries = parties.registry(uow, actor=SYSTEM, agreement_id=agreement, query=q)
+    entries = [e for e in entries if status is None or e.status is status]
+    if as_json:
+        rows = [{"id": e.id, "name": e.name, "status": e.status.value,
+                 "views": {k: v.value for k, v in e.views.items()}, "disputed": e.disputed,
+                 "late": bool(e.first_commitment and e.first_commitment.late)} for e in entries]  # fmt: skip
+        console.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("id", "party", "guarantor", "status", "views", "committed", "late",
+                  title=found.title)  # fmt: skip
+    for e in entries:
+        first = e.first_commitment
+        views = " ".join(f"{k}:{v.value}" for k, v in e.views.items()) if e.disputed else ""
+        table.add_row(str(e.id), e.name, e.sponsor or "", e.status.value, views,
+                      first.committed_at.isoformat() if first else "", "late" if first and first.late else "")  # fmt: skip
+    console.print(table)
+
+
+@scenario_app.command("load")
+@friendly
+def scenario_load(
+    name: Annotated[str, typer.Argument(help="syria-2016, or a scenario JSON file.")] = "syria-2016",
+    db: Db = None,
+) -> None:
+    """Load a scenario in one transaction: all of it, or nothing."""
+    truce = prepare(_settings(db))
+    try:
+        with console.status(f"Loading {name}…"), truce.uow() as uow:
+            agreement_id = scenario.load_scenario(scenario.read_scenario(name), uow)
+        console.print(f"[green]loaded[/green] {name} as agreement {agreement_id}")
+    finally:
+        truce.close()
+
+
+@ledger_app.command("verify")
+@friendly
+def ledger_verify(
+    file: Annotated[Path | None, typer.Option(help="Verify an export file, with no database.")] = None,
+    genesis: Annotated[str | None, typer.Option(help="The genesis hash you hold.")] = None,
+    head: Annotated[list[str] | None, typer.Option(help="A head SEQ:HASH you hold (repeatable).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes for signatures.")] = None,
+    db: Db = None,
+) -> None:
+    """Recompute the chain, hashes, keys and signatures; name the first bad entry."""
+    heads = [_head(text) for text in head or []]
+    with _progress() as (progress, task):
+        advance = functools.partial(progress.advance, task)
+        if file is not None:
+            if not file.is_file():
+                raise typer.BadParameter(f"no such file: {file}")
+            report = ledger.verify_file(file, genesis_hash=genesis, known_heads=heads,
+                                        workers=workers, progress=advance)  # fmt: skip
+        else:
+            with opened(db, current=False) as truce:
+                progress.update(task, total=ledger.count(truce.db))
+                report = ledger.verify_database(truce.db, genesis_hash=genesis, known_heads=heads,
+                                                workers=workers, progress=advance)  # fmt: skip
+    _report(report)
+
+
+def _head(text: str) -> KnownHead:
+    try:
+        return KnownHead.parse(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--head") from exc
+
+
+@contextmanager
+def _progress() -> Iterator[tuple[Progress, Any]]:
+    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, transient=True) as progress:
+        yield progress, progress.add_task("verify", total=None)
+
+
+def _report(report: Report) -> None:
+    if report.ok:
+        console.print(f"[green]ledger OK[/green]: {report.checked} entries, head "
+                      f"{report.head_seq}:{report.head_hash}")  # fmt: skip
+        console.print(f"genesis {report.genesis_hash}")
+        return
+    assert report.failure is not None
+    errors.print(f"[red]ledger FAILED[/red] at entry {report.failure.seq}: {report.failure.reason}")
+    errors.print(f"{report.checked} entries before it verified.")
+    raise typer.Exit(1)
+
+
+@ledger_app.command("export")
+@friendly
+def ledger_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON Lines export.")],
+    db: Db = None,
+) -> None:
+    """Write the ledger to FILE; anyone can verify it with `truce ledger verify --file FILE`."""
+    with opened(db) as truce, file.open("w", encoding="utf-8") as out:
+        count = ledger.export(truce.db, out)
+    console.print(f"[green]exported[/green] {count} entries to {file}")
+
+
+@ledger_app.command("head")
+@friendly
+def ledger_head(db: Db = None) -> None:
+    """Print the head as SEQ:HASH, to keep and check later exports against."""
+    with opened(db) as truce, truce.uow(write=False) as uow:
+        seq, hash_ = uow.ledger.head()
+    console.print(f"{seq}:{hash_}")

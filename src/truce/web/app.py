@@ -1,0 +1,68 @@
+"""The web application: server-rendered pages that work without JavaScript, and the API."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from truce import __version__
+from truce.api.app import create_api
+from truce.bootstrap import Truce
+from truce.domain.errors import DomainError, Forbidden, Unauthenticated
+from truce.domain.i18n import N_
+from truce.web import pages
+from truce.web.rendering import HERE, catalog, make_templates, render
+
+STATUS_OF = {"invalid": 422, "not_found": 404, "unauthenticated": 401, "forbidden": 403,
+             "conflict": 409}  # fmt: skip
+
+
+def create_app(truce: Truce) -> FastAPI:
+    """The whole application: web pages at /, the API at /api/v1."""
+    app = FastAPI(title="Truce", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url=None)  # fmt: skip
+    app.state.truce = truce
+    app.state.templates = make_templates()
+    session_secret = truce.secret or secrets.token_urlsafe(32)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret,
+        session_cookie="truce_session",
+        max_age=truce.settings.session_hours * 3600,
+        same_site="lax",
+        https_only=truce.settings.cookie_secure,
+    )
+    app.middleware("http")(_security_headers)
+    app.mount("/api/v1", create_api(truce))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_exception_handler(DomainError, _page_error)
+    app.include_router(pages.router)
+    return app
+
+
+async def _security_headers(request: Request, call_next: Any) -> Response:
+    response: Response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.url.path.startswith("/api/v1/docs"):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+    return response
+
+
+async def _page_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    if isinstance(exc, Unauthenticated):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    message = exc.render(catalog(request).gettext)
+    status = STATUS_OF.get(exc.code, 400)
+    title = N_("Not allowed") if isinstance(exc, Forbidden) else N_("That did not work")
+    return render(request, "error.html", status_code=status, title=title, message=message)

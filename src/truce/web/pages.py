@@ -1,0 +1,266 @@
+"""Web pages: read without JavaScript; every form posts with a CSRF token and redirects."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from truce import i18n
+from truce.bootstrap import Truce
+from truce.domain.errors import DomainError, Forbidden, Invalid, Unauthenticated
+from truce.domain.i18n import N_
+from truce.domain.parties import Status
+from truce.domain.permissions import Action, Actor, Role, allowed
+from truce.domain.proposals import Decision
+from truce.services import common, ledger, parties, standing, users
+from truce.web.rendering import catalog, current_user, render
+
+router = APIRouter(include_in_schema=False)
+MAX_ID = 2**53 - 1
+PageId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _truce(request: Request) -> Truce:
+    truce: Truce = request.app.state.truce
+    return truce
+
+
+def signed_in(request: Request) -> Actor:
+    """The signed-in user; otherwise the visitor is sent to sign in."""
+    actor = current_user(request)
+    if actor is None:
+        raise Unauthenticated(N_("Sign in first."))
+    return actor
+
+
+def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
+    """Refuse a form that did not come from one of our pages."""
+    expected = request.session.get("csrf")
+    if not expected or not secrets.compare_digest(str(expected), csrf):
+        raise Forbidden(N_("The form expired or came from another site; reload and try again."))
+
+
+def flash(request: Request, kind: str, message: str) -> None:
+    """A message shown once on the next page."""
+    request.session.setdefault("flash", []).append({"kind": kind, "message": message})
+
+
+def _back(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def registry_page(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: Status | None = None,
+) -> Response:
+    actor = current_user(request)
+    with _truce(request).uow(write=False) as uow:
+        if not uow.agreements.all():
+            return render(request, "empty.html", user=actor)
+        agreement, entries = parties.registry(uow, actor=actor, query=q)
+        if status is not None:
+            entries = [e for e in entries if e.status is status]
+        states = uow.states.names()
+    return render(request, "registry.html", user=actor, agreement=agreement,
+                         entries=entries, q=q or "", status=status, states=states,
+                         statuses=list(Status))  # fmt: skip
+
+
+@router.get("/parties/{party_id}", response_class=HTMLResponse)
+def party_page(request: Request, party_id: PageId) -> Response:
+    actor = current_user(request)
+    with _truce(request).uow(write=False) as uow:
+        agreement, detail = parties.party_detail(uow, party_id, actor=actor)
+        states = uow.states.names()
+    return render(request, "party.html", user=actor, agreement=agreement, party=_flat(detail),
+                         states=states, statuses=list(Status), can=_abilities(actor, agreement,
+                         detail))  # fmt: skip
+
+
+def _flat(detail: parties.PartyDetail) -> dict[str, Any]:
+    """The party's registry row and its history as one mapping for the template."""
+    entry = {f.name: getattr(detail.entry, f.name) for f in fields(detail.entry)}
+    return {**entry, **{f.name: getattr(detail, f.name) for f in fields(detail) if f.name != "entry"}}
+
+
+def _abilities(actor: Actor | None, agreement: Any, detail: Any) -> dict[str, Any]:
+    is_guarantor = (
+        actor is not None and actor.role is Role.GUARANTOR and agreement.is_guarantor(actor.state)
+    )
+    may_commit = allowed(actor, Action.RECORD_COMMITMENT) and (
+        actor is not None
+        and (actor.role is not Role.LIAISON or actor.party_id == detail.entry.id)
+    )
+    return {"propose": is_guarantor, "decide": is_guarantor, "commit": may_commit,
+            "state": actor.state if actor else None,
+            "set_time": actor is not None and actor.role is not Role.LIAISON}  # fmt: skip
+
+
+@router.post("/parties/{party_id}/proposals", dependencies=[Depends(check_csrf)])
+def propose(
+    request: Request,
+    party_id: PageId,
+    status: Annotated[str, Form()],
+    reason: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    actor = signed_in(request)
+    with _truce(request).uow() as uow:
+        agreement = common.agreement(uow, None)
+        cmd = standing.ProposeStatus(agreement.id, party_id, _status(status), reason)
+        _attempt(request, lambda: standing.propose_status(cmd, uow, actor=actor),
+                 N_("Proposal recorded. It takes effect when the other guarantor approves."))  # fmt: skip
+    return _back(f"/parties/{party_id}")
+
+
+def _status(text: str) -> Status:
+    try:
+        return Status(text)
+    except ValueError as exc:
+        raise Invalid(N_("Choose a status from the list."), field="status") from exc
+
+
+def _attempt(request: Request, action: Callable[[], object], success: str) -> None:
+    """Run a service; show its refusal as a message on the next page instead of an error page."""
+    translations = catalog(request)
+    try:
+        action()
+    except Unauthenticated:
+        raise
+    except DomainError as exc:
+        flash(request, "error", exc.render(translations.gettext))
+        return
+    flash(request, "ok", translations.gettext(success))
+
+
+@router.post("/proposals/{proposal_id}/decision", dependencies=[Depends(check_csrf)])
+def decide(
+    request: Request,
+    proposal_id: PageId,
+    decision: Annotated[str, Form()],
+    party_id: Annotated[int, Form(ge=1, le=MAX_ID)],
+    reason: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    actor = signed_in(request)
+    with _truce(request).uow() as uow:
+        chosen = Decision(decision) if decision in {d.value for d in Decision} else None
+        if chosen is None:
+            raise Invalid(N_("Approve or reject."), field="decision")
+        cmd = standing.DecideProposal(proposal_id, chosen, reason)
+        _attempt(request, lambda: standing.decide_proposal(cmd, uow, actor=actor),
+                 N_("Decision recorded."))  # fmt: skip
+    return _back(f"/parties/{party_id}")
+
+
+@router.post("/proposals/{proposal_id}/withdraw", dependencies=[Depends(check_csrf)])
+def withdraw(
+    request: Request, proposal_id: PageId, party_id: Annotated[int, Form(ge=1, le=MAX_ID)]
+) -> Response:
+    actor = signed_in(request)
+    with _truce(request).uow() as uow:
+        _attempt(request, lambda: standing.withdraw_proposal(proposal_id, uow, actor=actor),
+                 N_("Proposal withdrawn."))  # fmt: skip
+    return _back(f"/parties/{party_id}")
+
+
+@router.post("/parties/{party_id}/commitments", dependencies=[Depends(check_csrf)])
+def commit(
+    request: Request,
+    party_id: PageId,
+    guarantor: Annotated[str, Form(max_length=16)],
+    committed_at: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    actor = signed_in(request)
+    with _truce(request).uow() as uow:
+        agreement = common.agreement(uow, None)
+        moment = _local_time(committed_at, agreement.timezone) if committed_at else None
+        cmd = standing.RecordCommitment(agreement.id, party_id, guarantor, moment, "web", note)
+        _attempt(request, lambda: standing.record_commitment(cmd, uow, actor=actor),
+                 N_("Commitment recorded."))  # fmt: skip
+    return _back(f"/parties/{party_id}")
+
+
+def _local_time(text: str, timezone: str) -> datetime:
+    """A time typed in the agreement's zone (an HTML datetime-local field)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise Invalid(N_("Give the time as YYYY-MM-DD HH:MM."), field="committed_at") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+@router.get("/agreement", response_class=HTMLResponse)
+def agreement_page(request: Request) -> Response:
+    with _truce(request).uow(write=False) as uow:
+        agreement = common.agreement(uow, None)
+        states = uow.states.names()
+    return render(request, "agreement.html", agreement=agreement, states=states)
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+def ledger_page(
+    request: Request, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
+) -> Response:
+    actor = signed_in(request)
+    truce = _truce(request)
+    with truce.uow(write=False) as uow:
+        seq, head = uow.ledger.head()
+    start = after or max(0, seq - 50)
+    entries, _, _ = ledger.page(truce.db, start, 50)
+    return render(request, "ledger.html", user=actor, entries=entries, head_seq=seq,
+                         head_hash=head, after=start)  # fmt: skip
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: Annotated[str, Query(max_length=200)] = "/") -> Response:
+    return render(request, "login.html", next=_safe_next(next))
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: never send a visitor to another site after signing in."""
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=40)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=200)] = "/",
+) -> Response:
+    with _truce(request).uow(write=False) as uow:
+        try:
+            actor = users.authenticate(username.strip(), password, uow)
+        except Unauthenticated:
+            flash(request, "error", catalog(request).gettext("Wrong user name or password."))
+            return RedirectResponse(f"/login?next={_safe_next(next)}", status_code=303)
+    request.session.clear()
+    request.session["user_id"] = actor.user_id
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/lang/{code}")
+def choose_language(request: Request, code: Annotated[str, Path(max_length=8)]) -> Response:
+    if code in i18n.SUPPORTED:
+        request.session["lang"] = code
+    return RedirectResponse("/", status_code=303)

@@ -1,0 +1,85 @@
+"""Rendering pages: the visitor's language and direction, the signed-in user, CSRF, flashes."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.support import NullTranslations
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from truce import __version__, i18n
+from truce.bootstrap import Truce
+from truce.domain.permissions import Actor
+from truce.services import users
+
+HERE = Path(__file__).parent
+
+
+def catalog(request: Request) -> NullTranslations:
+    """The translations for this visitor."""
+    return i18n.translations(locale_of(request))
+
+
+def locale_of(request: Request) -> str:
+    """The visitor's language: ?lang=, then the session's choice, then the browser's."""
+    chosen = request.query_params.get("lang") or request.session.get("lang")
+    return i18n.negotiate(chosen, request.headers.get("accept-language"))
+
+
+def make_templates() -> Jinja2Templates:
+    """The Jinja2 templates with gettext and the time filter."""
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.policies["ext.i18n.trimmed"] = True
+    templates.env.filters["when"] = _when
+    return templates
+
+
+def _when(moment: Any, timezone: str = "UTC", locale: str = "en") -> str:
+    """A UTC time shown in the agreement's time zone, with its offset."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, "d MMM y, HH:mm ZZZZZ", tzinfo=ZoneInfo(timezone),
+                           locale=locale)  # fmt: skip
+
+
+def current_user(request: Request) -> Actor | None:
+    """The signed-in user of this browser session, if any."""
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    truce: Truce = request.app.state.truce
+    with truce.uow(write=False) as uow:
+        return users.actor_for_user(user_id, uow)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the visitor's language, with the user, flash messages and CSRF token."""
+    locale = locale_of(request)
+    translations = i18n.translations(locale)
+    request.session.setdefault("csrf", secrets.token_urlsafe(32))
+    truce: Truce = request.app.state.truce
+    base = {
+        "request": request,
+        "user": context.pop("user", None) or current_user(request),
+        "flashes": request.session.pop("flash", []),
+        "csrf": request.session["csrf"],
+        "locale": locale,
+        "direction": i18n.direction(locale),
+        "gettext": translations.gettext,
+        "ngettext": translations.ngettext,
+        "_": translations.gettext,
+        "demo": truce.settings.demo,
+        "version": __version__,
+    }
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(request, template, {**base, **context},
+                                      status_code=status_code)  # fmt: skip
+
+

@@ -1,0 +1,90 @@
+"""A small, known world for tests: two guarantors, a member, parties, one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from truce.bootstrap import Truce
+from truce.domain.agreement import State, Term
+from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.services import agreements, parties, standing, users
+
+SIGNED = datetime(2016, 2, 22, 10, 0, tzinfo=UTC)
+DEADLINE = datetime(2016, 2, 26, 10, 0, tzinfo=UTC)  # 12:00 Damascus
+EFFECTIVE = datetime(2016, 2, 26, 22, 0, tzinfo=UTC)  # 00:00 Damascus, 27 Feb
+UNSC = "UNSC ISIL and Al-Qaida sanctions list"
+
+
+@dataclass
+class World:
+    truce: Truce
+    agreement_id: int
+    parties: dict[str, int] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+
+# label: (user name, role, state, party)
+USERS = {
+    "admin": ("admin", Role.ADMIN, None, None),
+    "us": ("us-ops", Role.GUARANTOR, "US", None),
+    "us2": ("us-ops-2", Role.GUARANTOR, "US", None),
+    "ru": ("ru-ops", Role.GUARANTOR, "RU", None),
+    "member": ("uk-member", Role.MEMBER, "GB", None),
+    "monitor": ("monitor", Role.MONITOR, None, None),
+    "liaison": ("fsa-liaison", Role.LIAISON, None, "fsa"),
+    "analyst": ("analyst", Role.ANALYST, None, None),
+}
+
+
+def build_world(truce: Truce) -> World:
+    """States, an agreement like 2016's, three parties (one designated) and users."""
+    with truce.uow() as uow:
+        for code, name in (("US", "United States"), ("RU", "Russian Federation"),
+                           ("GB", "United Kingdom")):  # fmt: skip
+            agreements.add_state(State(code, name), uow, actor=SYSTEM)
+        agreement = agreements.create_agreement(
+            agreements.NewAgreement(
+                slug="coh", title="Cessation of Hostilities", signed_at=SIGNED,
+                effective_at=EFFECTIVE, acceptance_deadline=DEADLINE, timezone="Asia/Damascus",
+                guarantors=("US", "RU"), members=("GB",), excluded_lists=(UNSC,),
+                terms=(Term(1, "Cease attacks", "Cease attacks on other parties."),),
+            ),  # fmt: skip
+            uow,
+            actor=SYSTEM,
+        )
+    world = World(truce, agreement.id)
+    _parties(world)
+    for label, (username, role, state, party) in USERS.items():
+        with truce.uow() as uow:
+            party_id = world.parties[party] if party else None
+            view = users.add_user(users.NewUser(username, role, None, state=state,
+                                                party_id=party_id), uow, actor=SYSTEM)  # fmt: skip
+            world.actors[label] = Actor(view.id, username, role, state, party_id)
+    return world
+
+
+def _parties(world: World) -> None:
+    specs = {
+        "fsa": parties.NewParty("Free Syrian Army", side="opposition", sponsor="US",
+                                aliases=(("FSA", "en"), ("الجيش السوري الحر", "ar")),
+                                notes="internal note"),
+        "nusra": parties.NewParty("Jabhat al-Nusra", side="excluded",
+                                  aliases=(("al-Nusra Front", "en"), ("جبهة النصرة", "ar"),
+                                           ("Джебхат ан-Нусра", "ru"))),
+        "ahrar": parties.NewParty("Ahrar al-Sham", side="opposition", sponsor="US",
+                                  aliases=(("Ahrar ash-Sham", "en"), ("أحرار الشام", "ar"))),
+    }  # fmt: skip
+    for key, cmd in specs.items():
+        with world.truce.uow() as uow:
+            world.parties[key] = parties.create_party(cmd, uow, actor=SYSTEM)
+    with world.truce.uow() as uow:
+        designation = standing.RecordDesignation(world.parties["nusra"], UNSC, "QDe.137",
+                                                 datetime(2014, 5, 14, tzinfo=UTC))  # fmt: skip
+        standing.record_designation(designation, uow, actor=SYSTEM)
+
+
+def token_for(world: World, username: str) -> str:
+    """A fresh API token for one of the world's users."""
+    with world.truce.uow() as uow:
+        return users.issue_token("test", uow, actor=world.actors[username])
