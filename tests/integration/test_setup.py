@@ -1,0 +1,136 @@
+"""Setting up: secrets, users and keys, the 2016 scenario, and the CLI that does it."""
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from truce.bootstrap import bootstrap
+from truce.cli import app
+from truce.config import Settings
+from truce.domain.errors import Conflict, Invalid
+from truce.domain.parties import Status
+from truce.domain.permissions import SYSTEM, Role
+from truce.services import ledger, parties, scenario, users
+from truce.services.instance import WrongSecret, initialise
+from truce.store.tables import TokenRow, UserRow
+
+runner = CliRunner()
+
+
+def test_a_different_secret_is_refused(truce):
+    other = bootstrap(Settings(database_url=truce.db.url, secret_key="not the original secret"))
+    try:
+        with other.uow() as uow, pytest.raises(WrongSecret):
+            initialise(uow, "again")
+    finally:
+        other.close()
+
+
+def test_new_users_get_a_signing_key_registered_in_the_ledger(truce):
+    with truce.uow() as uow:
+        view = users.add_user(users.NewUser("field-7", Role.MONITOR), uow, actor=SYSTEM)
+    with truce.uow(write=False) as uow:
+        actions = [(e.action, e.payload.get("key_id")) for e in uow.ledger.page(0, 10)]
+    assert ("key.registered", view.key_id) in actions
+    assert ledger.verify_database(truce.db).ok
+
+
+def test_user_rules_are_enforced(truce):
+    with truce.uow() as uow:
+        users.add_user(users.NewUser("analyst-1", Role.ANALYST), uow, actor=SYSTEM)
+    with truce.uow() as uow, pytest.raises(Conflict):
+        users.add_user(users.NewUser("analyst-1", Role.ANALYST), uow, actor=SYSTEM)
+    with truce.uow() as uow, pytest.raises(Invalid) as unbound:
+        users.add_user(users.NewUser("guarantor-1", Role.GUARANTOR), uow, actor=SYSTEM)
+    assert unbound.value.field == "state"
+    with truce.uow() as uow, pytest.raises(Invalid) as short:
+        users.add_user(users.NewUser("analyst-2", Role.ANALYST, "short"), uow, actor=SYSTEM)
+    assert short.value.field == "password"
+
+
+def test_passwords_and_tokens_are_stored_only_as_hashes(truce):
+    password = "a long enough password"
+    with truce.uow() as uow:
+        users.add_user(users.NewUser("analyst-3", Role.ANALYST, password), uow, actor=SYSTEM)
+    with truce.uow() as uow:
+        actor = users.authenticate("analyst-3", password, uow)
+        token = users.issue_token("laptop", uow, actor=actor)
+    with truce.uow(write=False) as uow:
+        stored_user = uow.session.scalar(select(UserRow).where(UserRow.username == "analyst-3"))
+        stored_tokens = list(uow.session.scalars(select(TokenRow.token_hash)))
+        assert password not in stored_user.password_hash and stored_user.password_hash.startswith("$argon2")
+        assert token not in stored_tokens and len(stored_tokens) == 1
+        assert users.actor_for_token(token, uow).username == "analyst-3"
+
+
+def test_the_2016_scenario_loads_with_its_facts(truce):
+    with truce.uow() as uow:
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+    with truce.uow(write=False) as uow:
+        agreement, entries = parties.registry(uow, actor=None)
+    by_name = {e.name: e for e in entries}
+    assert agreement.acceptance_deadline.isoformat() == "2016-02-26T10:00:00+00:00"
+    assert agreement.effective_at.isoformat() == "2016-02-26T22:00:00+00:00"
+    assert len(agreement.terms) == 6 and len(entries) >= 20
+    assert {e.sponsor for e in entries} >= {"US", "RU"}
+    assert by_name["Jabhat al-Nusra"].status is Status.EXCLUDED
+    assert by_name["Islamic State of Iraq and the Levant"].status is Status.EXCLUDED
+    assert by_name["Syrian Arab Army"].status is Status.COMMITTED
+    assert by_name["Free Syrian Army"].status is Status.COMMITTED
+    for disputed in ("Ahrar al-Sham", "Jaysh al-Islam"):
+        assert by_name[disputed].disputed and len(by_name[disputed].open_proposals) == 2
+    assert any(e.first_commitment and e.first_commitment.late for e in entries)
+    assert any(e.first_commitment and not e.first_commitment.late for e in entries)
+    assert any(e.uncertain for e in entries)
+    assert ledger.verify_database(truce.db).ok
+
+
+def test_a_scenario_that_fails_halfway_commits_nothing(truce):
+    data = scenario.read_scenario("syria-2016")
+    data["commitments"].append({"party": "no-such-party", "guarantor": "US",
+                                "committed_at": "2016-02-25T12:00:00+02:00"})  # fmt: skip
+    with truce.uow(write=False) as uow:
+        before = uow.ledger.head()
+    with truce.uow() as uow, pytest.raises(Invalid):
+        scenario.load_scenario(data, uow)
+    with truce.uow(write=False) as uow:
+        assert uow.ledger.head() == before
+        assert uow.agreements.all() == [] and uow.parties.all_rows() == []
+
+
+def test_loading_a_scenario_twice_is_refused(truce):
+    with truce.uow() as uow:
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+    with truce.uow() as uow, pytest.raises(Conflict):
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+
+
+def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):
+    db = str(tmp_path / "fresh.db")
+    result = runner.invoke(app, ["demo", "--db", db, "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fresh.db.secret").exists()
+    assert oct((tmp_path / "fresh.db.secret").stat().st_mode & 0o777) == "0o600"
+    listed = runner.invoke(app, ["parties", "list", "--db", db, "-q", "جبهة النصرة", "--json"])
+    assert listed.exit_code == 0 and "Jabhat al-Nusra" in listed.output
+    verified = runner.invoke(app, ["ledger", "verify", "--db", db])
+    assert verified.exit_code == 0, verified.output
+    again = runner.invoke(app, ["demo", "--db", db, "--no-serve"])
+    assert "already holds an agreement" in again.output
+
+
+def test_cli_users_add_reads_the_password_and_issues_a_token(tmp_path):
+    db = str(tmp_path / "users.db")
+    assert runner.invoke(app, ["db", "upgrade", "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["users", "add", "ops-admin", "--role", "admin", "--db", db,
+                                 "--password-stdin", "--token"], input="a long enough password\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "truce_" in result.output
+    bad = runner.invoke(app, ["users", "add", "x", "--role", "admin", "--db", db, "--no-password"])
+    assert bad.exit_code == 2 and "user name" in bad.output
+
+
+def test_cli_names_a_database_that_needs_upgrading(tmp_path):
+    result = runner.invoke(app, ["parties", "list", "--db", str(tmp_path / "empty.db")])
+    assert result.exit_code == 2
+    assert "truce db upgrade" in result.output
