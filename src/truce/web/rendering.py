@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from truce import __version__, i18n
 from truce.bootstrap import Truce
+from truce.domain.i18n import N_
 from truce.domain.permissions import Actor
 from truce.services import users
 
@@ -83,3 +84,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
                                       status_code=status_code)  # fmt: skip
 
 
+
+
+# Values of enums that templates show through _(); listed so that extraction finds them.
+SHOWN_VALUES = (
+    N_("committed"), N_("excluded"), N_("suspended"), N_("unknown"),
+    N_("open"), N_("approved"), N_("rejected"), N_("withdrawn"), N_("superseded"),
+    N_("proposal"), N_("designation"),
+)  # fmt: skip
