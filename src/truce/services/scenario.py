@@ -140,20 +140,25 @@ class _Loader:
             standing.record_commitment(cmd, self.uow, actor=self.desks[item["guarantor"]])
 
     def status(self, agreement_id: int) -> None:
-        for item in sorted(self.data.get("status", []), key=lambda s: s["proposed_at"]):
-            self.at(_at(item["proposed_at"]))
-            cmd = standing.ProposeStatus(agreement_id, self.keys[item["party"]],
-                                         Status(item["status"]),
-                                         _with_doubts(item["reason"], item.get("uncertain", [])))  # fmt: skip
-            item["_proposal"] = standing.propose_status(cmd, self.uow,
-                                                        actor=self.desks[item["proposer"]]).id  # fmt: skip
-        decided = [s for s in self.data.get("status", []) if s.get("decision") != "open"]
-        for item in sorted(decided, key=lambda s: s["decided_at"]):
-            self.at(_at(item["decided_at"]))
-            other = next(code for code in self.desks if code != item["proposer"])
-            cmd = standing.DecideProposal(item["_proposal"], Decision(item["decision"]),
-                                          item.get("decision_reason", ""))  # fmt: skip
-            standing.decide_proposal(cmd, self.uow, actor=self.desks[other])
+        steps = sorted(self.data.get("status", []), key=lambda s: s["proposed_at"])
+        proposals = [self.propose(agreement_id, step) for step in steps]
+        decided = [(p, s) for p, s in zip(proposals, steps, strict=True) if s["decision"] != "open"]
+        for proposal_id, step in sorted(decided, key=lambda pair: pair[1]["decided_at"]):
+            self.decide(proposal_id, step)
+
+    def propose(self, agreement_id: int, step: dict[str, Any]) -> int:
+        self.at(_at(step["proposed_at"]))
+        reason = _with_doubts(step["reason"], step.get("uncertain", []))
+        cmd = standing.ProposeStatus(agreement_id, self.keys[step["party"]],
+                                     Status(step["status"]), reason)  # fmt: skip
+        return standing.propose_status(cmd, self.uow, actor=self.desks[step["proposer"]]).id
+
+    def decide(self, proposal_id: int, step: dict[str, Any]) -> None:
+        self.at(_at(step["decided_at"]))
+        other = next(code for code in self.desks if code != step["proposer"])
+        cmd = standing.DecideProposal(proposal_id, Decision(step["decision"]),
+                                      step.get("decision_reason", ""))  # fmt: skip
+        standing.decide_proposal(cmd, self.uow, actor=self.desks[other])
 
 
 def load_scenario(data: dict[str, Any], uow: UnitOfWork) -> int:
