@@ -80,7 +80,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA time zone called ``name``, or a clear error."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a directory, e.g. 'Asia'
         raise Invalid(
             N_("Unknown time zone {name!r}: use an IANA name such as 'Asia/Damascus'."),
             field="timezone",

@@ -25,6 +25,9 @@ _ARABIC_EQUIVALENTS = str.maketrans(
     }
 )
 
+# Apostrophes and the signs for hamza and ain, dropped inside words: Hay'at, Hayʾat, Sa`id.
+_APOSTROPHES = str.maketrans("", "", "'’‘ʼʾʿʻ`")
+
 # Russian to Latin, close to the spellings Russian media use for Arabic names.
 _CYRILLIC_TO_LATIN = str.maketrans(
     {
@@ -38,9 +41,9 @@ _CYRILLIC_TO_LATIN = str.maketrans(
 
 # The Arabic article as transliterated, assimilated or not: al-, el-, ash-, an-, ad- ...
 _LATIN_ARTICLE = re.compile(
-    r"\b(?:al|el|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|es|esh|en|et)(?:-|\s+(?=\w))"
+    r"\b(?:al|el|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|edh|er|es|esh|et|eth|ez|en)(?:-|\s+(?=\w))"
 )
-_ARABIC_ARTICLE = re.compile(r"(?:(?<=\s)|^)(?:وال|بال|لل|ال)(?=\w\w)")
+_ARABIC_ARTICLE = re.compile(r"(?<!\w)(?:وال|بال|لل|ال)(?=\w\w)")
 _NON_WORD = re.compile(r"[^\w]+")
 # Spelling variants of one sound, applied after the article is gone.
 _LATIN_VARIANTS = (
@@ -70,7 +73,7 @@ def _fold_latin(text: str) -> str:
 
 def fold(text: str) -> str:
     """The search key of a name: lower case, no marks, one spelling per sound, words by spaces."""
-    text = strip_marks(text).casefold().replace("'", "").replace("’", "").replace("ʿ", "")
+    text = strip_marks(text).casefold().translate(_APOSTROPHES)
     text = text.translate(_ARABIC_EQUIVALENTS).translate(_CYRILLIC_TO_LATIN)
     text = _ARABIC_ARTICLE.sub("", text)
     text = _fold_latin(text)

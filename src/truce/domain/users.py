@@ -13,7 +13,7 @@ MIN_PASSWORD_LENGTH = 12
 
 def check_username(username: str) -> str:
     """A valid user name: 3-40 lower-case letters, digits, dot, dash or underscore."""
-    if not _USERNAME.match(username):
+    if not _USERNAME.fullmatch(username):
         raise Invalid(
             N_(
                 "A user name has 3-40 characters: lower-case letters, digits, '.', '-' or '_',"

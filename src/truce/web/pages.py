@@ -61,18 +61,20 @@ def _back(target: str) -> RedirectResponse:
 def registry_page(
     request: Request,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    status: Status | None = None,
+    status: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     actor = current_user(request)
+    # The search form always sends status; its "any" choice is the empty string.
+    wanted = _status(status) if status else None
     with _truce(request).uow(write=False) as uow:
         if not uow.agreements.all():
             return render(request, "empty.html", user=actor)
         agreement, entries = parties.registry(uow, actor=actor, query=q)
-        if status is not None:
-            entries = [e for e in entries if e.status is status]
+        if wanted is not None:
+            entries = [e for e in entries if e.status is wanted]
         states = uow.states.names()
     return render(request, "registry.html", user=actor, agreement=agreement,
-                         entries=entries, q=q or "", status=status, states=states,
+                         entries=entries, q=q or "", status=wanted, states=states,
                          statuses=list(Status))  # fmt: skip
 
 

@@ -1,0 +1,333 @@
+"""The web UI in a real headless Chromium: sign in, read the registry, propose and approve.
+
+The site is the demo (`truce demo --no-serve` into a temporary SQLite file), served by uvicorn in
+a background thread. Screenshots of the key steps land in test-artifacts/ at the repository root
+(git-ignored), and a screenshot plus a Playwright trace are saved there when a test fails
+(open a trace with `.venv/bin/playwright show-trace test-artifacts/<name>.trace.zip`).
+
+Chromium is Debian's /usr/bin/chromium (`playwright install` is not needed). Without it the tests
+are skipped, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    expect,
+    sync_playwright,
+)
+from typer.testing import CliRunner
+
+from truce import cli
+from truce.services import parties, scenario
+from truce.web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+DISPUTED = "Ahrar al-Sham"  # the US proposes committed, Russia excluded: both still open
+UNDECIDED = "Jaysh al-Muhajirin wal-Ansar"  # no status decided in the scenario: unknown
+NUSRA = "Jabhat al-Nusra"
+NUSRA_ARABIC = "جبهة النصرة"
+
+
+# --- the site -------------------------------------------------------------------------------
+
+
+def _free_socket() -> socket.socket:
+    """A socket bound to a free localhost port, handed to uvicorn (no race for the port)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _wait_until_answering(url: str, server: uvicorn.Server, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not thread.is_alive():
+            pytest.fail("the web server stopped while starting")
+        if server.started:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+        time.sleep(0.05)
+    pytest.fail(f"the web server did not answer at {url} within 20 s")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo, as `truce demo --no-serve` prepares it, served on a free localhost port."""
+    db = tmp_path_factory.mktemp("browser") / "demo.db"
+    result = CliRunner().invoke(cli.app, ["demo", "--db", str(db), "--no-serve"])
+    assert result.exit_code == 0, result.output
+    with cli.opened(str(db), demo=True) as truce:
+        sock = _free_socket()
+        host, port = sock.getsockname()
+        # No websockets, no lifespan, no logging set-up: nothing the app does not use, so the
+        # server thread has nothing to warn about (warnings are errors in this suite).
+        config = uvicorn.Config(create_app(truce), log_config=None, log_level="warning",
+                                access_log=False, ws="none", lifespan="off")  # fmt: skip
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                                  name="uvicorn", daemon=True)  # fmt: skip
+        thread.start()
+        url = f"http://{host}:{port}"
+        try:
+            _wait_until_answering(f"{url}/", server, thread)
+            yield url
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+        assert not thread.is_alive(), "the web server did not stop"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        if IN_CI:
+            pytest.fail("chromium is not installed (CI=true requires it): apt-get install chromium")
+        pytest.skip("chromium is not installed: apt-get install chromium to run browser tests")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies) in English, traced in case the test fails."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    ctx.tracing.start(screenshots=True, snapshots=True)
+    failures_before = request.session.testsfailed
+    yield ctx
+    # The call phase is reported before teardown, so a failure of this test is counted by now.
+    failed = request.session.testsfailed > failures_before
+    name = request.node.name
+    if failed:
+        for number, open_page in enumerate(ctx.pages):
+            open_page.screenshot(path=ARTIFACTS / f"{name}-FAILED-{number}.png", full_page=True)
+        ctx.tracing.stop(path=ARTIFACTS / f"{name}.trace.zip")
+    else:
+        ctx.tracing.stop()
+    ctx.close()
+
+
+class JsErrors(list[str]):
+    """Uncaught exceptions and console errors of the pages a test opened."""
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda exc: self.append(f"{page.url}: uncaught {exc}"))
+        page.on("console", lambda message: self._console(page, message))
+
+    def _console(self, page: Page, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location.get("url") or page.url
+            self.append(f"{page.url}: console error {message.text} ({where})")
+
+
+@pytest.fixture
+def js_errors() -> JsErrors:
+    return JsErrors()
+
+
+@pytest.fixture
+def page(context: BrowserContext, js_errors: JsErrors) -> Page:
+    """A tab whose JavaScript errors and console errors are collected in js_errors."""
+    tab = context.new_page()
+    js_errors.watch(tab)
+    return tab
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a picture of this step in test-artifacts/ for a person to look at."""
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def submit_sign_in(page: Page, username: str, password: str | None = None) -> None:
+    """Fill the sign-in form on this page; the demo password unless another is given."""
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(password or cli.demo_password(username))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def sign_in(page: Page, site: str, username: str) -> None:
+    page.goto(f"{site}/login")
+    submit_sign_in(page, username)
+    expect(page.get_by_test_id("whoami")).to_contain_text(username)
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    expect(page.get_by_test_id("whoami")).to_have_count(0)
+
+
+def registry_row(page: Page, party_name: str) -> Locator:
+    return page.locator(f'tr[data-party="{parties.slugify(party_name)}"]')
+
+
+def open_party(page: Page, site: str, party_name: str) -> None:
+    """From the registry, follow the party's link to its page."""
+    page.goto(f"{site}/")
+    registry_row(page, party_name).get_by_role("link", name=party_name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(party_name)
+
+
+def party_status(page: Page) -> Locator:
+    return page.get_by_test_id("status").locator(".status")
+
+
+def proposal_rows(page: Page, state: str) -> Locator:
+    return page.locator(f'tr[data-proposal][data-state="{state}"]')
+
+
+def propose_status(page: Page, status: str, reason: str) -> None:
+    form = page.get_by_test_id("propose-form")
+    form.get_by_label("New status").select_option(status)
+    form.get_by_label("Reason").fill(reason)
+    form.get_by_role("button", name="Propose").click()
+    page.wait_for_load_state()
+
+
+def expect_html_lang_dir(page: Page, lang: str, direction: str) -> None:
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", lang)
+    expect(html).to_have_attribute("dir", direction)
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_registry_propose_and_approve(site: str, page: Page, js_errors: JsErrors) -> None:
+    names = [p["name"] for p in scenario.read_scenario("syria-2016")["parties"]]
+
+    # The public registry: every party of the scenario, with the disputed one showing both views.
+    page.goto(f"{site}/")
+    expect_html_lang_dir(page, "en", "ltr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Registry of parties")
+    expect(page.locator("tr[data-party]")).to_have_count(len(names))
+    for name in names:
+        expect(registry_row(page, name).get_by_role("link", name=name, exact=True)).to_be_visible()
+    disputed = registry_row(page, DISPUTED).get_by_test_id("disputed")
+    expect(disputed).to_contain_text("US committed")
+    expect(disputed).to_contain_text("RU excluded")
+    screenshot(page, "01-registry-public")
+
+    # The search box finds a party by its Arabic name.
+    page.get_by_role("searchbox").fill(NUSRA_ARABIC)
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"[?&]q="))
+    expect(page.locator("tr[data-party]")).to_have_count(1)
+    expect(registry_row(page, NUSRA)).to_be_visible()
+    expect(page.get_by_role("searchbox")).to_have_value(NUSRA_ARABIC)
+    screenshot(page, "02-registry-search-arabic")
+
+    # The public sees a party but cannot propose a change.
+    open_party(page, site, UNDECIDED)
+    expect(party_status(page)).to_have_text("unknown")
+    expect(page.get_by_test_id("propose-form")).to_have_count(0)
+    expect(page.get_by_role("button", name="Propose")).to_have_count(0)
+    screenshot(page, "03-party-public")
+
+    # The ledger is for signed-in users: the visitor is sent to sign in, and comes back after.
+    page.goto(f"{site}/ledger")
+    expect(page).to_have_url(f"{site}/login?next=/ledger")
+    # A wrong password: an error, and still the sign-in page (still going to the ledger).
+    submit_sign_in(page, "us-ops", "not-the-password")
+    expect(page).to_have_url(f"{site}/login?next=/ledger")
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+    expect(page.get_by_test_id("whoami")).to_have_count(0)
+    screenshot(page, "04-sign-in-wrong-password")
+    submit_sign_in(page, "us-ops")
+    expect(page).to_have_url(f"{site}/ledger")
+    expect(page.get_by_test_id("whoami")).to_contain_text("us-ops")
+
+    # The US guarantor proposes; nothing changes until Russia approves.
+    open_party(page, site, UNDECIDED)
+    expect(proposal_rows(page, "open")).to_have_count(0)
+    reason = "Fights alongside Jabhat al-Nusra (browser test)."
+    propose_status(page, "excluded", reason)
+    expect(page.get_by_role("heading", level=1)).to_have_text(UNDECIDED)
+    expect(page.get_by_role("status")).to_contain_text("Proposal recorded")
+    proposal = proposal_rows(page, "open")
+    expect(proposal).to_have_count(1)
+    expect(proposal).to_contain_text(reason)
+    expect(proposal.locator(".status")).to_have_text("excluded")
+    expect(proposal.get_by_role("button", name="Withdraw")).to_be_visible()
+    expect(party_status(page)).to_have_text("unknown")
+    screenshot(page, "05-party-proposed")
+    sign_out(page)
+
+    # The Russian guarantor approves; the status changes.
+    sign_in(page, site, "ru-ops")
+    open_party(page, site, UNDECIDED)
+    proposal = proposal_rows(page, "open")
+    expect(proposal).to_have_count(1)
+    screenshot(page, "06-party-before-approval")
+    proposal.get_by_label("Reason").fill("Agreed (browser test).")
+    proposal.get_by_role("button", name="Approve").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("status")).to_contain_text("Decision recorded")
+    expect(proposal_rows(page, "open")).to_have_count(0)
+    expect(proposal_rows(page, "approved")).to_have_count(1)
+    expect(party_status(page)).to_have_text("excluded")
+    screenshot(page, "07-party-approved")
+
+    page.goto(f"{site}/")
+    expect(registry_row(page, UNDECIDED).locator(".status")).to_have_text("excluded")
+
+    assert js_errors == []
+
+
+def test_right_to_left(site: str, page: Page, js_errors: JsErrors) -> None:
+    page.goto(f"{site}/?lang=ar")
+    expect_html_lang_dir(page, "ar", "rtl")
+    expect(page.locator("tr[data-party]").first).to_be_visible()
+    # The layout follows the direction: the brand starts the header on the right.
+    brand = page.locator("header.site .brand").bounding_box()
+    nav = page.get_by_role("navigation").bounding_box()
+    assert brand is not None and nav is not None
+    assert brand["x"] > nav["x"], "in RTL the brand should sit to the right of the menu"
+    screenshot(page, "08-registry-rtl")
+    assert js_errors == []
+
+
+def test_javascript_errors_are_caught(site: str, page: Page, js_errors: JsErrors) -> None:
+    """The watcher itself works: a thrown error on a page is collected."""
+    page.goto(f"{site}/")
+    page.evaluate("setTimeout(() => { throw new Error('boom') }, 0)")
+    page.evaluate("console.error('bang')")
+    page.wait_for_timeout(200)
+    assert any("boom" in error for error in js_errors), js_errors
+    assert any("bang" in error for error in js_errors), js_errors

@@ -1,0 +1,143 @@
+"""An agreement's clock, terms and guarantors, and the checks that refuse a senseless one."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from truce.domain.agreement import Agreement, Term, check_agreement, zone
+from truce.domain.errors import Invalid, NotFound
+
+DAMASCUS = ZoneInfo("Asia/Damascus")
+SIGNED = datetime(2016, 2, 22, 17, 0, tzinfo=UTC)
+DEADLINE = datetime(2016, 2, 26, 10, 0, tzinfo=UTC)  # 12:00 Damascus time
+EFFECTIVE = datetime(2016, 2, 26, 22, 0, tzinfo=UTC)  # 00:00 Damascus time, 27 Feb
+TICK = timedelta(microseconds=1)
+
+
+def cessation(**changes: object) -> Agreement:
+    agreement = Agreement(
+        id=1,
+        slug="syria-2016",
+        title="Cessation of Hostilities in Syria",
+        signed_at=SIGNED,
+        effective_at=EFFECTIVE,
+        acceptance_deadline=DEADLINE,
+        timezone="Asia/Damascus",
+        guarantors=("US", "RU"),
+        members=("FR", "DE", "GB"),
+        excluded_lists=("UNSC 1267",),
+        terms=tuple(Term(n, f"Term {n}", f"Obligation {n}.") for n in range(1, 7)),
+    )
+    return replace(agreement, **changes)
+
+
+def test_the_deadline_is_noon_damascus_time() -> None:
+    assert datetime(2016, 2, 26, 12, 0, tzinfo=DAMASCUS) == DEADLINE
+
+
+@pytest.mark.parametrize(
+    ("at", "late"),
+    [
+        (DEADLINE - timedelta(days=2), False),
+        (DEADLINE - TICK, False),
+        (DEADLINE, False),
+        (datetime(2016, 2, 26, 12, 0, tzinfo=DAMASCUS), False),
+        (DEADLINE + TICK, True),
+        (datetime(2016, 2, 26, 12, 0, 1, tzinfo=DAMASCUS), True),
+        (datetime(2016, 3, 21, tzinfo=UTC), True),
+    ],
+)
+def test_is_late_only_strictly_after_the_deadline(at: datetime, late: bool) -> None:
+    assert cessation().is_late(at) is late
+
+
+@pytest.mark.parametrize(
+    ("at", "in_force"),
+    [
+        (DEADLINE, False),
+        (EFFECTIVE - TICK, False),
+        (EFFECTIVE, True),
+        (datetime(2016, 2, 27, 0, 0, tzinfo=DAMASCUS), True),
+        (EFFECTIVE + timedelta(days=30), True),
+    ],
+)
+def test_in_force_from_the_effective_moment(at: datetime, in_force: bool) -> None:
+    assert cessation().in_force(at) is in_force
+
+
+def test_term_by_number() -> None:
+    term = cessation().term(3)
+    assert term.number == 3
+    assert term.title == "Term 3"
+
+
+@pytest.mark.parametrize("number", [0, 7, -1])
+def test_a_missing_term_is_not_found(number: int) -> None:
+    with pytest.raises(NotFound) as raised:
+        cessation().term(number)
+    assert raised.value.field == "number"
+    assert raised.value.code == "not_found"
+    assert str(number) in str(raised.value)
+
+
+def test_guarantors_and_excluded_lists() -> None:
+    agreement = cessation()
+    assert agreement.is_guarantor("US")
+    assert agreement.is_guarantor("RU")
+    assert not agreement.is_guarantor("FR")
+    assert not agreement.is_guarantor(None)
+    assert agreement.excludes_list("UNSC 1267")
+    assert not agreement.excludes_list("EU")
+
+
+def test_a_sound_agreement_passes() -> None:
+    check_agreement(cessation())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"acceptance_deadline": EFFECTIVE},
+        {"signed_at": DEADLINE},
+        {"members": ()},
+        {"excluded_lists": ()},
+        {"timezone": "UTC"},
+    ],
+)
+def test_edge_cases_that_still_make_sense(changes: dict[str, object]) -> None:
+    check_agreement(cessation(**changes))
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"acceptance_deadline": EFFECTIVE + TICK}, "acceptance_deadline"),
+        ({"signed_at": DEADLINE + TICK}, "signed_at"),
+        ({"guarantors": ("US",)}, "guarantors"),
+        ({"guarantors": ("US", "US")}, "guarantors"),
+        ({"guarantors": ()}, "guarantors"),
+        ({"members": ("FR", "RU")}, "members"),
+        ({"terms": (Term(1, "a", "a"), Term(1, "b", "b"))}, "terms"),
+        ({"terms": (Term(0, "a", "a"), Term(1, "b", "b"))}, "terms"),
+        ({"terms": (Term(-2, "a", "a"),)}, "terms"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": "Asia"}, "timezone"),
+        ({"timezone": ""}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+    ],
+)
+def test_refusals_name_the_field(changes: dict[str, object], field: str) -> None:
+    with pytest.raises(Invalid) as raised:
+        check_agreement(cessation(**changes))
+    assert raised.value.field == field
+    assert raised.value.code == "invalid"
+
+
+def test_zone_gives_the_time_zone_or_a_clear_error() -> None:
+    assert zone("Asia/Damascus") == DAMASCUS
+    with pytest.raises(Invalid) as raised:
+        zone("Asia/Nowhere")
+    assert raised.value.field == "timezone"
+    assert "Asia/Nowhere" in str(raised.value)

@@ -1,0 +1,177 @@
+"""Who may do what, what binds a role, what the public sees, and user names and passwords."""
+
+import pytest
+
+from truce.domain.errors import Forbidden, Invalid
+from truce.domain.permissions import (
+    RESTRICTED_FIELDS,
+    SYSTEM,
+    Action,
+    Actor,
+    Role,
+    allowed,
+    allowed_roles,
+    check_role_binding,
+    redact,
+    require,
+)
+from truce.domain.users import MIN_PASSWORD_LENGTH, check_password, check_username
+
+A = Action
+R = Role
+EVERYONE = frozenset(Role)
+EXPECTED = {
+    A.CREATE_AGREEMENT: {R.ADMIN},
+    A.CREATE_PARTY: {R.ADMIN, R.GUARANTOR},
+    A.EDIT_PARTY: {R.ADMIN, R.GUARANTOR},
+    A.RECORD_COMMITMENT: {R.ADMIN, R.GUARANTOR, R.LIAISON},
+    A.RECORD_DESIGNATION: {R.ADMIN, R.GUARANTOR},
+    A.PROPOSE_STATUS: {R.GUARANTOR},
+    A.DECIDE_STATUS: {R.GUARANTOR},
+    A.MANAGE_USERS: {R.ADMIN},
+    A.READ_RESTRICTED: EVERYONE,
+    A.READ_LEDGER: EVERYONE,
+}
+READS = {A.READ_RESTRICTED, A.READ_LEDGER}
+BINDINGS = {
+    R.GUARANTOR: ("US", None),
+    R.MEMBER: ("FR", None),
+    R.LIAISON: (None, 9),
+}
+
+
+def actor(role: Role) -> Actor:
+    state, party_id = BINDINGS.get(role, (None, None))
+    return Actor(
+        user_id=5, username=f"{role.value}-user", role=role, state=state, party_id=party_id
+    )
+
+
+def test_every_action_is_in_the_table() -> None:
+    assert set(EXPECTED) == set(Action)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("role", list(Role))
+def test_the_role_table(action: Action, role: Role) -> None:
+    permitted = role in EXPECTED[action]
+    assert allowed(actor(role), action) is permitted
+    assert (role in allowed_roles(action)) is permitted
+
+
+def test_the_analyst_only_reads() -> None:
+    assert {a for a in Action if allowed(actor(R.ANALYST), a)} == READS
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_the_public_may_do_nothing(action: Action) -> None:
+    assert not allowed(None, action)
+    with pytest.raises(Forbidden) as raised:
+        require(None, action)
+    assert "public" in str(raised.value)
+    assert action.value in str(raised.value)
+
+
+def test_require_returns_the_actor_when_allowed() -> None:
+    guarantor = actor(R.GUARANTOR)
+    assert require(guarantor, A.PROPOSE_STATUS) is guarantor
+
+
+@pytest.mark.parametrize(
+    ("role", "action"), [(R.ANALYST, A.CREATE_PARTY), (R.ADMIN, A.DECIDE_STATUS)]
+)
+def test_require_names_the_role_it_refuses(role: Role, action: Action) -> None:
+    with pytest.raises(Forbidden) as raised:
+        require(actor(role), action)
+    assert raised.value.params["role"] == role.value
+    assert role.value in str(raised.value)
+    assert raised.value.code == "forbidden"
+
+
+def test_the_system_actor_is_an_admin() -> None:
+    assert SYSTEM.is_system
+    assert SYSTEM.role is Role.ADMIN
+    assert not actor(R.ADMIN).is_system
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "party_id"),
+    [
+        (R.GUARANTOR, "US", None),
+        (R.MEMBER, "FR", None),
+        (R.LIAISON, None, 9),
+        (R.ADMIN, None, None),
+        (R.MONITOR, None, None),
+        (R.ANALYST, None, None),
+    ],
+)
+def test_sound_role_bindings(role: Role, state: str | None, party_id: int | None) -> None:
+    check_role_binding(role, state, party_id)
+
+
+@pytest.mark.parametrize(
+    ("role", "state", "party_id", "field"),
+    [
+        (R.GUARANTOR, None, None, "state"),
+        (R.GUARANTOR, "", None, "state"),
+        (R.MEMBER, None, None, "state"),
+        (R.ANALYST, "US", None, "state"),
+        (R.ADMIN, "RU", None, "state"),
+        (R.LIAISON, "US", 9, "state"),
+        (R.LIAISON, None, None, "party_id"),
+        (R.GUARANTOR, "US", 9, "party_id"),
+        (R.MONITOR, None, 9, "party_id"),
+    ],
+)
+def test_unsound_role_bindings_name_the_field(
+    role: Role, state: str | None, party_id: int | None, field: str
+) -> None:
+    with pytest.raises(Invalid) as raised:
+        check_role_binding(role, state, party_id)
+    assert raised.value.field == field
+
+
+RECORD: dict[str, object] = {
+    "id": 3,
+    "party": "Jaysh al-Islam",
+    "notes": "source is a defector",
+    "note": "call back",
+    "recorded_by": "us-one",
+    "channel": "hotline",
+}
+
+
+def test_the_public_loses_restricted_fields() -> None:
+    public = redact(RECORD, None)
+    assert public == {"id": 3, "party": "Jaysh al-Islam"}
+    assert set(RECORD) >= RESTRICTED_FIELDS
+    assert "notes" in RECORD
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_any_signed_in_role_keeps_restricted_fields(role: Role) -> None:
+    assert redact(RECORD, actor(role)) == RECORD
+
+
+@pytest.mark.parametrize("username", ["abc", "us-one", "ru.analyst_2", "0a9", "a" * 40])
+def test_valid_usernames(username: str) -> None:
+    assert check_username(username) == username
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["", "ab", "a" * 41, "Alice", ".abc", "abc-", "_abc", "a b", "élan", "alice\n", "al/ice"],
+)
+def test_invalid_usernames(username: str) -> None:
+    with pytest.raises(Invalid) as raised:
+        check_username(username)
+    assert raised.value.field == "username"
+
+
+def test_password_length() -> None:
+    assert MIN_PASSWORD_LENGTH == 12
+    assert check_password("x" * 12) == "x" * 12
+    with pytest.raises(Invalid) as raised:
+        check_password("x" * 11)
+    assert raised.value.field == "password"
+    assert "12" in str(raised.value)
