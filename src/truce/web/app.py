@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from truce import __version__
@@ -41,6 +44,8 @@ def create_app(truce: Truce) -> FastAPI:
     app.mount("/api/v1", create_api(truce))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(DomainError, _page_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(pages.router)
     return app
 
@@ -61,8 +66,27 @@ async def _security_headers(request: Request, call_next: Any) -> Response:
 async def _page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     if isinstance(exc, Unauthenticated):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     message = exc.render(catalog(request).gettext)
     status = STATUS_OF.get(exc.code, 400)
     title = N_("Not allowed") if isinstance(exc, Forbidden) else N_("That did not work")
     return render(request, "error.html", status_code=status, title=title, message=message)
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
+        for e in exc.errors()
+    )
+    return render(request, "error.html", status_code=422, title=N_("That did not work"),
+                  message=problems)  # fmt: skip
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    title = N_("Not found") if exc.status_code == 404 else N_("That did not work")
+    translate = catalog(request).gettext
+    message = translate("There is no such page.") if exc.status_code == 404 else str(exc.detail)
+    return render(request, "error.html", status_code=exc.status_code, title=title,
+                  message=message)  # fmt: skip

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -225,7 +225,8 @@ def ledger_page(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: Annotated[str, Query(max_length=200)] = "/") -> Response:
-    return render(request, "login.html", next=_safe_next(next))
+    username = request.session.pop("last_username", "")
+    return render(request, "login.html", next=_safe_next(next), username=username)
 
 
 def _safe_next(target: str) -> str:
@@ -248,7 +249,8 @@ def login(
             actor = users.authenticate(username.strip(), password, uow)
         except Unauthenticated:
             flash(request, "error", catalog(request).gettext("Wrong user name or password."))
-            return RedirectResponse(f"/login?next={_safe_next(next)}", status_code=303)
+            request.session["last_username"] = username.strip()[:40]
+            return RedirectResponse(f"/login?next={quote(_safe_next(next))}", status_code=303)
     request.session.clear()
     request.session["user_id"] = actor.user_id
     request.session["csrf"] = secrets.token_urlsafe(32)

@@ -63,6 +63,8 @@ def current_user(request: Request) -> Actor | None:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page in the visitor's language, with the user, flash messages and CSRF token."""
     locale = locale_of(request)
+    if request.query_params.get("lang") == locale:
+        request.session["lang"] = locale  # remembered for the following pages
     translations = i18n.translations(locale)
     request.session.setdefault("csrf", secrets.token_urlsafe(32))
     truce: Truce = request.app.state.truce
