@@ -224,8 +224,9 @@ def _user_routes(api: FastAPI) -> None:
     @api.post("/tokens", status_code=201, tags=["users"], response_model=schemas.TokenOut)
     def issue_token(body: schemas.TokenIn, uow: Writer) -> schemas.TokenOut:
         actor = users.authenticate(body.username, body.password, uow)
-        token = users.issue_token(body.label, uow, actor=actor)
-        return schemas.TokenOut(token=token, username=actor.username, role=actor.role)
+        issued = users.issue(body.label, uow, actor=actor)
+        return schemas.TokenOut(id=issued.id, token=issued.token, username=actor.username,
+                                role=actor.role)  # fmt: skip
 
     @api.delete("/tokens/{token_id}", status_code=204, tags=["users"])
     def revoke_token(token_id: PathId, actor: CurrentActor, uow: Writer) -> Response:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from truce.domain.parties import Status
 from truce.domain.permissions import Role
@@ -20,13 +29,25 @@ def _printable(value: str) -> str:
     return value
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339(value: object) -> object:
+    # Pydantic would also read numbers (and strings of digits) as Unix seconds or milliseconds:
+    # a guess, like a naive time. Times are written out, with their offset.
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.match(value)):
+        return value
+    raise ValueError("must be an RFC 3339 time, e.g. 2016-02-26T12:00:00+02:00")
+
+
 def _sane_year(value: datetime) -> datetime:
     if not 1900 <= value.year <= 2200:
         raise ValueError("the year must be between 1900 and 2200")
     return value
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID, description="A positive integer id.")]
+# Strict: true or 1.0 is not an id.
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, description="A positive integer id.")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
                  AfterValidator(_printable)]  # fmt: skip
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
@@ -35,8 +56,12 @@ LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_
 StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$"),
                       Field(description="A state code such as US or RU.")]  # fmt: skip
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
-Moment = Annotated[AwareDatetime, AfterValidator(_sane_year),
-                   Field(description="RFC 3339 time with an offset, e.g. 2016-02-26T12:00:00+02:00")]  # fmt: skip
+Moment = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_sane_year),
+    Field(description="RFC 3339 time with an offset, e.g. 2016-02-26T12:00:00+02:00"),
+]
 Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
@@ -51,7 +76,7 @@ class StateIn(Strict):
 
 
 class TermIn(Strict):
-    number: Annotated[int, Field(ge=1, le=1000)]
+    number: Annotated[int, Field(strict=True, ge=1, le=1000)]
     title: Name
     text: LongText
 
@@ -133,6 +158,7 @@ class TokenIn(Strict):
 
 
 class TokenOut(BaseModel):
+    id: int = Field(description="The token's id, for DELETE /api/v1/tokens/{id}.")
     token: str = Field(
         description="Shown once: store it now. Send it as `Authorization: Bearer …`."
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from truce.domain.errors import Conflict, NotFound, Unauthenticated
+from truce.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
 from truce.domain.users import check_password, check_username
@@ -103,7 +103,7 @@ def _keyring(uow: UnitOfWork) -> Keyring:
 
 def authenticate(username: str, password: str, uow: UnitOfWork) -> Actor:
     """The actor for a user name and password; Unauthenticated when they do not match."""
-    row = uow.users.by_name(username)
+    row = uow.users.by_name(username) if _may_be_username(username) else None
     stored = row.password_hash if row and row.active and row.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
@@ -114,20 +114,43 @@ def authenticate(username: str, password: str, uow: UnitOfWork) -> Actor:
     return actor_of(row)
 
 
+def _may_be_username(username: str) -> bool:
+    # A name no user can have matches nobody, and is not sent to the database (where a NUL
+    # byte, say, fails on PostgreSQL).
+    try:
+        check_username(username)
+    except Invalid:
+        return False
+    return True
+
+
 def _token_hash(token: str) -> str:
     # Tokens are 256 random bits, so a fast hash is enough: nobody can guess one to try.
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(label: str, uow: UnitOfWork, *, actor: Actor) -> str:
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new API token and its id, the id being what revoking it takes."""
+
+    id: int
+    token: str
+
+
+def issue(label: str, uow: UnitOfWork, *, actor: Actor) -> IssuedToken:
     """A new API token for the actor, returned once and stored only as a hash."""
     if actor.is_system:
         raise Conflict(N_("The system actor cannot hold API tokens."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    uow.tokens.add(TokenRow(user_id=actor.user_id, token_hash=_token_hash(token),
-                            label=label, created_at=uow.now()))  # fmt: skip
+    token_id = uow.tokens.add(TokenRow(user_id=actor.user_id, token_hash=_token_hash(token),
+                                       label=label, created_at=uow.now()))  # fmt: skip
     uow.commit()
-    return token
+    return IssuedToken(token_id, token)
+
+
+def issue_token(label: str, uow: UnitOfWork, *, actor: Actor) -> str:
+    """A new API token for the actor (see ``issue``), without its id."""
+    return issue(label, uow, actor=actor).token
 
 
 def revoke_token(token_id: int, uow: UnitOfWork, *, actor: Actor) -> None:
