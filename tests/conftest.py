@@ -18,14 +18,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.helpers import World, build_world
 from truce.bootstrap import Truce, bootstrap
 from truce.config import Settings
 from truce.services.instance import initialise
 from truce.store import migrate
 from truce.store.db import Database
 from truce.store.tables import Base
-
-from tests.helpers import World, build_world
 
 PG_SERVER = os.environ.get(
     "TRUCE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -36,9 +35,15 @@ _pg_problem: list[str] = []
 
 def _pg_connect(dbname: str | None = None) -> psycopg.Connection:
     url = make_url(PG_SERVER)
-    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username,
-                           password=url.password, dbname=dbname or url.database,
-                           autocommit=True, connect_timeout=5)  # fmt: skip
+    return psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname=dbname or url.database,
+        autocommit=True,
+        connect_timeout=5,
+    )
 
 
 @pytest.fixture(scope="session")

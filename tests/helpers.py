@@ -40,16 +40,25 @@ USERS = {
 def build_world(truce: Truce) -> World:
     """States, an agreement like 2016's, three parties (one designated) and users."""
     with truce.uow() as uow:
-        for code, name in (("US", "United States"), ("RU", "Russian Federation"),
-                           ("GB", "United Kingdom")):  # fmt: skip
+        for code, name in (
+            ("US", "United States"),
+            ("RU", "Russian Federation"),
+            ("GB", "United Kingdom"),
+        ):
             agreements.add_state(State(code, name), uow, actor=SYSTEM)
         agreement = agreements.create_agreement(
             agreements.NewAgreement(
-                slug="coh", title="Cessation of Hostilities", signed_at=SIGNED,
-                effective_at=EFFECTIVE, acceptance_deadline=DEADLINE, timezone="Asia/Damascus",
-                guarantors=("US", "RU"), members=("GB",), excluded_lists=(UNSC,),
+                slug="coh",
+                title="Cessation of Hostilities",
+                signed_at=SIGNED,
+                effective_at=EFFECTIVE,
+                acceptance_deadline=DEADLINE,
+                timezone="Asia/Damascus",
+                guarantors=("US", "RU"),
+                members=("GB",),
+                excluded_lists=(UNSC,),
                 terms=(Term(1, "Cease attacks", "Cease attacks on other parties."),),
-            ),  # fmt: skip
+            ),
             uow,
             actor=SYSTEM,
         )
@@ -58,29 +67,43 @@ def build_world(truce: Truce) -> World:
     for label, (username, role, state, party) in USERS.items():
         with truce.uow() as uow:
             party_id = world.parties[party] if party else None
-            view = users.add_user(users.NewUser(username, role, None, state=state,
-                                                party_id=party_id), uow, actor=SYSTEM)  # fmt: skip
+            view = users.add_user(
+                users.NewUser(username, role, None, state=state, party_id=party_id),
+                uow,
+                actor=SYSTEM,
+            )
             world.actors[label] = Actor(view.id, username, role, state, party_id)
     return world
 
 
 def _parties(world: World) -> None:
     specs = {
-        "fsa": parties.NewParty("Free Syrian Army", side="opposition", sponsor="US",
-                                aliases=(("FSA", "en"), ("الجيش السوري الحر", "ar")),
-                                notes="internal note"),
-        "nusra": parties.NewParty("Jabhat al-Nusra", side="excluded",
-                                  aliases=(("al-Nusra Front", "en"), ("جبهة النصرة", "ar"),
-                                           ("Джебхат ан-Нусра", "ru"))),
-        "ahrar": parties.NewParty("Ahrar al-Sham", side="opposition", sponsor="US",
-                                  aliases=(("Ahrar ash-Sham", "en"), ("أحرار الشام", "ar"))),
-    }  # fmt: skip
+        "fsa": parties.NewParty(
+            "Free Syrian Army",
+            side="opposition",
+            sponsor="US",
+            aliases=(("FSA", "en"), ("الجيش السوري الحر", "ar")),
+            notes="internal note",
+        ),
+        "nusra": parties.NewParty(
+            "Jabhat al-Nusra",
+            side="excluded",
+            aliases=(("al-Nusra Front", "en"), ("جبهة النصرة", "ar"), ("Джебхат ан-Нусра", "ru")),
+        ),
+        "ahrar": parties.NewParty(
+            "Ahrar al-Sham",
+            side="opposition",
+            sponsor="US",
+            aliases=(("Ahrar ash-Sham", "en"), ("أحرار الشام", "ar")),
+        ),
+    }
     for key, cmd in specs.items():
         with world.truce.uow() as uow:
             world.parties[key] = parties.create_party(cmd, uow, actor=SYSTEM)
     with world.truce.uow() as uow:
-        designation = standing.RecordDesignation(world.parties["nusra"], UNSC, "QDe.137",
-                                                 datetime(2014, 5, 14, tzinfo=UTC))  # fmt: skip
+        designation = standing.RecordDesignation(
+            world.parties["nusra"], UNSC, "QDe.137", datetime(2014, 5, 14, tzinfo=UTC)
+        )
         standing.record_designation(designation, uow, actor=SYSTEM)
 
 

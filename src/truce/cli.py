@@ -30,15 +30,21 @@ from truce.services.instance import WrongSecret
 from truce.store.keyring import SecretMismatch
 from truce.store.uow import NoSecret
 
-app = typer.Typer(help="Truce: run and monitor a ceasefire.", no_args_is_help=True,
-                  add_completion=False, rich_markup_mode="rich")  # fmt: skip
+app = typer.Typer(
+    help="Truce: run and monitor a ceasefire.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Users, their roles and API tokens.", no_args_is_help=True)
 parties_app = typer.Typer(help="The registry of parties.", no_args_is_help=True)
-ledger_app = typer.Typer(help="The signed, hash-chained record of every change.",
-                         no_args_is_help=True)  # fmt: skip
-scenario_app = typer.Typer(help="Scenarios: an agreement with its parties and history.",
-                           no_args_is_help=True)  # fmt: skip
+ledger_app = typer.Typer(
+    help="The signed, hash-chained record of every change.", no_args_is_help=True
+)
+scenario_app = typer.Typer(
+    help="Scenarios: an agreement with its parties and history.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(parties_app, name="parties")
@@ -60,9 +66,13 @@ DEMO_USERS = (
 
 Db = Annotated[
     str | None,
-    typer.Option("--db", envvar="TRUCE_DATABASE_URL", show_envvar=True,
-                 help="Database URL or SQLite file path. Default: var/truce.db."),
-]  # fmt: skip
+    typer.Option(
+        "--db",
+        envvar="TRUCE_DATABASE_URL",
+        show_envvar=True,
+        help="Database URL or SQLite file path. Default: var/truce.db.",
+    ),
+]
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,8 +90,14 @@ def friendly(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (DomainError, NoSecret, WrongSecret, SecretMismatch, NotMigrated,
-                ExportError) as exc:  # fmt: skip
+        except (
+            DomainError,
+            NoSecret,
+            WrongSecret,
+            SecretMismatch,
+            NotMigrated,
+            ExportError,
+        ) as exc:
             errors.print(f"[red]error:[/red] {exc}")
         except (OperationalError, ProgrammingError) as exc:
             errors.print(f"[red]database error:[/red] {exc.orig or exc}")
@@ -111,8 +127,9 @@ def prepare(settings: Settings) -> Truce:
         truce.close()
         truce = bootstrap(settings, create_secret=True)
     if truce.keyring is None:
-        raise NoSecret("this installation's secret is missing: set TRUCE_SECRET_KEY"
-                       " or TRUCE_SECRET_FILE")  # fmt: skip
+        raise NoSecret(
+            "this installation's secret is missing: set TRUCE_SECRET_KEY or TRUCE_SECRET_FILE"
+        )
     set_up(truce)
     return truce
 
@@ -160,8 +177,10 @@ def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 def _check_secret(truce: Truce) -> None:
     if truce.keyring is None:
-        raise NoSecret("this installation's secret is missing: set TRUCE_SECRET_KEY or"
-                       " TRUCE_SECRET_FILE (for SQLite, the .secret file beside the database)")  # fmt: skip
+        raise NoSecret(
+            "this installation's secret is missing: set TRUCE_SECRET_KEY or"
+            " TRUCE_SECRET_FILE (for SQLite, the .secret file beside the database)"
+        )
     with truce.uow(write=False) as uow:
         instance = uow.instance()
         if instance is None:
@@ -175,11 +194,16 @@ def _serve(truce: Truce, host: str, port: int) -> None:
 
     from truce.web.app import create_app
 
-    logging.basicConfig(level=truce.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    console.print(f"Truce on [bold]http://{host}:{port}/[/bold] — API http://{host}:{port}/api/v1/docs")
+    logging.basicConfig(
+        level=truce.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    console.print(
+        f"Truce on [bold]http://{host}:{port}/[/bold] — API http://{host}:{port}/api/v1/docs"
+    )
     console.print(f"database {truce.db.display_url()}")
-    uvicorn.run(create_app(truce), host=host, port=port, log_level=truce.settings.log_level,
-                workers=1)  # fmt: skip
+    uvicorn.run(
+        create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
+    )
 
 
 @app.command()
@@ -215,8 +239,13 @@ def _load_demo(truce: Truce) -> None:
     for username, role, state, party_slug in DEMO_USERS:
         with truce.uow() as uow:
             party = uow.parties.by_slug(party_slug) if party_slug else None
-            cmd = users.NewUser(username, role, demo_password(username), state=state,
-                                party_id=party.id if party else None)  # fmt: skip
+            cmd = users.NewUser(
+                username,
+                role,
+                demo_password(username),
+                state=state,
+                party_id=party.id if party else None,
+            )
             users.add_user(cmd, uow, actor=SYSTEM)
         table.add_row(username, role.value, state or party_slug or "", demo_password(username))
     console.print(table)
@@ -246,7 +275,9 @@ def users_add(
         party_id = _party_id(uow, party) if party else None
         cmd = users.NewUser(username, role, password, display_name, state, party_id)
         view = users.add_user(cmd, uow, actor=SYSTEM)
-        console.print(f"[green]added[/green] {view.username} ({view.role.value}), key {view.key_id}")
+        console.print(
+            f"[green]added[/green] {view.username} ({view.role.value}), key {view.key_id}"
+        )
         if token:
             issued = users.issue_token("cli", uow, actor=users.actor_of(uow.users.get(view.id)))  # type: ignore[arg-type]
             console.print(f"API token (shown once, store it now): [bold]{issued}[/bold]")
@@ -273,8 +304,14 @@ def users_list(db: Db = None) -> None:
         table = Table("id", "user", "role", "bound to", "key", "active")
         for view in users.list_users(uow, actor=SYSTEM):
             bound = view.state or (str(view.party_id) if view.party_id else "")
-            table.add_row(str(view.id), view.username, view.role.value, bound, view.key_id,
-                          "yes" if view.active else "no")  # fmt: skip
+            table.add_row(
+                str(view.id),
+                view.username,
+                view.role.value,
+                bound,
+                view.key_id,
+                "yes" if view.active else "no",
+            )
         console.print(table)
 
 
@@ -292,25 +329,43 @@ def parties_list(
         found, entries = parties.registry(uow, actor=SYSTEM, agreement_id=agreement, query=q)
     entries = [e for e in entries if status is None or e.status is status]
     if as_json:
-        rows = [{"id": e.id, "name": e.name, "status": e.status.value,
-                 "views": {k: v.value for k, v in e.views.items()}, "disputed": e.disputed,
-                 "late": bool(e.first_commitment and e.first_commitment.late)} for e in entries]  # fmt: skip
+        rows = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "status": e.status.value,
+                "views": {k: v.value for k, v in e.views.items()},
+                "disputed": e.disputed,
+                "late": bool(e.first_commitment and e.first_commitment.late),
+            }
+            for e in entries
+        ]
         console.print_json(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("id", "party", "guarantor", "status", "views", "committed", "late",
-                  title=found.title)  # fmt: skip
+    table = Table(
+        "id", "party", "guarantor", "status", "views", "committed", "late", title=found.title
+    )
     for e in entries:
         first = e.first_commitment
         views = " ".join(f"{k}:{v.value}" for k, v in e.views.items()) if e.disputed else ""
-        table.add_row(str(e.id), e.name, e.sponsor or "", e.status.value, views,
-                      first.committed_at.isoformat() if first else "", "late" if first and first.late else "")  # fmt: skip
+        table.add_row(
+            str(e.id),
+            e.name,
+            e.sponsor or "",
+            e.status.value,
+            views,
+            first.committed_at.isoformat() if first else "",
+            "late" if first and first.late else "",
+        )
     console.print(table)
 
 
 @scenario_app.command("load")
 @friendly
 def scenario_load(
-    name: Annotated[str, typer.Argument(help="syria-2016, or a scenario JSON file.")] = "syria-2016",
+    name: Annotated[
+        str, typer.Argument(help="syria-2016, or a scenario JSON file.")
+    ] = "syria-2016",
     db: Db = None,
 ) -> None:
     """Load a scenario in one transaction: all of it, or nothing."""
@@ -326,9 +381,13 @@ def scenario_load(
 @ledger_app.command("verify")
 @friendly
 def ledger_verify(
-    file: Annotated[Path | None, typer.Option(help="Verify an export file, with no database.")] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Verify an export file, with no database.")
+    ] = None,
     genesis: Annotated[str | None, typer.Option(help="The genesis hash you hold.")] = None,
-    head: Annotated[list[str] | None, typer.Option(help="A head SEQ:HASH you hold (repeatable).")] = None,
+    head: Annotated[
+        list[str] | None, typer.Option(help="A head SEQ:HASH you hold (repeatable).")
+    ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for signatures.")] = None,
     db: Db = None,
 ) -> None:
@@ -339,13 +398,19 @@ def ledger_verify(
         if file is not None:
             if not file.is_file():
                 raise typer.BadParameter(f"no such file: {file}")
-            report = ledger.verify_file(file, genesis_hash=genesis, known_heads=heads,
-                                        workers=workers, progress=advance)  # fmt: skip
+            report = ledger.verify_file(
+                file, genesis_hash=genesis, known_heads=heads, workers=workers, progress=advance
+            )
         else:
             with opened(db, current=False) as truce:
                 progress.update(task, total=ledger.count(truce.db))
-                report = ledger.verify_database(truce.db, genesis_hash=genesis, known_heads=heads,
-                                                workers=workers, progress=advance)  # fmt: skip
+                report = ledger.verify_database(
+                    truce.db,
+                    genesis_hash=genesis,
+                    known_heads=heads,
+                    workers=workers,
+                    progress=advance,
+                )
     _report(report)
 
 
@@ -365,8 +430,10 @@ def _progress() -> Iterator[tuple[Progress, Any]]:
 
 def _report(report: Report) -> None:
     if report.ok:
-        console.print(f"[green]ledger OK[/green]: {report.checked} entries, head "
-                      f"{report.head_seq}:{report.head_hash}")  # fmt: skip
+        console.print(
+            f"[green]ledger OK[/green]: {report.checked} entries, head "
+            f"{report.head_seq}:{report.head_hash}"
+        )
         console.print(f"genesis {report.genesis_hash}")
         return
     assert report.failure is not None

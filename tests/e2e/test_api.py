@@ -53,8 +53,13 @@ def test_public_sees_the_registry_without_restricted_fields(
     client: TestClient, world: World
 ) -> None:
     fsa = world.parties["fsa"]
-    body = {"agreement_id": world.agreement_id, "party_id": fsa, "guarantor": "US",
-            "channel": "phone", "note": "via the Amman centre"}  # fmt: skip
+    body = {
+        "agreement_id": world.agreement_id,
+        "party_id": fsa,
+        "guarantor": "US",
+        "channel": "phone",
+        "note": "via the Amman centre",
+    }
     recorded = client.post(f"{API}/commitments", json=body, headers=auth(world, "us"))
     assert recorded.status_code == 201, recorded.text
     restricted = {"notes", "recorded_by", "channel", "note"}
@@ -71,7 +76,10 @@ def test_public_sees_the_registry_without_restricted_fields(
     assert seen[fsa]["notes"] == "internal note"
     first = seen[fsa]["first_commitment"]
     assert (first["recorded_by"], first["channel"], first["note"]) == (
-        "us-ops", "phone", "via the Amman centre")  # fmt: skip
+        "us-ops",
+        "phone",
+        "via the Amman centre",
+    )
     assert client.get(f"{API}/parties/{fsa}", headers=analyst).json()["notes"] == "internal note"
 
 
@@ -79,8 +87,12 @@ def test_public_sees_the_registry_without_restricted_fields(
 
 
 def commit(client: TestClient, world: World, party: str, **extra: Any) -> Any:
-    body = {"agreement_id": world.agreement_id, "party_id": world.parties[party],
-            "guarantor": "US", **extra}  # fmt: skip
+    body = {
+        "agreement_id": world.agreement_id,
+        "party_id": world.parties[party],
+        "guarantor": "US",
+        **extra,
+    }
     return client.post(f"{API}/commitments", json=body, headers=auth(world, "us"))
 
 
@@ -118,14 +130,21 @@ def test_a_designated_party_cannot_commit_and_nothing_is_stored(
 
 
 def propose(client: TestClient, world: World, label: str, party: str, status: str) -> Any:
-    body = {"agreement_id": world.agreement_id, "party_id": world.parties[party],
-            "status": status, "reason": "declared to the task force"}  # fmt: skip
+    body = {
+        "agreement_id": world.agreement_id,
+        "party_id": world.parties[party],
+        "status": status,
+        "reason": "declared to the task force",
+    }
     return client.post(f"{API}/status-proposals", json=body, headers=auth(world, label))
 
 
 def decide(client: TestClient, world: World, label: str, proposal_id: int, decision: str) -> Any:
-    return client.post(f"{API}/status-proposals/{proposal_id}/decision",
-                       json={"decision": decision}, headers=auth(world, label))  # fmt: skip
+    return client.post(
+        f"{API}/status-proposals/{proposal_id}/decision",
+        json={"decision": decision},
+        headers=auth(world, label),
+    )
 
 
 def party(client: TestClient, world: World, key: str) -> dict[str, Any]:
@@ -183,21 +202,42 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
     moment = "2016-02-25T12:00:00Z"
     return [
         ("post", "/states", {"code": "FR", "name": "France"}),
-        ("post", "/agreements", {"slug": "other", "title": "Other", "signed_at": moment,
-                                 "effective_at": moment, "acceptance_deadline": moment,
-                                 "timezone": "UTC", "guarantors": ["US", "RU"]}),
+        (
+            "post",
+            "/agreements",
+            {
+                "slug": "other",
+                "title": "Other",
+                "signed_at": moment,
+                "effective_at": moment,
+                "acceptance_deadline": moment,
+                "timezone": "UTC",
+                "guarantors": ["US", "RU"],
+            },
+        ),
         ("post", "/parties", {"name": "Jaysh al-Islam"}),
         ("post", f"/parties/{fsa}/aliases", {"text": "Free Army", "lang": "en"}),
         ("post", "/commitments", {"agreement_id": agreement, "party_id": fsa, "guarantor": "US"}),
-        ("post", "/designations", {"party_id": fsa, "list_name": "a list", "reference": "X.1",
-                                   "listed_at": moment}),
-        ("post", "/status-proposals", {"agreement_id": agreement, "party_id": fsa,
-                                       "status": "committed", "reason": "declared"}),
+        (
+            "post",
+            "/designations",
+            {"party_id": fsa, "list_name": "a list", "reference": "X.1", "listed_at": moment},
+        ),
+        (
+            "post",
+            "/status-proposals",
+            {
+                "agreement_id": agreement,
+                "party_id": fsa,
+                "status": "committed",
+                "reason": "declared",
+            },
+        ),
         ("post", "/status-proposals/1/decision", {"decision": "approve"}),
         ("post", "/status-proposals/1/withdraw", None),
         ("post", "/users", {"username": "someone", "role": "analyst"}),
         ("delete", "/tokens/1", None),
-    ]  # fmt: skip
+    ]
 
 
 def operations(client: TestClient) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -230,11 +270,15 @@ def test_an_invalid_token_is_refused(client: TestClient, world: World, token: st
 
 def test_a_role_that_may_not_is_refused(client: TestClient, world: World) -> None:
     before = head(client)
-    party_ = client.post(f"{API}/parties", json={"name": "Jaysh al-Islam"},
-                         headers=auth(world, "monitor"))  # fmt: skip
+    party_ = client.post(
+        f"{API}/parties", json={"name": "Jaysh al-Islam"}, headers=auth(world, "monitor")
+    )
     assert party_.status_code == 403
-    user = client.post(f"{API}/users", json={"username": "newbie", "role": "analyst"},
-                       headers=auth(world, "member"))  # fmt: skip
+    user = client.post(
+        f"{API}/users",
+        json={"username": "newbie", "role": "analyst"},
+        headers=auth(world, "member"),
+    )
     assert user.status_code == 403
     assert head(client) == before
 
@@ -243,8 +287,12 @@ def test_malformed_input_names_the_field(client: TestClient, world: World) -> No
     us = auth(world, "us")
     fsa = world.parties["fsa"]
     commitment = {"agreement_id": world.agreement_id, "party_id": fsa, "guarantor": "US"}
-    proposal = {"agreement_id": world.agreement_id, "party_id": fsa, "status": "committed",
-                "reason": "declared"}  # fmt: skip
+    proposal = {
+        "agreement_id": world.agreement_id,
+        "party_id": fsa,
+        "status": "committed",
+        "reason": "declared",
+    }
     cases = [
         ("/commitments", {**commitment, "committed_at": "2016-02-26T09:00:00"}, "committed_at"),
         ("/commitments", {**commitment, "committed_at": "yesterday"}, "committed_at"),
@@ -254,9 +302,12 @@ def test_malformed_input_names_the_field(client: TestClient, world: World) -> No
         ("/commitments", {**commitment, "colour": "blue"}, "colour"),
         ("/status-proposals", {**proposal, "status": "peaceful"}, "status"),
         ("/status-proposals", {**proposal, "reason": "  "}, "reason"),
-        ("/parties", {"name": "X", "aliases": [{"text": "Y", "lang": "English"}]},
-         "aliases.0.lang"),
-    ]  # fmt: skip
+        (
+            "/parties",
+            {"name": "X", "aliases": [{"text": "Y", "lang": "English"}]},
+            "aliases.0.lang",
+        ),
+    ]
     for path, body, field in cases:
         response = client.post(f"{API}{path}", json=body, headers=us)
         assert response.status_code == 422, (body, response.text)
@@ -270,8 +321,9 @@ PASSWORD = "correct horse battery staple"
 
 def test_tokens_are_issued_for_a_password_and_revoked(client: TestClient, world: World) -> None:
     with world.truce.uow() as uow:
-        users.add_user(users.NewUser("field-officer", Role.MONITOR, password=PASSWORD), uow,
-                       actor=SYSTEM)  # fmt: skip
+        users.add_user(
+            users.NewUser("field-officer", Role.MONITOR, password=PASSWORD), uow, actor=SYSTEM
+        )
     wrong = client.post(f"{API}/tokens", json={"username": "field-officer", "password": "nope"})
     assert wrong.status_code == 401
     nobody = client.post(f"{API}/tokens", json={"username": "nobody", "password": PASSWORD})
@@ -290,8 +342,9 @@ def test_tokens_are_issued_for_a_password_and_revoked(client: TestClient, world:
 
 def test_a_user_cannot_revoke_another_users_token(client: TestClient, world: World) -> None:
     with world.truce.uow() as uow:
-        users.add_user(users.NewUser("field-officer", Role.MONITOR, password=PASSWORD), uow,
-                       actor=SYSTEM)  # fmt: skip
+        users.add_user(
+            users.NewUser("field-officer", Role.MONITOR, password=PASSWORD), uow, actor=SYSTEM
+        )
     issued = client.post(f"{API}/tokens", json={"username": "field-officer", "password": PASSWORD})
     token_id = issued.json()["id"]
     assert client.delete(f"{API}/tokens/{token_id}", headers=auth(world, "us")).status_code == 404
@@ -306,8 +359,14 @@ def test_the_openapi_document_lists_the_routes(client: TestClient) -> None:
     response = client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/parties", "/commitments", "/status-proposals/{proposal_id}/decision",
-                 "/tokens", "/ledger/head", "/ledger/export"):  # fmt: skip
+    for path in (
+        "/parties",
+        "/commitments",
+        "/status-proposals/{proposal_id}/decision",
+        "/tokens",
+        "/ledger/head",
+        "/ledger/export",
+    ):
         assert path in paths
 
 
@@ -381,9 +440,20 @@ def sample(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
 BAD_ANY: list[Any] = [None, {}, [], {"a": 1}, [[]], 1.5, float("nan"), True]
 BAD_INT: list[Any] = ["abc", "", 0, -1, 2**70, -(2**70), "1e3", 10**400]
 BAD_STR: list[Any] = [0, 2**70, "x" * 100_000, "a\x00b", "\x00", "a\x01\x1fb", "\ud800"]
-BAD_TIME: list[Any] = ["2016-02-26T09:00:00", "9999-12-31T23:59:59-10:00",
-                       "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+05:00", "2016-13-45T00:00:00Z",
-                       "yesterday", "", 0, -1, 2**70, 1456480800, "1456480800"]  # fmt: skip
+BAD_TIME: list[Any] = [
+    "2016-02-26T09:00:00",
+    "9999-12-31T23:59:59-10:00",
+    "0001-01-01T00:00:00Z",
+    "0001-01-01T00:00:00+05:00",
+    "2016-13-45T00:00:00Z",
+    "yesterday",
+    "",
+    0,
+    -1,
+    2**70,
+    1456480800,
+    "1456480800",
+]
 BAD_ENUM: list[Any] = ["unknown-value", "COMMITTED", "", 0]
 BAD_IDS = ["0", "-1", str(2**70), "abc", "1.5", "%00"]
 
@@ -443,8 +513,9 @@ def test_no_bad_write_makes_the_server_fail(client: TestClient, world: World) ->
             continue
         for target, content in battery(doc, path, operation):
             for label, headers in tokens.items():
-                response = client.request(method, f"{API}{target}", content=content,
-                                          headers={**headers, **JSON})  # fmt: skip
+                response = client.request(
+                    method, f"{API}{target}", content=content, headers={**headers, **JSON}
+                )
                 sent += 1
                 if response.status_code not in ERRORS:
                     wrong.append((response.status_code, label, method, target, content[:300]))
@@ -463,10 +534,15 @@ def test_no_bad_read_makes_the_server_fail(client: TestClient, world: World) -> 
             continue
         params = operation.get("parameters", [])
         good = re.sub(r"\{\w+\}", "1", path)
-        targets = [(re.sub(r"\{\w+\}", "1", path.replace(f"{{{p['name']}}}", bad)), {})
-                   for p in params if p["in"] == "path" for bad in BAD_IDS]  # fmt: skip
-        targets += [(good, {p["name"]: bad}) for p in params if p["in"] == "query"
-                    for bad in BAD_QUERY]  # fmt: skip
+        targets = [
+            (re.sub(r"\{\w+\}", "1", path.replace(f"{{{p['name']}}}", bad)), {})
+            for p in params
+            if p["in"] == "path"
+            for bad in BAD_IDS
+        ]
+        targets += [
+            (good, {p["name"]: bad}) for p in params if p["in"] == "query" for bad in BAD_QUERY
+        ]
         for target, query in targets:
             for headers in ({}, analyst):
                 response = client.get(f"{API}{target}", params=query, headers=headers)

@@ -88,11 +88,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         host, port = sock.getsockname()
         # No websockets, no lifespan, no logging set-up: nothing the app does not use, so the
         # server thread has nothing to warn about (warnings are errors in this suite).
-        config = uvicorn.Config(create_app(truce), log_config=None, log_level="warning",
-                                access_log=False, ws="none", lifespan="off")  # fmt: skip
+        config = uvicorn.Config(
+            create_app(truce),
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            ws="none",
+            lifespan="off",
+        )
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                  name="uvicorn", daemon=True)  # fmt: skip
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
+        )
         thread.start()
         url = f"http://{host}:{port}"
         try:

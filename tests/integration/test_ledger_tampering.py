@@ -20,8 +20,9 @@ runner = CliRunner()
 def busy(world):
     """The world with a few more signed changes, so there are entries on every side of k."""
     for party, who in (("ahrar", "us"), ("fsa", "ru")):
-        cmd = standing.ProposeStatus(world.agreement_id, world.parties[party], Status.COMMITTED,
-                                     "seen acceptance")  # fmt: skip
+        cmd = standing.ProposeStatus(
+            world.agreement_id, world.parties[party], Status.COMMITTED, "seen acceptance"
+        )
         with world.truce.uow() as uow:
             standing.propose_status(cmd, uow, actor=world.actors[who])
     return world
@@ -60,7 +61,12 @@ def test_an_untouched_ledger_verifies(busy):
 def test_edited_payload_is_named(busy):
     k = last_seq(busy) - 3
     payload = entry(busy, k).payload | {"tampered": True}
-    sql(busy, "UPDATE ledger_entries SET payload = :p WHERE seq = :k", p=canonical_text(payload), k=k)
+    sql(
+        busy,
+        "UPDATE ledger_entries SET payload = :p WHERE seq = :k",
+        p=canonical_text(payload),
+        k=k,
+    )
     fails_at(verify(busy), k)
 
 
@@ -74,21 +80,46 @@ def test_swapped_entries_are_named(busy):
     k = last_seq(busy) - 2
     first, second = entry(busy, k), entry(busy, k + 1)
     for seq, other in ((k, second), (k + 1, first)):
-        sql(busy, "UPDATE ledger_entries SET at=:at, actor=:actor, key_id=:key_id, action=:action,"
-                  " subject=:subject, payload=:payload, prev=:prev, hash=:hash, sig=:sig"
-                  " WHERE seq=:seq", seq=seq, at=other.at, actor=other.actor, key_id=other.key_id,
-            action=other.action, subject=other.subject, payload=canonical_text(other.payload),
-            prev=other.prev, hash=other.hash, sig=other.sig)  # fmt: skip
+        sql(
+            busy,
+            "UPDATE ledger_entries SET at=:at, actor=:actor, key_id=:key_id, action=:action,"
+            " subject=:subject, payload=:payload, prev=:prev, hash=:hash, sig=:sig"
+            " WHERE seq=:seq",
+            seq=seq,
+            at=other.at,
+            actor=other.actor,
+            key_id=other.key_id,
+            action=other.action,
+            subject=other.subject,
+            payload=canonical_text(other.payload),
+            prev=other.prev,
+            hash=other.hash,
+            sig=other.sig,
+        )
     fails_at(verify(busy), k)
 
 
 def _resign(world, seq, signer):
     old = entry(world, seq)
-    forged = seal(signer, seq=old.seq, at=old.at, action=old.action, subject=old.subject,
-                  payload=old.payload, prev=old.prev)  # fmt: skip
-    sql(world, "UPDATE ledger_entries SET actor=:actor, key_id=:key_id, hash=:hash, sig=:sig"
-               " WHERE seq=:seq", actor=old.actor, key_id=forged.key_id, hash=forged.hash,
-        sig=forged.sig, seq=seq)  # fmt: skip
+    forged = seal(
+        signer,
+        seq=old.seq,
+        at=old.at,
+        action=old.action,
+        subject=old.subject,
+        payload=old.payload,
+        prev=old.prev,
+    )
+    sql(
+        world,
+        "UPDATE ledger_entries SET actor=:actor, key_id=:key_id, hash=:hash, sig=:sig"
+        " WHERE seq=:seq",
+        actor=old.actor,
+        key_id=forged.key_id,
+        hash=forged.hash,
+        sig=forged.sig,
+        seq=seq,
+    )
 
 
 def test_entry_resigned_with_an_unregistered_key_is_named(busy):
@@ -122,7 +153,9 @@ def test_truncation_is_caught_against_a_known_head(busy):
 
 def test_a_tampered_export_file_is_named(busy, tmp_path):
     out = tmp_path / "ledger.jsonl"
-    assert runner.invoke(app, ["ledger", "export", str(out), "--db", busy.truce.db.url]).exit_code == 0
+    assert (
+        runner.invoke(app, ["ledger", "export", str(out), "--db", busy.truce.db.url]).exit_code == 0
+    )
     clean = runner.invoke(app, ["ledger", "verify", "--file", str(out)])
     assert clean.exit_code == 0, clean.output
     lines = out.read_text(encoding="utf-8").splitlines()

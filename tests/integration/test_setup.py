@@ -58,7 +58,9 @@ def test_passwords_and_tokens_are_stored_only_as_hashes(truce):
     with truce.uow(write=False) as uow:
         stored_user = uow.session.scalar(select(UserRow).where(UserRow.username == "analyst-3"))
         stored_tokens = list(uow.session.scalars(select(TokenRow.token_hash)))
-        assert password not in stored_user.password_hash and stored_user.password_hash.startswith("$argon2")
+        assert password not in stored_user.password_hash and stored_user.password_hash.startswith(
+            "$argon2"
+        )
         assert token not in stored_tokens and len(stored_tokens) == 1
         assert users.actor_for_token(token, uow).username == "analyst-3"
 
@@ -87,8 +89,9 @@ def test_the_2016_scenario_loads_with_its_facts(truce):
 
 def test_a_scenario_that_fails_halfway_commits_nothing(truce):
     data = scenario.read_scenario("syria-2016")
-    data["commitments"].append({"party": "no-such-party", "guarantor": "US",
-                                "committed_at": "2016-02-25T12:00:00+02:00"})  # fmt: skip
+    data["commitments"].append(
+        {"party": "no-such-party", "guarantor": "US", "committed_at": "2016-02-25T12:00:00+02:00"}
+    )
     with truce.uow(write=False) as uow:
         before = uow.ledger.head()
     with truce.uow() as uow, pytest.raises(Invalid):
@@ -122,8 +125,11 @@ def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):
 def test_cli_users_add_reads_the_password_and_issues_a_token(tmp_path):
     db = str(tmp_path / "users.db")
     assert runner.invoke(app, ["db", "upgrade", "--db", db]).exit_code == 0
-    result = runner.invoke(app, ["users", "add", "ops-admin", "--role", "admin", "--db", db,
-                                 "--password-stdin", "--token"], input="a long enough password\n")  # fmt: skip
+    result = runner.invoke(
+        app,
+        ["users", "add", "ops-admin", "--role", "admin", "--db", db, "--password-stdin", "--token"],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "truce_" in result.output
     bad = runner.invoke(app, ["users", "add", "x", "--role", "admin", "--db", db, "--no-password"])

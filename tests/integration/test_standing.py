@@ -7,8 +7,8 @@ import pytest
 from tests.helpers import DEADLINE, UNSC
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status, status_at
-from truce.domain.proposals import Decision, ProposalState
 from truce.domain.permissions import SYSTEM
+from truce.domain.proposals import Decision, ProposalState
 from truce.services import parties, standing
 
 

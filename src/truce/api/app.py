@@ -82,20 +82,29 @@ def _agreement_routes(api: FastAPI) -> None:
     ) -> dict[str, Any]:
         item = common.agreement(uow, agreement_id)
         term = item.term(number)
-        return {"number": term.number, "title": term.title, "text": term.text,
-                "cite": f"{item.slug}/{term.number}"}  # fmt: skip
+        return {
+            "number": term.number,
+            "title": term.title,
+            "text": term.text,
+            "cite": f"{item.slug}/{term.number}",
+        }
 
     @api.post("/agreements", status_code=201, tags=["agreements"])
     def create_agreement(
         body: schemas.AgreementIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
         cmd = agreements.NewAgreement(
-            slug=body.slug, title=body.title, signed_at=body.signed_at,
-            effective_at=body.effective_at, acceptance_deadline=body.acceptance_deadline,
-            timezone=body.timezone, guarantors=tuple(body.guarantors), members=tuple(body.members),
+            slug=body.slug,
+            title=body.title,
+            signed_at=body.signed_at,
+            effective_at=body.effective_at,
+            acceptance_deadline=body.acceptance_deadline,
+            timezone=body.timezone,
+            guarantors=tuple(body.guarantors),
+            members=tuple(body.members),
             excluded_lists=tuple(body.excluded_lists),
             terms=tuple(Term(t.number, t.title, t.text) for t in body.terms),
-        )  # fmt: skip
+        )
         created = agreements.create_agreement(cmd, uow, actor=actor)
         return views.agreement(created, uow.states.names())
 
@@ -129,10 +138,14 @@ def _party_routes(api: FastAPI) -> None:
     @api.post("/parties", status_code=201, tags=["parties"])
     def create_party(body: schemas.PartyIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
         cmd = parties.NewParty(
-            name=body.name, side=body.side, aliases=tuple((a.text, a.lang) for a in body.aliases),
-            coalition_id=body.coalition_id, sponsor=body.sponsor, notes=body.notes,
+            name=body.name,
+            side=body.side,
+            aliases=tuple((a.text, a.lang) for a in body.aliases),
+            coalition_id=body.coalition_id,
+            sponsor=body.sponsor,
+            notes=body.notes,
             slug=body.slug,
-        )  # fmt: skip
+        )
         party_id = parties.create_party(cmd, uow, actor=actor)
         _, detail = parties.party_detail(uow, party_id, actor=actor)
         return views.party_detail(detail, actor)
@@ -148,9 +161,11 @@ def _party_routes(api: FastAPI) -> None:
 def _standing_routes(api: FastAPI) -> None:
     @api.get("/commitments", tags=["standing"])
     def list_commitments(
-        uow: Reader, actor: MaybeActor, agreement_id: AgreementQuery = None,
+        uow: Reader,
+        actor: MaybeActor,
+        agreement_id: AgreementQuery = None,
         party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[dict[str, Any]]:
         agreement = common.agreement(uow, agreement_id)
         rows = uow.commitments.list(agreement.id, party_id)
         return [redact(jsonable_encoder(parties.commitment_view(r)), actor) for r in rows]
@@ -159,8 +174,14 @@ def _standing_routes(api: FastAPI) -> None:
     def record_commitment(
         body: schemas.CommitmentIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        cmd = standing.RecordCommitment(body.agreement_id, body.party_id, body.guarantor,
-                                        body.committed_at, body.channel, body.note)  # fmt: skip
+        cmd = standing.RecordCommitment(
+            body.agreement_id,
+            body.party_id,
+            body.guarantor,
+            body.committed_at,
+            body.channel,
+            body.note,
+        )
         result: dict[str, Any] = jsonable_encoder(standing.record_commitment(cmd, uow, actor=actor))
         return result
 
@@ -176,8 +197,14 @@ def _standing_routes(api: FastAPI) -> None:
     def record_designation(
         body: schemas.DesignationIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        cmd = standing.RecordDesignation(body.party_id, body.list_name, body.reference,
-                                         body.listed_at, body.delisted_at, body.source)  # fmt: skip
+        cmd = standing.RecordDesignation(
+            body.party_id,
+            body.list_name,
+            body.reference,
+            body.listed_at,
+            body.delisted_at,
+            body.source,
+        )
         return {"id": standing.record_designation(cmd, uow, actor=actor)}
 
     _proposal_routes(api)
@@ -186,9 +213,11 @@ def _standing_routes(api: FastAPI) -> None:
 def _proposal_routes(api: FastAPI) -> None:
     @api.get("/status-proposals", tags=["standing"])
     def list_proposals(
-        uow: Reader, agreement_id: AgreementQuery = None, state: ProposalState | None = None,
+        uow: Reader,
+        agreement_id: AgreementQuery = None,
+        state: ProposalState | None = None,
         party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[dict[str, Any]]:
         agreement = common.agreement(uow, agreement_id)
         found = uow.proposals.list(agreement.id, party_id, state)
         return jsonable_encoder(parties.proposal_views(uow, found))  # type: ignore[no-any-return]
@@ -225,8 +254,9 @@ def _user_routes(api: FastAPI) -> None:
     def issue_token(body: schemas.TokenIn, uow: Writer) -> schemas.TokenOut:
         actor = users.authenticate(body.username, body.password, uow)
         issued = users.issue(body.label, uow, actor=actor)
-        return schemas.TokenOut(id=issued.id, token=issued.token, username=actor.username,
-                                role=actor.role)  # fmt: skip
+        return schemas.TokenOut(
+            id=issued.id, token=issued.token, username=actor.username, role=actor.role
+        )
 
     @api.delete("/tokens/{token_id}", status_code=204, tags=["users"])
     def revoke_token(token_id: PathId, actor: CurrentActor, uow: Writer) -> Response:
@@ -247,8 +277,9 @@ def _user_routes(api: FastAPI) -> None:
 
     @api.post("/users", status_code=201, tags=["users"])
     def add_user(body: schemas.UserIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
-        cmd = users.NewUser(body.username, body.role, body.password, body.display_name,
-                            body.state, body.party_id)  # fmt: skip
+        cmd = users.NewUser(
+            body.username, body.role, body.password, body.display_name, body.state, body.party_id
+        )
         return jsonable_encoder(users.add_user(cmd, uow, actor=actor))  # type: ignore[no-any-return]
 
 
@@ -269,21 +300,28 @@ def _ledger_routes(api: FastAPI) -> None:
         entries = uow.ledger.page(after, limit)
         seq, hash_ = uow.ledger.head()
         following = entries[-1].seq if entries and entries[-1].seq < seq else None
-        return {"head": {"seq": seq, "hash": hash_}, "next_after": following,
-                "entries": [views.ledger_entry(e) for e in entries]}  # fmt: skip
+        return {
+            "head": {"seq": seq, "hash": hash_},
+            "next_after": following,
+            "entries": [views.ledger_entry(e) for e in entries],
+        }
 
     @api.get("/ledger/export", tags=["ledger"])
     def export(
         actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]
     ) -> StreamingResponse:
-        """The whole ledger as a JSON Lines export, verifiable offline with `truce ledger verify --file`."""
+        """The whole ledger as JSON Lines; verify it offline with `truce ledger verify --file`."""
         require(actor, Action.READ_LEDGER)
-        spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")
+        # Closed by _chunks once streamed; large ledgers spill to disk instead of memory.
+        spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
         ledger.export(truce.db, spool)
         spool.seek(0)
         name = "truce-ledger.jsonl"
-        return StreamingResponse(_chunks(spool), media_type="application/x-ndjson",
-                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+        return StreamingResponse(
+            _chunks(spool),
+            media_type="application/x-ndjson",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
 
 def _chunks(spool: IO[str]) -> Iterator[bytes]:

@@ -76,8 +76,9 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     # Two requests raced for the same unique name; the loser learns it, nothing is half-stored.
     log.info("integrity conflict: %s", exc.__class__.__name__)
-    return JSONResponse(error_body("a conflicting change was made at the same time; retry",
-                                   "conflict"), 409)  # fmt: skip
+    return JSONResponse(
+        error_body("a conflicting change was made at the same time; retry", "conflict"), 409
+    )
 
 
 def install(app: FastAPI) -> None:

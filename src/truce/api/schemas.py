@@ -48,13 +48,20 @@ def _sane_year(value: datetime) -> datetime:
 
 # Strict: true or 1.0 is not an id.
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, description="A positive integer id.")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
-                 AfterValidator(_printable)]  # fmt: skip
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300),
-                      AfterValidator(_printable)]  # fmt: skip
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+    AfterValidator(_printable),
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_printable)
+]
 LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_printable)]
-StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$"),
-                      Field(description="A state code such as US or RU.")]  # fmt: skip
+StateCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$"),
+    Field(description="A state code such as US or RU."),
+]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Moment = Annotated[
     AwareDatetime,
@@ -133,8 +140,11 @@ class ProposalIn(Strict):
     agreement_id: Id
     party_id: Id
     status: Status
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
-                      AfterValidator(_printable)]  # fmt: skip
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+        AfterValidator(_printable),
+    ]
 
 
 class DecisionIn(Strict):
@@ -173,6 +183,17 @@ class ErrorOut(BaseModel):
 
 
 __all__ = [
-    "AgreementIn", "AliasIn", "CommitmentIn", "DecisionIn", "DesignationIn", "ErrorOut", "PartyIn",
-    "ProposalIn", "ProposalState", "StateIn", "TokenIn", "TokenOut", "UserIn",
-]  # fmt: skip
+    "AgreementIn",
+    "AliasIn",
+    "CommitmentIn",
+    "DecisionIn",
+    "DesignationIn",
+    "ErrorOut",
+    "PartyIn",
+    "ProposalIn",
+    "ProposalState",
+    "StateIn",
+    "TokenIn",
+    "TokenOut",
+    "UserIn",
+]

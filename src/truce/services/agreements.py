@@ -36,8 +36,14 @@ def add_state(state: State, uow: UnitOfWork, *, actor: Actor) -> State:
     if uow.states.get(state.code) is not None:
         raise Conflict(N_("State {code} already exists."), field="code", code=state.code)
     uow.states.add(state)
-    uow.record(actor, Change("state.added", f"state:{state.code}",
-                             {"code": state.code, "name": state.name, "kind": state.kind}))  # fmt: skip
+    uow.record(
+        actor,
+        Change(
+            "state.added",
+            f"state:{state.code}",
+            {"code": state.code, "name": state.name, "kind": state.kind},
+        ),
+    )
     uow.commit()
     return state
 
@@ -46,21 +52,28 @@ def create_agreement(cmd: NewAgreement, uow: UnitOfWork, *, actor: Actor) -> Agr
     """Create an agreement with its terms, clock, guarantors and members."""
     require(actor, Action.CREATE_AGREEMENT)
     draft = Agreement(
-        id=0, slug=cmd.slug, title=cmd.title,
+        id=0,
+        slug=cmd.slug,
+        title=cmd.title,
         signed_at=common.utc(cmd.signed_at, "signed_at"),
         effective_at=common.utc(cmd.effective_at, "effective_at"),
         acceptance_deadline=common.utc(cmd.acceptance_deadline, "acceptance_deadline"),
-        timezone=cmd.timezone, guarantors=cmd.guarantors, members=cmd.members,
-        excluded_lists=cmd.excluded_lists, terms=cmd.terms,
-    )  # fmt: skip
+        timezone=cmd.timezone,
+        guarantors=cmd.guarantors,
+        members=cmd.members,
+        excluded_lists=cmd.excluded_lists,
+        terms=cmd.terms,
+    )
     check_agreement(draft)
     for code in (*draft.guarantors, *draft.members):
         common.require_state(uow, code, "guarantors" if code in draft.guarantors else "members")
     if uow.agreements.by_slug(draft.slug) is not None:
         raise Conflict(N_("An agreement {slug!r} already exists."), field="slug", slug=draft.slug)
     agreement_id = uow.agreements.add(draft, uow.now())
-    uow.record(actor, Change("agreement.created", f"agreement:{agreement_id}",
-                             _payload(draft, agreement_id)))  # fmt: skip
+    uow.record(
+        actor,
+        Change("agreement.created", f"agreement:{agreement_id}", _payload(draft, agreement_id)),
+    )
     uow.commit()
     return common.agreement(uow, agreement_id)
 

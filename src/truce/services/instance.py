@@ -34,7 +34,7 @@ def initialise(uow: UnitOfWork, name: str) -> bool:
             sealed_seed=uow.keyring.seal(signer),
             secret_check=uow.keyring.secret_check,
             created_at=uow.now(),
-        )  # fmt: skip
+        )
     )
     uow.ledger.start(signer, {"format": FORMAT, "instance": name, "keys": [key_payload(signer)]})
     uow.commit()

@@ -61,16 +61,31 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
     if cmd.sponsor is not None:
         common.require_state(uow, cmd.sponsor, "sponsor")
     row = PartyRow(
-        slug=slug, name=name, name_key=key, side=cmd.side, coalition_id=cmd.coalition_id,
-        sponsor_state=cmd.sponsor, notes=cmd.notes, uncertain=list(cmd.uncertain),
-        sources=list(cmd.sources), created_at=uow.now(),
-    )  # fmt: skip
+        slug=slug,
+        name=name,
+        name_key=key,
+        side=cmd.side,
+        coalition_id=cmd.coalition_id,
+        sponsor_state=cmd.sponsor,
+        notes=cmd.notes,
+        uncertain=list(cmd.uncertain),
+        sources=list(cmd.sources),
+        created_at=uow.now(),
+    )
     party_id = uow.parties.add(row)
-    aliases = _store_aliases(uow, party_id, [(name, "")] + list(cmd.aliases))
-    payload = {"party_id": party_id, "slug": slug, "name": name, "side": cmd.side,
-               "coalition_id": cmd.coalition_id, "sponsor": cmd.sponsor, "notes": cmd.notes,
-               "aliases": aliases, "uncertain": list(cmd.uncertain),
-               "sources": list(cmd.sources)}  # fmt: skip
+    aliases = _store_aliases(uow, party_id, [(name, ""), *cmd.aliases])
+    payload = {
+        "party_id": party_id,
+        "slug": slug,
+        "name": name,
+        "side": cmd.side,
+        "coalition_id": cmd.coalition_id,
+        "sponsor": cmd.sponsor,
+        "notes": cmd.notes,
+        "aliases": aliases,
+        "uncertain": list(cmd.uncertain),
+        "sources": list(cmd.sources),
+    }
     uow.record(actor, Change("party.created", f"party:{party_id}", payload))
     uow.commit()
     return party_id
@@ -83,8 +98,11 @@ def _store_aliases(
     for text, lang in aliases:
         text = text.strip()
         if lang and not LANG.match(lang):
-            raise Invalid(N_("Language {lang!r} is not a language tag such as 'ar' or 'ru'."),
-                          field="aliases", lang=lang)  # fmt: skip
+            raise Invalid(
+                N_("Language {lang!r} is not a language tag such as 'ar' or 'ru'."),
+                field="aliases",
+                lang=lang,
+            )
         folded = fold(text)
         if not folded or uow.parties.has_alias(party_id, text):
             continue
@@ -158,8 +176,17 @@ class RegistryEntry:
 
 def commitment_view(row: CommitmentRow) -> CommitmentView:
     """A commitment as shown to users."""
-    return CommitmentView(row.id, row.party_id, row.guarantor_state, row.committed_at, row.late,
-                          row.recorded_at, row.recorded_by, row.channel, row.note)  # fmt: skip
+    return CommitmentView(
+        row.id,
+        row.party_id,
+        row.guarantor_state,
+        row.committed_at,
+        row.late,
+        row.recorded_at,
+        row.recorded_by,
+        row.channel,
+        row.note,
+    )
 
 
 def proposal_views(uow: UnitOfWork, proposals: list[Proposal]) -> list[ProposalView]:
@@ -179,7 +206,7 @@ def proposal_views(uow: UnitOfWork, proposals: list[Proposal]) -> list[ProposalV
             names.get(p.decided_by) if p.decided_by else None,
             p.decided_at,
             p.decision_reason,
-        )  # fmt: skip
+        )
         for p in proposals
     ]
 
@@ -201,8 +228,12 @@ def _standing(uow: UnitOfWork, agreement: Agreement) -> _Standing:
     firsts: dict[int, CommitmentRow] = {}
     for row in uow.commitments.list(agreement.id):
         firsts.setdefault(row.party_id, row)
-    return _Standing(uow.status_changes.by_party(agreement.id), uow.designations.by_party(),
-                     open_by_party, firsts)  # fmt: skip
+    return _Standing(
+        uow.status_changes.by_party(agreement.id),
+        uow.designations.by_party(),
+        open_by_party,
+        firsts,
+    )
 
 
 def search(uow: UnitOfWork, query: str) -> list[int]:
@@ -252,14 +283,22 @@ def _entry(
     designated = excluding_designation(agreement, standing.designations.get(row.id, []), moment)
     restricted = redact({"notes": row.notes}, actor)
     return RegistryEntry(
-        id=row.id, slug=row.slug, name=row.name,
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
         aliases=[{"text": a.text, "lang": a.lang} for a in alias_rows if a.text != row.name],
-        side=row.side, sponsor=row.sponsor_state, coalition_id=row.coalition_id,
-        status=status, views=view, disputed=is_disputed(view), designated=designated is not None,
+        side=row.side,
+        sponsor=row.sponsor_state,
+        coalition_id=row.coalition_id,
+        status=status,
+        views=view,
+        disputed=is_disputed(view),
+        designated=designated is not None,
         first_commitment=_redacted_commitment(commitment_view(first), actor) if first else None,
         open_proposals=proposal_views(uow, open_proposals),
-        notes=str(restricted.get("notes", "")), uncertain=list(row.uncertain or []),
-    )  # fmt: skip
+        notes=str(restricted.get("notes", "")),
+        uncertain=list(row.uncertain or []),
+    )
 
 
 def _redacted_commitment(view: CommitmentView, actor: Actor | None) -> CommitmentView:
@@ -312,21 +351,41 @@ def party_detail(
     row = uow.parties.row(party_id)
     assert row is not None
     standing = _standing(uow, agreement)
-    entry = _entry(uow, agreement, row, uow.parties.aliases([party_id])[party_id], standing,
-                   uow.now(), actor)  # fmt: skip
+    entry = _entry(
+        uow, agreement, row, uow.parties.aliases([party_id])[party_id], standing, uow.now(), actor
+    )
     coalition = uow.parties.row(row.coalition_id) if row.coalition_id else None
     return agreement, PartyDetail(
         entry=entry,
-        history=[StatusChangeView(Status(c.status), c.effective_at, c.cause,
-                                  c.proposal_id, c.designation_id, c.recorded_at)
-                 for c in uow.status_changes.rows(agreement.id, party_id)],
-        commitments=[_redacted_commitment(commitment_view(c), actor)
-                     for c in uow.commitments.list(agreement.id, party_id)],
+        history=[
+            StatusChangeView(
+                Status(c.status),
+                c.effective_at,
+                c.cause,
+                c.proposal_id,
+                c.designation_id,
+                c.recorded_at,
+            )
+            for c in uow.status_changes.rows(agreement.id, party_id)
+        ],
+        commitments=[
+            _redacted_commitment(commitment_view(c), actor)
+            for c in uow.commitments.list(agreement.id, party_id)
+        ],
         proposals=proposal_views(uow, uow.proposals.list(agreement.id, party_id)),
-        designations=[DesignationView(d.id, d.list_name, d.reference, d.listed_at, d.delisted_at,
-                                      agreement.excludes_list(d.list_name), d.source)
-                      for d in uow.designations.rows(party_id)],
+        designations=[
+            DesignationView(
+                d.id,
+                d.list_name,
+                d.reference,
+                d.listed_at,
+                d.delisted_at,
+                agreement.excludes_list(d.list_name),
+                d.source,
+            )
+            for d in uow.designations.rows(party_id)
+        ],
         coalition=coalition.name if coalition else None,
         members=[(p.id, p.name) for p in uow.parties.all_rows() if p.coalition_id == party_id],
         sources=list(row.sources or []),
-    )  # fmt: skip
+    )

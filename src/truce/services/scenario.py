@@ -29,14 +29,19 @@ def read_scenario(name_or_path: str) -> dict[str, Any]:
     else:
         path = Path(name_or_path)
         if not path.is_file():
-            raise Invalid(N_("No scenario {name!r}: give one of {known} or a JSON file."),
-                          field="scenario", name=name_or_path, known=", ".join(BUILT_IN))  # fmt: skip
+            raise Invalid(
+                N_("No scenario {name!r}: give one of {known} or a JSON file."),
+                field="scenario",
+                name=name_or_path,
+                known=", ".join(BUILT_IN),
+            )
         text = path.read_text("utf-8")
     try:
         data: dict[str, Any] = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise Invalid(N_("The scenario is not valid JSON: {error}."), field="scenario",
-                      error=str(exc))  # fmt: skip
+        raise Invalid(
+            N_("The scenario is not valid JSON: {error}."), field="scenario", error=str(exc)
+        ) from exc
     return data
 
 
@@ -63,8 +68,11 @@ class _Loader:
     def run(self) -> int:
         spec = self.data["agreement"]
         if self.uow.agreements.by_slug(spec["slug"]) is not None:
-            raise Conflict(N_("The scenario's agreement {slug!r} is already loaded."),
-                           field="scenario", slug=spec["slug"])  # fmt: skip
+            raise Conflict(
+                N_("The scenario's agreement {slug!r} is already loaded."),
+                field="scenario",
+                slug=spec["slug"],
+            )
         self.at(_at(spec["signed_at"]))
         self.states()
         agreement_id = self.agreement(spec)
@@ -78,26 +86,38 @@ class _Loader:
     def states(self) -> None:
         for item in self.data["states"]:
             if self.uow.states.get(item["code"]) is None:
-                agreements.add_state(State(item["code"], item["name"], item.get("kind", "state")),
-                                     self.uow, actor=SYSTEM)  # fmt: skip
+                agreements.add_state(
+                    State(item["code"], item["name"], item.get("kind", "state")),
+                    self.uow,
+                    actor=SYSTEM,
+                )
 
     def agreement(self, spec: dict[str, Any]) -> int:
         cmd = agreements.NewAgreement(
-            slug=spec["slug"], title=spec["title"], signed_at=_at(spec["signed_at"]),
+            slug=spec["slug"],
+            title=spec["title"],
+            signed_at=_at(spec["signed_at"]),
             effective_at=_at(spec["effective_at"]),
-            acceptance_deadline=_at(spec["acceptance_deadline"]), timezone=spec["timezone"],
-            guarantors=tuple(spec["guarantors"]), members=tuple(spec.get("members", [])),
+            acceptance_deadline=_at(spec["acceptance_deadline"]),
+            timezone=spec["timezone"],
+            guarantors=tuple(spec["guarantors"]),
+            members=tuple(spec.get("members", [])),
             excluded_lists=tuple(spec.get("excluded_lists", [])),
             terms=tuple(Term(t["number"], t["title"], t["text"]) for t in spec.get("terms", [])),
-        )  # fmt: skip
+        )
         return agreements.create_agreement(cmd, self.uow, actor=SYSTEM).id
 
     def desk_users(self) -> None:
         for desk in self.data.get("desks", []):
             existing = self.uow.users.by_name(desk["username"])
             if existing is None:
-                cmd = users.NewUser(desk["username"], Role.GUARANTOR, None,
-                                    desk.get("display_name", ""), state=desk["state"])  # fmt: skip
+                cmd = users.NewUser(
+                    desk["username"],
+                    Role.GUARANTOR,
+                    None,
+                    desk.get("display_name", ""),
+                    state=desk["state"],
+                )
                 users.add_user(cmd, self.uow, actor=SYSTEM)
                 existing = self.uow.users.by_name(desk["username"])
             assert existing is not None
@@ -112,21 +132,26 @@ class _Loader:
                 self.keys[item["key"]] = existing.id
                 continue
             cmd = parties.NewParty(
-                name=item["name"], side=item.get("side", ""),
+                name=item["name"],
+                side=item.get("side", ""),
                 aliases=tuple((a[0], a[1]) for a in item.get("aliases", [])),
                 coalition_id=self.keys[item["coalition"]] if item.get("coalition") else None,
-                sponsor=item.get("sponsor"), notes=item.get("notes", ""),
-                uncertain=tuple(item.get("uncertain", [])), sources=tuple(item.get("sources", [])),
-            )  # fmt: skip
+                sponsor=item.get("sponsor"),
+                notes=item.get("notes", ""),
+                uncertain=tuple(item.get("uncertain", [])),
+                sources=tuple(item.get("sources", [])),
+            )
             self.keys[item["key"]] = parties.create_party(cmd, self.uow, actor=SYSTEM)
 
     def designations(self) -> None:
         for item in self.data.get("designations", []):
             cmd = standing.RecordDesignation(
-                party_id=self.keys[item["party"]], list_name=item["list_name"],
-                reference=item["reference"], listed_at=_at(item["listed_at"]),
+                party_id=self.keys[item["party"]],
+                list_name=item["list_name"],
+                reference=item["reference"],
+                listed_at=_at(item["listed_at"]),
                 source=_with_doubts(item.get("source", ""), item.get("uncertain", [])),
-            )  # fmt: skip
+            )
             standing.record_designation(cmd, self.uow, actor=SYSTEM)
 
     def commitments(self, agreement_id: int) -> None:
@@ -134,9 +159,13 @@ class _Loader:
             moment = _at(item["committed_at"])
             self.at(moment)
             cmd = standing.RecordCommitment(
-                agreement_id, self.keys[item["party"]], item["guarantor"], moment,
-                item.get("channel", ""), _with_doubts(item.get("note", ""), item.get("uncertain", [])),
-            )  # fmt: skip
+                agreement_id,
+                self.keys[item["party"]],
+                item["guarantor"],
+                moment,
+                item.get("channel", ""),
+                _with_doubts(item.get("note", ""), item.get("uncertain", [])),
+            )
             standing.record_commitment(cmd, self.uow, actor=self.desks[item["guarantor"]])
 
     def status(self, agreement_id: int) -> None:
@@ -149,15 +178,17 @@ class _Loader:
     def propose(self, agreement_id: int, step: dict[str, Any]) -> int:
         self.at(_at(step["proposed_at"]))
         reason = _with_doubts(step["reason"], step.get("uncertain", []))
-        cmd = standing.ProposeStatus(agreement_id, self.keys[step["party"]],
-                                     Status(step["status"]), reason)  # fmt: skip
+        cmd = standing.ProposeStatus(
+            agreement_id, self.keys[step["party"]], Status(step["status"]), reason
+        )
         return standing.propose_status(cmd, self.uow, actor=self.desks[step["proposer"]]).id
 
     def decide(self, proposal_id: int, step: dict[str, Any]) -> None:
         self.at(_at(step["decided_at"]))
         other = next(code for code in self.desks if code != step["proposer"])
-        cmd = standing.DecideProposal(proposal_id, Decision(step["decision"]),
-                                      step.get("decision_reason", ""))  # fmt: skip
+        cmd = standing.DecideProposal(
+            proposal_id, Decision(step["decision"]), step.get("decision_reason", "")
+        )
         standing.decide_proposal(cmd, self.uow, actor=self.desks[other])
 
 
@@ -168,8 +199,9 @@ def load_scenario(data: dict[str, Any], uow: UnitOfWork) -> int:
         with uow.batch():
             agreement_id = _Loader(data, uow).run()
     except (KeyError, TypeError, ValueError) as exc:
-        raise Invalid(N_("The scenario is malformed: {error}."), field="scenario",
-                      error=repr(exc)) from exc  # fmt: skip
+        raise Invalid(
+            N_("The scenario is malformed: {error}."), field="scenario", error=repr(exc)
+        ) from exc
     finally:
         uow.clock = clock
     return agreement_id

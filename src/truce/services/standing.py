@@ -43,19 +43,38 @@ def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -
     party = common.party(uow, cmd.party_id)
     committed_at = _commitment_time(cmd, uow, actor)
     _check_recorder(actor, cmd)
-    check = check_commitment(agreement, party, cmd.guarantor, committed_at,
-                             uow.designations.of(party.id))  # fmt: skip
+    check = check_commitment(
+        agreement, party, cmd.guarantor, committed_at, uow.designations.of(party.id)
+    )
     row = CommitmentRow(
-        agreement_id=agreement.id, party_id=party.id, guarantor_state=cmd.guarantor,
-        committed_at=committed_at, late=check.late, channel=cmd.channel, note=cmd.note,
-        recorded_by=actor.username, recorded_at=uow.now(),
-    )  # fmt: skip
+        agreement_id=agreement.id,
+        party_id=party.id,
+        guarantor_state=cmd.guarantor,
+        committed_at=committed_at,
+        late=check.late,
+        channel=cmd.channel,
+        note=cmd.note,
+        recorded_by=actor.username,
+        recorded_at=uow.now(),
+    )
     commitment_id = uow.commitments.add(row)
-    uow.record(actor, Change("commitment.recorded", f"party:{party.id}", {
-        "commitment_id": commitment_id, "agreement_id": agreement.id, "party_id": party.id,
-        "guarantor": cmd.guarantor, "committed_at": common.stamp(committed_at),
-        "late": check.late, "channel": cmd.channel, "note": cmd.note,
-    }))  # fmt: skip
+    uow.record(
+        actor,
+        Change(
+            "commitment.recorded",
+            f"party:{party.id}",
+            {
+                "commitment_id": commitment_id,
+                "agreement_id": agreement.id,
+                "party_id": party.id,
+                "guarantor": cmd.guarantor,
+                "committed_at": common.stamp(committed_at),
+                "late": check.late,
+                "channel": cmd.channel,
+                "note": cmd.note,
+            },
+        ),
+    )
     uow.commit()
     return commitment_view(row)
 
@@ -65,8 +84,10 @@ def _commitment_time(cmd: RecordCommitment, uow: UnitOfWork, actor: Actor) -> da
     if cmd.committed_at is None:
         return now
     if actor.role is Role.LIAISON:
-        raise Invalid(N_("A party's own declaration is timed when it is received; omit"
-                         " committed_at."), field="committed_at")  # fmt: skip
+        raise Invalid(
+            N_("A party's own declaration is timed when it is received; omit committed_at."),
+            field="committed_at",
+        )
     committed_at = common.utc(cmd.committed_at, "committed_at")
     if committed_at > now:
         raise Invalid(N_("committed_at is in the future."), field="committed_at")
@@ -103,16 +124,33 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
         raise Invalid(N_("delisted_at must come after listed_at."), field="delisted_at")
     if not cmd.list_name.strip() or not cmd.reference.strip():
         raise Invalid(N_("A designation names its list and reference."), field="list_name")
-    designation_id = uow.designations.add(DesignationRow(
-        party_id=party.id, list_name=cmd.list_name.strip(), reference=cmd.reference.strip(),
-        listed_at=listed_at, delisted_at=delisted_at, source=cmd.source,
-        recorded_by=actor.username, recorded_at=uow.now(),
-    ))  # fmt: skip
-    changes = [Change("designation.recorded", f"party:{party.id}", {
-        "designation_id": designation_id, "party_id": party.id, "list_name": cmd.list_name,
-        "reference": cmd.reference, "listed_at": common.stamp(listed_at),
-        "delisted_at": common.stamp(delisted_at), "source": cmd.source,
-    })]  # fmt: skip
+    designation_id = uow.designations.add(
+        DesignationRow(
+            party_id=party.id,
+            list_name=cmd.list_name.strip(),
+            reference=cmd.reference.strip(),
+            listed_at=listed_at,
+            delisted_at=delisted_at,
+            source=cmd.source,
+            recorded_by=actor.username,
+            recorded_at=uow.now(),
+        )
+    )
+    changes = [
+        Change(
+            "designation.recorded",
+            f"party:{party.id}",
+            {
+                "designation_id": designation_id,
+                "party_id": party.id,
+                "list_name": cmd.list_name,
+                "reference": cmd.reference,
+                "listed_at": common.stamp(listed_at),
+                "delisted_at": common.stamp(delisted_at),
+                "source": cmd.source,
+            },
+        )
+    ]
     for agreement in uow.agreements.all():
         if agreement.excludes_list(cmd.list_name.strip()):
             changes.append(_exclude(uow, agreement.id, party.id, designation_id, listed_at))
@@ -124,16 +162,29 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
 def _exclude(
     uow: UnitOfWork, agreement_id: int, party_id: int, designation_id: int, at: datetime
 ) -> Change:
-    uow.status_changes.add(StatusChangeRow(
-        agreement_id=agreement_id, party_id=party_id, status=Status.EXCLUDED.value,
-        effective_at=at, cause="designation", designation_id=designation_id,
-        recorded_at=uow.now(),
-    ))  # fmt: skip
-    return Change("party.status_changed", f"party:{party_id}", {
-        "agreement_id": agreement_id, "party_id": party_id, "status": Status.EXCLUDED.value,
-        "effective_at": common.stamp(at), "cause": "designation",
-        "designation_id": designation_id,
-    })  # fmt: skip
+    uow.status_changes.add(
+        StatusChangeRow(
+            agreement_id=agreement_id,
+            party_id=party_id,
+            status=Status.EXCLUDED.value,
+            effective_at=at,
+            cause="designation",
+            designation_id=designation_id,
+            recorded_at=uow.now(),
+        )
+    )
+    return Change(
+        "party.status_changed",
+        f"party:{party_id}",
+        {
+            "agreement_id": agreement_id,
+            "party_id": party_id,
+            "status": Status.EXCLUDED.value,
+            "effective_at": common.stamp(at),
+            "cause": "designation",
+            "designation_id": designation_id,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -152,16 +203,29 @@ def propose_status(cmd: ProposeStatus, uow: UnitOfWork, *, actor: Actor) -> Prop
     now = uow.now()
     current = status_at(uow.status_changes.of(agreement.id, cmd.party_id), now)
     open_ = uow.proposals.list(agreement.id, cmd.party_id, ProposalState.OPEN)
-    state = check_proposal(actor, agreement, current, cmd.status, open_,
-                           uow.designations.of(cmd.party_id), now)  # fmt: skip
-    proposal = Proposal(0, agreement.id, cmd.party_id, cmd.status, reason, actor.user_id,
-                        state, now)  # fmt: skip
+    state = check_proposal(
+        actor, agreement, current, cmd.status, open_, uow.designations.of(cmd.party_id), now
+    )
+    proposal = Proposal(
+        0, agreement.id, cmd.party_id, cmd.status, reason, actor.user_id, state, now
+    )
     proposal_id = uow.proposals.add(proposal)
-    uow.record(actor, Change("party.status_proposed", f"party:{cmd.party_id}", {
-        "proposal_id": proposal_id, "agreement_id": agreement.id, "party_id": cmd.party_id,
-        "status": cmd.status.value, "reason": reason, "proposer_state": state,
-        "current_status": current.value,
-    }))  # fmt: skip
+    uow.record(
+        actor,
+        Change(
+            "party.status_proposed",
+            f"party:{cmd.party_id}",
+            {
+                "proposal_id": proposal_id,
+                "agreement_id": agreement.id,
+                "party_id": cmd.party_id,
+                "status": cmd.status.value,
+                "reason": reason,
+                "proposer_state": state,
+                "current_status": current.value,
+            },
+        ),
+    )
     uow.commit()
     return _proposal(uow, proposal_id)
 
@@ -185,13 +249,29 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
     proposal = _proposal(uow, cmd.proposal_id)
     agreement = common.agreement(uow, proposal.agreement_id)
     now = uow.now()
-    decided = decide(proposal, actor, agreement, cmd.decision, cmd.reason.strip(),
-                     uow.designations.of(proposal.party_id), now)  # fmt: skip
+    decided = decide(
+        proposal,
+        actor,
+        agreement,
+        cmd.decision,
+        cmd.reason.strip(),
+        uow.designations.of(proposal.party_id),
+        now,
+    )
     uow.proposals.save(decided)
-    changes = [Change("party.status_decided", f"party:{proposal.party_id}", {
-        "proposal_id": proposal.id, "decision": cmd.decision.value, "reason": cmd.reason.strip(),
-        "decider_state": decided.decider_state, "outcome": decided.state.value,
-    })]  # fmt: skip
+    changes = [
+        Change(
+            "party.status_decided",
+            f"party:{proposal.party_id}",
+            {
+                "proposal_id": proposal.id,
+                "decision": cmd.decision.value,
+                "reason": cmd.reason.strip(),
+                "decider_state": decided.decider_state,
+                "outcome": decided.state.value,
+            },
+        )
+    ]
     if decided.state is ProposalState.APPROVED:
         changes += _apply(uow, decided, now)
     uow.record(actor, *changes)
@@ -200,21 +280,41 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
 
 
 def _apply(uow: UnitOfWork, proposal: Proposal, now: datetime) -> list[Change]:
-    uow.status_changes.add(StatusChangeRow(
-        agreement_id=proposal.agreement_id, party_id=proposal.party_id,
-        status=proposal.status.value, effective_at=now, cause="proposal",
-        proposal_id=proposal.id, recorded_at=now,
-    ))  # fmt: skip
-    changes = [Change("party.status_changed", f"party:{proposal.party_id}", {
-        "agreement_id": proposal.agreement_id, "party_id": proposal.party_id,
-        "status": proposal.status.value, "effective_at": common.stamp(now), "cause": "proposal",
-        "proposal_id": proposal.id,
-    })]  # fmt: skip
+    uow.status_changes.add(
+        StatusChangeRow(
+            agreement_id=proposal.agreement_id,
+            party_id=proposal.party_id,
+            status=proposal.status.value,
+            effective_at=now,
+            cause="proposal",
+            proposal_id=proposal.id,
+            recorded_at=now,
+        )
+    )
+    changes = [
+        Change(
+            "party.status_changed",
+            f"party:{proposal.party_id}",
+            {
+                "agreement_id": proposal.agreement_id,
+                "party_id": proposal.party_id,
+                "status": proposal.status.value,
+                "effective_at": common.stamp(now),
+                "cause": "proposal",
+                "proposal_id": proposal.id,
+            },
+        )
+    ]
     # The other open proposals for this party are now moot: they proposed from the old status.
     for other in uow.proposals.list(proposal.agreement_id, proposal.party_id, ProposalState.OPEN):
         uow.proposals.save(supersede(other, now))
-        changes.append(Change("party.status_superseded", f"party:{proposal.party_id}",
-                              {"proposal_id": other.id, "by_proposal_id": proposal.id}))  # fmt: skip
+        changes.append(
+            Change(
+                "party.status_superseded",
+                f"party:{proposal.party_id}",
+                {"proposal_id": other.id, "by_proposal_id": proposal.id},
+            )
+        )
     return changes
 
 
@@ -224,7 +324,11 @@ def withdraw_proposal(proposal_id: int, uow: UnitOfWork, *, actor: Actor) -> Pro
     agreement = common.agreement(uow, proposal.agreement_id)
     withdrawn = withdraw(proposal, actor, agreement, uow.now())
     uow.proposals.save(withdrawn)
-    uow.record(actor, Change("party.status_withdrawn", f"party:{proposal.party_id}",
-                             {"proposal_id": proposal.id}))  # fmt: skip
+    uow.record(
+        actor,
+        Change(
+            "party.status_withdrawn", f"party:{proposal.party_id}", {"proposal_id": proposal.id}
+        ),
+    )
     uow.commit()
     return withdrawn

@@ -52,8 +52,17 @@ class UserView:
 
 
 def _view(row: UserRow) -> UserView:
-    return UserView(row.id, row.username, row.display_name, Role(row.role), row.state_code,
-                    row.party_id, row.key_id, row.active, row.created_at)  # fmt: skip
+    return UserView(
+        row.id,
+        row.username,
+        row.display_name,
+        Role(row.role),
+        row.state_code,
+        row.party_id,
+        row.key_id,
+        row.active,
+        row.created_at,
+    )
 
 
 def actor_of(row: UserRow) -> Actor:
@@ -76,16 +85,27 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         raise Conflict(N_("The user name {name!r} is taken."), field="username", name=cmd.username)
     signer = Signer.generate(cmd.username)
     row = UserRow(
-        username=cmd.username, display_name=cmd.display_name or cmd.username,
-        role=cmd.role.value, state_code=cmd.state, party_id=cmd.party_id,
+        username=cmd.username,
+        display_name=cmd.display_name or cmd.username,
+        role=cmd.role.value,
+        state_code=cmd.state,
+        party_id=cmd.party_id,
         password_hash=_hasher.hash(cmd.password) if cmd.password else None,
-        key_id=signer.key_id, public_key=signer.public_key,
-        sealed_seed=_keyring(uow).seal(signer), active=True, created_at=uow.now(),
-    )  # fmt: skip
+        key_id=signer.key_id,
+        public_key=signer.public_key,
+        sealed_seed=_keyring(uow).seal(signer),
+        active=True,
+        created_at=uow.now(),
+    )
     uow.users.add(row)
     subject = f"user:{row.id}"
-    details = {"user_id": row.id, "username": row.username, "role": row.role,
-               "state": row.state_code, "party_id": row.party_id}  # fmt: skip
+    details = {
+        "user_id": row.id,
+        "username": row.username,
+        "role": row.role,
+        "state": row.state_code,
+        "party_id": row.party_id,
+    }
     uow.record(
         actor,
         Change("user.created", subject, details),
@@ -142,8 +162,11 @@ def issue(label: str, uow: UnitOfWork, *, actor: Actor) -> IssuedToken:
     if actor.is_system:
         raise Conflict(N_("The system actor cannot hold API tokens."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token_id = uow.tokens.add(TokenRow(user_id=actor.user_id, token_hash=_token_hash(token),
-                                       label=label, created_at=uow.now()))  # fmt: skip
+    token_id = uow.tokens.add(
+        TokenRow(
+            user_id=actor.user_id, token_hash=_token_hash(token), label=label, created_at=uow.now()
+        )
+    )
     uow.commit()
     return IssuedToken(token_id, token)
 

@@ -70,14 +70,18 @@ class Agreements:
             select(TermRow).where(TermRow.agreement_id == row.id).order_by(TermRow.number)
         ).all()
         return Agreement(
-            id=row.id, slug=row.slug, title=row.title, signed_at=row.signed_at,
-            effective_at=row.effective_at, acceptance_deadline=row.acceptance_deadline,
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            signed_at=row.signed_at,
+            effective_at=row.effective_at,
+            acceptance_deadline=row.acceptance_deadline,
             timezone=row.timezone,
             guarantors=tuple(s.state_code for s in states if s.role == StateRole.GUARANTOR),
             members=tuple(s.state_code for s in states if s.role == StateRole.MEMBER),
             excluded_lists=tuple(sorted(lists)),
             terms=tuple(Term(t.number, t.title, t.text) for t in terms),
-        )  # fmt: skip
+        )
 
     def get(self, agreement_id: int) -> Agreement | None:
         row = self.session.get(AgreementRow, agreement_id)
@@ -93,23 +97,30 @@ class Agreements:
 
     def add(self, agreement: Agreement, created_at: datetime) -> int:
         row = AgreementRow(
-            slug=agreement.slug, title=agreement.title, signed_at=agreement.signed_at,
+            slug=agreement.slug,
+            title=agreement.title,
+            signed_at=agreement.signed_at,
             effective_at=agreement.effective_at,
-            acceptance_deadline=agreement.acceptance_deadline, timezone=agreement.timezone,
+            acceptance_deadline=agreement.acceptance_deadline,
+            timezone=agreement.timezone,
             created_at=created_at,
-        )  # fmt: skip
+        )
         self.session.add(row)
         self.session.flush()
         roles = [(c, StateRole.GUARANTOR) for c in agreement.guarantors]
         roles += [(c, StateRole.MEMBER) for c in agreement.members]
         for position, (code, role) in enumerate(roles):
-            self.session.add(AgreementStateRow(
-                agreement_id=row.id, state_code=code, role=role.value, position=position))  # fmt: skip
+            self.session.add(
+                AgreementStateRow(
+                    agreement_id=row.id, state_code=code, role=role.value, position=position
+                )
+            )
         for name in agreement.excluded_lists:
             self.session.add(ExcludedListRow(agreement_id=row.id, list_name=name))
         for term in agreement.terms:
-            self.session.add(TermRow(agreement_id=row.id, number=term.number, title=term.title,
-                                     text=term.text))  # fmt: skip
+            self.session.add(
+                TermRow(agreement_id=row.id, number=term.number, title=term.title, text=term.text)
+            )
         self.session.flush()
         return row.id
 
@@ -131,10 +142,14 @@ class Parties:
     @staticmethod
     def _domain(row: PartyRow, aliases: Sequence[AliasRow]) -> Party:
         return Party(
-            id=row.id, slug=row.slug, name=row.name, side=row.side,
+            id=row.id,
+            slug=row.slug,
+            name=row.name,
+            side=row.side,
             aliases=tuple(Alias(a.text, a.lang) for a in aliases),
-            coalition_id=row.coalition_id, sponsor=row.sponsor_state,
-        )  # fmt: skip
+            coalition_id=row.coalition_id,
+            sponsor=row.sponsor_state,
+        )
 
     def aliases(self, party_ids: Iterable[int]) -> dict[int, list[AliasRow]]:
         ids = list(party_ids)
@@ -205,8 +220,9 @@ class Designations:
 
     @staticmethod
     def _domain(row: DesignationRow) -> Designation:
-        return Designation(row.party_id, row.list_name, row.reference, row.listed_at,
-                           row.delisted_at)  # fmt: skip
+        return Designation(
+            row.party_id, row.list_name, row.reference, row.listed_at, row.delisted_at
+        )
 
     def add(self, row: DesignationRow) -> int:
         self.session.add(row)
@@ -244,13 +260,20 @@ class Proposals:
     @staticmethod
     def _domain(row: ProposalRow) -> Proposal:
         return Proposal(
-            id=row.id, agreement_id=row.agreement_id, party_id=row.party_id,
-            status=Status(row.status), reason=row.reason, proposed_by=row.proposed_by,
-            proposer_state=row.proposer_state, proposed_at=row.proposed_at,
-            state=ProposalState(row.state), decided_by=row.decided_by,
-            decider_state=row.decider_state, decided_at=row.decided_at,
+            id=row.id,
+            agreement_id=row.agreement_id,
+            party_id=row.party_id,
+            status=Status(row.status),
+            reason=row.reason,
+            proposed_by=row.proposed_by,
+            proposer_state=row.proposer_state,
+            proposed_at=row.proposed_at,
+            state=ProposalState(row.state),
+            decided_by=row.decided_by,
+            decider_state=row.decider_state,
+            decided_at=row.decided_at,
             decision_reason=row.decision_reason,
-        )  # fmt: skip
+        )
 
     def get(self, proposal_id: int) -> Proposal | None:
         row = self.session.get(ProposalRow, proposal_id)
@@ -275,11 +298,15 @@ class Proposals:
 
     def add(self, proposal: Proposal) -> int:
         row = ProposalRow(
-            agreement_id=proposal.agreement_id, party_id=proposal.party_id,
-            status=proposal.status.value, reason=proposal.reason,
-            proposed_by=proposal.proposed_by, proposer_state=proposal.proposer_state,
-            proposed_at=proposal.proposed_at, state=proposal.state.value,
-        )  # fmt: skip
+            agreement_id=proposal.agreement_id,
+            party_id=proposal.party_id,
+            status=proposal.status.value,
+            reason=proposal.reason,
+            proposed_by=proposal.proposed_by,
+            proposer_state=proposal.proposer_state,
+            proposed_at=proposal.proposed_at,
+            state=proposal.state.value,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id
@@ -367,8 +394,11 @@ class Tokens:
         return row.id
 
     def of(self, user_id: int) -> list[TokenRow]:
-        return list(self.session.scalars(
-            select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)))  # fmt: skip
+        return list(
+            self.session.scalars(
+                select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
+            )
+        )
 
     def get(self, token_id: int) -> TokenRow | None:
         return self.session.get(TokenRow, token_id)

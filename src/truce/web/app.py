@@ -21,14 +21,20 @@ from truce.domain.i18n import N_
 from truce.web import pages
 from truce.web.rendering import HERE, catalog, make_templates, render
 
-STATUS_OF = {"invalid": 422, "not_found": 404, "unauthenticated": 401, "forbidden": 403,
-             "conflict": 409}  # fmt: skip
+STATUS_OF = {
+    "invalid": 422,
+    "not_found": 404,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "conflict": 409,
+}
 
 
 def create_app(truce: Truce) -> FastAPI:
     """The whole application: web pages at /, the API at /api/v1."""
-    app = FastAPI(title="Truce", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url=None)  # fmt: skip
+    app = FastAPI(
+        title="Truce", version=__version__, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.truce = truce
     app.state.templates = make_templates()
     session_secret = truce.secret or secrets.token_urlsafe(32)
@@ -79,8 +85,9 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
         f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
         for e in exc.errors()
     )
-    return render(request, "error.html", status_code=422, title=N_("That did not work"),
-                  message=problems)  # fmt: skip
+    return render(
+        request, "error.html", status_code=422, title=N_("That did not work"), message=problems
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -88,5 +95,4 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     title = N_("Not found") if exc.status_code == 404 else N_("That did not work")
     translate = catalog(request).gettext
     message = translate("There is no such page.") if exc.status_code == 404 else str(exc.detail)
-    return render(request, "error.html", status_code=exc.status_code, title=title,
-                  message=message)  # fmt: skip
+    return render(request, "error.html", status_code=exc.status_code, title=title, message=message)

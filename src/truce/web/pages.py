@@ -73,9 +73,17 @@ def registry_page(
         if wanted is not None:
             entries = [e for e in entries if e.status is wanted]
         states = uow.states.names()
-    return render(request, "registry.html", user=actor, agreement=agreement,
-                         entries=entries, q=q or "", status=wanted, states=states,
-                         statuses=list(Status))  # fmt: skip
+    return render(
+        request,
+        "registry.html",
+        user=actor,
+        agreement=agreement,
+        entries=entries,
+        q=q or "",
+        status=wanted,
+        states=states,
+        statuses=list(Status),
+    )
 
 
 @router.get("/parties/{party_id}", response_class=HTMLResponse)
@@ -84,15 +92,25 @@ def party_page(request: Request, party_id: PageId) -> Response:
     with _truce(request).uow(write=False) as uow:
         agreement, detail = parties.party_detail(uow, party_id, actor=actor)
         states = uow.states.names()
-    return render(request, "party.html", user=actor, agreement=agreement, party=_flat(detail),
-                         states=states, statuses=list(Status), can=_abilities(actor, agreement,
-                         detail))  # fmt: skip
+    return render(
+        request,
+        "party.html",
+        user=actor,
+        agreement=agreement,
+        party=_flat(detail),
+        states=states,
+        statuses=list(Status),
+        can=_abilities(actor, agreement, detail),
+    )
 
 
 def _flat(detail: parties.PartyDetail) -> dict[str, Any]:
     """The party's registry row and its history as one mapping for the template."""
     entry = {f.name: getattr(detail.entry, f.name) for f in fields(detail.entry)}
-    return {**entry, **{f.name: getattr(detail, f.name) for f in fields(detail) if f.name != "entry"}}
+    return {
+        **entry,
+        **{f.name: getattr(detail, f.name) for f in fields(detail) if f.name != "entry"},
+    }
 
 
 def _abilities(actor: Actor | None, agreement: Any, detail: Any) -> dict[str, Any]:
@@ -100,12 +118,15 @@ def _abilities(actor: Actor | None, agreement: Any, detail: Any) -> dict[str, An
         actor is not None and actor.role is Role.GUARANTOR and agreement.is_guarantor(actor.state)
     )
     may_commit = allowed(actor, Action.RECORD_COMMITMENT) and (
-        actor is not None
-        and (actor.role is not Role.LIAISON or actor.party_id == detail.entry.id)
+        actor is not None and (actor.role is not Role.LIAISON or actor.party_id == detail.entry.id)
     )
-    return {"propose": is_guarantor, "decide": is_guarantor, "commit": may_commit,
-            "state": actor.state if actor else None,
-            "set_time": actor is not None and actor.role is not Role.LIAISON}  # fmt: skip
+    return {
+        "propose": is_guarantor,
+        "decide": is_guarantor,
+        "commit": may_commit,
+        "state": actor.state if actor else None,
+        "set_time": actor is not None and actor.role is not Role.LIAISON,
+    }
 
 
 @router.post("/parties/{party_id}/proposals", dependencies=[Depends(check_csrf)])
@@ -119,8 +140,11 @@ def propose(
     with _truce(request).uow() as uow:
         agreement = common.agreement(uow, None)
         cmd = standing.ProposeStatus(agreement.id, party_id, _status(status), reason)
-        _attempt(request, lambda: standing.propose_status(cmd, uow, actor=actor),
-                 N_("Proposal recorded. It takes effect when the other guarantor approves."))  # fmt: skip
+        _attempt(
+            request,
+            lambda: standing.propose_status(cmd, uow, actor=actor),
+            N_("Proposal recorded. It takes effect when the other guarantor approves."),
+        )
     return _back(f"/parties/{party_id}")
 
 
@@ -158,8 +182,11 @@ def decide(
         if chosen is None:
             raise Invalid(N_("Approve or reject."), field="decision")
         cmd = standing.DecideProposal(proposal_id, chosen, reason)
-        _attempt(request, lambda: standing.decide_proposal(cmd, uow, actor=actor),
-                 N_("Decision recorded."))  # fmt: skip
+        _attempt(
+            request,
+            lambda: standing.decide_proposal(cmd, uow, actor=actor),
+            N_("Decision recorded."),
+        )
     return _back(f"/parties/{party_id}")
 
 
@@ -169,8 +196,11 @@ def withdraw(
 ) -> Response:
     actor = signed_in(request)
     with _truce(request).uow() as uow:
-        _attempt(request, lambda: standing.withdraw_proposal(proposal_id, uow, actor=actor),
-                 N_("Proposal withdrawn."))  # fmt: skip
+        _attempt(
+            request,
+            lambda: standing.withdraw_proposal(proposal_id, uow, actor=actor),
+            N_("Proposal withdrawn."),
+        )
     return _back(f"/parties/{party_id}")
 
 
@@ -187,8 +217,11 @@ def commit(
         agreement = common.agreement(uow, None)
         moment = _local_time(committed_at, agreement.timezone) if committed_at else None
         cmd = standing.RecordCommitment(agreement.id, party_id, guarantor, moment, "web", note)
-        _attempt(request, lambda: standing.record_commitment(cmd, uow, actor=actor),
-                 N_("Commitment recorded."))  # fmt: skip
+        _attempt(
+            request,
+            lambda: standing.record_commitment(cmd, uow, actor=actor),
+            N_("Commitment recorded."),
+        )
     return _back(f"/parties/{party_id}")
 
 
@@ -210,17 +243,22 @@ def agreement_page(request: Request) -> Response:
 
 
 @router.get("/ledger", response_class=HTMLResponse)
-def ledger_page(
-    request: Request, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0
-) -> Response:
+def ledger_page(request: Request, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> Response:
     actor = signed_in(request)
     truce = _truce(request)
     with truce.uow(write=False) as uow:
         seq, head = uow.ledger.head()
     start = after or max(0, seq - 50)
     entries, _, _ = ledger.page(truce.db, start, 50)
-    return render(request, "ledger.html", user=actor, entries=entries, head_seq=seq,
-                         head_hash=head, after=start)  # fmt: skip
+    return render(
+        request,
+        "ledger.html",
+        user=actor,
+        entries=entries,
+        head_seq=seq,
+        head_hash=head,
+        after=start,
+    )
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -46,8 +46,7 @@ def _when(moment: Any, timezone: str = "UTC", locale: str = "en") -> str:
     """A UTC time shown in the agreement's time zone, with its offset."""
     if moment is None:
         return ""
-    return format_datetime(moment, "d MMM y, HH:mm ZZZZZ", tzinfo=ZoneInfo(timezone),
-                           locale=locale)  # fmt: skip
+    return format_datetime(moment, "d MMM y, HH:mm ZZZZZ", tzinfo=ZoneInfo(timezone), locale=locale)
 
 
 def current_user(request: Request) -> Actor | None:
@@ -82,15 +81,22 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "version": __version__,
     }
     templates: Jinja2Templates = request.app.state.templates
-    return templates.TemplateResponse(request, template, {**base, **context},
-                                      status_code=status_code)  # fmt: skip
-
-
+    return templates.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code
+    )
 
 
 # Values of enums that templates show through _(); listed so that extraction finds them.
 SHOWN_VALUES = (
-    N_("committed"), N_("excluded"), N_("suspended"), N_("unknown"),
-    N_("open"), N_("approved"), N_("rejected"), N_("withdrawn"), N_("superseded"),
-    N_("proposal"), N_("designation"),
-)  # fmt: skip
+    N_("committed"),
+    N_("excluded"),
+    N_("suspended"),
+    N_("unknown"),
+    N_("open"),
+    N_("approved"),
+    N_("rejected"),
+    N_("withdrawn"),
+    N_("superseded"),
+    N_("proposal"),
+    N_("designation"),
+)
