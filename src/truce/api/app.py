@@ -174,14 +174,7 @@ def _standing_routes(api: FastAPI) -> None:
     def record_commitment(
         body: schemas.CommitmentIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        cmd = standing.RecordCommitment(
-            body.agreement_id,
-            body.party_id,
-            body.guarantor,
-            body.committed_at,
-            body.channel,
-            body.note,
-        )
+        cmd = standing.RecordCommitment(**body.model_dump())
         result: dict[str, Any] = jsonable_encoder(standing.record_commitment(cmd, uow, actor=actor))
         return result
 
@@ -197,14 +190,7 @@ def _standing_routes(api: FastAPI) -> None:
     def record_designation(
         body: schemas.DesignationIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        cmd = standing.RecordDesignation(
-            body.party_id,
-            body.list_name,
-            body.reference,
-            body.listed_at,
-            body.delisted_at,
-            body.source,
-        )
+        cmd = standing.RecordDesignation(**body.model_dump())
         return {"id": standing.record_designation(cmd, uow, actor=actor)}
 
     _proposal_routes(api)
@@ -231,7 +217,7 @@ def _proposal_routes(api: FastAPI) -> None:
 
     @api.post("/status-proposals", status_code=201, tags=["standing"])
     def propose(body: schemas.ProposalIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
-        cmd = standing.ProposeStatus(body.agreement_id, body.party_id, body.status, body.reason)
+        cmd = standing.ProposeStatus(**body.model_dump())
         proposal = standing.propose_status(cmd, uow, actor=actor)
         return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
 
@@ -277,9 +263,7 @@ def _user_routes(api: FastAPI) -> None:
 
     @api.post("/users", status_code=201, tags=["users"])
     def add_user(body: schemas.UserIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
-        cmd = users.NewUser(
-            body.username, body.role, body.password, body.display_name, body.state, body.party_id
-        )
+        cmd = users.NewUser(**body.model_dump())
         return jsonable_encoder(users.add_user(cmd, uow, actor=actor))  # type: ignore[no-any-return]
 
 
