@@ -555,3 +555,13 @@ def test_an_empty_file_has_no_header(tmp_path: Path) -> None:
     path.write_text("", encoding="utf-8")
     with pytest.raises(ExportError, match=r"^line 1: "):
         read_header(path)
+
+
+def test_the_head_reported_after_a_failure_is_the_last_verified_entry() -> None:
+    bad = replace(at(CHAIN, 5), sig=at(CHAIN, 4).sig)
+    report = verify(with_entry(CHAIN, bad), workers=1)
+    assert report.failure is not None and report.failure.seq == 5
+    assert (report.checked, report.head_seq, report.head_hash) == (4, 4, None)
+    structural = verify(list(CHAIN[:6]) + list(CHAIN[7:]), workers=1)
+    assert structural.failure is not None and structural.failure.seq == 7
+    assert (structural.head_seq, structural.head_hash) == (6, at(CHAIN, 6).hash)

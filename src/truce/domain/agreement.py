@@ -108,4 +108,4 @@ def check_agreement(agreement: Agreement) -> None:
         raise Invalid(N_("A state cannot be both guarantor and member."), field="members")
     numbers = [term.number for term in agreement.terms]
     if len(numbers) != len(set(numbers)) or any(n < 1 for n in numbers):
-        raise Invalid(N_("Terms must be numbered 1, 2, 3 … without repeats."), field="terms")
+        raise Invalid(N_("Terms need positive numbers without repeats."), field="terms")

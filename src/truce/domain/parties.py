@@ -133,7 +133,7 @@ def check_new_party(name: str, existing_keys: Iterable[str]) -> str:
     """The folded key of a new party's name, refused if empty or already taken."""
     key = fold(name)
     if not key:
-        raise Invalid(N_("A party needs a name with at least one letter."), field="name")
+        raise Invalid(N_("A party needs a name with at least one letter or digit."), field="name")
     if key in set(existing_keys):
         raise Conflict(
             N_("A party named {name!r} already exists; add an alias to it instead."),

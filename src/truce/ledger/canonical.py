@@ -12,37 +12,80 @@ from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
+# One encoder for every call: json.dumps with options builds a new one each time.
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 class NotCanonical(ValueError):
     """A value that has no canonical form here (a float, a huge integer, a non-string key)."""
 
 
-def _check(value: Any, path: str) -> None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+class _Refused(Exception):
+    """Why a value deep inside has no canonical form; the way to it is added on the way out.
+
+    Every ledger entry is checked on write and on verify, so the walk must not format a path
+    for each value it passes: the path is built only for the one value that fails.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.steps: list[str] = []  # innermost first
+
+    def where(self) -> str:
+        return "$" + "".join(reversed(self.steps))
+
+
+def _within_bmp(key: str) -> bool:
+    return key.isascii() or max(key) <= "\uffff"
+
+
+def _check(value: Any) -> None:
+    # Strings are the commonest values, so they are tested first.
+    if isinstance(value, str) or value is None or isinstance(value, bool):
         return
     if isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
-            raise NotCanonical(f"{path}: integer beyond ±2**53; write it as a string")
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise _Refused("integer beyond ±2**53; write it as a string")
         return
     if isinstance(value, float):
-        raise NotCanonical(f"{path}: floats are not canonical; write the number as a string")
+        raise _Refused("floats are not canonical; write the number as a string")
     if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str) or any(ord(ch) > 0xFFFF for ch in key):
-                raise NotCanonical(f"{path}: keys must be strings within the BMP")
-            _check(item, f"{path}.{key}")
+        _check_object(value)
         return
     if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _check(item, f"{path}[{index}]")
+        _check_array(value)
         return
-    raise NotCanonical(f"{path}: {type(value).__name__} is not a JSON value")
+    raise _Refused(f"{type(value).__name__} is not a JSON value")
+
+
+def _check_object(value: dict[Any, Any]) -> None:
+    for key, item in value.items():
+        if not isinstance(key, str) or not _within_bmp(key):
+            raise _Refused("keys must be strings within the BMP")
+        try:
+            _check(item)
+        except _Refused as refused:
+            refused.steps.append(f".{key}")
+            raise
+
+
+def _check_array(value: list[Any] | tuple[Any, ...]) -> None:
+    for index, item in enumerate(value):
+        try:
+            _check(item)
+        except _Refused as refused:
+            refused.steps.append(f"[{index}]")
+            raise
 
 
 def canonical_text(value: Any) -> str:
     """The canonical JSON text of ``value``."""
-    _check(value, "$")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        _check(value)
+    except _Refused as refused:
+        raise NotCanonical(f"{refused.where()}: {refused.reason}") from None
+    return _ENCODER.encode(value)
 
 
 def canonical_bytes(value: Any) -> bytes:

@@ -52,8 +52,16 @@ class Entry:
     def from_json(cls, data: dict[str, Any]) -> Entry:
         """An entry from its exported JSON object; KeyError or TypeError when malformed."""
         values = {name: data[name] for name in (*ENTRY_FIELDS, "hash", "sig")}
-        if not isinstance(values["seq"], int) or not isinstance(values["payload"], dict):
-            raise TypeError("seq must be an integer and payload an object")
+        if not isinstance(values["seq"], int) or isinstance(values["seq"], bool):
+            raise TypeError("seq must be an integer")
+        if not isinstance(values["payload"], dict):
+            raise TypeError("payload must be an object")
+        texts = ["at", "actor", "key_id", "action", "subject", "hash", "sig"]
+        if values["prev"] is not None:
+            texts.append("prev")
+        wrong = [name for name in texts if not isinstance(values[name], str)]
+        if wrong:
+            raise TypeError(f"{', '.join(wrong)} must be text")
         return cls(**values)
 
 

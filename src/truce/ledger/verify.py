@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import get_context
 
+from truce.ledger.canonical import NotCanonical
 from truce.ledger.entry import GENESIS_ACTION, KEY_REGISTERED, KEY_REVOKED, Entry, digest
 from truce.ledger.keys import signature_holds, unb64
 
@@ -84,7 +85,10 @@ class _Chain:
 def _check_link(entry: Entry, chain: _Chain) -> str | None:
     expected = chain.last_seq + 1
     if entry.seq != expected:
-        return f"expected entry {expected} here but found entry {entry.seq}: entries are missing or out of order"
+        return (
+            f"expected entry {expected} here but found entry {entry.seq}:"
+            " entries are missing or out of order"
+        )
     if entry.seq == 1:
         if entry.prev is not None or entry.action != GENESIS_ACTION:
             return "the first entry must be the genesis entry, with no previous hash"
@@ -132,7 +136,10 @@ def _walk(
     reason = _check_link(entry, chain)
     if reason:
         return reason, None
-    body = entry.body()
+    try:
+        body = entry.body()
+    except NotCanonical as exc:  # a float or a huge integer in a tampered payload
+        return f"its contents have no canonical form ({exc})", None
     if digest(body) != entry.hash:
         return "its hash does not match its contents: the entry was altered", None
     if entry.seq == 1:
@@ -231,12 +238,13 @@ def verify(
     elif failure is None:
         failure = _check_heads(chain, known_heads)
     if failure is None and chain.last_seq == 0:
-        failure = Failure(1, "the ledger is empty: there is no genesis entry")
-    last_seq = chain.last_seq if bad_seq is None else bad_seq - 1
+        failure = Failure(1, "entry 1: missing — the ledger is empty, there is no genesis entry")
+    # The head reported is the last entry that verified, never one past a bad entry.
+    trusted = chain.last_seq if failure is None else failure.seq - 1
     return Report(
-        checked=last_seq,
-        head_seq=chain.last_seq,
-        head_hash=chain.last_hash,
+        checked=trusted,
+        head_seq=trusted,
+        head_hash=chain.last_hash if trusted == chain.last_seq else None,
         genesis_hash=chain.genesis_hash,
         failure=failure,
     )
