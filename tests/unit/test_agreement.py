@@ -1,36 +1,15 @@
 """An agreement's clock, terms and guarantors, and the checks that refuse a senseless one."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from truce.domain.agreement import Agreement, Term, check_agreement, zone
+from tests.unit.cessation import DEADLINE, EFFECTIVE, TICK, cessation
+from truce.domain.agreement import Term, check_agreement, zone
 from truce.domain.errors import Invalid, NotFound
 
 DAMASCUS = ZoneInfo("Asia/Damascus")
-SIGNED = datetime(2016, 2, 22, 17, 0, tzinfo=UTC)
-DEADLINE = datetime(2016, 2, 26, 10, 0, tzinfo=UTC)  # 12:00 Damascus time
-EFFECTIVE = datetime(2016, 2, 26, 22, 0, tzinfo=UTC)  # 00:00 Damascus time, 27 Feb
-TICK = timedelta(microseconds=1)
-
-
-def cessation(**changes: object) -> Agreement:
-    agreement = Agreement(
-        id=1,
-        slug="syria-2016",
-        title="Cessation of Hostilities in Syria",
-        signed_at=SIGNED,
-        effective_at=EFFECTIVE,
-        acceptance_deadline=DEADLINE,
-        timezone="Asia/Damascus",
-        guarantors=("US", "RU"),
-        members=("FR", "DE", "GB"),
-        excluded_lists=("UNSC 1267",),
-        terms=tuple(Term(n, f"Term {n}", f"Obligation {n}.") for n in range(1, 7)),
-    )
-    return replace(agreement, **changes)
 
 
 def test_the_deadline_is_noon_damascus_time() -> None:

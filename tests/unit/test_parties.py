@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from truce.domain.agreement import Agreement, Term
+from tests.unit.cessation import DEADLINE, SIGNED, TICK, UN_LIST, cessation
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.parties import (
     Alias,
@@ -19,25 +19,7 @@ from truce.domain.parties import (
 )
 from truce.domain.text import fold
 
-SIGNED = datetime(2016, 2, 22, 17, 0, tzinfo=UTC)
-DEADLINE = datetime(2016, 2, 26, 10, 0, tzinfo=UTC)
-EFFECTIVE = datetime(2016, 2, 26, 22, 0, tzinfo=UTC)
-TICK = timedelta(microseconds=1)
-UN_LIST = "UNSC 1267"
-
-AGREEMENT = Agreement(
-    id=1,
-    slug="syria-2016",
-    title="Cessation of Hostilities in Syria",
-    signed_at=SIGNED,
-    effective_at=EFFECTIVE,
-    acceptance_deadline=DEADLINE,
-    timezone="Asia/Damascus",
-    guarantors=("US", "RU"),
-    members=("FR", "DE"),
-    excluded_lists=(UN_LIST,),
-    terms=(Term(1, "Accept 2254", "..."), Term(2, "Cease attacks", "...")),
-)
+AGREEMENT = cessation()
 ISLAM = Party(id=7, slug="jaysh-al-islam", name="Jaysh al-Islam", sponsor="US")
 NUSRA = Party(id=9, slug="nusra", name="Jabhat al-Nusra", aliases=(Alias("جبهة النصرة", "ar"),))
 NUSRA_LISTED = Designation(9, UN_LIST, "QDe.137", datetime(2014, 5, 14, tzinfo=UTC))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from truce.domain.agreement import Agreement
+from tests.unit.cessation import UN_LIST, cessation
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Designation, Status
 from truce.domain.permissions import SYSTEM, Actor, Role
@@ -25,19 +25,7 @@ from truce.domain.proposals import (
 
 NOW = datetime(2016, 3, 1, 9, 0, tzinfo=UTC)
 LATER = NOW + timedelta(hours=5)
-UN_LIST = "UNSC 1267"
-AGREEMENT = Agreement(
-    id=1,
-    slug="syria-2016",
-    title="Cessation of Hostilities in Syria",
-    signed_at=datetime(2016, 2, 22, 17, 0, tzinfo=UTC),
-    effective_at=datetime(2016, 2, 26, 22, 0, tzinfo=UTC),
-    acceptance_deadline=datetime(2016, 2, 26, 10, 0, tzinfo=UTC),
-    timezone="Asia/Damascus",
-    guarantors=("US", "RU"),
-    members=("FR", "DE"),
-    excluded_lists=(UN_LIST,),
-)
+AGREEMENT = cessation()
 LISTED = Designation(9, UN_LIST, "QDe.137", datetime(2014, 5, 14, tzinfo=UTC))
 EU_LISTED = Designation(9, "EU terrorist list", "EU-1", datetime(2014, 5, 14, tzinfo=UTC))
 
