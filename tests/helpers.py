@@ -111,3 +111,39 @@ def token_for(world: World, username: str) -> str:
     """A fresh API token for one of the world's users."""
     with world.truce.uow() as uow:
         return users.issue_token("test", uow, actor=world.actors[username])
+
+
+def square(west: float, south: float, east: float, north: float) -> dict:
+    """A GeoJSON polygon, counter-clockwise as RFC 7946 wants."""
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def add_area(world: World, who: str, party: str, geometry: dict, **extra) -> int:
+    """An area asserted by one of the world's users (or the admin for a guarantor)."""
+    from truce.services import territory
+
+    actor = world.actors[who]
+    guarantor = extra.pop("guarantor", actor.state)
+    cmd = territory.AssertArea(
+        agreement_id=world.agreement_id,
+        party_id=world.parties[party],
+        guarantor=guarantor,
+        geometry=geometry,
+        valid_from=extra.pop("valid_from", EFFECTIVE),
+        **extra,
+    )
+    with world.truce.uow() as uow:
+        return territory.assert_area(cmd, uow, actor=actor)
+
+
+def approve_status(world: World, party: str, status, at: datetime = EFFECTIVE) -> None:
+    """Both guarantors agree a party's status at ``at`` (the US proposes, Russia approves)."""
+    from truce.domain.proposals import Decision
+
+    cmd = standing.ProposeStatus(world.agreement_id, world.parties[party], status, "agreed")
+    with world.truce.uow(clock=lambda: at) as uow:
+        proposal = standing.propose_status(cmd, uow, actor=world.actors["us"])
+    with world.truce.uow(clock=lambda: at) as uow:
+        decision = standing.DecideProposal(proposal.id, Decision.APPROVE, "agreed")
+        standing.decide_proposal(decision, uow, actor=world.actors["ru"])

@@ -8,24 +8,30 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
+from fastapi.encoders import jsonable_encoder
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from truce import __version__
+from truce.api.territory import area_feature
 from truce.bootstrap import NotMigrated, Truce, bootstrap, require_current_schema, set_up
 from truce.config import Settings
 from truce.domain.errors import DomainError
 from truce.domain.parties import Status
-from truce.domain.permissions import SYSTEM, Role
+from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.geo.geojson import GeoJSONError
+from truce.geo.geojson import load as load_geojson
 from truce.ledger.export import ExportError
 from truce.ledger.verify import KnownHead, Report
-from truce.services import ledger, parties, scenario, users
+from truce.services import common, ledger, parties, scenario, territory, users
 from truce.services.instance import WrongSecret
 from truce.store.keyring import SecretMismatch
 from truce.store.uow import NoSecret
@@ -50,6 +56,10 @@ app.add_typer(users_app, name="users")
 app.add_typer(parties_app, name="parties")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(scenario_app, name="scenario")
+import_app = typer.Typer(help="Import areas and other records from files.", no_args_is_help=True)
+areas_app = typer.Typer(help="Areas where parties are active, per guarantor.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(areas_app, name="areas")
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -461,3 +471,138 @@ def ledger_head(db: Db = None) -> None:
     with opened(db) as truce, truce.uow(write=False) as uow:
         seq, hash_ = uow.ledger.head()
     console.print(f"{seq}:{hash_}")
+
+
+def _moment(text: str | None, timezone: str) -> datetime:
+    """A time from the command line; a date means noon, and no offset the agreement's zone."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        if len(text) == 10:
+            return datetime.fromisoformat(text).replace(hour=12, tzinfo=ZoneInfo(timezone))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD) or an RFC 3339 time"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
+@app.command()
+@friendly
+def where(
+    lat: Annotated[float, typer.Argument(min=-90, max=90, help="Latitude (WGS 84).")],
+    lon: Annotated[float, typer.Argument(min=-180, max=180, help="Longitude (WGS 84).")],
+    at: Annotated[
+        str | None, typer.Option(help="A date (noon, agreement time) or time; default now.")
+    ] = None,
+    agreement: Annotated[int | None, typer.Option(help="Agreement id (default: newest).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    db: Db = None,
+) -> None:
+    """Who is active at LAT LON, and whether the place is protected there and then."""
+    with opened(db) as truce, truce.uow(write=False) as uow:
+        found = common.agreement(uow, agreement)
+        answer = territory.where(uow, lat, lon, _moment(at, found.timezone), agreement_id=found.id)
+    if as_json:
+        console.print_json(json.dumps(jsonable_encoder(answer), ensure_ascii=False))
+        return
+    _print_answer(answer, found)
+
+
+def _print_answer(answer: Any, agreement: Any) -> None:
+    local = answer.at.astimezone(ZoneInfo(agreement.timezone))
+    console.print(f"{answer.lat}, {answer.lon} at {local:%Y-%m-%d %H:%M %Z} ({agreement.timezone})")
+    colour = {"protected": "green", "excluded": "red", "mixed": "yellow"}.get(
+        answer.verdict.value, "white"
+    )
+    console.print(f"verdict: [bold {colour}]{answer.verdict.value}[/bold {colour}]")
+    if not answer.in_force:
+        began = agreement.effective_at.astimezone(ZoneInfo(agreement.timezone))
+        console.print(f"no cessation in force yet: it began {began:%Y-%m-%d %H:%M %Z}")
+    views = ", ".join(f"{state}: {verdict.value}" for state, verdict in answer.by_guarantor.items())
+    console.print(f"each guarantor's map: {views}")
+    table = Table("party", "status", "asserted by (review)")
+    for party in answer.parties:
+        sides = "; ".join(f"{a.guarantor} ({a.review})" for a in party.areas)
+        table.add_row(party.name, party.status.value, sides)
+    if answer.parties:
+        console.print(table)
+    else:
+        console.print("no area delineates any party here")
+    if answer.nearest_protected_km is not None:
+        console.print(f"nearest protected area: {answer.nearest_protected_km:.1f} km")
+
+
+@import_app.command("geojson")
+@friendly
+def import_geojson(
+    file: Annotated[Path, typer.Argument(help="A GeoJSON FeatureCollection (WGS 84).")],
+    party: Annotated[str, typer.Option(help="The party (slug or id) active in these areas.")],
+    guarantor: Annotated[str, typer.Option(help="The guarantor asserting them (e.g. US, RU).")],
+    valid_from: Annotated[str | None, typer.Option(help="For features without valid_from.")] = None,
+    repair: Annotated[
+        bool, typer.Option(help="Fix ring orientation and self-intersections.")
+    ] = False,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Sign as this user (default: system).")
+    ] = None,
+    agreement: Annotated[int | None, typer.Option(help="Agreement id (default: newest).")] = None,
+    db: Db = None,
+) -> None:
+    """Import areas from FILE: every feature is checked, and nothing is stored unless all pass."""
+    collection = _load_geojson(file)
+    with opened(db) as truce, truce.uow() as uow:
+        found = common.agreement(uow, agreement)
+        actor = _actor(uow, as_user)
+        start = _moment(valid_from, found.timezone) if valid_from else None
+        cmd = territory.ImportAreas(
+            found.id, _party_id(uow, party), guarantor, collection, start, repair
+        )
+        result = territory.import_areas(cmd, uow, actor=actor)
+    for note in result.repaired:
+        console.print(f"[yellow]repaired[/yellow] {note}")
+    console.print(f"[green]imported[/green] {len(result.area_ids)} area(s) for {guarantor}")
+
+
+def _load_geojson(file: Path) -> dict[str, Any]:
+    if not file.is_file():
+        raise typer.BadParameter(f"no such file: {file}")
+    try:
+        return load_geojson(file)
+    except GeoJSONError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _actor(uow: Any, username: str | None) -> Actor:
+    if username is None:
+        return SYSTEM
+    row = uow.users.by_name(username)
+    if row is None:
+        raise typer.BadParameter(f"no user {username!r}", param_hint="--as")
+    return users.actor_of(row)
+
+
+@areas_app.command("export")
+@friendly
+def areas_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the GeoJSON.")],
+    at: Annotated[str | None, typer.Option(help="The day or time (default: now).")] = None,
+    guarantor: Annotated[str | None, typer.Option(help="Only this guarantor's layer.")] = None,
+    agreement: Annotated[int | None, typer.Option(help="Agreement id (default: newest).")] = None,
+    db: Db = None,
+) -> None:
+    """Write the areas that hold at a time to FILE as GeoJSON (re-importable)."""
+    with opened(db) as truce, truce.uow(write=False) as uow:
+        found = common.agreement(uow, agreement)
+        moment = _moment(at, found.timezone)
+        _, active = territory.areas_at(uow, moment, guarantor=guarantor, agreement_id=found.id)
+        names = {row.id: row.name for row in uow.parties.all_rows()}
+    features = [area_feature(area, status, names) for area, status in active]
+    file.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    console.print(
+        f"[green]exported[/green] {len(features)} area(s) holding at {moment.isoformat()}"
+    )

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from truce import __version__
 from truce.api import errors, schemas, views
+from truce.api import territory as territory_routes
 from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, get_truce
 from truce.api.schemas import MAX_ID
 from truce.bootstrap import Truce
@@ -32,6 +33,7 @@ TAGS = [
     {"name": "standing", "description": "Commitments, designations, two-key status proposals."},
     {"name": "users", "description": "Users and API tokens."},
     {"name": "ledger", "description": "The signed, hash-chained record of every change."},
+    {"name": "territory", "description": "Areas, applicability and disagreements."},
 ]
 
 
@@ -54,6 +56,7 @@ def create_api(truce: Truce) -> FastAPI:
     _standing_routes(api)
     _user_routes(api)
     _ledger_routes(api)
+    territory_routes.install(api)
     return api
 
 

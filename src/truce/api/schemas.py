@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -197,3 +197,50 @@ __all__ = [
     "TokenOut",
     "UserIn",
 ]
+
+
+Confidence = Annotated[str, StringConstraints(pattern=r"^(low|medium|high)$")]
+Geometry = Annotated[dict[str, Any], Field(description="A GeoJSON geometry (WGS 84 lon/lat).")]
+
+
+class AreaIn(Strict):
+    agreement_id: Id
+    party_id: Id
+    guarantor: StateCode
+    geometry: Geometry
+    valid_from: Moment
+    valid_to: Moment | None = None
+    label: ShortText = ""
+    source: LongText = ""
+    confidence: Confidence = "medium"
+    approximate: bool = False
+    supersedes_id: Id | None = None
+    radius_m: Annotated[float, Field(gt=0, le=200_000)] | None = Field(
+        None, description="For a Point geometry: the radius of the area, in metres."
+    )
+    repair: bool = Field(False, description="Fix ring orientation and self-intersections.")
+
+
+class ReviewIn(Strict):
+    review: Annotated[str, StringConstraints(pattern=r"^(accepted|disputed)$")]
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
+class ImportIn(Strict):
+    agreement_id: Id
+    party_id: Id
+    guarantor: StateCode
+    valid_from: Moment | None = Field(None, description="For features without valid_from.")
+    repair: bool = False
+    features: Annotated[dict[str, Any], Field(description="A GeoJSON FeatureCollection.")]
+
+
+class PointIn(Strict):
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    at: Moment
+
+
+class BatchIn(Strict):
+    agreement_id: Id | None = None
+    points: Annotated[list[PointIn], Field(min_length=1, max_length=100_000)]

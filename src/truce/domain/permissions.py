@@ -31,6 +31,8 @@ class Action(StrEnum):
     PROPOSE_STATUS = "status.propose"
     DECIDE_STATUS = "status.decide"
     MANAGE_USERS = "user.manage"
+    ASSERT_AREA = "area.assert"
+    REVIEW_AREA = "area.review"
     READ_RESTRICTED = "restricted.read"
     READ_LEDGER = "ledger.read"
 
@@ -44,6 +46,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.PROPOSE_STATUS: frozenset({Role.GUARANTOR}),
     Action.DECIDE_STATUS: frozenset({Role.GUARANTOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
+    Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
     Action.READ_RESTRICTED: frozenset(set(Role)),
     Action.READ_LEDGER: frozenset(set(Role)),
 }

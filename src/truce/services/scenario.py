@@ -14,7 +14,9 @@ from truce.domain.i18n import N_
 from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.proposals import Decision
-from truce.services import agreements, parties, standing, users
+from truce.domain.territory import Review
+from truce.geo.geojson import Feature, parse, read_features
+from truce.services import agreements, parties, standing, territory, users
 from truce.store.uow import UnitOfWork
 
 BUILT_IN = ("syria-2016",)
@@ -81,6 +83,7 @@ class _Loader:
         self.designations()
         self.commitments(agreement_id)
         self.status(agreement_id)
+        self.areas(agreement_id)
         return agreement_id
 
     def states(self) -> None:
@@ -190,6 +193,43 @@ class _Loader:
             proposal_id, Decision(step["decision"]), step.get("decision_reason", "")
         )
         standing.decide_proposal(cmd, self.uow, actor=self.desks[other])
+
+    def areas(self, agreement_id: int) -> None:
+        name = self.data.get("areas_file")
+        if not name:
+            return
+        text = resources.files("truce.scenarios").joinpath(name).read_text("utf-8")
+        good, bad = read_features(parse(json.loads(text)))
+        if bad:
+            raise Invalid(
+                N_("The scenario's areas are invalid: {problem}."),
+                field="scenario",
+                problem=str(bad[0]),
+            )
+        for feature in good:
+            self.area(agreement_id, feature)
+
+    def area(self, agreement_id: int, feature: Feature) -> None:
+        props = feature.properties
+        start = _at(props["valid_from"])
+        self.at(start)
+        cmd = territory.AssertArea(
+            agreement_id=agreement_id,
+            party_id=self.keys[props["party"]],
+            guarantor=props["guarantor"],
+            geometry={},
+            valid_from=start,
+            valid_to=_at(props["valid_to"]) if props.get("valid_to") else None,
+            label=props.get("label", feature.name),
+            source=props.get("source", ""),
+            confidence=props.get("confidence", "medium"),
+            approximate=bool(props.get("approximate", True)),
+        )
+        area_id = territory.store_area(cmd, feature.shape, self.uow, self.desks[props["guarantor"]])
+        review = props.get("review", "pending")
+        if review != "pending":
+            other = next(code for code in self.desks if code != props["guarantor"])
+            territory.review_area(area_id, Review(review), "", self.uow, actor=self.desks[other])
 
 
 def load_scenario(data: dict[str, Any], uow: UnitOfWork) -> int:

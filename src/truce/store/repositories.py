@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
@@ -16,6 +16,8 @@ from truce.store.tables import (
     AgreementRow,
     AgreementStateRow,
     AliasRow,
+    AreaReviewRow,
+    AreaRow,
     CommitmentRow,
     DesignationRow,
     ExcludedListRow,
@@ -402,3 +404,52 @@ class Tokens:
 
     def get(self, token_id: int) -> TokenRow | None:
         return self.session.get(TokenRow, token_id)
+
+
+class Areas:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, area_id: int) -> AreaRow | None:
+        return self.session.get(AreaRow, area_id)
+
+    def of(self, agreement_id: int) -> list[AreaRow]:
+        return list(
+            self.session.scalars(
+                select(AreaRow).where(AreaRow.agreement_id == agreement_id).order_by(AreaRow.id)
+            )
+        )
+
+    def add(self, row: AreaRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def add_review(self, row: AreaReviewRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def reviews(self, area_id: int) -> list[AreaReviewRow]:
+        return list(
+            self.session.scalars(
+                select(AreaReviewRow)
+                .where(AreaReviewRow.area_id == area_id)
+                .order_by(AreaReviewRow.id)
+            )
+        )
+
+    def version(self, agreement_id: int) -> tuple[int, ...]:
+        """Changes whenever an area, a review or a status of this agreement changes."""
+        row = self.session.execute(
+            select(func.count(AreaRow.id), func.coalesce(func.max(AreaRow.id), 0)).where(
+                AreaRow.agreement_id == agreement_id
+            )
+        ).one()
+        reviews = self.session.scalar(select(func.coalesce(func.max(AreaReviewRow.id), 0)))
+        changes = self.session.scalar(
+            select(func.coalesce(func.max(StatusChangeRow.id), 0)).where(
+                StatusChangeRow.agreement_id == agreement_id
+            )
+        )
+        return (int(row[0]), int(row[1]), int(reviews or 0), int(changes or 0))

@@ -1,0 +1,223 @@
+"""Routes for areas, applicability and disagreements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import FastAPI, Path, Query
+from fastapi.encoders import jsonable_encoder
+
+from truce.api import schemas
+from truce.api.deps import CurrentActor, Reader, Writer
+from truce.api.schemas import MAX_ID
+from truce.domain.errors import Invalid, NotFound
+from truce.domain.i18n import N_
+from truce.domain.parties import Status
+from truce.domain.territory import Review
+from truce.geo.disagreements import Disagreement
+from truce.geo.engine import VERDICTS, Applicability, AreaFacts, micros
+from truce.geo.geojson import GeoJSONError, parse
+from truce.geo.geometry import from_wkb, to_geojson
+from truce.services import territory
+
+AreaId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
+At = Annotated[
+    datetime | None,
+    Query(description="RFC 3339 time with an offset; default: now."),
+]
+
+
+def _at(value: datetime | None) -> datetime:
+    return value if value is not None else datetime.now(UTC)
+
+
+def area_feature(area: AreaFacts, status: Status, names: dict[int, str]) -> dict[str, Any]:
+    """An area as a GeoJSON Feature, with its party's status at the time asked."""
+    return {
+        "type": "Feature",
+        "id": area.id,
+        "geometry": to_geojson(area.geometry),
+        "properties": {
+            "id": area.id,
+            "party_id": area.party_id,
+            "party": names.get(area.party_id, ""),
+            "status": status.value,
+            "guarantor": area.guarantor,
+            "review": area.review,
+            "label": area.label,
+            "valid_from": area.start.isoformat(),
+            "valid_to": area.end.isoformat() if area.end else None,
+        },
+    }
+
+
+def applicability_json(answer: Applicability) -> dict[str, Any]:
+    """The answer for one place."""
+    data: dict[str, Any] = jsonable_encoder(answer)
+    return data
+
+
+def disagreement_json(item: Disagreement, names: dict[int, str]) -> dict[str, Any]:
+    """One disagreement, with a sentence a person can read."""
+    parties = [names.get(pid, str(pid)) for pid in item.party_ids]
+    return {
+        "kind": item.kind.value,
+        "summary": _summary(item, parties),
+        "area_ids": list(item.area_ids),
+        "parties": parties,
+        "guarantors": list(item.guarantors),
+        "geometry": to_geojson(item.geometry),  # type: ignore[arg-type]
+    }
+
+
+def _summary(item: Disagreement, parties: list[str]) -> str:
+    first = item.guarantors[0]
+    if item.kind.value == "protected_vs_excluded":
+        return (
+            f"{first} places committed {parties[0]} where {item.guarantors[1]} places"
+            f" excluded {parties[1]}"
+        )
+    if item.kind.value == "committed_excluded_overlap":
+        return f"{first}'s map puts committed {parties[0]} and excluded {parties[1]} together"
+    if item.kind.value == "one_side_only":
+        return f"only {first} places {parties[0]} here"
+    return f"the other guarantor disputes {first}'s area of {parties[0]}"
+
+
+def install(api: FastAPI) -> None:
+    """Register the routes on the API application."""
+    _area_routes(api)
+    _question_routes(api)
+
+
+def _area_routes(api: FastAPI) -> None:
+    @api.get("/areas", tags=["territory"])
+    def list_areas(
+        uow: Reader,
+        at: At = None,
+        guarantor: Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")] = None,
+        agreement_id: AgreementQuery = None,
+    ) -> dict[str, Any]:
+        """The areas that hold at ``at``, as GeoJSON (one guarantor's layer, if given)."""
+        moment = _at(at)
+        agreement, active = territory.areas_at(
+            uow, moment, guarantor=guarantor, agreement_id=agreement_id
+        )
+        names = {row.id: row.name for row in uow.parties.all_rows()}
+        return {
+            "type": "FeatureCollection",
+            "agreement_id": agreement.id,
+            "at": moment.isoformat(),
+            "features": [area_feature(area, status, names) for area, status in active],
+        }
+
+    @api.get("/areas/{area_id}", tags=["territory"])
+    def get_area(area_id: AreaId, uow: Reader) -> dict[str, Any]:
+        row = uow.areas.get(area_id)
+        if row is None:
+            raise NotFound(N_("There is no area {id}."), field="area_id", id=area_id)
+        fields = (
+            "id",
+            "agreement_id",
+            "party_id",
+            "asserted_by",
+            "valid_from",
+            "valid_to",
+            "supersedes_id",
+            "superseded_at",
+            "label",
+            "source",
+            "confidence",
+            "approximate",
+            "review",
+            "radius_m",
+            "recorded_by",
+            "recorded_at",
+        )
+        reviews = [
+            {
+                "review": r.review,
+                "reviewer_state": r.reviewer_state,
+                "reason": r.reason,
+                "reviewed_by": r.reviewed_by,
+                "reviewed_at": r.reviewed_at,
+            }
+            for r in uow.areas.reviews(area_id)
+        ]
+        data = {name: getattr(row, name) for name in fields}
+        return jsonable_encoder(
+            {**data, "geometry": to_geojson(from_wkb(row.geometry)), "reviews": reviews}
+        )  # type: ignore[no-any-return]
+
+    @api.post("/areas", status_code=201, tags=["territory"])
+    def assert_area(body: schemas.AreaIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
+        area_id = territory.assert_area(territory.AssertArea(**body.model_dump()), uow, actor=actor)
+        return {"id": area_id}
+
+    @api.post("/areas/{area_id}/review", tags=["territory"])
+    def review_area(
+        area_id: AreaId, body: schemas.ReviewIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        territory.review_area(area_id, Review(body.review), body.reason, uow, actor=actor)
+        return {"id": area_id, "review": body.review}
+
+    @api.post("/areas/import", status_code=201, tags=["territory"])
+    def import_areas(body: schemas.ImportIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
+        cmd = territory.ImportAreas(
+            **body.model_dump(exclude={"features"}), collection=_collection(body.features)
+        )
+        result = territory.import_areas(cmd, uow, actor=actor)
+        return {"ids": result.area_ids, "repaired": result.repaired}
+
+
+def _collection(data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return parse(data)
+    except GeoJSONError as exc:
+        raise Invalid(N_("features: {problem}"), field="features", problem=str(exc)) from exc
+
+
+def _question_routes(api: FastAPI) -> None:
+    @api.get("/applicability", tags=["territory"])
+    def applicability(
+        uow: Reader,
+        lat: Annotated[float, Query(ge=-90, le=90)],
+        lon: Annotated[float, Query(ge=-180, le=180)],
+        at: At = None,
+        agreement_id: AgreementQuery = None,
+    ) -> dict[str, Any]:
+        """Who is active at a place and moment, each side's view, and the verdict."""
+        answer = territory.where(uow, lat, lon, _at(at), agreement_id=agreement_id)
+        return applicability_json(answer)
+
+    @api.post("/applicability", tags=["territory"])
+    def applicability_batch(body: schemas.BatchIn, uow: Reader) -> dict[str, Any]:
+        """Verdicts for up to 100,000 (lat, lon, at) points in one request."""
+        lon = np.array([p.lon for p in body.points], dtype=np.float64)
+        lat = np.array([p.lat for p in body.points], dtype=np.float64)
+        at = np.array([micros(p.at) for p in body.points], dtype=np.int64)
+        batch = territory.where_many(uow, lon, lat, at, agreement_id=body.agreement_id)
+        return {
+            "verdicts": [VERDICTS[int(code)].value for code in batch.verdicts],
+            "by_guarantor": {
+                state: [VERDICTS[int(code)].value for code in codes]
+                for state, codes in batch.by_guarantor.items()
+            },
+        }
+
+    @api.get("/disagreements", tags=["territory"])
+    def disagreements(
+        uow: Reader, at: At = None, agreement_id: AgreementQuery = None
+    ) -> dict[str, Any]:
+        """Where the two guarantors' maps disagree at ``at``."""
+        moment = _at(at)
+        agreement, items = territory.disagreements_at(uow, moment, agreement_id=agreement_id)
+        names = {row.id: row.name for row in uow.parties.all_rows()}
+        return {
+            "agreement_id": agreement.id,
+            "at": moment.isoformat(),
+            "items": [disagreement_json(item, names) for item in items],
+        }

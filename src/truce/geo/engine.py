@@ -1,0 +1,294 @@
+"""The in-process applicability engine: who is active at a place and moment, and the verdict.
+
+A ``Territory`` is built once from an agreement's areas and its parties' status histories, and
+then answers single queries (with details) and batches of millions of (point, time) pairs (as
+arrays). The PostGIS engine in ``truce.store.postgis`` gives the same answers.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry import MultiPolygon, Polygon
+
+from truce.domain.agreement import Agreement
+from truce.domain.parties import Status, StatusChange, status_at
+from truce.domain.territory import Presence, Verdict, presence_of, verdict_of
+from truce.geo.grid import Floats, GridIndex, Ints
+
+# Verdict codes in batch results, indexed by (committed, excluded) flags, and their meaning.
+VERDICTS = (
+    Verdict.UNKNOWN,
+    Verdict.PROTECTED,
+    Verdict.EXCLUDED,
+    Verdict.MIXED,
+    Verdict.NOT_IN_FORCE,
+)
+NOT_IN_FORCE = 4
+FOREVER = np.iinfo(np.int64).max
+KM_PER_DEGREE_LAT = 110.574
+KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
+PARALLEL_FROM = 200_000  # points; below this threads cost more than they save
+
+
+def micros(moment: datetime) -> int:
+    """A time as integer microseconds since 1970 UTC, the engine's clock."""
+    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+@dataclass(frozen=True)
+class AreaFacts:
+    """What the engine needs to know of one area."""
+
+    id: int
+    party_id: int
+    guarantor: str
+    review: str
+    label: str
+    start: datetime
+    end: datetime | None  # already shortened by any later assertion that replaces it
+    geometry: Polygon | MultiPolygon
+
+
+@dataclass(frozen=True)
+class PartyFacts:
+    """A party's name and status history under the agreement."""
+
+    id: int
+    name: str
+    changes: tuple[StatusChange, ...]
+
+
+@dataclass(frozen=True)
+class AreaHit:
+    """One area containing the queried place."""
+
+    area_id: int
+    guarantor: str
+    review: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PartyHit:
+    """A party active at the queried place, with its status then and the areas that say so."""
+
+    party_id: int
+    name: str
+    status: Status
+    areas: tuple[AreaHit, ...]
+
+
+@dataclass(frozen=True)
+class Applicability:
+    """The answer for one place and moment."""
+
+    lat: float
+    lon: float
+    at: datetime
+    in_force: bool
+    verdict: Verdict
+    by_guarantor: dict[str, Verdict]
+    parties: tuple[PartyHit, ...]
+    nearest_protected_km: float | None
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Verdict codes (an index into ``VERDICTS``) for many points, overall and per guarantor."""
+
+    verdicts: NDArray[np.int8]
+    by_guarantor: dict[str, NDArray[np.int8]]
+
+    def verdict(self, index: int) -> Verdict:
+        """The verdict of point ``index``."""
+        return VERDICTS[int(self.verdicts[index])]
+
+
+class _Statuses:
+    """Presence flags of every party over time, as a table: party × status epoch."""
+
+    def __init__(self, parties: Sequence[PartyFacts]) -> None:
+        self.row = {party.id: row for row, party in enumerate(parties)}
+        times = sorted({c.effective_at for p in parties for c in p.changes})
+        self.bounds = np.asarray([micros(t) for t in times], dtype=np.int64)
+        self.table = np.full((max(len(parties), 1), len(times) + 1), int(Presence.OTHER), np.int8)
+        for row, party in enumerate(parties):
+            for epoch, moment in enumerate(times, start=1):
+                self.table[row, epoch] = int(presence_of(status_at(party.changes, moment)))
+
+    def flags(self, rows: Ints, at: Ints) -> NDArray[np.int8]:
+        """The presence flag of party ``rows[i]`` at time ``at[i]``."""
+        return self.table[rows, np.searchsorted(self.bounds, at, side="right")]
+
+
+class Territory:
+    """All areas of one agreement, indexed for point queries at any time."""
+
+    def __init__(
+        self, agreement: Agreement, areas: Sequence[AreaFacts], parties: Sequence[PartyFacts]
+    ) -> None:
+        self.agreement = agreement
+        self.areas = list(areas)
+        self.parties = {party.id: party for party in parties}
+        self.effective = micros(agreement.effective_at)
+        self.statuses = _Statuses(list(parties))
+        geometries = np.array([a.geometry for a in self.areas], dtype=object)
+        self.grid = GridIndex(geometries)
+        self.party_row = np.array([self.statuses.row[a.party_id] for a in self.areas], np.int64)
+        self.start = np.array([micros(a.start) for a in self.areas], dtype=np.int64)
+        self.end = np.array([micros(a.end) if a.end else FOREVER for a in self.areas], np.int64)
+        self.guarantor = np.array([a.guarantor for a in self.areas], dtype=object)
+        self._distance_index(geometries)
+
+    def _distance_index(self, geometries: NDArray[np.object_]) -> None:
+        # Distances are measured on a plane scaled to kilometres at the areas' mean latitude:
+        # within a few per cent over a country the size of Syria.
+        if len(geometries):
+            bounds = shapely.total_bounds(geometries)
+            self.lat0 = float((bounds[1] + bounds[3]) / 2)
+        else:
+            self.lat0 = 0.0
+        self.kx = KM_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians(self.lat0))
+        scaled = shapely.transform(geometries, lambda xy: xy * [self.kx, KM_PER_DEGREE_LAT])
+        self.scaled = scaled
+        self.scaled_tree = shapely.STRtree(scaled)
+
+    # --- batches -------------------------------------------------------------------------
+
+    def classify(self, lon: Floats, lat: Floats, at: Ints) -> Batch:
+        """Verdicts for many (point, time) pairs; ``at`` in microseconds (see ``micros``)."""
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        at = np.asarray(at, dtype=np.int64)
+        if len(lon) < PARALLEL_FROM:
+            return self._classify(lon, lat, at)
+        chunks = np.array_split(np.arange(len(lon)), os.cpu_count() or 1)
+        with ThreadPoolExecutor(len(chunks)) as pool:
+            parts = list(pool.map(lambda c: self._classify(lon[c], lat[c], at[c]), chunks))
+        return Batch(
+            np.concatenate([p.verdicts for p in parts]),
+            {g: np.concatenate([p.by_guarantor[g] for p in parts]) for g in parts[0].by_guarantor},
+        )
+
+    def _classify(self, lon: Floats, lat: Floats, at: Ints) -> Batch:
+        points, areas = self.grid.pairs(lon, lat)
+        when = at[points]
+        active = (self.start[areas] <= when) & (when < self.end[areas])
+        points, areas, when = points[active], areas[active], when[active]
+        flags = self.statuses.flags(self.party_row[areas], when)
+        in_force = at >= self.effective
+        overall = _verdicts(len(lon), points, flags, in_force)
+        by_guarantor = {}
+        for state in self.agreement.guarantors:
+            mine = self.guarantor[areas] == state
+            by_guarantor[state] = _verdicts(len(lon), points[mine], flags[mine], in_force)
+        return Batch(overall, by_guarantor)
+
+    # --- single places -------------------------------------------------------------------
+
+    def answer(self, lat: float, lon: float, at: datetime) -> Applicability:
+        """Who is active at (lat, lon) at ``at``, and the verdict, with details."""
+        moment = micros(at)
+        in_force = moment >= self.effective
+        hits = self._hits(lon, lat, moment)
+        parties = self._party_hits(hits, at)
+        by_guarantor = {
+            state: verdict_of(_presence(p for p in parties if _asserted_by(p, state)), in_force)
+            for state in self.agreement.guarantors
+        }
+        return Applicability(
+            lat=lat,
+            lon=lon,
+            at=at,
+            in_force=in_force,
+            verdict=verdict_of(_presence(parties), in_force),
+            by_guarantor=by_guarantor,
+            parties=parties,
+            nearest_protected_km=self.nearest_protected_km(lon, lat, moment),
+        )
+
+    def _hits(self, lon: float, lat: float, moment: int) -> list[int]:
+        _, areas = self.grid.pairs(np.array([lon], float), np.array([lat], float))
+        return sorted(int(a) for a in areas if self.start[a] <= moment < self.end[a])
+
+    def _party_hits(self, hits: list[int], at: datetime) -> tuple[PartyHit, ...]:
+        by_party: dict[int, list[AreaHit]] = {}
+        for index in hits:
+            area = self.areas[index]
+            hit = AreaHit(area.id, area.guarantor, area.review, area.label)
+            by_party.setdefault(area.party_id, []).append(hit)
+        return tuple(
+            PartyHit(pid, self.parties[pid].name, self.status_at(pid, at), tuple(found))
+            for pid, found in sorted(by_party.items())
+        )
+
+    def status_at(self, party_id: int, at: datetime) -> Status:
+        """A party's status at ``at``."""
+        return status_at(self.parties[party_id].changes, at)
+
+    def nearest_protected_km(self, lon: float, lat: float, moment: int) -> float | None:
+        """Distance (km) to the nearest area of a committed party active at ``moment``."""
+        committed = self._committed_mask(moment)
+        if not committed.any():
+            return None
+        point = shapely.Point(lon * self.kx, lat * KM_PER_DEGREE_LAT)
+        reach = 5.0
+        while True:
+            found = self.scaled_tree.query(
+                shapely.box(point.x - reach, point.y - reach, point.x + reach, point.y + reach)
+            )
+            found = found[committed[found]]
+            if len(found):
+                nearest = float(shapely.distance(self.scaled[found], point).min())
+                if nearest <= reach:
+                    return round(nearest, 3)
+            if reach > 40_000:
+                return None
+            reach *= 4
+
+    def _committed_mask(self, moment: int) -> NDArray[np.bool_]:
+        at = np.full(len(self.areas), moment, dtype=np.int64)
+        active = (self.start <= moment) & (moment < self.end)
+        flags = self.statuses.flags(self.party_row, at) if len(self.areas) else at.astype(np.int8)
+        committed: NDArray[np.bool_] = active & (flags == int(Presence.COMMITTED))
+        return committed
+
+    def active(self, at: datetime, guarantor: str | None = None) -> list[tuple[AreaFacts, Status]]:
+        """The areas that hold at ``at`` (of one guarantor, if given), with their party's status."""
+        moment = micros(at)
+        return [
+            (area, self.status_at(area.party_id, at))
+            for index, area in enumerate(self.areas)
+            if self.start[index] <= moment < self.end[index]
+            and (guarantor is None or area.guarantor == guarantor)
+        ]
+
+
+def _verdicts(
+    count: int, points: Ints, flags: NDArray[np.int8], in_force: NDArray[np.bool_]
+) -> NDArray[np.int8]:
+    committed = np.bincount(points[flags == int(Presence.COMMITTED)], minlength=count) > 0
+    excluded = np.bincount(points[flags == int(Presence.EXCLUDED)], minlength=count) > 0
+    codes = committed.astype(np.int8) + 2 * excluded.astype(np.int8)
+    codes[~in_force] = NOT_IN_FORCE
+    return codes
+
+
+def _presence(parties: Iterable[PartyHit]) -> Presence:
+    flags = Presence.NONE
+    for party in parties:
+        flags |= presence_of(party.status)
+    return flags
+
+
+def _asserted_by(party: PartyHit, state: str) -> bool:
+    return any(area.guarantor == state for area in party.areas)

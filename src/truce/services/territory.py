@@ -1,0 +1,383 @@
+"""Areas: asserting, reviewing and importing them; and asking where the ceasefire applies."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import shapely
+
+from truce.domain.agreement import Agreement
+from truce.domain.errors import Conflict, Invalid, NotFound
+from truce.domain.i18n import N_
+from truce.domain.parties import Status
+from truce.domain.permissions import Actor
+from truce.domain.territory import (
+    Review,
+    Validity,
+    check_asserter,
+    check_confidence,
+    check_reviewer,
+    check_validity,
+    until,
+)
+from truce.geo.disagreements import Disagreement, disagreements
+from truce.geo.engine import Applicability, AreaFacts, Batch, PartyFacts, Territory
+from truce.geo.geojson import Feature, read_features
+from truce.geo.geometry import AreaShape, GeometryProblem, bounds, check_area, from_wkb, to_wkb
+from truce.geo.grid import Floats, Ints
+from truce.services import common
+from truce.store import postgis
+from truce.store.ledger_store import Change
+from truce.store.tables import AreaReviewRow, AreaRow
+from truce.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class AssertArea:
+    """One guarantor's assertion that a party is active in an area from ``valid_from``."""
+
+    agreement_id: int
+    party_id: int
+    guarantor: str
+    geometry: dict[str, Any]
+    valid_from: datetime
+    valid_to: datetime | None = None
+    label: str = ""
+    source: str = ""
+    confidence: str = "medium"
+    approximate: bool = False
+    supersedes_id: int | None = None
+    radius_m: float | None = None
+    repair: bool = False
+
+
+def assert_area(cmd: AssertArea, uow: UnitOfWork, *, actor: Actor) -> int:
+    """Record an area in the asserting guarantor's layer; the other side reviews it later."""
+    try:
+        shape = check_area(cmd.geometry, {"radius_m": cmd.radius_m}, repair=cmd.repair)
+    except GeometryProblem as exc:
+        raise Invalid(N_("geometry: {problem}"), field="geometry", problem=str(exc)) from exc
+    area_id = store_area(cmd, shape, uow, actor)
+    uow.commit()
+    return area_id
+
+
+def store_area(cmd: AssertArea, shape: AreaShape, uow: UnitOfWork, actor: Actor) -> int:
+    """Store a checked area and its ledger entry, without committing."""
+    agreement = common.agreement(uow, cmd.agreement_id)
+    common.party(uow, cmd.party_id)
+    check_asserter(actor, agreement, cmd.guarantor)
+    validity = check_validity(
+        common.utc(cmd.valid_from, "valid_from"),
+        common.utc(cmd.valid_to, "valid_to") if cmd.valid_to else None,
+    )
+    check_confidence(cmd.confidence)
+    if cmd.supersedes_id is not None:
+        _supersede(uow, cmd, validity)
+    row = _row(cmd, shape, validity, actor, uow.now())
+    area_id = uow.areas.add(row)
+    uow.record(actor, Change("area.asserted", f"area:{area_id}", _payload(row, shape)))
+    return area_id
+
+
+def _row(
+    cmd: AssertArea, shape: AreaShape, validity: Validity, actor: Actor, now: datetime
+) -> AreaRow:
+    min_lon, min_lat, max_lon, max_lat = bounds(shape.geometry)
+    point = shape.point or (None, None)
+    return AreaRow(
+        agreement_id=cmd.agreement_id,
+        party_id=cmd.party_id,
+        asserted_by=cmd.guarantor,
+        valid_from=validity.start,
+        valid_to=validity.end,
+        supersedes_id=cmd.supersedes_id,
+        label=cmd.label.strip(),
+        source=cmd.source,
+        confidence=cmd.confidence,
+        approximate=cmd.approximate,
+        review=Review.PENDING.value,
+        geometry=to_wkb(shape.geometry),
+        min_lon=min_lon,
+        min_lat=min_lat,
+        max_lon=max_lon,
+        max_lat=max_lat,
+        point_lon=point[0],
+        point_lat=point[1],
+        radius_m=shape.radius_m,
+        recorded_by=actor.username,
+        recorded_at=now,
+    )
+
+
+def _payload(row: AreaRow, shape: AreaShape) -> dict[str, Any]:
+    wkt = shapely.to_wkt(shape.geometry, rounding_precision=7)
+    return {
+        "area_id": row.id,
+        "agreement_id": row.agreement_id,
+        "party_id": row.party_id,
+        "guarantor": row.asserted_by,
+        "valid_from": common.stamp(row.valid_from),
+        "valid_to": common.stamp(row.valid_to),
+        "supersedes_id": row.supersedes_id,
+        "label": row.label,
+        "source": row.source,
+        "confidence": row.confidence,
+        "approximate": row.approximate,
+        "geometry_wkt": wkt,
+        "geometry_sha256": hashlib.sha256(row.geometry).hexdigest(),
+        "radius_m": None if shape.radius_m is None else f"{shape.radius_m:g}",
+        "repaired": list(shape.repaired),
+    }
+
+
+def _supersede(uow: UnitOfWork, cmd: AssertArea, validity: Validity) -> None:
+    old = uow.areas.get(cmd.supersedes_id or 0)
+    if old is None or old.agreement_id != cmd.agreement_id:
+        raise NotFound(
+            N_("There is no area {id} to replace."), field="supersedes_id", id=cmd.supersedes_id
+        )
+    if old.party_id != cmd.party_id or old.asserted_by != cmd.guarantor:
+        raise Invalid(
+            N_("An area replaces an earlier area of the same party and guarantor."),
+            field="supersedes_id",
+        )
+    if old.superseded_at is not None:
+        raise Conflict(N_("Area {id} was already replaced."), field="supersedes_id", id=old.id)
+    if validity.start < old.valid_from:
+        raise Invalid(
+            N_("A replacement cannot start before the area it replaces."), field="valid_from"
+        )
+    # The old row keeps its geometry and dates; this cache of when it stops holding is derived
+    # from the new assertion, which the ledger records.
+    old.superseded_at = validity.start
+
+
+def review_area(
+    area_id: int, review: Review, reason: str, uow: UnitOfWork, *, actor: Actor
+) -> None:
+    """The other guarantor accepts or disputes an area (and may change its answer later)."""
+    row = uow.areas.get(area_id)
+    if row is None:
+        raise NotFound(N_("There is no area {id}."), field="area_id", id=area_id)
+    if review is Review.PENDING:
+        raise Invalid(N_("Answer accepted or disputed."), field="review")
+    agreement = common.agreement(uow, row.agreement_id)
+    state = check_reviewer(actor, agreement, row.asserted_by)
+    uow.areas.add_review(
+        AreaReviewRow(
+            area_id=area_id,
+            reviewer_state=state,
+            review=review.value,
+            reason=reason.strip(),
+            reviewed_by=actor.username,
+            reviewed_at=uow.now(),
+        )
+    )
+    row.review = review.value
+    uow.record(
+        actor,
+        Change(
+            "area.reviewed",
+            f"area:{area_id}",
+            {
+                "area_id": area_id,
+                "review": review.value,
+                "reason": reason.strip(),
+                "reviewer_state": state,
+            },
+        ),
+    )
+    uow.commit()
+
+
+@dataclass(frozen=True)
+class ImportAreas:
+    """A GeoJSON FeatureCollection of areas, all for one party and one guarantor."""
+
+    agreement_id: int
+    party_id: int
+    guarantor: str
+    collection: dict[str, Any]
+    valid_from: datetime | None = None
+    repair: bool = False
+
+
+@dataclass
+class Imported:
+    area_ids: list[int] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+
+def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported:
+    """Import every feature, or none: the first problems are reported, feature by feature."""
+    good, bad = read_features(cmd.collection, repair=cmd.repair)
+    if bad:
+        raise Invalid(
+            N_("{count} feature(s) cannot be stored; nothing was imported. {problems}"),
+            field="features",
+            count=len(bad),
+            problems="; ".join(str(b) for b in bad[:20]),
+        )
+    result = Imported()
+    with uow.batch():
+        for feature in good:
+            result.area_ids.append(store_area(_command(cmd, feature), feature.shape, uow, actor))
+            result.repaired += [
+                f"feature {feature.index + 1} ({feature.name}): {note}"
+                for note in feature.shape.repaired
+            ]
+    return result
+
+
+def _command(cmd: ImportAreas, feature: Feature) -> AssertArea:
+    props = feature.properties
+    try:
+        start = _moment(props.get("valid_from")) or cmd.valid_from
+        end = _moment(props.get("valid_to"))
+    except ValueError as exc:
+        raise Invalid(
+            N_("feature {n} ({name}): {problem}"),
+            field="features",
+            n=feature.index + 1,
+            name=feature.name,
+            problem=str(exc),
+        ) from exc
+    if start is None:
+        raise Invalid(
+            N_("feature {n} ({name}) has no valid_from; give --valid-from."),
+            field="valid_from",
+            n=feature.index + 1,
+            name=feature.name,
+        )
+    return AssertArea(
+        agreement_id=cmd.agreement_id,
+        party_id=cmd.party_id,
+        guarantor=cmd.guarantor,
+        geometry={},
+        valid_from=start,
+        valid_to=end,
+        label=str(props.get("label") or feature.name),
+        source=str(props.get("source") or ""),
+        confidence=str(props.get("confidence") or "medium"),
+        approximate=bool(props.get("approximate", False)),
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"times are RFC 3339 text, got {value!r}")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} needs a time zone offset")
+    return moment
+
+
+# --- the engine, cached per database and agreement ------------------------------------------
+
+_cache: dict[tuple[str, int], tuple[tuple[int, ...], Territory]] = {}
+_cache_lock = threading.Lock()
+
+
+def territory(uow: UnitOfWork, agreement: Agreement) -> Territory:
+    """The in-process engine for an agreement, rebuilt only when its areas or statuses change."""
+    key = (uow.db.url, agreement.id)
+    version = uow.areas.version(agreement.id)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached and cached[0] == version:
+            return cached[1]
+        built = Territory(agreement, area_facts(uow, agreement.id), party_facts(uow, agreement.id))
+        _cache[key] = (version, built)
+        return built
+
+
+def area_facts(uow: UnitOfWork, agreement_id: int) -> list[AreaFacts]:
+    """Every area of an agreement, with its validity shortened by any replacement."""
+    return [
+        AreaFacts(
+            row.id,
+            row.party_id,
+            row.asserted_by,
+            row.review,
+            row.label,
+            row.valid_from,
+            until(Validity(row.valid_from, row.valid_to), row.superseded_at).end,
+            from_wkb(row.geometry),
+        )
+        for row in uow.areas.of(agreement_id)
+    ]
+
+
+def party_facts(uow: UnitOfWork, agreement_id: int) -> list[PartyFacts]:
+    """Every party's name and status history under an agreement."""
+    changes = uow.status_changes.by_party(agreement_id)
+    return [
+        PartyFacts(row.id, row.name, tuple(changes.get(row.id, [])))
+        for row in uow.parties.all_rows()
+    ]
+
+
+# --- questions -----------------------------------------------------------------------------
+
+
+def where(
+    uow: UnitOfWork, lat: float, lon: float, at: datetime, *, agreement_id: int | None = None
+) -> Applicability:
+    """Who is active at a place and moment, and whether it is protected."""
+    agreement = common.agreement(uow, agreement_id)
+    at = common.utc(at, "at")
+    _check_place(lat, lon)
+    if uow.db.dialect == "postgresql":
+        return postgis.answer(uow.session, agreement, lat, lon, at)
+    return territory(uow, agreement).answer(lat, lon, at)
+
+
+def where_many(
+    uow: UnitOfWork,
+    lon: Floats,
+    lat: Floats,
+    at: Ints,
+    *,
+    agreement_id: int | None = None,
+    engine: str = "auto",
+) -> Batch:
+    """Verdicts for many (point, time) pairs; ``at`` in microseconds since 1970 UTC."""
+    agreement = common.agreement(uow, agreement_id)
+    use_postgis = engine == "postgis" or (engine == "auto" and uow.db.dialect == "postgresql")
+    if use_postgis:
+        return postgis.classify(uow.session, agreement, lon, lat, at)
+    return territory(uow, agreement).classify(lon, lat, at)
+
+
+def _check_place(lat: float, lon: float) -> None:
+    if not -90 <= lat <= 90:
+        raise Invalid(N_("lat must be between -90 and 90."), field="lat")
+    if not -180 <= lon <= 180:
+        raise Invalid(N_("lon must be between -180 and 180."), field="lon")
+
+
+def areas_at(
+    uow: UnitOfWork, at: datetime, *, guarantor: str | None = None, agreement_id: int | None = None
+) -> tuple[Agreement, list[tuple[AreaFacts, Status]]]:
+    """The areas that hold at ``at`` (of one guarantor, if given), with their party's status."""
+    agreement = common.agreement(uow, agreement_id)
+    if guarantor is not None and not agreement.is_guarantor(guarantor):
+        raise Invalid(
+            N_("{state} is not a guarantor of this agreement."), field="guarantor", state=guarantor
+        )
+    return agreement, territory(uow, agreement).active(common.utc(at, "at"), guarantor)
+
+
+def disagreements_at(
+    uow: UnitOfWork, at: datetime, *, agreement_id: int | None = None
+) -> tuple[Agreement, list[Disagreement]]:
+    """Where the guarantors' maps disagree at ``at``."""
+    agreement, active = areas_at(uow, at, agreement_id=agreement_id)
+    return agreement, disagreements(active)
