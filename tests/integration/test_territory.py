@@ -58,8 +58,14 @@ def test_before_the_cessation_took_effect(mapped):
 def test_the_map_of_a_past_day_survives_later_assertions(mapped):
     before = where(mapped, 36.28, 37.02, MARCH_1)
     moved = datetime(2016, 3, 15, tzinfo=UTC)
-    add_area(mapped, "us", "fsa", square(37.2, 36.1, 37.3, 36.3), valid_from=moved,
-             supersedes_id=mapped.fsa_area)
+    add_area(
+        mapped,
+        "us",
+        "fsa",
+        square(37.2, 36.1, 37.3, 36.3),
+        valid_from=moved,
+        supersedes_id=mapped.fsa_area,
+    )
     assert where(mapped, 36.28, 37.02, MARCH_1) == before
     later = where(mapped, 36.28, 37.02, moved + timedelta(days=1))
     assert later.verdict is Verdict.UNKNOWN and later.parties == ()
@@ -69,11 +75,23 @@ def test_the_map_of_a_past_day_survives_later_assertions(mapped):
 def test_a_replacement_must_match_and_cannot_be_replaced_twice(mapped):
     with pytest.raises(Invalid):
         add_area(mapped, "ru", "fsa", square(37, 36, 37.1, 36.1), supersedes_id=mapped.fsa_area)
-    add_area(mapped, "us", "fsa", square(37, 36, 37.1, 36.1), supersedes_id=mapped.fsa_area,
-             valid_from=MARCH_1)
+    add_area(
+        mapped,
+        "us",
+        "fsa",
+        square(37, 36, 37.1, 36.1),
+        supersedes_id=mapped.fsa_area,
+        valid_from=MARCH_1,
+    )
     with pytest.raises(Conflict):
-        add_area(mapped, "us", "fsa", square(37, 36, 37.1, 36.1),
-                 supersedes_id=mapped.fsa_area, valid_from=MARCH_1)
+        add_area(
+            mapped,
+            "us",
+            "fsa",
+            square(37, 36, 37.1, 36.1),
+            supersedes_id=mapped.fsa_area,
+            valid_from=MARCH_1,
+        )
 
 
 def test_status_changes_move_the_verdict_in_time(mapped):
@@ -136,11 +154,15 @@ def test_batches_answer_like_single_queries(mapped):
     places = [(36.2, 37.15), (36.28, 37.02), (35.9, 36.6), (36.2, 37.6), (30.0, 30.0)]
     times = [MARCH_1, MARCH_1, MARCH_1, MARCH_1, EFFECTIVE - timedelta(hours=1)]
     with mapped.truce.uow(write=False) as uow:
-        batch = territory.where_many(uow, np.array([p[1] for p in places]),
-                                     np.array([p[0] for p in places]),
-                                     np.array([micros(t) for t in times]))
-        singles = [territory.where(uow, lat, lon, t) for (lat, lon), t in zip(places, times,
-                                                                              strict=True)]
+        batch = territory.where_many(
+            uow,
+            np.array([p[1] for p in places]),
+            np.array([p[0] for p in places]),
+            np.array([micros(t) for t in times]),
+        )
+        singles = [
+            territory.where(uow, lat, lon, t) for (lat, lon), t in zip(places, times, strict=True)
+        ]
     assert [VERDICTS[c] for c in batch.verdicts] == [s.verdict for s in singles]
     for state in ("US", "RU"):
         assert [VERDICTS[c] for c in batch.by_guarantor[state]] == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -199,7 +199,7 @@ __all__ = [
 ]
 
 
-Confidence = Annotated[str, StringConstraints(pattern=r"^(low|medium|high)$")]
+Confidence = Literal["low", "medium", "high"]
 Geometry = Annotated[dict[str, Any], Field(description="A GeoJSON geometry (WGS 84 lon/lat).")]
 
 
@@ -222,7 +222,7 @@ class AreaIn(Strict):
 
 
 class ReviewIn(Strict):
-    review: Annotated[str, StringConstraints(pattern=r"^(accepted|disputed)$")]
+    review: Literal["accepted", "disputed"]
     reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
 
 

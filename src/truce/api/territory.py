@@ -12,13 +12,12 @@ from fastapi.encoders import jsonable_encoder
 from truce.api import schemas
 from truce.api.deps import CurrentActor, Reader, Writer
 from truce.api.schemas import MAX_ID
-from truce.domain.errors import Invalid, NotFound
+from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
 from truce.domain.territory import Review
 from truce.geo.disagreements import Disagreement
 from truce.geo.engine import VERDICTS, Applicability, AreaFacts, micros
-from truce.geo.geojson import GeoJSONError, parse
 from truce.geo.geometry import from_wkb, to_geojson
 from truce.services import territory
 
@@ -167,17 +166,10 @@ def _area_routes(api: FastAPI) -> None:
     @api.post("/areas/import", status_code=201, tags=["territory"])
     def import_areas(body: schemas.ImportIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
         cmd = territory.ImportAreas(
-            **body.model_dump(exclude={"features"}), collection=_collection(body.features)
+            **body.model_dump(exclude={"features"}), collection=body.features
         )
         result = territory.import_areas(cmd, uow, actor=actor)
         return {"ids": result.area_ids, "repaired": result.repaired}
-
-
-def _collection(data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return parse(data)
-    except GeoJSONError as exc:
-        raise Invalid(N_("features: {problem}"), field="features", problem=str(exc)) from exc
 
 
 def _question_routes(api: FastAPI) -> None:

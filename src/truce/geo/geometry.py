@@ -150,8 +150,8 @@ def _first_line(exc: Exception) -> str:
 
 
 def _checked(geometry: Polygon | MultiPolygon, repair: bool) -> AreaShape:
-    if geometry.is_empty or geometry.area == 0:
-        raise GeometryProblem("the area is empty or has no surface")
+    if geometry.is_empty:
+        raise GeometryProblem("the area is empty")
     repaired: list[str] = []
     if not shapely.is_valid(geometry):
         reason = shapely.is_valid_reason(geometry)
@@ -167,6 +167,8 @@ def _checked(geometry: Polygon | MultiPolygon, repair: bool) -> AreaShape:
             raise GeometryProblem(f"{winding}; use --repair to fix it", repairable=True)
         geometry = oriented(geometry)
         repaired.append("reoriented rings")
+    if geometry.area == 0:
+        raise GeometryProblem("the area has no surface (all its points lie on a line)")
     return AreaShape(geometry=geometry, repaired=tuple(repaired))
 
 

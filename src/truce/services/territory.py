@@ -26,7 +26,7 @@ from truce.domain.territory import (
 )
 from truce.geo.disagreements import Disagreement, disagreements
 from truce.geo.engine import Applicability, AreaFacts, Batch, PartyFacts, Territory
-from truce.geo.geojson import Feature, read_features
+from truce.geo.geojson import Feature, GeoJSONError, parse, read_features
 from truce.geo.geometry import AreaShape, GeometryProblem, bounds, check_area, from_wkb, to_wkb
 from truce.geo.grid import Floats, Ints
 from truce.services import common
@@ -215,7 +215,11 @@ class Imported:
 
 def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported:
     """Import every feature, or none: the first problems are reported, feature by feature."""
-    good, bad = read_features(cmd.collection, repair=cmd.repair)
+    try:
+        collection = parse(cmd.collection)
+    except GeoJSONError as exc:
+        raise Invalid(N_("features: {problem}"), field="features", problem=str(exc)) from exc
+    good, bad = read_features(collection, repair=cmd.repair)
     if bad:
         raise Invalid(
             N_("{count} feature(s) cannot be stored; nothing was imported. {problems}"),
