@@ -168,3 +168,46 @@ def test_batches_answer_like_single_queries(mapped):
         assert [VERDICTS[c] for c in batch.by_guarantor[state]] == [
             s.by_guarantor[state] for s in singles
         ]
+
+
+def test_cli_where_answers_with_parties_and_a_verdict(mapped):
+    from typer.testing import CliRunner
+
+    from truce.cli import app
+
+    runner = CliRunner()
+    db = ["--db", mapped.truce.db.url]
+    text = runner.invoke(app, ["where", "36.2", "37.15", "--at", "2016-03-01", *db])
+    assert text.exit_code == 0, text.output
+    assert "verdict: mixed" in text.output and "Jabhat al-Nusra" in text.output
+    early = runner.invoke(app, ["where", "36.2", "37.15", "--at", "2016-02-26", *db])
+    assert "verdict: not_in_force" in early.output and "no cessation in force" in early.output
+    as_json = runner.invoke(
+        app, ["where", "36.2", "37.15", "--at", "2016-03-01T09:00Z", "--json", *db]
+    )
+    assert '"verdict": "mixed"' in as_json.output
+    bad = runner.invoke(app, ["where", "36.2", "37.15", "--at", "yesterday", *db])
+    assert bad.exit_code == 2 and "not a date" in bad.output
+
+
+def test_the_2016_scenario_maps_the_reference_places(truce):
+    from truce.services import scenario
+
+    with truce.uow() as uow:
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+    aleppo = where_in(truce, *ALEPPO, MARCH_1)
+    assert aleppo.verdict is Verdict.MIXED
+    assert "Jabhat al-Nusra" in {p.name for p in aleppo.parties}
+    palmyra = (34.55, 38.27)
+    assert where_in(truce, *palmyra, MARCH_1).verdict is Verdict.EXCLUDED  # ISIL until 27 Mar
+    april = datetime(2016, 4, 5, tzinfo=UTC)
+    assert where_in(truce, *palmyra, april).verdict is Verdict.PROTECTED  # the government's then
+    with truce.uow(write=False) as uow:
+        _, items = territory.disagreements_at(uow, MARCH_1)
+    assert any(i.kind.value == "disputed" for i in items)
+    assert any(i.kind.value == "protected_vs_excluded" for i in items)
+
+
+def where_in(truce, lat, lon, at):
+    with truce.uow(write=False) as uow:
+        return territory.where(uow, lat, lon, at)
