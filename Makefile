@@ -2,26 +2,28 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+VENDOR := src/truce/web/static/vendor
 
-.PHONY: demo test check lint typecheck unit postgres chromium bench clean
+.PHONY: demo test check lint typecheck unit postgres chromium vendor bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+# The browser libraries are package data, so they are in place before any install.
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python vendor
 	$(BIN)/pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python vendor
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed-app
 
 ## demo: set up a SQLite database with the 2016 scenario and serve http://127.0.0.1:8000
-demo: $(VENV)/.installed-app
+demo: vendor $(VENV)/.installed-app
 	$(BIN)/truce demo
 
 ## test: install test tools, make sure PostgreSQL/PostGIS and Chromium are there, run everything
-test: $(VENV)/.installed-test postgres chromium lint typecheck
+test: vendor $(VENV)/.installed-test postgres chromium lint typecheck
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -39,8 +41,28 @@ postgres:
 chromium:
 	@scripts/ensure-chromium
 
+## vendor: the browser libraries (Leaflet, topojson-client, htmx, world-atlas) from npm, no CDN
+vendor: $(VENDOR)/.copied
+
+# npm ci again only when node_modules is missing or older than the manifest or the lock file.
+node_modules/.package-lock.json: package.json package-lock.json
+	@scripts/ensure-npm
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Exactly the files the pages load; leaflet.css finds its images in images/ beside it.
+$(VENDOR)/.copied: node_modules/.package-lock.json Makefile
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/images
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
+	cp node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/world-atlas/countries-50m.json $(VENDOR)/
+	touch $@
+
 bench: $(VENV)/.installed-test postgres
 	$(BIN)/python bench/ledger.py
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

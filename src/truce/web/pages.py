@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import fields
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -21,7 +22,7 @@ from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, Role, allowed
 from truce.domain.proposals import Decision
 from truce.services import common, ledger, parties, standing, users
-from truce.web.rendering import catalog, current_user, render
+from truce.web.rendering import catalog, current_user, locale_of, render
 
 router = APIRouter(include_in_schema=False)
 MAX_ID = 2**53 - 1
@@ -240,6 +241,71 @@ def agreement_page(request: Request) -> Response:
         agreement = common.agreement(uow, None)
         states = uow.states.names()
     return render(request, "agreement.html", agreement=agreement, states=states)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    day: Annotated[str, Query(alias="date", max_length=10)] = "",
+) -> Response:
+    """The map: areas, disagreements and what applies at a point, for one day (map.js)."""
+    with _truce(request).uow(write=False) as uow:
+        if not uow.agreements.all():
+            return render(request, "empty.html")
+        agreement = common.agreement(uow, None)
+        states = uow.states.names()
+    days = MapDays.of(agreement.signed_at, agreement.effective_at, agreement.timezone)
+    chosen = min(max(_day(day, days.default), days.first), days.last)
+    return render(
+        request,
+        "map.html",
+        agreement=agreement,
+        states=states,
+        days=days,
+        day=chosen,
+        day_label=format_date(chosen, "medium", locale=locale_of(request)),
+        at=f"{chosen.isoformat()}T12:00:00Z",
+    )
+
+
+@dataclass(frozen=True)
+class MapDays:
+    """The map slider's days: a week before signature to 120 days in force.
+
+    Calendar days in the agreement's zone, so "the day after it took effect" (the default) is
+    the day a reader there would name; the map then asks for 12:00 UTC on the chosen day.
+    """
+
+    first: date
+    last: date
+    default: date
+    signed: date
+    effective: date
+
+    @classmethod
+    def of(cls, signed_at: datetime, effective_at: datetime, timezone: str) -> MapDays:
+        zone = ZoneInfo(timezone)
+        signed = signed_at.astimezone(zone).date()
+        effective = effective_at.astimezone(zone).date()
+        return cls(
+            first=signed - timedelta(days=7),
+            last=effective + timedelta(days=120),
+            default=effective + timedelta(days=1),
+            signed=signed,
+            effective=effective,
+        )
+
+    def offset(self, day: date) -> int:
+        """The slider's value for a day."""
+        return (day - self.first).days
+
+
+def _day(text: str, default: date) -> date:
+    """The ?date= of a bookmarked or no-JavaScript map; the default when absent or malformed."""
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
 
 
 @router.get("/ledger", response_class=HTMLResponse)
