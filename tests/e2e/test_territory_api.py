@@ -118,3 +118,12 @@ def test_asserting_and_reviewing_areas(client, mapped):
     assert other.status_code == 200
     detail = client.get(f"{API}/areas/{area_id}").json()
     assert detail["review"] == "disputed" and detail["reviews"][0]["reason"] == "not there"
+
+
+def test_disagreement_geometries_are_surfaces_only(client, mapped):
+    # An area that only touches the FSA area along an edge is no overlap at all.
+    add_area(mapped, "ru", "nusra", square(37.3, 36.1, 37.4, 36.3))
+    body = client.get(f"{API}/disagreements", params={"at": MARCH_1}).json()
+    clashes = [i for i in body["items"] if i["kind"] == "protected_vs_excluded"]
+    assert len(clashes) == 1
+    assert {i["geometry"]["type"] for i in body["items"]} <= {"Polygon", "MultiPolygon"}

@@ -49,6 +49,9 @@ def area_feature(area: AreaFacts, status: Status, names: dict[int, str]) -> dict
             "label": area.label,
             "valid_from": area.start.isoformat(),
             "valid_to": area.end.isoformat() if area.end else None,
+            "approximate": area.approximate,
+            "confidence": area.confidence,
+            "source": area.source,
         },
     }
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import numpy as np
 import shapely
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from truce.domain.parties import Status
@@ -61,7 +62,7 @@ def _overlaps(active: Sequence[tuple[AreaFacts, Status]]) -> list[Disagreement]:
     for area in committed:
         for index in tree.query(area.geometry, predicate="intersects"):
             other = excluded[int(index)]
-            overlap = shapely.intersection(area.geometry, other.geometry)
+            overlap = _surface(shapely.intersection(area.geometry, other.geometry))
             if overlap.area < MIN_OVERLAP:
                 continue
             kind = (
@@ -107,3 +108,11 @@ def _one_side_only(active: Sequence[tuple[AreaFacts, Status]]) -> list[Disagreem
                 )
             )
     return found
+
+
+def _surface(geometry: BaseGeometry) -> BaseGeometry:
+    """Only the surface of an intersection: where areas merely touch, lines and points remain."""
+    if isinstance(geometry, Polygon | MultiPolygon):
+        return geometry
+    parts = [g for g in getattr(geometry, "geoms", []) if isinstance(g, Polygon | MultiPolygon)]
+    return shapely.union_all(parts) if parts else Polygon()

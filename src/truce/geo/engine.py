@@ -57,6 +57,9 @@ class AreaFacts:
     start: datetime
     end: datetime | None  # already shortened by any later assertion that replaces it
     geometry: Polygon | MultiPolygon
+    approximate: bool = False
+    confidence: str = ""
+    source: str = ""
 
 
 @dataclass(frozen=True)

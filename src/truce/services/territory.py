@@ -314,6 +314,9 @@ def area_facts(uow: UnitOfWork, agreement_id: int) -> list[AreaFacts]:
             row.valid_from,
             until(Validity(row.valid_from, row.valid_to), row.superseded_at).end,
             from_wkb(row.geometry),
+            row.approximate,
+            row.confidence,
+            row.source,
         )
         for row in uow.areas.of(agreement_id)
     ]
