@@ -14,9 +14,6 @@ Usage: .venv/bin/python bench/ledger.py [--entries N] [--single N] [--batch N] [
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import resource
 import sqlite3
 import sys
 import tempfile
@@ -24,14 +21,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import nacl.signing
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
+from shared import CpuWatch, console, load_average, machine, postgres_wanted, progress_bar
+from shared import postgres_database as fresh_postgres
 
 from truce.bootstrap import Truce, bootstrap, set_up
 from truce.config import Settings
@@ -41,13 +38,10 @@ from truce.ledger.verify import Report
 from truce.services.ledger import export, verify_database, verify_file
 from truce.store.ledger_store import Change
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 FLOOR_SECONDS = 3.0
 AIM_APPENDS = 10_000  # signed appends per second, SQLite, batched
 AIM_VERIFY = 0.8  # verified entries per second, as a multiple of the one-core verify rate
-
-console = Console()
+LIBRARIES = ("PyNaCl", "SQLAlchemy", "psycopg")
 
 
 class BenchFailure(RuntimeError):
@@ -92,45 +86,6 @@ class Measure:
     @property
     def rate(self) -> float:
         return self.entries / self.seconds
-
-
-class CpuWatch:
-    """CPU time the whole machine spent busy, less what this process and its children spent.
-
-    The figures mean little if something else was running, so each phase reports how many
-    cores other processes (on PostgreSQL, including the server) used while it ran.
-    """
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-        self.machine, self.own = _machine_busy(), _own_cpu()
-
-    def other_cores(self) -> float | None:
-        machine = _machine_busy()
-        if machine is None or self.machine is None:
-            return None
-        wall = time.perf_counter() - self.started
-        return max(0.0, (machine - self.machine) - (_own_cpu() - self.own)) / wall
-
-
-def _machine_busy() -> float | None:
-    """Seconds all CPUs spent busy since boot (Linux), or None elsewhere."""
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            ticks = [int(value) for value in stat.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    idle = ticks[3] + ticks[4]  # idle and iowait
-    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu() -> float:
-    # Verification's worker processes are children; they count once they have exited.
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
 
 
 def rate_of(operation: Callable[[], Any], seconds: float) -> float:
@@ -290,27 +245,8 @@ def sqlite_database(workdir: Path) -> Iterator[tuple[str, str]]:
 @contextmanager
 def postgres_database(_workdir: Path) -> Iterator[tuple[str, str]]:
     """A fresh PostgreSQL database, dropped afterwards: its URL and the server's version."""
-    import psycopg
-
-    name = f"truce_bench_{os.getpid()}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
-        row = admin.execute("SHOW server_version").fetchone()
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield POSTGRES_URL.format(name=name), str(row[0]) if row else "?"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def postgres_unreachable() -> str | None:
-    """Why PostgreSQL cannot be used, or None when it answers."""
-    try:
-        import psycopg
-
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5):
-            return None
-    except Exception as exc:  # whatever the cause, the answer is: skip it, and say why
-        return f"{type(exc).__name__}: {exc}".strip()
+    with fresh_postgres() as found:
+        yield found
 
 
 Target = Callable[[Path], AbstractContextManager[tuple[str, str]]]
@@ -318,11 +254,7 @@ Target = Callable[[Path], AbstractContextManager[tuple[str, str]]]
 
 def targets(args: argparse.Namespace) -> list[tuple[str, Target]]:
     chosen: list[tuple[str, Target]] = [("SQLite", sqlite_database)]
-    if args.skip_postgres:
-        console.print("PostgreSQL: skipped (--skip-postgres)")
-    elif (why := postgres_unreachable()) is not None:
-        console.print(f"[yellow]PostgreSQL is unreachable at {POSTGRES_ADMIN}; skipping it. {why}")
-    else:
+    if postgres_wanted(args.skip_postgres):
         chosen.append(("PostgreSQL", postgres_database))
     return chosen
 
@@ -371,29 +303,6 @@ def aims(measures: list[Measure], verify_rate: float) -> list[tuple[bool, str]]:
     return found
 
 
-def installed(package: str) -> str:
-    try:
-        return f"{package} {metadata.version(package)}"
-    except metadata.PackageNotFoundError:  # psycopg is optional
-        return f"{package} not installed"
-
-
-def machine() -> str:
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    libraries = ", ".join(installed(name) for name in ("PyNaCl", "SQLAlchemy", "psycopg"))
-    return (
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
-        f" {platform.machine()}; {libraries}; load average {load}"
-    )
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console,
-    )  # fmt: skip
-
-
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -426,7 +335,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    console.print(f"[bold]Ledger benchmark[/] — {machine()}")
+    console.print(f"[bold]Ledger benchmark[/] — {machine(LIBRARIES)}")
     body = typical_body()
     sign_rate, verify_rate = measure_floor(body)
     console.print(f"Floor: PyNaCl Ed25519 on one core, {len(body)}-byte entry body:"
@@ -455,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(summary(measures, versions, sign_rate, verify_rate))
     for met, line in aims(measures, verify_rate):
         console.print(f"{'[green]met' if met else '[red]NOT met'}[/]: {line}")
-    console.print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    console.print(f"load average at the end: {load_average()}")
     return 1 if failure else 0
 
 

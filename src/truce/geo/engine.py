@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import shapely
@@ -37,6 +38,8 @@ FOREVER = np.iinfo(np.int64).max
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
 PARALLEL_FROM = 200_000  # points; below this threads cost more than they save
+_COUNTED = int(Presence.COMMITTED | Presence.EXCLUDED)  # the presence flags a verdict counts
+Bits = NDArray[Any]  # unsigned integers: two bits (committed, excluded) per side, per point
 
 
 def micros(moment: datetime) -> int:
@@ -150,7 +153,12 @@ class Territory:
         self.party_row = np.array([self.statuses.row[a.party_id] for a in self.areas], np.int64)
         self.start = np.array([micros(a.start) for a in self.areas], dtype=np.int64)
         self.end = np.array([micros(a.end) if a.end else FOREVER for a in self.areas], np.int64)
-        self.guarantor = np.array([a.guarantor for a in self.areas], dtype=object)
+        # Each area's side: its guarantor's position, or one more for any other asserter.
+        sides = {state: side for side, state in enumerate(agreement.guarantors)}
+        self.sides = len(sides) + 1
+        side = np.array([sides.get(a.guarantor, len(sides)) for a in self.areas], np.int64)
+        self.bits_type = np.uint8 if self.sides <= 4 else np.uint64
+        self.shift = (2 * side).astype(self.bits_type)
         self._distance_index(geometries)
 
     def _distance_index(self, geometries: NDArray[np.object_]) -> None:
@@ -173,28 +181,41 @@ class Territory:
         lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
         at = np.asarray(at, dtype=np.int64)
         if len(lon) < PARALLEL_FROM:
-            return self._classify(lon, lat, at)
-        chunks = np.array_split(np.arange(len(lon)), os.cpu_count() or 1)
-        with ThreadPoolExecutor(len(chunks)) as pool:
-            parts = list(pool.map(lambda c: self._classify(lon[c], lat[c], at[c]), chunks))
-        return Batch(
-            np.concatenate([p.verdicts for p in parts]),
-            {g: np.concatenate([p.by_guarantor[g] for p in parts]) for g in parts[0].by_guarantor},
-        )
+            bits = self._bits(lon, lat, at)
+        else:  # numpy and shapely let go of the GIL in the heavy parts: one chunk per core
+            chunks = np.array_split(np.arange(len(lon)), os.cpu_count() or 1)
+            with ThreadPoolExecutor(len(chunks)) as pool:
+                parts = pool.map(lambda c: self._bits(lon[c], lat[c], at[c]), chunks)
+                bits = np.concatenate(list(parts))
+        not_in_force = at < self.effective
+        by_guarantor = {
+            state: _verdicts(bits >> (2 * side), not_in_force)
+            for side, state in enumerate(self.agreement.guarantors)
+        }
+        overall = np.zeros(len(lon), dtype=bits.dtype)
+        for side in range(self.sides):
+            overall |= bits >> (2 * side)
+        return Batch(_verdicts(overall, not_in_force), by_guarantor)
 
-    def _classify(self, lon: Floats, lat: Floats, at: Ints) -> Batch:
-        points, areas = self.grid.pairs(lon, lat)
+    def _bits(self, lon: Floats, lat: Floats, at: Ints) -> Bits:
+        """Per point, for each side (the guarantors, then any other asserter), two bits: a
+        committed party is present (1) and an excluded one is (2), at the point's time."""
+        full_points, full_areas, cand_points, cand_areas = self.grid.candidates(lon, lat)
+        points = np.concatenate([full_points, cand_points])
+        areas = np.concatenate([full_areas, cand_areas])
+        # What each pair would add; only pairs that add something are tested exactly.
         when = at[points]
+        presence = self.statuses.flags(self.party_row[areas], when)
         active = (self.start[areas] <= when) & (when < self.end[areas])
-        points, areas, when = points[active], areas[active], when[active]
-        flags = self.statuses.flags(self.party_row[areas], when)
-        in_force = at >= self.effective
-        overall = _verdicts(len(lon), points, flags, in_force)
-        by_guarantor = {}
-        for state in self.agreement.guarantors:
-            mine = self.guarantor[areas] == state
-            by_guarantor[state] = _verdicts(len(lon), points[mine], flags[mine], in_force)
-        return Batch(overall, by_guarantor)
+        pair_bits = (presence & _COUNTED).astype(self.bits_type) << self.shift[areas]
+        pair_bits[~active] = 0
+        keep = np.flatnonzero(pair_bits)
+        exact = keep[keep >= len(full_points)]
+        outside = exact[~self.grid.contains(areas[exact], lon[points[exact]], lat[points[exact]])]
+        pair_bits[outside] = 0
+        bits = np.zeros(len(lon), dtype=self.bits_type)
+        np.bitwise_or.at(bits, points[keep], pair_bits[keep])
+        return bits
 
     # --- single places -------------------------------------------------------------------
 
@@ -276,13 +297,11 @@ class Territory:
         ]
 
 
-def _verdicts(
-    count: int, points: Ints, flags: NDArray[np.int8], in_force: NDArray[np.bool_]
-) -> NDArray[np.int8]:
-    committed = np.bincount(points[flags == int(Presence.COMMITTED)], minlength=count) > 0
-    excluded = np.bincount(points[flags == int(Presence.EXCLUDED)], minlength=count) > 0
-    codes = committed.astype(np.int8) + 2 * excluded.astype(np.int8)
-    codes[~in_force] = NOT_IN_FORCE
+def _verdicts(bits: Bits, not_in_force: NDArray[np.bool_]) -> NDArray[np.int8]:
+    """Verdict codes from the lowest two bits: committed (1) + excluded (2) is the index into
+    ``VERDICTS``, unless the agreement was not yet in force."""
+    codes = (bits & _COUNTED).astype(np.int8)
+    codes[not_in_force] = NOT_IN_FORCE
     return codes
 
 

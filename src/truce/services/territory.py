@@ -285,21 +285,51 @@ def _moment(value: Any) -> datetime | None:
 
 # --- the engine, cached per database and agreement ------------------------------------------
 
-_cache: dict[tuple[str, int], tuple[tuple[int, ...], Territory]] = {}
+
+@dataclass(frozen=True)
+class _Current:
+    """An agreement as last read, what its areas depended on then, and its engine once built."""
+
+    version: tuple[Any, ...]
+    agreement: Agreement
+    engine: Territory | None = None
+
+
+_cache: dict[tuple[str, int], _Current] = {}
 _cache_lock = threading.Lock()
 
 
 def territory(uow: UnitOfWork, agreement: Agreement) -> Territory:
     """The in-process engine for an agreement, rebuilt only when its areas or statuses change."""
-    key = (uow.db.url, agreement.id)
-    version = uow.areas.version(agreement.id)
+    engine = _current(uow, agreement.id, engine=True).engine
+    assert engine is not None
+    return engine
+
+
+def _current(uow: UnitOfWork, agreement_id: int | None, *, engine: bool) -> _Current:
+    """The agreement (the newest for None) and, if asked, its engine: cached while one query
+    says that nothing they depend on has changed. Agreements themselves never change."""
+    version = uow.areas.version(agreement_id)
+    if version is None:  # say that it does not exist, just as reading it does
+        return _read(uow, common.agreement(uow, agreement_id), version=(), engine=engine)
+    key = (uow.db.url, int(version[0]))
     with _cache_lock:
         cached = _cache.get(key)
-        if cached and cached[0] == version:
-            return cached[1]
-        built = Territory(agreement, area_facts(uow, agreement.id), party_facts(uow, agreement.id))
-        _cache[key] = (version, built)
-        return built
+        if cached is None or cached.version[:2] != version[:2]:  # another agreement row
+            cached = _read(uow, common.agreement(uow, version[0]), version, engine=engine)
+        elif cached.version != version or (engine and cached.engine is None):
+            cached = _read(uow, cached.agreement, version, engine=engine)
+        _cache[key] = cached
+        return cached
+
+
+def _read(
+    uow: UnitOfWork, agreement: Agreement, version: tuple[Any, ...], *, engine: bool
+) -> _Current:
+    if not engine:
+        return _Current(version, agreement)
+    facts = area_facts(uow, agreement.id), party_facts(uow, agreement.id)
+    return _Current(version, agreement, Territory(agreement, *facts))
 
 
 def area_facts(uow: UnitOfWork, agreement_id: int) -> list[AreaFacts]:
@@ -338,12 +368,13 @@ def where(
     uow: UnitOfWork, lat: float, lon: float, at: datetime, *, agreement_id: int | None = None
 ) -> Applicability:
     """Who is active at a place and moment, and whether it is protected."""
-    agreement = common.agreement(uow, agreement_id)
+    in_postgis = uow.db.dialect == "postgresql"
+    current = _current(uow, agreement_id, engine=not in_postgis)
     at = common.utc(at, "at")
     _check_place(lat, lon)
-    if uow.db.dialect == "postgresql":
-        return postgis.answer(uow.session, agreement, lat, lon, at)
-    return territory(uow, agreement).answer(lat, lon, at)
+    if current.engine is None:
+        return postgis.answer(uow.session, current.agreement, lat, lon, at)
+    return current.engine.answer(lat, lon, at)
 
 
 def where_many(
@@ -356,11 +387,11 @@ def where_many(
     engine: str = "auto",
 ) -> Batch:
     """Verdicts for many (point, time) pairs; ``at`` in microseconds since 1970 UTC."""
-    agreement = common.agreement(uow, agreement_id)
     use_postgis = engine == "postgis" or (engine == "auto" and uow.db.dialect == "postgresql")
-    if use_postgis:
-        return postgis.classify(uow.session, agreement, lon, lat, at)
-    return territory(uow, agreement).classify(lon, lat, at)
+    current = _current(uow, agreement_id, engine=not use_postgis)
+    if current.engine is None:
+        return postgis.classify(uow.session, current.agreement, lon, lat, at)
+    return current.engine.classify(lon, lat, at)
 
 
 def _check_place(lat: float, lon: float) -> None:

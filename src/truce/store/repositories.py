@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
@@ -406,6 +407,20 @@ class Tokens:
         return self.session.get(TokenRow, token_id)
 
 
+# Built once: an agreement's version (see Areas.version) is read on every applicability query.
+_VERSION_COLUMNS = select(
+    AgreementRow.id,
+    AgreementRow.created_at,
+    select(func.max(AreaRow.id)).where(AreaRow.agreement_id == AgreementRow.id).scalar_subquery(),
+    select(func.max(AreaReviewRow.id)).scalar_subquery(),
+    select(func.max(StatusChangeRow.id))
+    .where(StatusChangeRow.agreement_id == AgreementRow.id)
+    .scalar_subquery(),
+)
+_VERSION = _VERSION_COLUMNS.where(AgreementRow.id == bindparam("agreement"))
+_NEWEST_VERSION = _VERSION_COLUMNS.order_by(AgreementRow.id.desc()).limit(1)
+
+
 class Areas:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -439,17 +454,19 @@ class Areas:
             )
         )
 
-    def version(self, agreement_id: int) -> tuple[int, ...]:
-        """Changes whenever an area, a review or a status of this agreement changes."""
-        row = self.session.execute(
-            select(func.count(AreaRow.id), func.coalesce(func.max(AreaRow.id), 0)).where(
-                AreaRow.agreement_id == agreement_id
-            )
-        ).one()
-        reviews = self.session.scalar(select(func.coalesce(func.max(AreaReviewRow.id), 0)))
-        changes = self.session.scalar(
-            select(func.coalesce(func.max(StatusChangeRow.id), 0)).where(
-                StatusChangeRow.agreement_id == agreement_id
-            )
-        )
-        return (int(row[0]), int(row[1]), int(reviews or 0), int(changes or 0))
+    def version(self, agreement_id: int | None) -> tuple[Any, ...] | None:
+        """What an agreement's areas depend on, read in one indexed query; None if it is unknown.
+
+        The agreement is the newest one when ``agreement_id`` is None. The result is (agreement
+        id, its creation time, the largest id of its areas, of all reviews and of its status
+        changes). Areas, reviews and status changes are only ever added: a replacement or a
+        review that updates an older row adds its own row in the same transaction. So the
+        result changes whenever anything the engine uses changes, and the creation time tells
+        apart an agreement that took the id of another in an emptied database.
+        """
+        if agreement_id is None:
+            found = self.session.connection().execute(_NEWEST_VERSION)
+        else:
+            found = self.session.connection().execute(_VERSION, {"agreement": agreement_id})
+        row = found.first()
+        return None if row is None else tuple(row)
