@@ -84,6 +84,8 @@ Db = Annotated[
     ),
 ]
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
+AsUser = Annotated[str | None, typer.Option("--as", help="Sign as this user (default: system).")]
+Published = Annotated[str | None, typer.Option(help="Publication time for articles without one.")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -544,9 +546,7 @@ def import_geojson(
     repair: Annotated[
         bool, typer.Option(help="Fix ring orientation and self-intersections.")
     ] = False,
-    as_user: Annotated[
-        str | None, typer.Option("--as", help="Sign as this user (default: system).")
-    ] = None,
+    as_user: AsUser = None,
     agreement: Annotated[int | None, typer.Option(help="Agreement id (default: newest).")] = None,
     db: Db = None,
 ) -> None:
@@ -606,3 +606,126 @@ def areas_export(
     console.print(
         f"[green]exported[/green] {len(features)} area(s) holding at {moment.isoformat()}"
     )
+
+
+news_app = typer.Typer(
+    help="Reading the news: statements, places, parties, events.", no_args_is_help=True
+)
+app.add_typer(news_app, name="news")
+
+
+def _extractor(db: str | None) -> Any:
+    from truce.news.extract import Extractor
+    from truce.news.parties import book_from_registry
+
+    if not db:
+        return Extractor.offline()
+    with opened(db) as truce, truce.uow(write=False) as uow:
+        rows = uow.parties.all_rows()
+        aliases = uow.parties.aliases([row.id for row in rows])
+        return Extractor(
+            book_from_registry(
+                (row.id, row.name, [a.text for a in aliases[row.id]]) for row in rows
+            )
+        )
+
+
+@news_app.command("extract")
+@friendly
+def news_extract(
+    files: Annotated[
+        list[Path], typer.Argument(help="Articles (.txt .html .json .jsonl), folders.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines, one article per line.")
+    ] = False,
+    published: Published = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Match parties against this registry (default: 2016's)."),
+    ] = None,
+) -> None:
+    """Extract statements, places, parties and events from articles, with character offsets."""
+    from truce.news.extract import run
+    from truce.news.present import as_record, summary_table
+
+    moment = _moment(published, "UTC") if published else None
+    failed = 0
+    for outcome in run(_extractor(db), files, moment):
+        if outcome.error:
+            failed += 1
+            errors.print(f"[red]{outcome.source}[/red]: {outcome.error}")
+        elif as_json:
+            console.print_json(json.dumps(as_record(outcome.extraction), ensure_ascii=False))
+        else:
+            console.print(summary_table(outcome.extraction))
+    if failed:
+        raise typer.Exit(1)
+
+
+@news_app.command("eval")
+@friendly
+def news_eval(
+    labels: Annotated[Path, typer.Argument(help="The labels file (see docs/news-labels.md).")],
+    articles: Annotated[Path, typer.Option(help="The folder the labelled articles are in.")],
+    split: Annotated[str, typer.Option(help="dev, test or all.")] = "test",
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the scores as Markdown here.")
+    ] = None,
+) -> None:
+    """Precision, recall and F1 per article and overall, for each kind of item."""
+    from truce.news.present import evaluate_split, scores_markdown, scores_table
+
+    result = evaluate_split(labels, articles, split)
+    console.print(scores_table(result))
+    if markdown is not None:
+        markdown.write_text(
+            scores_markdown(
+                result, f"truce news eval {labels} --articles {articles} --split {split}"
+            ),
+            encoding="utf-8",
+        )
+        console.print(f"[green]wrote[/green] {markdown}")
+
+
+@news_app.command("ingest")
+@friendly
+def news_ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or JSON Lines feeds.")],
+    published: Published = None,
+    as_user: AsUser = None,
+    db: Db = None,
+) -> None:
+    """Store articles, statements and each event as a news report; an article is stored once."""
+    from truce.news.extract import run
+    from truce.services import news
+
+    extractor = _extractor(db)
+    moment = _moment(published, "UTC") if published else None
+    tally: dict[str, int] = {}
+    with opened(db) as truce:
+        for outcome in run(extractor, paths, moment):
+            with truce.uow() as uow:
+                result = news.ingest(outcome, extractor.book, uow, actor=_actor(uow, as_user))
+            tally[result.status] = tally.get(result.status, 0) + 1
+            _print_ingested(result)
+        with truce.uow(write=False) as uow:
+            articles, statements, reports = news.counts(uow)
+    console.print(
+        ", ".join(f"{n} {status}" for status, n in sorted(tally.items()))
+        + f"; stored now: {articles} articles, {statements} statements, {reports} news reports"
+    )
+    if tally.get("failed"):
+        raise typer.Exit(1)
+
+
+def _print_ingested(result: Any) -> None:
+    if result.status == "failed":
+        errors.print(f"[red]failed[/red] {result.source}: {result.error}")
+    elif result.status == "already":
+        console.print(f"[dim]already stored[/dim] {result.source} (article {result.article_id})")
+    else:
+        console.print(
+            f"[green]ingested[/green] {result.source}: article {result.article_id},"
+            f" {result.statements} statements, {result.reports} reports"
+        )

@@ -33,6 +33,7 @@ class Action(StrEnum):
     MANAGE_USERS = "user.manage"
     ASSERT_AREA = "area.assert"
     REVIEW_AREA = "area.review"
+    INGEST_NEWS = "news.ingest"
     READ_RESTRICTED = "restricted.read"
     READ_LEDGER = "ledger.read"
 
@@ -48,6 +49,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
+    Action.INGEST_NEWS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
     Action.READ_RESTRICTED: frozenset(set(Role)),
     Action.READ_LEDGER: frozenset(set(Role)),
 }

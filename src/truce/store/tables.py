@@ -304,3 +304,77 @@ class AreaReviewRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     reviewed_by: Mapped[str] = mapped_column(String(64))
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleRow(Base):
+    """A news article as received; ``digest`` makes ingesting it twice a no-op."""
+
+    __tablename__ = "articles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    outlet: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_line: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    extraction: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ingested_by: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatementRow(Base):
+    """Who said what, as extracted from an article, with the offsets it rests on."""
+
+    __tablename__ = "statements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    speaker: Mapped[str] = mapped_column(String(300), index=True)
+    role: Mapped[str | None] = mapped_column(String(300))
+    affiliation: Mapped[str | None] = mapped_column(String(300))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    quote: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))
+    cue: Mapped[str] = mapped_column(String(60))
+    reported_by: Mapped[str | None] = mapped_column(String(200))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    said_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class ReportRow(Base):
+    """One account of something that happened, from one source, as received (never edited)."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(300), default="")
+    source_reliability: Mapped[str | None] = mapped_column(String(20))
+    source_ref: Mapped[str | None] = mapped_column(Text)
+    reporter: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    occurred_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    occurred_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_precision: Mapped[str] = mapped_column(String(10), default="day")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[str | None] = mapped_column(String(300))
+    geo_precision: Mapped[str | None] = mapped_column(String(20))
+    admin1: Mapped[str | None] = mapped_column(String(200))
+    admin2: Mapped[str | None] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(60))
+    sub_event_type: Mapped[str] = mapped_column(String(80))
+    weapon_class: Mapped[str | None] = mapped_column(String(60))
+    actor1: Mapped[str | None] = mapped_column(String(300))
+    actor2: Mapped[str | None] = mapped_column(String(300))
+    actor1_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    actor2_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    fatalities: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    evidence_start: Mapped[int | None] = mapped_column(Integer)
+    evidence_end: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (Index("ix_reports_channel_occurred", "channel", "occurred_start"),)

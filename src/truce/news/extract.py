@@ -1,0 +1,106 @@
+"""The news pipeline: an article in, statements, places, parties and events out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from truce.news.article import Article, ArticleError, read_all
+from truce.news.events import find_events
+from truce.news.model import Extraction
+from truce.news.parties import PartyBook, default_book, unique
+from truce.news.people import find_people
+from truce.news.places import find_places
+from truce.news.segment import segment
+from truce.news.statements import find_statements
+
+ARTICLE_SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl")
+
+
+@dataclass
+class Extractor:
+    """Extracts with one party book (the registry's names, or the built-in scenario's)."""
+
+    book: PartyBook
+
+    @classmethod
+    def offline(cls) -> Extractor:
+        """An extractor that needs no database: parties from the built-in 2016 scenario."""
+        return cls(default_book())
+
+    def extract(self, article: Article, published: datetime | None = None) -> Extraction:
+        """Everything found in one article; ``published`` overrides the article's own date."""
+        if published is not None:
+            article = replace(article, published=published)
+        text, start = article.text, article.body_start
+        paragraphs, sentences, quotes = segment(text, start)
+        people = find_people(text, start)
+        person_spans = [person.span for person in people]
+        statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
+        places = find_places(article, sentences, person_spans)
+        parties = unique(self.book.find(text, start, skip=person_spans))
+        events = find_events(article, sentences, places, parties)
+        return Extraction(
+            name=article.name,
+            title=article.title,
+            outlet=article.outlet,
+            url=article.url,
+            published=article.published,
+            source_line=article.source_line,
+            digest=article.digest,
+            statements=tuple(statements),
+            places=tuple(places),
+            parties=tuple(parties),
+            events=tuple(events),
+            people=tuple(people),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article of a batch: an extraction, or why there is none."""
+
+    source: str
+    extraction: Extraction | None = None
+    article: Article | None = None
+    error: str | None = None
+
+
+def articles_in(path: Path) -> Iterator[Path]:
+    """The article files at ``path``: the file itself, or those in a folder (sorted)."""
+    if path.is_dir():
+        yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in ARTICLE_SUFFIXES)
+    else:
+        yield path
+
+
+def run(
+    extractor: Extractor, paths: list[Path], published: datetime | None = None
+) -> Iterator[Outcome]:
+    """Extract from every article of every file; a bad file is reported, never fatal."""
+    for path in paths:
+        for file in articles_in(path):
+            try:
+                items = read_all(file)
+            except (ArticleError, OSError) as exc:
+                yield Outcome(str(file), error=str(exc))
+                continue
+            for item in items:
+                if isinstance(item, ArticleError):
+                    yield Outcome(str(file), error=str(item))
+                else:
+                    yield _one(extractor, item, published, str(file))
+
+
+def _one(
+    extractor: Extractor, article: Article, published: datetime | None, source: str
+) -> Outcome:
+    name = article.name or source
+    try:
+        return Outcome(name, extractor.extract(article, published), article)
+    except Exception as exc:
+        return Outcome(
+            name, article=article, error=f"extraction failed: {type(exc).__name__}: {exc}"
+        )

@@ -1,0 +1,200 @@
+"""Ingesting news: articles, their statements, and each event as a report (channel ``news``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from truce.domain.permissions import Action, Actor, require
+from truce.ledger.canonical import canonical_text
+from truce.news.extract import Outcome
+from truce.news.model import Event, Extraction, Statement
+from truce.news.parties import PartyBook
+from truce.news.present import as_record
+from truce.services import common
+from truce.store.ledger_store import Change
+from truce.store.tables import ArticleRow, ReportRow, StatementRow
+from truce.store.uow import UnitOfWork
+
+GEO_PRECISION = {
+    "city": "near",
+    "region": "near",
+    "admin2": "district",
+    "admin1": "province",
+    "country": "country",
+}
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What became of one article."""
+
+    source: str
+    status: str  # ingested | already | failed
+    article_id: int | None = None
+    statements: int = 0
+    reports: int = 0
+    error: str | None = None
+
+
+def ingest(outcome: Outcome, book: PartyBook, uow: UnitOfWork, *, actor: Actor) -> Ingested:
+    """Store one extracted article, its statements and reports, and one ledger entry; once."""
+    require(actor, Action.INGEST_NEWS)
+    if outcome.extraction is None or outcome.article is None:
+        return Ingested(outcome.source, "failed", error=outcome.error)
+    found = outcome.extraction
+    existing = uow.session.scalar(select(ArticleRow.id).where(ArticleRow.digest == found.digest))
+    if existing is not None:
+        return Ingested(outcome.source, "already", article_id=existing)
+    article = _article(outcome, actor, uow.now())
+    uow.session.add(article)
+    uow.session.flush()
+    statements = [_statement(s, article, book) for s in found.statements]
+    reports = [_report(e, found, article, book, uow.now()) for e in found.events]
+    uow.session.add_all([*statements, *reports])
+    uow.session.flush()
+    uow.record(
+        actor,
+        Change(
+            "news.article_ingested", f"article:{article.id}", _payload(article, statements, reports)
+        ),
+    )
+    uow.commit()
+    return Ingested(outcome.source, "ingested", article.id, len(statements), len(reports))
+
+
+def _article(outcome: Outcome, actor: Actor, now: datetime) -> ArticleRow:
+    found, article = outcome.extraction, outcome.article
+    assert found is not None and article is not None
+    return ArticleRow(
+        digest=found.digest,
+        name=found.name[:300],
+        title=found.title[:2000],
+        outlet=found.outlet,
+        url=found.url,
+        published=found.published,
+        source_line=found.source_line,
+        text=article.text,
+        extraction=as_record(found),
+        ingested_by=actor.username,
+        ingested_at=now,
+    )
+
+
+def _party_id(book: PartyBook, name: str | None) -> int | None:
+    if not name:
+        return None
+    for mention in book.find(name):
+        if mention.party_id is not None and mention.party_id > 0:
+            return mention.party_id
+    return None
+
+
+def _statement(statement: Statement, article: ArticleRow, book: PartyBook) -> StatementRow:
+    return StatementRow(
+        article_id=article.id,
+        speaker=statement.speaker[:300],
+        role=statement.role,
+        affiliation=statement.affiliation,
+        party_id=_party_id(book, statement.affiliation) or _party_id(book, statement.speaker),
+        quote=statement.quote,
+        kind=statement.kind,
+        cue=statement.cue[:60],
+        reported_by=statement.reported_by,
+        start=statement.quote_span.start,
+        end=statement.quote_span.end,
+        said_at=article.published,
+        confidence=statement.confidence,
+    )
+
+
+def _report(
+    event: Event, found: Extraction, article: ArticleRow, book: PartyBook, now: datetime
+) -> ReportRow:
+    start = datetime.combine(event.date, time(), UTC) if event.date else None
+    actors = [*event.actors, None, None]
+    place = event.place
+    return ReportRow(
+        channel="news",
+        source=found.outlet or found.name,
+        source_ref=found.url or f"article:{found.digest[:16]}",
+        received_at=now,
+        occurred_start=start,
+        occurred_end=start + timedelta(days=1) - timedelta(microseconds=1) if start else None,
+        time_precision="day",
+        lat=place.lat if place else None,
+        lon=place.lon if place else None,
+        location=place.name if place else None,
+        geo_precision=GEO_PRECISION.get(place.kind) if place else None,
+        event_type=event.type,
+        sub_event_type=event.sub_type,
+        actor1=actors[0],
+        actor2=actors[1],
+        actor1_party_id=_party_id(book, actors[0]),
+        actor2_party_id=_party_id(book, actors[1]),
+        fatalities=event.fatalities,
+        text=event.span.of(article.text),
+        article_id=article.id,
+        evidence_start=event.span.start,
+        evidence_end=event.span.end,
+        confidence=event.confidence,
+    )
+
+
+def _digest(rows: Iterable[Any], fields: tuple[str, ...]) -> str:
+    records = [{f: _value(getattr(row, f)) for f in fields} for row in rows]
+    return hashlib.sha256(canonical_text(records).encode("utf-8")).hexdigest()
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return common.stamp(value)
+    if isinstance(value, float):
+        return repr(value)
+    return value
+
+
+def _payload(
+    article: ArticleRow, statements: list[StatementRow], reports: list[ReportRow]
+) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "digest": article.digest,
+        "title": article.title[:300],
+        "outlet": article.outlet,
+        "url": article.url,
+        "published": common.stamp(article.published),
+        "statement_ids": [s.id for s in statements],
+        "statements_sha256": _digest(
+            statements, ("speaker", "quote", "kind", "cue", "start", "end")
+        ),
+        "report_ids": [r.id for r in reports],
+        "reports_sha256": _digest(
+            reports,
+            (
+                "event_type",
+                "sub_event_type",
+                "occurred_start",
+                "lat",
+                "lon",
+                "actor1",
+                "actor2",
+                "fatalities",
+            ),
+        ),
+    }
+
+
+def counts(uow: UnitOfWork) -> tuple[int, int, int]:
+    """How many articles, statements and news reports are stored."""
+    session = uow.session
+    return (
+        session.scalar(select(func.count(ArticleRow.id))) or 0,
+        session.scalar(select(func.count(StatementRow.id))) or 0,
+        session.scalar(select(func.count(ReportRow.id)).where(ReportRow.channel == "news")) or 0,
+    )
