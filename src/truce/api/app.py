@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from typing import IO, Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Response
@@ -22,7 +23,7 @@ from truce.domain.i18n import N_
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, redact, require
 from truce.domain.proposals import ProposalState
-from truce.services import agreements, common, ledger, parties, standing, users
+from truce.services import agreements, common, ledger, news, parties, standing, users
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
@@ -34,6 +35,7 @@ TAGS = [
     {"name": "users", "description": "Users and API tokens."},
     {"name": "ledger", "description": "The signed, hash-chained record of every change."},
     {"name": "territory", "description": "Areas, applicability and disagreements."},
+    {"name": "news", "description": "Articles and the statements extracted from them."},
 ]
 
 
@@ -57,6 +59,7 @@ def create_api(truce: Truce) -> FastAPI:
     _user_routes(api)
     _ledger_routes(api)
     territory_routes.install(api)
+    _news_routes(api)
     return api
 
 
@@ -315,3 +318,57 @@ def _chunks(spool: IO[str]) -> Iterator[bytes]:
     with spool:
         while chunk := spool.read(1 << 16):
             yield chunk.encode("utf-8")
+
+
+def _news_routes(api: FastAPI) -> None:
+    @api.get("/statements", tags=["news"])
+    def list_statements(
+        uow: Reader,
+        speaker: Annotated[str | None, Query(max_length=100)] = None,
+        party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        since: Annotated[datetime | None, Query()] = None,
+        until: Annotated[datetime | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    ) -> list[dict[str, Any]]:
+        """Who said what, newest first, with the article each statement comes from."""
+        found = news.statements(
+            uow,
+            speaker=speaker,
+            party_id=party_id,
+            since=common.utc(since, "since") if since else None,
+            until=common.utc(until, "until") if until else None,
+            limit=limit,
+            offset=offset,
+        )
+        return jsonable_encoder(found)  # type: ignore[no-any-return]
+
+    @api.get("/articles", tags=["news"])
+    def list_articles(
+        uow: Reader,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    ) -> list[dict[str, Any]]:
+        fields = ("id", "title", "outlet", "url", "published", "source_line", "digest")
+        return [
+            jsonable_encoder({f: getattr(a, f) for f in fields})
+            for a in news.articles(uow, limit, offset)
+        ]
+
+    @api.get("/articles/{article_id}", tags=["news"])
+    def get_article(article_id: PathId, uow: Reader) -> dict[str, Any]:
+        """An article's text and everything extracted from it, with offsets into the text."""
+        row = news.article(uow, article_id)
+        fields = (
+            "id",
+            "title",
+            "outlet",
+            "url",
+            "published",
+            "source_line",
+            "digest",
+            "text",
+            "extraction",
+            "ingested_at",
+        )
+        return jsonable_encoder({f: getattr(row, f) for f in fields})  # type: ignore[no-any-return]

@@ -20,7 +20,7 @@ ROLE_WORDS = frozenset(
     emir sheikh sheik ayatollah chairman coordinator negotiator adviser advisor aide analyst
     researcher doctor dr. mr. mrs. ms. prof. activist resident founder member mufti lt.
     brigadier admiral captain capt. sergeant undersecretary under-secretary press
-    correspondent editor monitor observer""".split()  # noqa: SIM905 - a word list reads best as words
+    correspondent editor monitor observer""".split()
 )
 # Words that make a capitalised run an organisation or a place, not a person.
 NOT_NAME = frozenset(
@@ -36,7 +36,7 @@ NOT_NAME = frozenset(
     south east west northern southern eastern western central the a an in on at of for and
     but if when after before during rights human affairs relations crisis affairs programme
     program organisation organization fund society institute university council media
-    channel television radio newspaper times post daily""".split()  # noqa: SIM905 - a word list reads best as words
+    channel television radio newspaper times post daily""".split()
 )
 CUES = (
     "said|says|told|added|stressed|warned|noted|stated|declared|announced|confirmed|cautioned|"

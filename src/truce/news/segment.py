@@ -10,7 +10,7 @@ OPENING = {'"': '"', "“": "”", "«": "»", "„": "“"}
 CLOSING = {'"', "”", "»", "“"}
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr gen lt col maj sgt capt cpl brig adm st no vs jan feb mar apr jun jul aug
-    sep sept oct nov dec u.s u.n u.k e.g i.e a.m p.m jr sr prof rev gov sen rep pres dept""".split()  # noqa: SIM905 - a word list reads best as words
+    sep sept oct nov dec u.s u.n u.k e.g i.e a.m p.m jr sr prof rev gov sen rep pres dept""".split()
 )
 _PARAGRAPH = re.compile(r"\n[ \t]*\n+|\n(?=[ \t]*[\"“«])")
 _END = re.compile(r"[.!?؟](?=[\"”»’)]*\s)")

@@ -47,7 +47,7 @@ _CONNECTORS = frozenset({"of", "for", "in", "the", "al", "from", "at", "to", "'s
 _ROLE_NOUNS = ROLE_WORDS | frozenset(
     """spokesman spokeswoman spokesperson commander official governor member head leader
     minister ministry military army general envoy council office chief director monitor
-    observatory agency group committee local province""".split()  # noqa: SIM905
+    observatory agency group committee local province""".split()
 )
 _AUXILIARY = re.compile(
     r"(?:\s+(?:has|had|have|was|were|is|are|also|later|previously|again|then|once|"

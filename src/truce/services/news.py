@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from truce.domain.errors import NotFound
+from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, require
 from truce.ledger.canonical import canonical_text
 from truce.news.extract import Outcome
@@ -198,3 +200,64 @@ def counts(uow: UnitOfWork) -> tuple[int, int, int]:
         session.scalar(select(func.count(StatementRow.id))) or 0,
         session.scalar(select(func.count(ReportRow.id)).where(ReportRow.channel == "news")) or 0,
     )
+
+
+@dataclass(frozen=True)
+class StatementView:
+    id: int
+    article_id: int
+    article_title: str
+    outlet: str | None
+    speaker: str
+    role: str | None
+    party_id: int | None
+    quote: str
+    kind: str
+    cue: str
+    reported_by: str | None
+    said_at: datetime | None
+
+
+def statements(
+    uow: UnitOfWork,
+    *,
+    speaker: str | None = None,
+    party_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[StatementView]:
+    """Statements, newest first, narrowed by speaker (any part of the name), party and date."""
+    query = select(StatementRow, ArticleRow.title, ArticleRow.outlet).join(
+        ArticleRow, ArticleRow.id == StatementRow.article_id
+    )
+    if speaker:
+        pattern = "%" + speaker.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(StatementRow.speaker.ilike(pattern, escape="\\"))
+    if party_id is not None:
+        query = query.where(StatementRow.party_id == party_id)
+    if since is not None:
+        query = query.where(StatementRow.said_at >= since)
+    if until is not None:
+        query = query.where(StatementRow.said_at < until)
+    query = query.order_by(StatementRow.said_at.desc(), StatementRow.id).limit(limit).offset(offset)
+    return [
+        StatementView(row.id, row.article_id, title, outlet, row.speaker, row.role, row.party_id,
+                      row.quote, row.kind, row.cue, row.reported_by, row.said_at)
+        for row, title, outlet in uow.session.execute(query)
+    ]  # fmt: skip
+
+
+def article(uow: UnitOfWork, article_id: int) -> ArticleRow:
+    """One stored article with its extraction."""
+    row = uow.session.get(ArticleRow, article_id)
+    if row is None:
+        raise NotFound(N_("There is no article {id}."), field="article_id", id=article_id)
+    return row
+
+
+def articles(uow: UnitOfWork, limit: int = 100, offset: int = 0) -> list[ArticleRow]:
+    """Stored articles, newest first."""
+    query = select(ArticleRow).order_by(ArticleRow.published.desc(), ArticleRow.id.desc())
+    return list(uow.session.scalars(query.limit(limit).offset(offset)))

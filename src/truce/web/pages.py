@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
@@ -21,7 +21,8 @@ from truce.domain.i18n import N_
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, Role, allowed
 from truce.domain.proposals import Decision
-from truce.services import common, ledger, parties, standing, users
+from truce.services import common, ledger, news, parties, standing, users
+from truce.web.highlight import highlighted
 from truce.web.rendering import catalog, current_user, locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -372,3 +373,63 @@ def choose_language(request: Request, code: Annotated[str, Path(max_length=8)]) 
     if code in i18n.SUPPORTED:
         request.session["lang"] = code
     return RedirectResponse("/", status_code=303)
+
+
+@router.get("/statements", response_class=HTMLResponse)
+def statements_page(
+    request: Request,
+    speaker: Annotated[str, Query(max_length=100)] = "",
+    party: Annotated[str, Query(max_length=20)] = "",
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    party_id = int(party) if party.isdigit() and int(party) <= MAX_ID else None
+    with _truce(request).uow(write=False) as uow:
+        rows = news.statements(
+            uow,
+            speaker=speaker.strip() or None,
+            party_id=party_id,
+            since=_day(since, "since"),
+            until=_day(until, "until", 1),
+        )
+        parties_list = uow.parties.all_rows()
+    return render(
+        request,
+        "statements.html",
+        rows=rows,
+        speaker=speaker,
+        party=party_id,
+        since=since,
+        until=until,
+        parties=parties_list,
+    )
+
+
+def _day(text: str, field: str, plus: int = 0) -> datetime | None:
+    if not text:
+        return None
+    try:
+        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise Invalid(N_("Give the date as YYYY-MM-DD."), field=field) from exc
+    return day + timedelta(days=plus)
+
+
+@router.get("/articles", response_class=HTMLResponse)
+def articles_page(request: Request) -> Response:
+    with _truce(request).uow(write=False) as uow:
+        rows = news.articles(uow)
+    return render(request, "articles.html", rows=rows)
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, article_id: PageId) -> Response:
+    with _truce(request).uow(write=False) as uow:
+        row = news.article(uow, article_id)
+    return render(
+        request,
+        "article.html",
+        article=row,
+        extraction=row.extraction,
+        marked=highlighted(row.text, row.extraction),
+    )
