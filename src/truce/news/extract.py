@@ -12,7 +12,7 @@ from truce.news.events import find_events
 from truce.news.model import Extraction
 from truce.news.parties import PartyBook, default_book, unique
 from truce.news.people import find_people
-from truce.news.places import find_places
+from truce.news.places import find_places, listed
 from truce.news.segment import segment
 from truce.news.statements import find_statements
 
@@ -39,9 +39,10 @@ class Extractor:
         people = find_people(text, start)
         person_spans = [person.span for person in people]
         statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
-        places = find_places(article, sentences, person_spans)
+        mentions = find_places(article, sentences, person_spans)
         parties = unique(self.book.find(text, start, skip=person_spans))
-        events = find_events(article, sentences, places, parties)
+        events = find_events(article, sentences, mentions, parties)
+        places = listed(mentions)
         return Extraction(
             name=article.name,
             title=article.title,

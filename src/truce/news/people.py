@@ -55,6 +55,7 @@ _NAME = re.compile(rf"\b{_WORD}(?:\s+(?:{_PARTICLE}[-\s])?{_WORD}){{1,4}}")
 _CUE_AFTER = re.compile(rf"^(?:,[^,]{{0,60}},)?\s+(?:{CUES})\b")
 _CUE_BEFORE = re.compile(rf"\b(?:{CUES}|according to)\s+(?:[\w.'’-]+\s+){{0,5}}$")
 _APPOSITIVE = re.compile(r"^,\s+(?:the\s+|a\s+|an\s+)?([^,.;]{3,80}?),")
+_LOCATIVE = re.compile(r"\b(?:in|at|from|to|near|into|outside|via)\s+$")
 _ROLE_BEFORE = re.compile(r"((?:[\w.'’-]+\s+){0,6})$")
 
 
@@ -134,6 +135,11 @@ def find_people(text: str, start: int = 0) -> list[Person]:
         acting = _CUE_AFTER.match(text[candidate.span.end : candidate.span.end + 80]) or (
             _CUE_BEFORE.search(text[max(0, candidate.span.start - 60) : candidate.span.start])
         )
+        after_place_word = _LOCATIVE.search(
+            text[max(0, candidate.span.start - 12) : candidate.span.start]
+        )
+        if after_place_word and not role:
+            continue  # "told reporters in New York": a place, not a person
         if role or acting or candidate.name in known.values():
             people.append(Person(candidate.name, candidate.span, role, affiliation))
             known.setdefault(candidate.name.split()[-1], candidate.name)
