@@ -40,8 +40,9 @@ class Extractor:
         person_spans = [person.span for person in people]
         statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
         mentions = find_places(article, sentences, person_spans)
-        parties = unique(self.book.find(text, start, skip=person_spans))
-        events = find_events(article, sentences, mentions, parties)
+        named = self.book.find(text, start, skip=person_spans)
+        events = find_events(article, sentences, mentions, named, quotes)
+        parties = unique(named)
         places = listed(mentions)
         return Extraction(
             name=article.name,

@@ -306,7 +306,7 @@ def _document(article: Article, sentences: list[Sentence], exclude: list[Span]) 
         text=text,
         tokens=tokens,
         sentence_starts=starts,
-        datelines=_datelines(text, article.body_start),
+        datelines=datelines(text, article.body_start),
         title_case=Span(*title) if title and _title_cased(text[title[0] : title[1]]) else None,
         blocked=list(exclude) + _outlet_spans(article),
         lower_words={t.text for t in tokens if t.script == "la" and t.text.islower()},
@@ -352,7 +352,7 @@ _DATELINE = re.compile(
 )
 
 
-def _datelines(text: str, body_start: int) -> list[Span]:
+def datelines(text: str, body_start: int) -> list[Span]:
     """'QAMISHLI, Syria, Feb 24 (...) -', 'ANKARA —', 'إدلب، 3 آذار': a place in capitals (or in
     Arabic, before a date) opening a paragraph."""
     found = []

@@ -18,7 +18,7 @@ _END = re.compile(r"[.!?؟](?=[\"”»’)]*\s)")
 
 def paragraphs(text: str, start: int = 0) -> list[Span]:
     """Blocks of text separated by blank lines (a line opening a quotation also starts one)."""
-    spans = []
+    spans: list[Span] = []
     position = start
     for match in _PARAGRAPH.finditer(text, start):
         _add(spans, text, position, match.start())
@@ -68,7 +68,7 @@ def _opens(text: str, index: int, paragraph: Span) -> bool:
 
 def sentences(text: str, paragraph: Span, number: int, inside: list[Quote]) -> list[Sentence]:
     """The sentences of a paragraph; a sentence does not end inside a quotation."""
-    found = []
+    found: list[Sentence] = []
     start = paragraph.start
     for match in _END.finditer(text, paragraph.start, paragraph.end):
         end = match.end()

@@ -211,7 +211,7 @@ def _named_after_role(masked: str, start: int) -> tuple[int, int] | None:
 def _after_np(masked: str, start: int) -> tuple[int, int] | None:
     """The noun phrase right after a reporting verb ("said Dmitry Peskov", "according to X")."""
     words = list(_WORDS.finditer(masked, start))
-    taken = []
+    taken: list[re.Match[str]] = []
     for word in words:
         gap = masked[(taken[-1].end() if taken else start) : word.start()]
         if re.search(r"[,;:.]", gap) or not _np_word(word.group(0)) or _MASK in word.group(0):
