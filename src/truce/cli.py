@@ -261,6 +261,34 @@ def _load_demo(truce: Truce) -> None:
             users.add_user(cmd, uow, actor=SYSTEM)
         table.add_row(username, role.value, state or party_slug or "", demo_password(username))
     console.print(table)
+    _load_demo_news(truce)
+
+
+def _load_demo_news(truce: Truce) -> None:
+    # The labelled articles of data/news, beside the package in a source checkout.
+    from truce.news.extract import articles_in, run
+    from truce.services import news
+
+    folder = Path(__file__).resolve().parents[2] / "data" / "news" / "articles"
+    if not folder.is_dir():
+        console.print("[dim]No data/news/articles here: the demo has no news.[/dim]")
+        return
+    extractor = _registry_extractor(truce)
+    files = list(articles_in(folder))
+    with truce.uow(write=False) as uow:
+        monitor = _actor(uow, "monitor")
+    seed = datetime(2016, 2, 23, 9, tzinfo=UTC)  # the seed article carries no date (labels.json)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Reading the news…", total=len(files))
+        for file in files:
+            moment = seed if file.name == "seed.txt" else None
+            for outcome in run(extractor, [file], moment):
+                with truce.uow() as uow:
+                    news.ingest(outcome, extractor.book, uow, actor=monitor)
+            progress.advance(task)
+    with truce.uow(write=False) as uow:
+        articles, statements, reports = news.counts(uow)
+    console.print(f"News: {articles} articles, {statements} statements, {reports} news reports.")
 
 
 def demo_password(username: str) -> str:
@@ -616,11 +644,19 @@ app.add_typer(news_app, name="news")
 
 def _extractor(db: str | None) -> Any:
     from truce.news.extract import Extractor
-    from truce.news.parties import book_from_registry
 
     if not db:
         return Extractor.offline()
-    with opened(db) as truce, truce.uow(write=False) as uow:
+    with opened(db) as truce:
+        return _registry_extractor(truce)
+
+
+def _registry_extractor(truce: Truce) -> Any:
+    """An extractor that matches parties to this database's registry."""
+    from truce.news.extract import Extractor
+    from truce.news.parties import book_from_registry
+
+    with truce.uow(write=False) as uow:
         rows = uow.parties.all_rows()
         aliases = uow.parties.aliases([row.id for row in rows])
         return Extractor(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_BYTES = 12 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HEADER = re.compile(r"^(Published|Outlet|URL|Url|Date|By)\s*:\s*(.+)$")
 _SOURCE_LINE = re.compile(r"(?:^|\n)[ \t]*Source\s*:\s*(?P<source>[^\n]{1,80}?)[ \t]*\n*\Z")
 
@@ -32,6 +33,14 @@ class Article:
     published: datetime | None = None
     source_line: str | None = None
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # Control characters (a NUL deep in a file or a JSON "\u0000") become spaces: the
+        # same length, so offsets still hold, and PostgreSQL cannot store a NUL.
+        for name in ("text", "title"):
+            value = getattr(self, name)
+            if _CONTROL.search(value):
+                object.__setattr__(self, name, _CONTROL.sub(" ", value))
 
     @property
     def body(self) -> str:

@@ -232,6 +232,8 @@ def statements(
     query = select(StatementRow, ArticleRow.title, ArticleRow.outlet).join(
         ArticleRow, ArticleRow.id == StatementRow.article_id
     )
+    if speaker and not speaker.isprintable():
+        return []  # no extracted name holds a control character (and PostgreSQL refuses NUL)
     if speaker:
         pattern = "%" + speaker.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(StatementRow.speaker.ilike(pattern, escape="\\"))
