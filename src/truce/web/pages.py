@@ -389,8 +389,8 @@ def statements_page(
             uow,
             speaker=speaker.strip() or None,
             party_id=party_id,
-            since=_day(since, "since"),
-            until=_day(until, "until", 1),
+            since=_filter_day(since, "since"),
+            until=_filter_day(until, "until", 1),
         )
         parties_list = uow.parties.all_rows()
     return render(
@@ -405,7 +405,7 @@ def statements_page(
     )
 
 
-def _day(text: str, field: str, plus: int = 0) -> datetime | None:
+def _filter_day(text: str, field: str, plus: int = 0) -> datetime | None:
     if not text:
         return None
     try:
