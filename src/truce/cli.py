@@ -85,7 +85,10 @@ Db = Annotated[
 ]
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 AsUser = Annotated[str | None, typer.Option("--as", help="Sign as this user (default: system).")]
-Published = Annotated[str | None, typer.Option(help="Publication time for articles without one.")]
+Published = Annotated[
+    str | None,
+    typer.Option(help="Publication time (RFC 3339) for every article, over its own date."),
+]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -736,10 +739,11 @@ def news_ingest(
     from truce.news.extract import run
     from truce.services import news
 
-    extractor = _extractor(db)
     moment = _moment(published, "UTC") if published else None
     tally: dict[str, int] = {}
     with opened(db) as truce:
+        # Always the registry of the database written to, even when that is the default one.
+        extractor = _registry_extractor(truce)
         for outcome in run(extractor, paths, moment):
             with truce.uow() as uow:
                 result = news.ingest(outcome, extractor.book, uow, actor=_actor(uow, as_user))
