@@ -31,7 +31,8 @@ OUTLETS = (
 ANONYMOUS = re.compile(
     r"\b(?:sources?|officials|diplomats?|activists|residents|witnesses|analysts|observers|"
     r"rights groups|a source|an official|medics|rebels|fighters|people)\s*$"
-    r"|^(?:an?\s+|the\s+)?(?:[A-Z][\w.]*\s+)?(?:officials?|diplomats?|sources?)$",
+    r"|^(?:an?\s+|the\s+)?(?:[A-Z][\w.]*\s+)?(?:officials?|diplomats?|sources?)$"
+    r"|^(?:residents|witnesses|activists|sources|officials|people)\s+(?:of|in|from)\s",
     re.IGNORECASE,
 )
 _OUTLET_REPORTED = re.compile(
@@ -47,18 +48,22 @@ _CONNECTORS = frozenset({"of", "for", "in", "the", "al", "from", "at", "to", "'s
 _ROLE_NOUNS = ROLE_WORDS | frozenset(
     """spokesman spokeswoman spokesperson commander official governor member head leader
     minister ministry military army general envoy council office chief director monitor
-    observatory agency group committee local province""".split()
+    observatory agency group committee local province government service network command
+    forces""".split()
 )
 _AUXILIARY = re.compile(
     r"(?:\s+(?:has|had|have|was|were|is|are|also|later|previously|again|then|once|"
     r"separately|earlier|himself|herself|itself|been|quoted as|reportedly))+\s*$"
 )
 _APPOSITIVE_END = re.compile(r",\s*([^,]{2,90}),\s*$")
+# ", the main opposition bloc,": an appositive that describes, not names.
+_DESCRIPTION = re.compile(r"^(?:the|a|an)\s+[a-z]")
 _WORDS = re.compile(r"[^\s,;:()\[\]]+")
 _PRONOUN = re.compile(r"^(?:he|she|they|him|her)$", re.IGNORECASE)
 _HEAD_NOUN = re.compile(
-    r"^(?:the\s+)(ministry|spokesman|spokeswoman|general|group|committee|observatory|army|"
-    r"military|commander|governor|council|envoy|official|monitor|agency)$",
+    r"^(?:the\s+)?(ministry|spokesman|spokeswoman|general|group|committee|observatory|army|"
+    r"military|commander|governor|council|envoy|official|monitor|agency|service|network"
+    r"|office)$",
     re.IGNORECASE,
 )
 _THAT = re.compile(
@@ -164,7 +169,7 @@ def _arabic_speaker(
 
 
 def _np_word(word: str) -> bool:
-    bare = word.strip("\"”“'’.")
+    bare = re.sub(r"['’]s$", "", word.strip("\"”“'’."))
     return bool(bare) and (
         bare[0].isupper() or bare.lower() in _CONNECTORS | _ROLE_NOUNS or bare.startswith("al-")
     )
@@ -177,8 +182,10 @@ def _before_np(before: str) -> tuple[int, int] | None:
     if aux:
         before = before[: aux.start()]
     appositive = _APPOSITIVE_END.search(before)
-    if (appositive and not _np_word(appositive.group(1).split()[0])) or (
-        appositive and any(w.lower() in _ROLE_NOUNS for w in appositive.group(1).split())
+    if (
+        (appositive and not _np_word(appositive.group(1).split()[0]))
+        or _DESCRIPTION.match(appositive.group(1) if appositive else "")
+        or (appositive and any(w.lower() in _ROLE_NOUNS for w in appositive.group(1).split()))
     ):
         before = before[: appositive.start()]
     words = list(_WORDS.finditer(before))
@@ -243,7 +250,10 @@ def _resolve(ctx: _Context, raw: str, span: Span) -> tuple[str, Person | None, S
         return full.name, full, span
     head = _HEAD_NOUN.match(raw)
     if head:
-        return _earlier(ctx, head.group(1), span)
+        # "the ministry", or "Observatory" with its article already trimmed: named before.
+        earlier = _earlier(ctx, head.group(1), span)
+        if earlier is not None or not raw[:1].isupper():
+            return earlier
     name = re.sub(r"^(?:[Tt]he|[Aa]n?)\s+", "", raw)
     if name in ctx.people:
         return ctx.people[name].name, ctx.people[name], span
