@@ -10,7 +10,7 @@ from pathlib import Path
 from truce.news.article import Article, ArticleError, read_all
 from truce.news.events import find_events
 from truce.news.model import Extraction
-from truce.news.parties import PartyBook, default_book, unique
+from truce.news.parties import PartyBook, acting, default_book, unique
 from truce.news.people import find_people
 from truce.news.places import find_places, listed
 from truce.news.segment import segment
@@ -40,7 +40,7 @@ class Extractor:
         person_spans = [person.span for person in people]
         statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
         mentions = find_places(article, sentences, person_spans)
-        named = self.book.find(text, start, skip=person_spans)
+        named = acting(text, self.book.find(text, start, skip=person_spans))
         events = find_events(article, sentences, mentions, named, quotes)
         parties = unique(named)
         places = listed(mentions)

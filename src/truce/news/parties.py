@@ -44,6 +44,9 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "Дамаск",
     ),
     SYRIAN_ARMY: (
+        "Syrian government forces",
+        "Syrian government troops",
+        "Syrian government aircraft",
         "Syrian army",
         "Syrian Army",
         "government forces",
@@ -354,6 +357,26 @@ def book_from_registry(rows: Iterable[tuple[int, str, Iterable[str]]]) -> PartyB
 def _add_generic(book: PartyBook) -> None:
     for canonical, aliases in GENERIC.items():
         book.add(canonical, aliases)
+
+
+# "U.N. envoy Staffan de Mistura", "Syria's ambassador to the United Nations", "Kremlin
+# spokesman": a body named inside a person's title is not acting (labelling policy).
+_TITLE_AFTER = re.compile(
+    r"\.?\s+(?:special\s+)?(?:envoy|spokes(?:man|woman|person)|ambassador|humanitarian adviser"
+    r"|representative|official)\b",
+    re.IGNORECASE,
+)
+_TITLE_BEFORE = re.compile(r"\b(?:ambassador|envoy|representative)\s+(?:to|at)\s+(?:the\s+)?$")
+
+
+def acting(text: str, mentions: Iterable[PartyMention]) -> list[PartyMention]:
+    """The mentions that name an actor, not part of a person's title."""
+    return [
+        m
+        for m in mentions
+        if not _TITLE_AFTER.match(text, m.span.end)
+        and not _TITLE_BEFORE.search(text[max(0, m.span.start - 30) : m.span.start])
+    ]
 
 
 def unique(mentions: Iterable[PartyMention]) -> list[PartyMention]:
