@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 VENDOR := src/truce/web/static/vendor
 
-.PHONY: demo test check lint typecheck unit postgres chromium vendor bench clean
+.PHONY: demo test check lint typecheck unit postgres chromium vendor bench bench-news news-scores clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,14 @@ $(VENDOR)/.copied: node_modules/.package-lock.json Makefile
 
 bench: $(VENV)/.installed-test postgres
 	$(BIN)/python bench/ledger.py
+
+## bench-news: news articles per second on one core (figures in docs/benchmarks.md)
+bench-news: $(VENV)/.installed-app
+	$(BIN)/python bench/news.py
+
+## news-scores: score the news extractor on the labelled test split and write docs/news-scores.md
+news-scores: $(VENV)/.installed-app
+	$(BIN)/truce news eval data/news/labels.json --articles data/news/articles --split test --markdown docs/news-scores.md
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)

@@ -118,6 +118,15 @@ def scores_markdown(result: Result, command: str) -> str:
         f"Split: **{result.split}** ({len(result.articles)} articles). Cells are hits / found /"
         " labelled. Matching rules: docs/news-labels.md.",
         "",
+        *(
+            [
+                "The rules were written looking only at the dev split; the test split is scored,"
+                " never used to tune (docs/news.md).",
+                "",
+            ]
+            if result.split == "test"
+            else []
+        ),
         "| kind | precision | recall | F1 | hits | found | labelled |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
