@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -30,21 +30,33 @@ class Extractor:
         """An extractor that needs no database: parties from the built-in 2016 scenario."""
         return cls(default_book())
 
-    def extract(self, article: Article, published: datetime | None = None) -> Extraction:
-        """Everything found in one article; ``published`` overrides the article's own date."""
+    def extract(
+        self, article: Article, published: datetime | None = None, lap: Lap | None = None
+    ) -> Extraction:
+        """Everything found in one article; ``published`` overrides the article's own date.
+
+        ``lap``, when given, is called with each stage's name as it ends (bench/news.py times
+        the stages with it)."""
+        done = lap or _no_lap
         if published is not None:
             article = replace(article, published=published)
         text, start = article.text, article.body_start
         paragraphs, sentences, quotes = segment(text, start)
+        done("segment")
         people = find_people(text, start)
         person_spans = [person.span for person in people]
+        done("people")
         statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
+        done("statements")
         mentions = find_places(article, sentences, person_spans)
-        named = acting(text, self.book.find(text, start, skip=person_spans))
-        events = find_events(article, sentences, mentions, named, quotes)
-        parties = unique(named)
         places = listed(mentions)
-        return Extraction(
+        done("places")
+        named = acting(text, self.book.find(text, start, skip=person_spans))
+        parties = unique(named)
+        done("parties")
+        events = find_events(article, sentences, mentions, named, quotes)
+        done("events")
+        extraction = Extraction(
             name=article.name,
             title=article.title,
             outlet=article.outlet,
@@ -58,6 +70,16 @@ class Extractor:
             events=tuple(events),
             people=tuple(people),
         )
+        done("assemble")
+        return extraction
+
+
+Lap = Callable[[str], None]
+STAGES = ("segment", "people", "statements", "places", "parties", "events", "assemble")
+
+
+def _no_lap(stage: str) -> None:
+    pass
 
 
 @dataclass(frozen=True)

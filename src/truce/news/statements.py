@@ -182,11 +182,7 @@ def _before_np(before: str) -> tuple[int, int] | None:
     if aux:
         before = before[: aux.start()]
     appositive = _APPOSITIVE_END.search(before)
-    if (
-        (appositive and not _np_word(appositive.group(1).split()[0]))
-        or _DESCRIPTION.match(appositive.group(1) if appositive else "")
-        or (appositive and any(w.lower() in _ROLE_NOUNS for w in appositive.group(1).split()))
-    ):
+    if appositive and _describes(appositive.group(1)):
         before = before[: appositive.start()]
     words = list(_WORDS.finditer(before))
     if words and words[-1].group(0).lower() in ("he", "she", "they"):
@@ -202,6 +198,16 @@ def _before_np(before: str) -> tuple[int, int] | None:
     if first >= len(words):
         return None
     return words[first].start(), words[-1].end()
+
+
+def _describes(appositive: str) -> bool:
+    """", the main opposition bloc,", ", a spokesman,": words about the speaker, not a name."""
+    words = appositive.split()
+    return (
+        not _np_word(words[0])
+        or _DESCRIPTION.match(appositive) is not None
+        or any(w.lower() in _ROLE_NOUNS for w in words)
+    )
 
 
 _ROLE_THEN_NAME = re.compile(
