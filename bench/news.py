@@ -12,10 +12,9 @@ One run, on this machine:
    is there), then the same article again;
 4. the measured run: ``--articles`` articles (default 1,000) through ``Extractor.extract``,
    cycling through the corpus, each timed on its own: the rate, mean, p50/p95/p99 and max;
-5. the stage breakdown: the same articles again, through the stage functions one by one as
-   ``Extractor.extract`` calls them (segment, people, statements, places, parties, events),
-   each timed. The run fails (exit 1) unless every article gives exactly the same extraction
-   both ways, so the breakdown cannot drift from what ``extract`` does;
+5. the stage breakdown: the same articles again through ``Extractor.extract``, whose ``lap``
+   hook marks the end of each stage (segment, people, statements, places, parties, events).
+   The run fails (exit 1) unless every article gives the same extraction both times;
 6. peak RSS (``getrusage``) after reading the corpus, after the warm-up and at the end.
 
 Articles keep their own publication date, as ``truce news extract`` reads them.
@@ -237,8 +236,8 @@ def measure_stages(
             whole += seconds
             if extraction != expected[index]:
                 raise BenchFailure(
-                    f"{corpus[index].name}: the stages gave another extraction than"
-                    " Extractor.extract; bring extract_by_stage in step with extract.py"
+                    f"{corpus[index].name}: a second extraction differed from the first;"
+                    " the pipeline is not deterministic"
                 )
             redraw(progress, task, number + 1)
         progress.refresh()
@@ -373,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(stage_table(spent, whole, args.articles))
     console.print(
         f"The stage-by-stage pass took {whole / timings.total:.2f}× the time of the measured"
-        f" run; all {len(corpus)} corpus articles gave the same extraction both ways."
+        f" run; all {len(corpus)} corpus articles gave the same extraction both times."
     )
     console.print(
         f"Peak RSS: {rss_corpus:.0f} MB after reading the corpus, {rss_warm:.0f} MB after the"
