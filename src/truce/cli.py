@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import typer
 from fastapi.encoders import jsonable_encoder
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -693,9 +694,11 @@ def news_extract(
     for outcome in run(_extractor(db), files, moment):
         if outcome.error:
             failed += 1
-            errors.print(f"[red]{outcome.source}[/red]: {outcome.error}")
+            errors.print(f"[red]{escape(outcome.source)}[/red]: {escape(outcome.error)}")
         elif as_json:
-            console.print_json(json.dumps(as_record(outcome.extraction), ensure_ascii=False))
+            console.print_json(
+                json.dumps(as_record(outcome.extraction), ensure_ascii=False), indent=None
+            )
         else:
             console.print(summary_table(outcome.extraction))
     if failed:
@@ -761,11 +764,13 @@ def news_ingest(
 
 def _print_ingested(result: Any) -> None:
     if result.status == "failed":
-        errors.print(f"[red]failed[/red] {result.source}: {result.error}")
+        errors.print(f"[red]failed[/red] {escape(result.source)}: {escape(result.error or '')}")
     elif result.status == "already":
-        console.print(f"[dim]already stored[/dim] {result.source} (article {result.article_id})")
+        console.print(
+            f"[dim]already stored[/dim] {escape(result.source)} (article {result.article_id})"
+        )
     else:
         console.print(
-            f"[green]ingested[/green] {result.source}: article {result.article_id},"
+            f"[green]ingested[/green] {escape(result.source)}: article {result.article_id},"
             f" {result.statements} statements, {result.reports} reports"
         )

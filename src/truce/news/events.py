@@ -156,7 +156,7 @@ TRIGGERS: tuple[Trigger, ...] = (
         r"|удар\w* авиации")),
     Trigger(EXPLOSIONS, "Shelling/artillery/missile attack", _other(
         r"обстрел\w*|минометн\w*|миномет\w*|ракетн\w* удар\w*|артиллери\w*|снаряд\w*")),
-    Trigger(BATTLES, "Armed clash", _other(r"бо[йяеи]\b|боев\w*|столкновени\w*|сбит\w*")),
+    Trigger(BATTLES, "Armed clash", _other(r"бо[йяеи]\b|боев(?!ик)\w*|столкновени\w*|сбит\w*")),
     Trigger(BATTLES, REGAINS, _other(r"освободил\w*|отбил\w*|вернул\w* контроль")),
     Trigger(STRATEGIC, "Agreement", _other(
         r"договорил\w*|соглашени\w*|согласовал\w*|подписал\w*"
@@ -232,7 +232,7 @@ _DEATHS = (
     re.compile(r"(?:مقتل|استشهاد|سقوط)\s+(?P<n>[0-9٠-٩]+)"),
     re.compile(r"(?P<n>[0-9٠-٩]+)\s+(?:قتلى|قتيلا|قتيلاً|شهداء|شهيدا)"),
     re.compile(
-        r"(?:погибл\w*|убит\w*)\s+(?P<n>\d+)|(?P<m>\d+)\s+(?:человек\s+)?(?:погибл\w*|убит\w*)"
+        r"(?:погибл\w*|убит\w*)\s+(?P<n>\d+)|(?P<m>\d+)\s+(?:человека?\s+)?(?:погибл\w*|убит\w*)"
     ),
 )
 _NO_DEATHS = re.compile(

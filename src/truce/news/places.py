@@ -363,12 +363,13 @@ def datelines(text: str, body_start: int) -> list[Span]:
             continue
         place = match.group("place")
         dated = re.match(r"[^\n]{0,40}?(?:\d|\s[—–-]\s)", text[match.end("place") :])
-        if dated and (place.isupper() or _script_of(place) == "ar"):
-            found.append(
-                Span(
-                    match.start(), match.end("more") if match.group("more") else match.end("place")
-                )
-            )
+        head = match.end("more") if match.group("more") else match.end("place")
+        # Arabic: the date (or the dash) right after the place, not a clause's comma and a number.
+        arabic = _script_of(place) == "ar" and re.match(
+            r"[\s,،]*(?:[0-9٠-٩]|[—–-]\s|\()", text[head : head + 8]
+        )
+        if dated and (place.isupper() or arabic):
+            found.append(Span(match.start(), head))
     return found
 
 

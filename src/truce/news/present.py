@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from truce.news.article import read_file
@@ -38,33 +39,42 @@ def summary_table(extraction: Extraction | None) -> Table:
     """What one article holds, for a person reading a terminal."""
     assert extraction is not None
     published = extraction.published.isoformat() if extraction.published else "no date"
-    table = Table("kind", "item", "evidence", title=f"{extraction.title[:90]}  ({published})")
+    title = escape(f"{extraction.title[:90]}  ({published})")
+    table = Table("kind", "item", "evidence", title=title)
     for st in extraction.statements:
         via = f" via {st.reported_by}" if st.reported_by else ""
-        table.add_row(
+        _row(
+            table,
             f"statement ({st.kind})",
             f"{st.speaker} {st.cue}{via}: “{st.quote[:110]}”",
             f"{st.quote_span.start}-{st.quote_span.end}",
         )
     for place in extraction.places:
-        table.add_row(
+        _row(
+            table,
             "place",
             f"{place.name} → {place.entry} ({place.country}) {place.lat:.3f}, {place.lon:.3f}",
             f"{place.span.start}-{place.span.end}",
         )
     for party in extraction.parties:
-        table.add_row("party", party.name, f"{party.span.start}-{party.span.end}")
+        _row(table, "party", party.name, f"{party.span.start}-{party.span.end}")
     for event in extraction.events:
         where = event.place.name if event.place else "?"
-        table.add_row(
+        _row(
+            table,
             "event",
             f"{event.type} / {event.sub_type}, {event.date}, {where}, "
             f"actors: {', '.join(event.actors) or '-'}, killed: {event.fatalities}",
             f"{event.span.start}-{event.span.end}",
         )
     if extraction.source_line:
-        table.add_row("source line", extraction.source_line, "")
+        _row(table, "source line", extraction.source_line, "")
     return table
+
+
+def _row(table: Table, *cells: str) -> None:
+    """A row of article text: square brackets in it are text, not console markup."""
+    table.add_row(*(escape(cell) for cell in cells))
 
 
 @dataclass

@@ -1,0 +1,276 @@
+"""Events in news text, typed with ACLED's types: triggers, negation, dates, places, tolls."""
+
+from datetime import date, datetime
+
+import pytest
+
+from truce.news.article import Article, from_text
+from truce.news.events import fatalities
+from truce.news.extract import Extractor
+from truce.news.model import Event
+
+EXTRACTOR = Extractor.offline()
+# Monday 29 February 2016, 18:30 in Damascus: "on Sunday" is 28 February.
+PUBLISHED = datetime.fromisoformat("2016-02-29T18:30:00+02:00")
+SUNDAY = date(2016, 2, 28)
+
+SHELLING = "Shelling/artillery/missile attack"
+EXPLOSIONS = "Explosions/Remote violence"
+
+
+def article(body: str, title: str = "Report") -> Article:
+    return from_text(f"{title}\n\n{body}")
+
+
+def events_of(body: str, published: datetime = PUBLISHED) -> list[Event]:
+    found = article(body)
+    events = list(EXTRACTOR.extract(found, published).events)
+    for event in events:  # every event rests on its own words
+        assert event.trigger in event.span.of(found.text)
+        if event.date_span is not None:
+            assert event.span.contains(event.date_span)
+    return events
+
+
+def kinds(body: str) -> list[tuple[str, str]]:
+    return [(e.type, e.sub_type) for e in events_of(body)]
+
+
+# -- what happened --------------------------------------------------------------------------------
+
+
+def test_a_shelling_sentence_gives_its_type_place_date_and_toll() -> None:
+    [event] = events_of(
+        "Syrian government forces shelled the rebel-held town of Kafr Zita in northern Hama "
+        "province on Sunday, killing at least 37 people."
+    )
+    assert (event.type, event.sub_type, event.trigger) == (EXPLOSIONS, SHELLING, "shelled")
+    assert (event.place.name, event.place.kind, event.place.country) == ("Kafr Zita", "city", "SY")
+    assert event.date == SUNDAY and event.fatalities == 37
+    assert event.actors == ("Syrian Arab Army",)
+    assert 0.0 < event.confidence <= 1.0
+
+
+def test_an_air_strike_with_a_monitor_as_the_source() -> None:
+    [event] = events_of(
+        "Air strikes hit a market in Maarat al-Numan on Sunday, killing at least 37 people, the "
+        "Syrian Observatory for Human Rights said."
+    )
+    assert (event.sub_type, event.place.name, event.date, event.fatalities) == (
+        "Air/drone strike",
+        "Maarat al-Numan",
+        SUNDAY,
+        37,
+    )
+    assert event.actors == ()  # a monitor is a source, not an actor
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "No air strikes were reported in Idlib province on Sunday.",
+        "The army did not shell Darayya on Sunday.",
+        "The government said it would not shell the town on Sunday.",
+        "The army threatened to shell Darayya on Sunday.",
+        "If the strikes on Darayya continue on Sunday, the talks will collapse.",
+        "Российские самолеты не наносили авиаударов по Алеппо в воскресенье.",
+        "لم تقصف قوات النظام مدينة حلب يوم الأحد.",
+    ],
+)
+def test_negated_and_conditional_events_did_not_happen(body: str) -> None:
+    assert events_of(body) == []
+
+
+def test_a_future_agreement_is_not_an_agreement_but_a_signed_one_is() -> None:
+    assert events_of("The two sides will sign an agreement in Geneva on Monday.") == []
+    assert events_of("Russia and the United States will sign an agreement on Monday.") == []
+    [signed] = events_of("The United States and Russia signed an agreement on Monday.")
+    assert (signed.type, signed.sub_type) == ("Strategic developments", "Agreement")
+    assert signed.date == date(2016, 2, 29) and signed.actors == ("United States", "Russia")
+    assert signed.place.name == "Syria"  # an agreement between states: the country it is about
+
+
+def test_event_words_inside_a_quotation_are_the_speakers_not_ours() -> None:
+    assert (
+        events_of(
+            'The opposition said on Sunday: "Regime helicopters dropped barrel bombs on Darayya '
+            'and shelled Douma, killing 12 people."'
+        )
+        == []
+    )
+    assert events_of('Rebels said: "Russian jets bombed Darayya on Sunday."') == []
+
+
+def test_strikes_that_back_a_recapture_are_part_of_it() -> None:
+    [event] = events_of("Syrian troops backed by Russian air strikes recaptured Palmyra on Sunday.")
+    assert (event.type, event.sub_type, event.trigger) == (
+        "Battles",
+        "Government regains territory",
+        "recaptured",
+    )
+    assert (event.place.name, event.place.entry, event.date) == ("Palmyra", "Tadmur", SUNDAY)
+    assert event.actors[0] == "Syrian Arab Army"
+
+
+def test_the_capturer_decides_the_sub_type() -> None:
+    [event] = events_of("Islamic State fighters captured the town of al-Rai on Sunday.")
+    assert event.sub_type == "Non-state actor overtakes territory"
+    assert event.actors == ("Islamic State of Iraq and the Levant",)
+
+
+# -- dates ----------------------------------------------------------------------------------------
+
+
+def test_the_dateline_date_is_not_the_event_date() -> None:
+    body = (
+        "HAMA, Syria, Feb 29 (Orontes Press) - Rebels shelled the government-held town of "
+        "Morek on Sunday."
+    )
+    [event] = events_of(body)
+    assert event.date == SUNDAY  # not Feb 29, the dateline's
+    assert event.date_span is not None and event.date_span.of(article(body).text) == "on Sunday"
+    assert event.place.name == "Morek"
+
+
+def test_a_dateline_is_no_date_for_an_undated_event() -> None:
+    assert (
+        events_of(
+            "HAMA, Syria, Feb 29 (Orontes Press) - Rebels shelled the government-held town "
+            "of Morek."
+        )
+        == []
+    )
+
+
+def test_a_sentence_without_its_own_day_takes_the_paragraphs_last_day() -> None:
+    events = events_of(
+        "Clashes broke out in Darayya on Saturday. Government forces shelled the town."
+    )
+    assert [(e.sub_type, e.date) for e in events] == [
+        ("Armed clash", date(2016, 2, 27)),
+        (SHELLING, date(2016, 2, 27)),
+    ]
+    assert events[1].date_span is None
+
+
+def test_vaguely_dated_events_are_left_out() -> None:
+    assert events_of("Government forces shelled Kafr Zita last week.") == []
+    assert events_of("Government forces shelled Kafr Zita in February.") == []
+
+
+# -- one event per sub-type, place and day --------------------------------------------------------
+
+
+def test_reports_of_one_event_merge() -> None:
+    events = events_of(
+        "Government forces shelled Kafr Zita on Sunday, killing two civilians.\n\n"
+        "Activists said artillery fire on Kafr Zita on Sunday also wounded five people.\n\n"
+        "The shelling of Kafr Zita on Sunday was condemned by Jaysh al-Nasr."
+    )
+    [event] = events
+    assert (event.sub_type, event.place.name, event.date) == (SHELLING, "Kafr Zita", SUNDAY)
+    assert event.fatalities == 2
+    assert event.actors == ("Syrian Arab Army", "Jaysh al-Nasr")  # later reports add actors
+
+
+def test_a_later_report_fills_a_missing_toll() -> None:
+    [event] = events_of(
+        "Government forces shelled Kafr Zita on Sunday.\n\n"
+        "The shelling of Kafr Zita on Sunday killed two civilians, activists said."
+    )
+    assert event.fatalities == 2
+
+
+def test_different_days_or_places_stay_apart() -> None:
+    events = events_of(
+        "Government forces shelled Kafr Zita on Sunday.\n\n"
+        "Government forces shelled Kafr Zita on Saturday.\n\n"
+        "Government forces shelled Morek on Sunday."
+    )
+    assert sorted((e.place.name, e.date) for e in events) == [
+        ("Kafr Zita", date(2016, 2, 27)),
+        ("Kafr Zita", SUNDAY),
+        ("Morek", SUNDAY),
+    ]
+
+
+# -- fatalities -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "toll"),
+    [
+        ("Shells hit the town, killing at least 37 people.", 37),
+        ("At least 37 people were killed in the shelling.", 37),
+        ("Shells hit the town, killing two civilians.", 2),
+        ("The death toll rose to 1,200.", 1200),
+        ("Rockets hit the town, causing no casualties.", 0),
+        ("Nobody was killed.", 0),
+        ("Shells hit the town 5 km from the border.", None),
+        ("Shells hit the town.", None),
+        ("ما أدى إلى مقتل 5 مقاتلين", 5),
+        ("ما أدى إلى مقتل ٥ مقاتلين", 5),
+        ("погибли 3 человека", 3),
+        ("3 человека погибли", 3),
+    ],
+)
+def test_fatalities(sentence: str, toll: int | None) -> None:
+    assert fatalities(sentence) == toll
+
+
+def test_no_casualties_in_an_event_is_zero_not_unknown() -> None:
+    [event] = events_of(
+        "Rockets hit the town of Morek in Hama province on Sunday, causing no casualties."
+    )
+    assert (event.sub_type, event.place.name, event.fatalities) == (SHELLING, "Morek", 0)
+
+
+# -- Arabic and Russian ---------------------------------------------------------------------------
+
+
+def test_an_arabic_clash_sentence() -> None:
+    [event] = events_of(
+        "اندلعت اشتباكات عنيفة بين قوات النظام وفصائل المعارضة في جسر الشغور يوم الأحد، ما أدى "
+        "إلى مقتل 5 مقاتلين."
+    )
+    assert (event.type, event.sub_type, event.trigger) == ("Battles", "Armed clash", "اشتباكات")
+    assert (event.place.name, event.place.entry) == ("جسر الشغور", "Jisr ash Shughūr")
+    assert event.date == SUNDAY and event.fatalities == 5
+    assert event.actors == ("Syrian Arab Army", "Syrian opposition groups")
+
+
+def test_an_arabic_shelling_sentence_with_a_short_first_clause() -> None:
+    # A short clause, a comma and a number later on: not a dateline such as "إدلب، 3 آذار".
+    [event] = events_of("قصفت قوات النظام مدينة حلب يوم الأحد، ما أدى إلى مقتل 3 مدنيين.")
+    assert (event.sub_type, event.place.entry, event.date, event.fatalities) == (
+        SHELLING,
+        "Aleppo",
+        SUNDAY,
+        3,
+    )
+
+
+def test_an_arabic_dateline_is_still_a_dateline() -> None:
+    [event] = events_of(
+        "إدلب، 3 آذار (وكالة أنباء الفرات) - اندلعت اشتباكات في جسر الشغور يوم الأحد."
+    )
+    assert (event.sub_type, event.place.name, event.date) == ("Armed clash", "جسر الشغور", SUNDAY)
+
+
+def test_a_russian_shelling_sentence() -> None:
+    [event] = events_of(
+        "В воскресенье неизвестные обстреляли из миномётов Алеппо, погибли 3 человека."
+    )
+    assert (event.type, event.sub_type, event.trigger) == (EXPLOSIONS, SHELLING, "обстреляли")
+    assert (event.place.name, event.place.entry, event.date, event.fatalities) == (
+        "Алеппо",
+        "Aleppo",
+        SUNDAY,
+        3,
+    )
+
+
+def test_russian_militants_are_actors_not_a_clash() -> None:
+    # "боевики" (militants) names who shelled; it is not a word for fighting.
+    [event] = events_of("В воскресенье боевики обстреляли из миномётов Алеппо, погибли 3 человека.")
+    assert (event.sub_type, event.trigger, event.fatalities) == (SHELLING, "обстреляли", 3)
