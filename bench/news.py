@@ -330,7 +330,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="use an empty cache folder, so the first article builds the gazetteer's index",
     )
+    parser.add_argument(
+        "--large-mb",
+        type=float,
+        default=0,
+        help="also time one article of this many MB, the corpus's articles joined (e.g. 10)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.large_mb <= 12:
+        parser.error("--large-mb must be between 0 and 12 (the reader refuses larger files)")
     if args.articles < 1:
         parser.error("--articles must be positive")
     if not args.corpus.is_dir():
@@ -388,8 +396,32 @@ def main(argv: list[str] | None = None) -> int:
         f"{'[green]met' if met else '[red]NOT met'}[/]: {timings.rate:,.1f} articles/s on one"
         f" core; aim ≥ {AIM_RATE:g}/s"
     )
+    if args.large_mb:
+        console.print(large_article(extractor, corpus, args.large_mb))
     console.print(f"load average at the end: {load_average()}")
     return 0
+
+
+def large_article(extractor: Extractor, corpus: list[Article], megabytes: float) -> str:
+    """One long article (the corpus's bodies joined until it is big enough), timed whole: the
+    pipeline must stay linear in the article's length."""
+    bodies = [a.body for a in corpus]
+    wanted, parts, size = int(megabytes * 1024 * 1024), [], 0
+    while size < wanted:
+        body = bodies[len(parts) % len(bodies)]
+        parts.append(body)
+        size += len(body.encode("utf-8")) + 2
+    first = corpus[0]
+    article = Article("Long article\n\n" + "\n\n".join(parts), "Long article", 14,
+                      published=first.published, name="long")  # fmt: skip
+    before = peak_rss_mb()
+    extraction, seconds = timed(lambda: extractor.extract(article))
+    return (
+        f"One {size / 1024 / 1024:.1f} MB article ({len(parts):,} bodies joined):"
+        f" {seconds:.1f} s, {size / 1024 / seconds:,.0f} KB/s; {len(extraction.statements):,}"
+        f" statements, {len(extraction.events):,} events; peak RSS {before:.0f} →"
+        f" {peak_rss_mb():.0f} MB."
+    )
 
 
 if __name__ == "__main__":

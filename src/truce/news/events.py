@@ -28,13 +28,14 @@ Reports of one event collapse: one event per sub-type, place and day, as ACLED c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from truce.news.article import Article
 from truce.news.dates import DAY, DateMention, find_dates
-from truce.news.model import Event, PartyMention, Place, Quote, Sentence, Span
+from truce.news.model import Event, PartyMention, Place, Quote, Sentence, Span, SpanIndex
 from truce.news.places import datelines
 
 BATTLES = "Battles"
@@ -271,14 +272,18 @@ class _Context:
     """What the whole article tells every sentence: dates, places, parties, quotations."""
 
     text: str
-    dates: list[DateMention]
-    places: list[Place]
-    parties: Sequence[PartyMention]
-    quotes: Sequence[Span]
-    sentences: Sequence[Sentence]
+    dates: SpanIndex[DateMention]
+    places: SpanIndex[Place]
+    parties: SpanIndex[PartyMention]
+    quotes: SpanIndex[Span]
+    paragraphs: dict[int, Span]  # each paragraph's sentences, first to last
+    triggers: SpanIndex[tuple[int, Trigger, Span]]  # (rank in TRIGGERS, trigger, where)
     dateline: Place | None
     focus: Place
     lead: date | None
+    # For the first i places: the last town, and the last place, in the focus country.
+    last_town: list[Place | None]
+    last_named: list[Place | None]
 
 
 def find_events(
@@ -292,16 +297,16 @@ def find_events(
     context = _context(article, sentences, places, parties, quotes)
     events: list[Event] = []
     for sentence in sentences:
-        if _prose(context.text, sentence, sentences):
+        if _prose(context, sentence):
             events += _sentence_events(context, sentence)
     return merge(events)
 
 
-def _prose(text: str, sentence: Sentence, sentences: Sequence[Sentence]) -> bool:
+def _prose(context: _Context, sentence: Sentence) -> bool:
     """Whether the sentence's paragraph ends like prose: headlines repeated in the page, tickers
     and bylines do not, and the title is not where events are counted."""
-    end = max(s.span.end for s in sentences if s.paragraph == sentence.paragraph)
-    return _PROSE_END.search(text[max(0, end - 3) : end]) is not None
+    end = context.paragraphs[sentence.paragraph].end
+    return _PROSE_END.search(context.text[max(0, end - 3) : end]) is not None
 
 
 def _context(
@@ -312,26 +317,48 @@ def _context(
     quotes: Sequence[Quote],
 ) -> _Context:
     text = article.text
-    headers = _dateline_headers(text, article.body_start)
+    headers = SpanIndex(_dateline_headers(text, article.body_start), lambda span: span)
 
     def in_header(span: Span) -> bool:
-        return any(h.contains(span) for h in headers)
+        return bool(headers.containing(span))
 
     dates = find_dates(text, article.published, article.body_start)
     body_dates = [m for m in dates if not in_header(m.span)]
     dateline = next((p for p in places if in_header(p.span)), None)
     lead = next((m.value for m in body_dates if m.kind == DAY and m.value), None)
+    paragraphs: dict[int, Span] = {}
+    for sentence in sentences:
+        known = paragraphs.get(sentence.paragraph, sentence.span)
+        paragraphs[sentence.paragraph] = Span(known.start, max(known.end, sentence.span.end))
+    located = SpanIndex(
+        (p for p in places if not in_header(p.span) and p.kind != "region"),
+        lambda place: place.span,
+    )
+    focus = _focus_place(places)
     return _Context(
         text=text,
-        dates=body_dates,
-        places=[p for p in places if not in_header(p.span) and p.kind != "region"],
-        parties=parties,
-        quotes=[q.outer for q in quotes],
-        sentences=sentences,
+        dates=SpanIndex(body_dates, lambda mention: mention.span),
+        places=located,
+        parties=SpanIndex(parties, lambda party: party.span),
+        quotes=SpanIndex((q.outer for q in quotes), lambda span: span),
+        paragraphs=paragraphs,
+        triggers=_all_triggers(text, article.body_start),
         dateline=dateline,
-        focus=_focus_place(places),
+        focus=focus,
         lead=lead,
+        last_town=_running_last(
+            located.items, lambda p: p.country == focus.country and p.kind == "city"
+        ),
+        last_named=_running_last(located.items, lambda p: p.country == focus.country),
     )
+
+
+def _running_last(places: list[Place], wanted: Callable[[Place], bool]) -> list[Place | None]:
+    """``result[i]``: the last wanted place among ``places[:i]``."""
+    result: list[Place | None] = [None]
+    for place in places:
+        result.append(place if wanted(place) else result[-1])
+    return result
 
 
 def _dateline_headers(text: str, body_start: int) -> list[Span]:
@@ -348,7 +375,7 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
     if not found:
         return []
     day, day_span = _day(context, sentence)
-    own_places = [p for p in context.places if sentence.span.contains(p.span)]
+    own_places = context.places.within(sentence.span)
     events = []
     for item in _one_per_territory(context, found):
         if day_span is None and item.trigger.type == STRATEGIC:
@@ -356,25 +383,38 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
         when = day if day_span is not None or not _back_reference(context.text, item.span) else None
         if when is None:
             continue
-        actors = _actors(context.text, sentence.span, context.parties)
+        actors = _actors(context.text, sentence.span, context.parties.within(sentence.span))
         place = _where(context, sentence, item, own_places, actors)
         events.append(_event(context.text, item, when, day_span, place, actors, bool(own_places)))
     return events
 
 
+def _all_triggers(text: str, start: int) -> SpanIndex[tuple[int, Trigger, Span]]:
+    # Each pattern runs once over the body, not once per sentence: a long article has many.
+    found = [
+        (rank, trigger, Span(match.start(), match.end()))
+        for rank, trigger in enumerate(TRIGGERS)
+        for match in trigger.pattern.finditer(text, start)
+    ]
+    return SpanIndex(found, lambda item: item[2])
+
+
 def _triggers(context: _Context, sentence: Sentence) -> list[_Found]:
     text = context.text
     taken: list[_Found] = []
-    for trigger in TRIGGERS:
-        for match in trigger.pattern.finditer(text, sentence.span.start, sentence.span.end):
-            span = Span(match.start(), match.end())
-            if any(span.overlaps(other.span) for other in taken):
-                continue
-            if any(quote.contains(span) for quote in context.quotes):
-                continue  # what a speaker says happened is their statement, not our event
-            if _happened(text, sentence.span.start, span):
-                taken.append(_Found(trigger, span, sentence))
+    # In TRIGGERS' order, so the more specific of two overlapping triggers is kept.
+    for _, trigger, span in sorted(context.triggers.within(sentence.span), key=_rank):
+        if any(span.overlaps(other.span) for other in taken):
+            continue
+        if context.quotes.containing(span):
+            continue  # what a speaker says happened is their statement, not our event
+        if _happened(text, sentence.span.start, span):
+            taken.append(_Found(trigger, span, sentence))
     return sorted(taken, key=lambda found: found.span.start)
+
+
+def _rank(item: tuple[int, Trigger, Span]) -> tuple[int, int]:
+    return item[0], item[2].start
 
 
 def _happened(text: str, sentence_start: int, span: Span) -> bool:
@@ -407,7 +447,7 @@ def _capture_type(context: _Context, found: _Found) -> str:
     if found.trigger.sub_type == REGAINS:
         return REGAINS
     before = Span(found.sentence.span.start, found.span.start)
-    named = [p.name for p in context.parties if before.contains(p.span)]
+    named = [p.name for p in context.parties.within(before)]
     words = before.of(context.text)
     pattern, parties = _GOVERNMENT_SIDE
     if named:
@@ -445,17 +485,17 @@ def _event(
 def _day(context: _Context, sentence: Sentence) -> tuple[date | None, Span | None]:
     """The sentence's own day, else the last day named before it in its paragraph, else the
     article's lead day. A sentence dated only vaguely has no day."""
-    inside = [m for m in context.dates if sentence.span.contains(m.span)]
+    inside = context.dates.within(sentence.span)
     days = [m for m in inside if m.kind == DAY and m.value is not None]
     if days:
         return days[0].value, days[0].span
     if inside:
         return None, None
-    start = min(s.span.start for s in context.sentences if s.paragraph == sentence.paragraph)
+    start = context.paragraphs[sentence.paragraph].start
     earlier = [
         m.value
-        for m in context.dates
-        if m.kind == DAY and m.value is not None and start <= m.span.start < sentence.span.start
+        for m in context.dates.starting_in(start, sentence.span.start)
+        if m.kind == DAY and m.value is not None
     ]
     return (earlier[-1] if earlier else context.lead), None
 
@@ -479,15 +519,13 @@ def _where(
     if found.trigger.sub_type == "Agreement" and set(actors) & _FOREIGN_STATES:
         abroad = context.dateline is not None and context.dateline.country != country
         return context.dateline if abroad and context.dateline else context.focus
-    before = [
-        p for p in context.places if p.span.end <= sentence.span.start and p.country == country
-    ]
-    towns = [p for p in before if p.kind == "city"]
-    if towns:
-        return towns[-1]
+    seen = bisect_left(context.places.starts, sentence.span.start)
+    town, named = context.last_town[seen], context.last_named[seen]
+    if town is not None:
+        return town
     if context.dateline is not None and context.dateline.country == country:
         return context.dateline
-    return before[-1] if before else context.focus
+    return named or context.focus
 
 
 def _stands_for_state(text: str, place: Place) -> bool:
@@ -507,7 +545,7 @@ def _focus_place(places: Sequence[Place]) -> Place:
 
 
 def _actors(text: str, span: Span, parties: Sequence[PartyMention]) -> tuple[str, ...]:
-    named = [(p.span.start, p.name) for p in parties if span.contains(p.span)]
+    named = [(p.span.start, p.name) for p in parties]
     for pattern, state in _STATE_NAMES:
         named += [(m.start(), state) for m in pattern.finditer(text, span.start, span.end)]
     ordered: list[str] = []

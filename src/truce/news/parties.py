@@ -6,10 +6,11 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 from truce.domain.text import fold
-from truce.news.model import PartyMention, Span
+from truce.news.model import PartyMention, Span, SpanIndex
 
 _TOKEN = re.compile(r"[^\W\d_][\w'’.-]*\w|[^\W\d_]|\d+\w*", re.UNICODE)
 _ARTICLES = frozenset({"al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "the", "ال"})
@@ -259,10 +260,14 @@ class _Name:
     exact_case: str | None  # acronyms must match their case: "IS" is not "is"
 
 
+# Words repeat, and folding is the costly part of reading a long article.
+_fold_word = lru_cache(maxsize=1 << 16)(fold)
+
+
 def _tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     found = []
     for match in _TOKEN.finditer(text, start, end):
-        key = fold(match.group(0))
+        key = _fold_word(match.group(0))
         if key and key not in _ARTICLES:
             found.append((key, match.start(), match.end()))
     return found
@@ -273,6 +278,7 @@ class PartyBook:
 
     def __init__(self) -> None:
         self.names: dict[str, list[_Name]] = {}
+        self.prefixes: set[str] = set()  # every name's first word, first two words, ...
 
     def add(self, canonical: str, aliases: Iterable[str], party_id: int | None = None) -> None:
         """Teach the book a party and its names."""
@@ -282,16 +288,18 @@ class PartyBook:
                 continue
             exact = alias if len(alias.replace(".", "")) <= 4 and alias.isupper() else None
             self.names.setdefault(key, []).append(_Name(canonical, party_id, exact))
+            words = key.split(" ")
+            self.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
 
     def find(self, text: str, start: int = 0, skip: Iterable[Span] = ()) -> list[PartyMention]:
         """Every mention in ``text`` from ``start``, longest names first, outside ``skip``."""
         tokens = _tokens(text, start, len(text))
-        blocked = list(skip)
+        blocked = SpanIndex(skip, lambda span: span)
         found: list[PartyMention] = []
         index = 0
         while index < len(tokens):
             mention, width = self._longest(text, tokens, index)
-            if mention and not any(mention.span.overlaps(b) for b in blocked):
+            if mention and not blocked.overlapping(mention.span):
                 found.append(mention)
             index += max(width, 1)
         return found
@@ -299,10 +307,16 @@ class PartyBook:
     def _longest(
         self, text: str, tokens: list[tuple[str, int, int]], index: int
     ) -> tuple[PartyMention | None, int]:
-        for width in range(min(MAX_WORDS, len(tokens) - index), 0, -1):
-            window = tokens[index : index + width]
-            key = " ".join(token for token, _, _ in window)
-            span = Span(window[0][1], window[-1][2])
+        # Grow the window while some name still starts with it; then try the longest first.
+        keys: list[str] = []
+        for token, _, _ in tokens[index : index + MAX_WORDS]:
+            key = f"{keys[-1]} {token}" if keys else token
+            if key not in self.prefixes:
+                break
+            keys.append(key)
+        for width in range(len(keys), 0, -1):
+            key = keys[width - 1]
+            span = Span(tokens[index][1], tokens[index + width - 1][2])
             for name in self.names.get(key, []):
                 if self._fits(text, name, span, key):
                     confidence = 0.9 if name.party_id is not None else 0.6

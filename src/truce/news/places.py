@@ -37,7 +37,7 @@ from functools import lru_cache
 from truce.domain.text import fold
 from truce.news.article import Article
 from truce.news.gazetteer import Entry, Gazetteer, Hit, gazetteer, loose_key
-from truce.news.model import Place, Sentence, Span
+from truce.news.model import Place, Sentence, Span, SpanIndex
 
 MAX_WORDS = 6
 DEFAULT_FOCUS = "SY"
@@ -247,9 +247,9 @@ class _Doc:
     text: str
     tokens: list[_Token]
     sentence_starts: set[int]
-    datelines: list[Span]
+    datelines: SpanIndex[Span]
     title_case: Span | None
-    blocked: list[Span]
+    blocked: SpanIndex[Span]
     lower_words: set[str]
     focus: str = DEFAULT_FOCUS
     neighbours: frozenset[str] = field(default_factory=frozenset)
@@ -306,9 +306,9 @@ def _document(article: Article, sentences: list[Sentence], exclude: list[Span]) 
         text=text,
         tokens=tokens,
         sentence_starts=starts,
-        datelines=datelines(text, article.body_start),
+        datelines=SpanIndex(datelines(text, article.body_start), _itself),
         title_case=Span(*title) if title and _title_cased(text[title[0] : title[1]]) else None,
-        blocked=list(exclude) + _outlet_spans(article),
+        blocked=SpanIndex([*exclude, *_outlet_spans(article)], _itself),
         lower_words={t.text for t in tokens if t.script == "la" and t.text.islower()},
     )
 
@@ -371,6 +371,10 @@ def datelines(text: str, body_start: int) -> list[Span]:
         if dated and (place.isupper() or arabic):
             found.append(Span(match.start(), head))
     return found
+
+
+def _itself(span: Span) -> Span:
+    return span
 
 
 def _title_cased(title: str) -> bool:
@@ -486,7 +490,7 @@ def _starts(token: _Token) -> list[int]:
 def _skipped(doc: _Doc, m: _Mention) -> bool:
     span = Span(m.start, m.end)
     first = doc.tokens[m.first]
-    if any(span.overlaps(b) for b in doc.blocked) or _key(doc.text[m.start : m.end]) in IGNORED:
+    if doc.blocked.overlapping(span) or _key(doc.text[m.start : m.end]) in IGNORED:
         return True
     if first.script == "ar":
         return _arabic_skipped(doc, m)
@@ -532,7 +536,7 @@ def _acronym(doc: _Doc, m: _Mention) -> bool:
         return False
     if words[0].text in _ABBREVIATIONS:
         return False
-    return not any(d.contains(Span(m.start, m.end)) for d in doc.datelines)
+    return not doc.datelines.containing(Span(m.start, m.end))
 
 
 def _inside_longer_name(doc: _Doc, m: _Mention) -> bool:
@@ -729,7 +733,7 @@ def _far_and_small(doc: _Doc, m: _Mention, entry: Entry) -> bool:
 
 
 def _in_dateline(doc: _Doc, m: _Mention) -> bool:
-    return any(d.contains(Span(m.start, m.end)) for d in doc.datelines)
+    return bool(doc.datelines.containing(Span(m.start, m.end)))
 
 
 # -- Countries: territory or actor ------------------------------------------------------------

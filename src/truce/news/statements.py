@@ -15,10 +15,11 @@ Rules, written for Truce, over one sentence at a time:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from truce.news.model import Person, Quote, Sentence, Span, Statement
+from truce.news.model import Person, Quote, Sentence, Span, SpanIndex, Statement
 from truce.news.people import CUES, ROLE_WORDS, surnames
 
 OUTLETS = (
@@ -80,6 +81,10 @@ class _Context:
     last_speaker: str | None = None
     speakers: list[tuple[str, Person | None]] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
+    mention_starts: list[int] = field(default_factory=list)  # of ``mentions``, for bisection
+
+    def __post_init__(self) -> None:
+        self.mention_starts = [p.span.start for p in self.mentions]
 
 
 def _masked(text: str, sentence: Span, quotes: Sequence[Quote]) -> str:
@@ -201,7 +206,7 @@ def _before_np(before: str) -> tuple[int, int] | None:
 
 
 def _describes(appositive: str) -> bool:
-    """", the main opposition bloc,", ", a spokesman,": words about the speaker, not a name."""
+    """ ", the main opposition bloc,", ", a spokesman,": words about the speaker, not a name."""
     words = appositive.split()
     return (
         not _np_word(words[0])
@@ -268,10 +273,12 @@ def _resolve(ctx: _Context, raw: str, span: Span) -> tuple[str, Person | None, S
 
 def _antecedent(ctx: _Context, span: Span) -> tuple[str, Person | None, Span] | None:
     """He or she: the person named last before, else the last speaker."""
-    earlier = [p for p in ctx.mentions if p.span.end <= span.start]
-    if earlier:
-        person = ctx.people.get(earlier[-1].name.split()[-1], earlier[-1])
-        return person.name, person, span
+    at = bisect_left(ctx.mention_starts, span.start)
+    for index in range(at - 1, -1, -1):
+        named = ctx.mentions[index]
+        if named.span.end <= span.start:
+            person = ctx.people.get(named.name.split()[-1], named)
+            return person.name, person, span
     if ctx.last_speaker:
         return ctx.last_speaker, ctx.people.get(ctx.last_speaker), span
     return None
@@ -462,12 +469,12 @@ def find_statements(
     """
     ctx = _Context(text, surnames(list(people)), sorted(people, key=lambda p: p.span.start))
     paragraph_speaker: dict[int, str | None] = {}
+    by_start = SpanIndex(quotes, lambda quote: quote.outer)
     for sentence in sentences:
         inside = [
             q
-            for q in quotes
-            if sentence.span.start <= q.outer.start < sentence.span.end
-            and not (is_name and is_name(q.span.of(text)))
+            for q in by_start.starting_in(sentence.span.start, sentence.span.end)
+            if not (is_name and is_name(q.span.of(text)))
         ]
         opens_with_quote = sentence.span.start == paragraphs[sentence.paragraph].start and bool(
             inside
