@@ -95,7 +95,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _settings(db: str | None, **overrides: Any) -> Settings:
-    values = {"database_url": db} if db else {}
+    values: dict[str, Any] = {"database_url": db} if db else {}
     return Settings(**values, **overrides)
 
 

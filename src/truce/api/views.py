@@ -15,7 +15,7 @@ from truce.services.parties import PartyDetail, RegistryEntry
 
 def agreement(item: Agreement, state_names: dict[str, str]) -> dict[str, Any]:
     """An agreement with its terms and the names of its states."""
-    data = jsonable_encoder(asdict(item))
+    data: dict[str, Any] = jsonable_encoder(asdict(item))
     data["guarantors"] = [{"code": c, "name": state_names.get(c, c)} for c in item.guarantors]
     data["members"] = [{"code": c, "name": state_names.get(c, c)} for c in item.members]
     data["terms"] = [
