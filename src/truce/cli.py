@@ -657,17 +657,10 @@ def _extractor(db: str | None) -> Any:
 
 def _registry_extractor(truce: Truce) -> Any:
     """An extractor that matches parties to this database's registry."""
-    from truce.news.extract import Extractor
-    from truce.news.parties import book_from_registry
+    from truce.services import news
 
     with truce.uow(write=False) as uow:
-        rows = uow.parties.all_rows()
-        aliases = uow.parties.aliases([row.id for row in rows])
-        return Extractor(
-            book_from_registry(
-                (row.id, row.name, [a.text for a in aliases[row.id]]) for row in rows
-            )
-        )
+        return news.registry_extractor(uow)
 
 
 @news_app.command("extract")

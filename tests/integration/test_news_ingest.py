@@ -24,7 +24,6 @@ from truce.cli import app
 from truce.config import Settings
 from truce.domain.errors import Forbidden
 from truce.news.extract import Extractor, run
-from truce.news.parties import book_from_registry
 from truce.services import ledger, news
 from truce.services.instance import initialise
 from truce.store.tables import ArticleRow, ReportRow, StatementRow
@@ -50,13 +49,7 @@ SEED_SPEAKERS = ["Vladimir Putin"] * 4 + ["Dmitry Peskov"] + ["Josh Earnest"] * 
 def registry_extractor(truce: Truce) -> Extractor:
     """An extractor matching parties to this database's registry, as `truce news ingest` does."""
     with truce.uow(write=False) as uow:
-        rows = uow.parties.all_rows()
-        aliases = uow.parties.aliases([row.id for row in rows])
-        return Extractor(
-            book_from_registry(
-                (row.id, row.name, [a.text for a in aliases[row.id]]) for row in rows
-            )
-        )
+        return news.registry_extractor(uow)
 
 
 def ingest(

@@ -291,6 +291,7 @@ def test_cli_survives_square_brackets_in_article_text(tmp_path: Path) -> None:
 
 # -- a ten-megabyte article -----------------------------------------------------------------------
 
+
 def test_a_ten_megabyte_article_is_extracted_best_effort(tmp_path: Path) -> None:
     # Extraction is linear in the article's length (bench/news.py --large-mb 10 times it).
     big = tmp_path / "big.txt"

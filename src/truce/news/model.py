@@ -41,9 +41,6 @@ class SpanIndex(Generic[T]):
         self.starts = [span.start for span in self.spans]
         self.longest = max((span.end - span.start for span in self.spans), default=0)
 
-    def __len__(self) -> int:
-        return len(self.items)
-
     def within(self, span: Span) -> list[T]:
         """The items that lie inside ``span``, in order."""
         first, stop = bisect_left(self.starts, span.start), bisect_left(self.starts, span.end)
@@ -52,10 +49,6 @@ class SpanIndex(Generic[T]):
     def starting_in(self, start: int, end: int) -> list[T]:
         """The items that start at or after ``start`` and before ``end``."""
         return self.items[bisect_left(self.starts, start) : bisect_left(self.starts, end)]
-
-    def before(self, position: int) -> list[T]:
-        """The items that start before ``position`` (in order; the nearest is last)."""
-        return self.items[: bisect_left(self.starts, position)]
 
     def overlapping(self, span: Span) -> list[T]:
         """The items that share a character with ``span``."""

@@ -14,9 +14,9 @@ from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, require
 from truce.ledger.canonical import canonical_text
-from truce.news.extract import Outcome
+from truce.news.extract import Extractor, Outcome
 from truce.news.model import Event, Extraction, Statement
-from truce.news.parties import PartyBook
+from truce.news.parties import PartyBook, book_from_registry
 from truce.news.present import as_record
 from truce.services import common
 from truce.store.ledger_store import Change
@@ -42,6 +42,15 @@ class Ingested:
     statements: int = 0
     reports: int = 0
     error: str | None = None
+
+
+def registry_extractor(uow: UnitOfWork) -> Extractor:
+    """An extractor whose party book is this database's registry: ids and every alias."""
+    rows = uow.parties.all_rows()
+    aliases = uow.parties.aliases([row.id for row in rows])
+    return Extractor(
+        book_from_registry((row.id, row.name, [a.text for a in aliases[row.id]]) for row in rows)
+    )
 
 
 def ingest(outcome: Outcome, book: PartyBook, uow: UnitOfWork, *, actor: Actor) -> Ingested:
