@@ -11,38 +11,19 @@ are skipped, except under CI=true, where that is a failure.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import (
-    Browser,
-    BrowserContext,
-    ConsoleMessage,
-    Locator,
-    Page,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Locator, Page, expect
 from typer.testing import CliRunner
 
+from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from truce import cli
 from truce.services import parties, scenario
 from truce.web.app import create_app
 
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-IN_CI = os.environ.get("CI", "").lower() == "true"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 DISPUTED = "Ahrar al-Sham"  # the US proposes committed, Russia excluded: both still open
 UNDECIDED = "Jaysh al-Muhajirin wal-Ansar"  # no status decided in the scenario: unknown
@@ -53,123 +34,14 @@ NUSRA_ARABIC = "جبهة النصرة"
 # --- the site -------------------------------------------------------------------------------
 
 
-def _free_socket() -> socket.socket:
-    """A socket bound to a free localhost port, handed to uvicorn (no race for the port)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
-def _wait_until_answering(url: str, server: uvicorn.Server, thread: threading.Thread) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            pytest.fail("the web server stopped while starting")
-        if server.started:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-        time.sleep(0.05)
-    pytest.fail(f"the web server did not answer at {url} within 20 s")
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The demo, as `truce demo --no-serve` prepares it, served on a free localhost port."""
     db = tmp_path_factory.mktemp("browser") / "demo.db"
     result = CliRunner().invoke(cli.app, ["demo", "--db", str(db), "--no-serve"])
     assert result.exit_code == 0, result.output
-    with cli.opened(str(db), demo=True) as truce:
-        sock = _free_socket()
-        host, port = sock.getsockname()
-        # No websockets, no lifespan, no logging set-up: nothing the app does not use, so the
-        # server thread has nothing to warn about (warnings are errors in this suite).
-        config = uvicorn.Config(
-            create_app(truce),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            ws="none",
-            lifespan="off",
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
-        )
-        thread.start()
-        url = f"http://{host}:{port}"
-        try:
-            _wait_until_answering(f"{url}/", server, thread)
-            yield url
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            sock.close()
-        assert not thread.is_alive(), "the web server did not stop"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's headless Chromium, driven by Playwright."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (CI=true requires it): apt-get install chromium")
-        pytest.skip("chromium is not installed: apt-get install chromium to run browser tests")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
-    """A fresh browser profile (no cookies) in English, traced in case the test fails."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    ctx.tracing.start(screenshots=True, snapshots=True)
-    failures_before = request.session.testsfailed
-    yield ctx
-    # The call phase is reported before teardown, so a failure of this test is counted by now.
-    failed = request.session.testsfailed > failures_before
-    name = request.node.name
-    if failed:
-        for number, open_page in enumerate(ctx.pages):
-            open_page.screenshot(path=ARTIFACTS / f"{name}-FAILED-{number}.png", full_page=True)
-        ctx.tracing.stop(path=ARTIFACTS / f"{name}.trace.zip")
-    else:
-        ctx.tracing.stop()
-    ctx.close()
-
-
-class JsErrors(list[str]):
-    """Uncaught exceptions and console errors of the pages a test opened."""
-
-    def watch(self, page: Page) -> None:
-        page.on("pageerror", lambda exc: self.append(f"{page.url}: uncaught {exc}"))
-        page.on("console", lambda message: self._console(page, message))
-
-    def _console(self, page: Page, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            where = message.location.get("url") or page.url
-            self.append(f"{page.url}: console error {message.text} ({where})")
-
-
-@pytest.fixture
-def js_errors() -> JsErrors:
-    return JsErrors()
-
-
-@pytest.fixture
-def page(context: BrowserContext, js_errors: JsErrors) -> Page:
-    """A tab whose JavaScript errors and console errors are collected in js_errors."""
-    tab = context.new_page()
-    js_errors.watch(tab)
-    return tab
+    with cli.opened(str(db), demo=True) as truce, serve(create_app(truce)) as url:
+        yield url
 
 
 # --- steps ----------------------------------------------------------------------------------

@@ -9,9 +9,7 @@ test-artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import json
-import shutil
 import struct
-import threading
 import urllib.request
 import zlib
 from collections import Counter
@@ -20,18 +18,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from typer.testing import CliRunner
 
-from tests.e2e.test_browser import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    IN_CI,
-    JsErrors,
-    _free_socket,
-    _wait_until_answering,
-)
+from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from truce import cli
 from truce.web.app import create_app
 from truce.web.rendering import HERE
@@ -44,7 +34,7 @@ NOT_IN_FORCE = "not_in_force"
 IN_FORCE_VERDICTS = {"protected", "excluded", "mixed", "unknown"}
 
 
-# --- the site and the browser (as in test_browser.py) ------------------------------------------
+# --- the site (the browser fixtures are in tests/e2e/conftest.py) -----------------------------
 
 
 @pytest.fixture(scope="module")
@@ -55,74 +45,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("map") / "demo.db"
     result = CliRunner().invoke(cli.app, ["demo", "--db", str(db), "--no-serve"])
     assert result.exit_code == 0, result.output
-    with cli.opened(str(db), demo=True) as truce:
-        sock = _free_socket()
-        host, port = sock.getsockname()
-        config = uvicorn.Config(
-            create_app(truce),
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            ws="none",
-            lifespan="off",
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
-        )
-        thread.start()
-        url = f"http://{host}:{port}"
-        try:
-            _wait_until_answering(f"{url}/", server, thread)
-            yield url
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            sock.close()
-        assert not thread.is_alive(), "the web server did not stop"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (CI=true requires it): apt-get install chromium")
-        pytest.skip("chromium is not installed: apt-get install chromium to run browser tests")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
-    """A fresh English profile; a screenshot and a trace are kept when the test fails."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    ctx.tracing.start(screenshots=True, snapshots=True)
-    failures_before = request.session.testsfailed
-    yield ctx
-    name = request.node.name
-    if request.session.testsfailed > failures_before:
-        for number, open_page in enumerate(ctx.pages):
-            open_page.screenshot(path=ARTIFACTS / f"{name}-FAILED-{number}.png", full_page=True)
-        ctx.tracing.stop(path=ARTIFACTS / f"{name}.trace.zip")
-    else:
-        ctx.tracing.stop()
-    ctx.close()
-
-
-@pytest.fixture
-def js_errors() -> JsErrors:
-    return JsErrors()
-
-
-@pytest.fixture
-def page(context: BrowserContext, js_errors: JsErrors) -> Page:
-    tab = context.new_page()
-    js_errors.watch(tab)
-    return tab
+    with cli.opened(str(db), demo=True) as truce, serve(create_app(truce)) as url:
+        yield url
 
 
 # --- steps ----------------------------------------------------------------------------------

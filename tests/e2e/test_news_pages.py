@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import (
-    ARTIFACTS,
-    CHROMIUM_ARGS,
-    IN_CI,
-    JsErrors,
-    _free_socket,
-    _wait_until_answering,
-)
+from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from tests.helpers import World, token_for
 from tests.integration.test_news_ingest import ARTICLES, SEED, SEED_PUBLISHED, ingest
 from truce.web.app import create_app
@@ -287,74 +277,9 @@ def test_news_is_public_and_the_same_for_everyone(
 
 @pytest.fixture
 def site(world: World, seeded: dict[str, int]) -> Iterator[str]:
-    """The seeded world's app on a free localhost port (as in test_browser.py)."""
-    sock = _free_socket()
-    host, port = sock.getsockname()
-    config = uvicorn.Config(
-        create_app(world.truce),
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        ws="none",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True
-    )
-    thread.start()
-    url = f"http://{host}:{port}"
-    try:
-        _wait_until_answering(f"{url}/statements", server, thread)
+    """The seeded world's app on a free localhost port."""
+    with serve(create_app(world.truce), "/statements") as url:
         yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-    assert not thread.is_alive(), "the web server did not stop"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed (CI=true requires it): apt-get install chromium")
-        pytest.skip("chromium is not installed: apt-get install chromium to run browser tests")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser, request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
-    """A fresh English profile; a screenshot and a trace are kept when the test fails."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    ctx.tracing.start(screenshots=True, snapshots=True)
-    failures_before = request.session.testsfailed
-    yield ctx
-    name = re.sub(r"[^\w.-]", "_", request.node.name)
-    if request.session.testsfailed > failures_before:
-        for number, open_page in enumerate(ctx.pages):
-            open_page.screenshot(path=ARTIFACTS / f"{name}-FAILED-{number}.png", full_page=True)
-        ctx.tracing.stop(path=ARTIFACTS / f"{name}.trace.zip")
-    else:
-        ctx.tracing.stop()
-    ctx.close()
-
-
-@pytest.fixture
-def js_errors() -> JsErrors:
-    return JsErrors()
-
-
-@pytest.fixture
-def page(context: BrowserContext, js_errors: JsErrors) -> Page:
-    tab = context.new_page()
-    js_errors.watch(tab)
-    return tab
 
 
 def speakers_shown(page: Page) -> list[str]:
