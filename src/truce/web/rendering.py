@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from truce import __version__, i18n
 from truce.bootstrap import Truce
 from truce.domain.i18n import N_
+from truce.domain.links import web_link
 from truce.domain.permissions import Actor
 from truce.services import users
 
@@ -34,11 +35,12 @@ def locale_of(request: Request) -> str:
 
 
 def make_templates() -> Jinja2Templates:
-    """The Jinja2 templates with gettext and the time filter."""
+    """The Jinja2 templates with gettext, the time filter and the link filter."""
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.policies["ext.i18n.trimmed"] = True
     templates.env.filters["when"] = _when
+    templates.env.filters["web_link"] = web_link
     return templates
 
 
