@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 VENDOR := src/truce/web/static/vendor
+LOCALE := src/truce/locale
+LANGUAGES := ar ru
 
-.PHONY: demo test check lint typecheck unit postgres chromium vendor bench bench-news news-scores clean
+.PHONY: demo test check lint typecheck unit postgres chromium vendor catalogs bench bench-news news-scores clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +62,19 @@ $(VENDOR)/.copied: node_modules/.package-lock.json Makefile
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/world-atlas/countries-50m.json $(VENDOR)/
 	touch $@
+
+## catalogs: extract the template (truce.pot) from the code, then update the ar and ru catalogs
+# Locations name the file only, so a moved line does not touch every catalog. A changed msgid
+# keeps its old translation as fuzzy (with the previous msgid): the app ignores it and
+# tests/unit/test_catalogs.py names it until a translator has reviewed it.
+catalogs: $(VENV)/.installed-app
+	$(BIN)/pybabel -q extract -F babel.cfg -k N_ --add-location=file -o $(LOCALE)/truce.pot \
+	  --project=Truce --copyright-holder="the Truce authors" \
+	  --version="$$($(BIN)/python -c 'import truce; print(truce.__version__)')" .
+	for lang in $(LANGUAGES); do \
+	  $(BIN)/pybabel -q update -i $(LOCALE)/truce.pot -d $(LOCALE) -D truce -l $$lang \
+	    --init-missing --ignore-obsolete --previous || exit 1; \
+	done
 
 bench: $(VENV)/.installed-test postgres
 	$(BIN)/python bench/ledger.py

@@ -1,24 +1,50 @@
-"""Translations (gettext catalogs compiled with Babel) and the direction of each language."""
+"""Translations (gettext catalogs read from the .po files) and the direction of each language."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "truce"
 DEFAULT_LOCALE = "en"
-# Languages the interface is written to support; catalogs arrive one by one.
+# Languages the interface is written in; English is the source and has no catalog.
 SUPPORTED = ("en", "ar", "ru")
+
+
+def catalog_path(locale: str) -> Path:
+    """Where the catalog of ``locale`` lives (it may not exist)."""
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 @lru_cache(maxsize=16)
 def translations(locale: str) -> NullTranslations:
-    """The catalog for ``locale``, or the identity translation when there is none yet."""
-    return Translations.load(str(LOCALE_DIR), [locale], domain=DOMAIN)
+    """The catalog for ``locale``, read once per process; the identity when there is none."""
+    path = catalog_path(locale)
+    if locale not in SUPPORTED or not path.is_file():
+        return NullTranslations()
+    return load_catalog(path, locale)
+
+
+def load_catalog(path: Path, locale: str) -> Translations:
+    """The translations in the .po file at ``path``, compiled in memory.
+
+    So the repository and the package carry only the text translators edit, never a binary
+    .mo beside it. Fuzzy entries are left out, as msgfmt leaves them out: they wait for a
+    translator's review.
+    """
+    with path.open("rb") as po:
+        catalog = read_po(po, locale=locale, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
 
 
 def direction(locale: str) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from truce.domain.i18n import Word
 
 
 class DomainError(Exception):
@@ -16,10 +19,16 @@ class DomainError(Exception):
         self.params = params
         super().__init__(self.render())
 
-    def render(self, translate: Any = None) -> str:
-        """The message, translated when given a gettext function."""
-        template = translate(self.template) if translate else self.template
-        return template.format(**self.params) if self.params else template
+    def render(self, translate: Callable[[str], str] | None = None) -> str:
+        """The message, translated when given a gettext function (its Word parameters too)."""
+        if translate is None:
+            return self.template.format(**self.params) if self.params else self.template
+        params = {
+            name: translate(value) if isinstance(value, Word) else value
+            for name, value in self.params.items()
+        }
+        template = translate(self.template)
+        return template.format(**params) if params else template
 
 
 class Invalid(DomainError):

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Forbidden, Invalid
-from truce.domain.i18n import N_
+from truce.domain.i18n import N_, Word
 from truce.domain.parties import Designation, Status, excluding_designation
 from truce.domain.permissions import Action, Actor, Role, require
 
@@ -73,7 +73,9 @@ def check_proposal(
     """The proposer's state, if ``actor`` may propose ``proposed``; else why not."""
     state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
     if proposed is current:
-        raise Conflict(N_("The party is already {status}."), field="status", status=proposed.value)
+        raise Conflict(
+            N_("The party is already {status}."), field="status", status=Word(proposed.value)
+        )
     if any(p.proposer_state == state and p.state is ProposalState.OPEN for p in open_proposals):
         raise Conflict(
             N_("{state} already has an open proposal for this party: withdraw it first."),
@@ -150,7 +152,9 @@ def supersede(proposal: Proposal, at: datetime) -> Proposal:
 def _require_open(proposal: Proposal) -> None:
     if proposal.state is not ProposalState.OPEN:
         raise Conflict(
-            N_("This proposal is already {state}."), field="proposal_id", state=proposal.state.value
+            N_("This proposal is already {state}."),
+            field="proposal_id",
+            state=Word(proposal.state.value),
         )
 
 
