@@ -27,7 +27,8 @@ class SignInLimits:
     def __init__(self, per_user: str, per_address: str, storage_uri: str = "memory://") -> None:
         storage = storage_from_string(storage_uri)
         if not isinstance(storage, MovingWindowSupport):
-            raise ValueError(f"{storage_uri.split(':', 1)[0]} storage has no moving window")
+            scheme = storage_uri.split(":", 1)[0]
+            raise ValueError(f"{scheme}: not a synchronous storage with a moving window")
         self._limiter = MovingWindowRateLimiter(storage)
         self._limits: dict[str, RateLimitItem] = {
             "user": parse(per_user),
