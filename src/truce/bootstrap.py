@@ -8,6 +8,7 @@ from datetime import datetime
 
 from truce.config import Settings
 from truce.services.instance import initialise
+from truce.services.throttle import SignInLimits
 from truce.store import migrate
 from truce.store.db import Database
 from truce.store.keyring import Keyring
@@ -27,6 +28,7 @@ class Truce:
     db: Database
     keyring: Keyring | None
     secret: str | None
+    sign_ins: SignInLimits
 
     def uow(self, *, write: bool = True, clock: Callable[[], datetime] = utc_now) -> UnitOfWork:
         """A new unit of work."""
@@ -43,7 +45,12 @@ def bootstrap(settings: Settings | None = None, *, create_secret: bool = False) 
     db = Database(settings.url)
     secret = settings.read_secret(create=create_secret)
     keyring = Keyring(secret) if secret else None
-    return Truce(settings=settings, db=db, keyring=keyring, secret=secret)
+    sign_ins = SignInLimits(
+        settings.sign_in_limit_per_user,
+        settings.sign_in_limit_per_address,
+        settings.rate_limit_storage,
+    )
+    return Truce(settings=settings, db=db, keyring=keyring, secret=secret, sign_ins=sign_ins)
 
 
 def set_up(truce: Truce) -> bool:

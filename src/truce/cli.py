@@ -327,6 +327,33 @@ def users_add(
             console.print(f"API token (shown once, store it now): [bold]{issued}[/bold]")
 
 
+@users_app.command("passwd")
+@friendly
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="The user whose password to set.")],
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
+    db: Db = None,
+) -> None:
+    """Set a user's password; every web session and API token of theirs ends."""
+    password = _read_password(password_stdin)
+    with opened(db) as truce, truce.uow() as uow:
+        cmd = users.ChangePassword(username, password)
+        users.change_password(cmd, uow, actor=SYSTEM, limits=truce.sign_ins)
+    console.print(f"[green]password set[/green] for {username}; their sign-ins have ended")
+
+
+@users_app.command("disable")
+@friendly
+def users_disable(
+    username: Annotated[str, typer.Argument(help="The user to disable.")],
+    db: Db = None,
+) -> None:
+    """Disable a user: no more sign-ins; sessions, API tokens and signing key revoked."""
+    with opened(db) as truce, truce.uow() as uow:
+        view = users.disable_user(username, uow, actor=SYSTEM)
+    console.print(f"[green]disabled[/green] {view.username}; key {view.key_id} revoked")
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")

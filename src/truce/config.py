@@ -6,7 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from truce.store.db import normalise_url, sqlite_path
@@ -40,8 +41,39 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS; set it behind TLS."
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Hours a web sign-in lasts.")
+    sign_in_limit_per_user: str = Field(
+        "5/minute",
+        description="Failed sign-ins (web or API token) one user name may have in a moving"
+        " window, e.g. 5/minute or 10/hour; then it is refused with 429 until the window moves.",
+    )
+    sign_in_limit_per_address: str = Field(
+        "20/minute", description="Failed sign-ins one client address may have, as above."
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where failed sign-ins are counted: this process's memory, or a store"
+        " shared by several workers such as redis://host:6379 (needs the redis package).",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     demo: bool = Field(False, description="Set by `truce demo` only: shows demo sign-ins.")
+
+    @field_validator("sign_in_limit_per_user", "sign_in_limit_per_address")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"give a rate such as 5/minute or 10/hour, not {value!r}") from exc
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _a_storage_uri(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError(
+                f"give a storage URI such as memory:// or redis://host:6379, not {value!r}"
+            )
+        return value
 
     @property
     def url(self) -> str:

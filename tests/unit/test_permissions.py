@@ -29,6 +29,7 @@ EXPECTED = {
     A.PROPOSE_STATUS: {R.GUARANTOR},
     A.DECIDE_STATUS: {R.GUARANTOR},
     A.MANAGE_USERS: {R.ADMIN},
+    A.CHANGE_OWN_PASSWORD: EVERYONE,
     A.ASSERT_AREA: {R.ADMIN, R.GUARANTOR},
     A.REVIEW_AREA: {R.GUARANTOR},
     A.INGEST_NEWS: {R.ADMIN, R.GUARANTOR, R.MONITOR},
@@ -36,6 +37,7 @@ EXPECTED = {
     A.READ_LEDGER: EVERYONE,
 }
 READS = {A.READ_RESTRICTED, A.READ_LEDGER}
+OWN_ACCOUNT = {A.CHANGE_OWN_PASSWORD}
 BINDINGS = {
     R.GUARANTOR: ("US", None),
     R.MEMBER: ("FR", None),
@@ -62,8 +64,8 @@ def test_the_role_table(action: Action, role: Role) -> None:
     assert (role in allowed_roles(action)) is permitted
 
 
-def test_the_analyst_only_reads() -> None:
-    assert {a for a in Action if allowed(actor(R.ANALYST), a)} == READS
+def test_the_analyst_only_reads_and_keeps_its_own_account() -> None:
+    assert {a for a in Action if allowed(actor(R.ANALYST), a)} == READS | OWN_ACCOUNT
 
 
 @pytest.mark.parametrize("action", list(Action))

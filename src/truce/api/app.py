@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Query, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
 from truce.api import errors, schemas, views
 from truce.api import territory as territory_routes
-from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, get_truce
+from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, client_address, get_truce
 from truce.api.schemas import MAX_ID
 from truce.bootstrap import Truce
 from truce.domain.agreement import State, Term
 from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
-from truce.domain.permissions import Action, redact, require
+from truce.domain.permissions import Action, Actor, redact, require
 from truce.domain.proposals import ProposalState
 from truce.services import agreements, common, ledger, news, parties, standing, users
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TOO_MANY_ATTEMPTS: dict[str, Any] = {
+    "model": schemas.ErrorOut,
+    "description": "Too many failed sign-ins for this user name or from this address.",
+    "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+}
 AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
 
 TAGS = [
@@ -242,9 +246,22 @@ def _proposal_routes(api: FastAPI) -> None:
 
 
 def _user_routes(api: FastAPI) -> None:
-    @api.post("/tokens", status_code=201, tags=["users"], response_model=schemas.TokenOut)
-    def issue_token(body: schemas.TokenIn, uow: Writer) -> schemas.TokenOut:
-        actor = users.authenticate(body.username, body.password, uow)
+    @api.post(
+        "/tokens",
+        status_code=201,
+        tags=["users"],
+        response_model=schemas.TokenOut,
+        responses={429: TOO_MANY_ATTEMPTS},
+    )
+    def issue_token(
+        body: schemas.TokenIn,
+        request: Request,
+        uow: Writer,
+        truce: Annotated[Truce, Depends(get_truce)],
+    ) -> schemas.TokenOut:
+        """A new API token for a user name and password; wrong passwords are limited."""
+        cmd = users.SignIn(body.username, body.password, client_address(request))
+        actor = users.sign_in(cmd, uow, limits=truce.sign_ins)
         issued = users.issue(body.label, uow, actor=actor)
         return schemas.TokenOut(
             id=issued.id, token=issued.token, username=actor.username, role=actor.role
@@ -301,20 +318,22 @@ def _ledger_routes(api: FastAPI) -> None:
         actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]
     ) -> StreamingResponse:
         """The whole ledger as JSON Lines; verify it offline with `truce ledger verify --file`."""
-        require(actor, Action.READ_LEDGER)
-        # Closed by _chunks once streamed; large ledgers spill to disk instead of memory.
-        spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
-        ledger.export(truce.db, spool)
-        spool.seek(0)
-        name = "truce-ledger.jsonl"
-        return StreamingResponse(
-            _chunks(spool),
-            media_type="application/x-ndjson",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return ledger_download(truce, actor)
+
+
+def ledger_download(truce: Truce, actor: Actor) -> StreamingResponse:
+    """The ledger export as a file download, for the API and the web page alike."""
+    spool, count = ledger.export_for(truce.db, actor=actor)
+    name = f"truce-ledger-{count}.jsonl"
+    return StreamingResponse(
+        _chunks(spool),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def _chunks(spool: IO[str]) -> Iterator[bytes]:
+    # Closes the spool once streamed (or when the client goes away).
     with spool:
         while chunk := spool.read(1 << 16):
             yield chunk.encode("utf-8")

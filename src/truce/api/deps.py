@@ -24,6 +24,11 @@ def get_truce(request: Request) -> Truce:
     return truce
 
 
+def client_address(request: Request) -> str:
+    """The client's address, as the server saw it (behind a proxy: see docs/configuration.md)."""
+    return request.client.host if request.client else ""
+
+
 def reader(truce: Annotated[Truce, Depends(get_truce)]) -> Iterator[UnitOfWork]:
     """A read-only unit of work for this request."""
     with truce.uow(write=False) as uow:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
-from truce.domain.errors import DomainError
+from truce.domain.errors import DomainError, TooManyAttempts
 from truce.store.uow import NoSecret
 
 log = logging.getLogger("truce.api")
@@ -22,6 +22,7 @@ STATUS = {
     "unauthenticated": 401,
     "forbidden": 403,
     "conflict": 409,
+    "too_many_requests": 429,
 }
 
 
@@ -38,6 +39,9 @@ def _field(location: tuple[Any, ...]) -> str:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = STATUS.get(exc.code, 400)
+    if isinstance(exc, TooManyAttempts):
+        body = error_body(str(exc), exc.code, exc.field, retry_after=exc.retry_after)
+        return JSONResponse(body, status, headers={"Retry-After": str(exc.retry_after)})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(str(exc), exc.code, exc.field), status, headers=headers)
 

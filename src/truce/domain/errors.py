@@ -59,3 +59,13 @@ class Conflict(DomainError):
     """The request is well formed but the state of the agreement refuses it (HTTP 409)."""
 
     code = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failures in a short time; refused for ``retry_after`` seconds (HTTP 429)."""
+
+    code = "too_many_requests"
+
+    def __init__(self, template: str, *, retry_after: int, **params: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(template, seconds=retry_after, **params)

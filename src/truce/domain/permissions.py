@@ -31,6 +31,7 @@ class Action(StrEnum):
     PROPOSE_STATUS = "status.propose"
     DECIDE_STATUS = "status.decide"
     MANAGE_USERS = "user.manage"
+    CHANGE_OWN_PASSWORD = "password.change"
     ASSERT_AREA = "area.assert"
     REVIEW_AREA = "area.review"
     INGEST_NEWS = "news.ingest"
@@ -47,6 +48,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.PROPOSE_STATUS: frozenset({Role.GUARANTOR}),
     Action.DECIDE_STATUS: frozenset({Role.GUARANTOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.CHANGE_OWN_PASSWORD: frozenset(set(Role)),
     Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
     Action.INGEST_NEWS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),

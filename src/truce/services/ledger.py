@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from itertools import takewhile
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import IO
 
 from sqlalchemy import select
 
+from truce.domain.permissions import Action, Actor, require
 from truce.ledger.entry import FORMAT, Entry, rfc3339
 from truce.ledger.export import Header, read_entries, read_header, write_export
 from truce.ledger.verify import KnownHead, Report, verify
@@ -65,6 +67,20 @@ def export(db: Database, out: IO[str]) -> int:
         # Stop at the head announced in the header, even if writers append meanwhile.
         entries = takewhile(lambda entry: entry.seq <= seq, stream_entries(connection))
         return write_export(out, header, entries)
+
+
+def export_for(db: Database, *, actor: Actor) -> tuple[IO[str], int]:
+    """The export, for a user who may read the ledger, in a temporary file read from its start
+    (on disk once large); with the number of entries. The caller closes the file."""
+    require(actor, Action.READ_LEDGER)
+    spool = tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8")  # noqa: SIM115
+    try:
+        written = export(db, spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool, written
 
 
 def page(db: Database, after: int, limit: int) -> tuple[list[Entry], int, str | None]:

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from truce.domain.errors import Conflict, Invalid, NotFound, Unauthenticated
+from truce.domain.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
 from truce.domain.users import check_password, check_username
-from truce.ledger.entry import key_payload
+from truce.ledger.entry import KEY_REVOKED, key_payload
 from truce.ledger.keys import Signer
 from truce.services import common
+from truce.services.throttle import SignInLimits
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change
-from truce.store.tables import TokenRow, UserRow
+from truce.store.tables import SessionRow, TokenRow, UserRow
 from truce.store.uow import NoSecret, UnitOfWork
 
+log = logging.getLogger("truce.users")
 TOKEN_PREFIX = "truce_"
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both paths take as long.
@@ -134,6 +137,29 @@ def authenticate(username: str, password: str, uow: UnitOfWork) -> Actor:
     return actor_of(row)
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """A user name and password, and the client address they came from."""
+
+    username: str
+    password: str
+    address: str
+
+
+def sign_in(cmd: SignIn, uow: UnitOfWork, *, limits: SignInLimits) -> Actor:
+    """The actor for a user name and password, refused while either has failed too often."""
+    wait = limits.retry_after(cmd.username, cmd.address)
+    if wait:
+        raise TooManyAttempts(
+            N_("Too many failed sign-ins. Try again in {seconds} s."), retry_after=wait
+        )
+    try:
+        return authenticate(cmd.username, cmd.password, uow)
+    except Unauthenticated:
+        limits.failed(cmd.username, cmd.address)
+        raise
+
+
 def _may_be_username(username: str) -> bool:
     # A name no user can have matches nobody, and is not sent to the database (where a NUL
     # byte, say, fails on PostgreSQL).
@@ -193,6 +219,119 @@ def actor_for_token(token: str, uow: UnitOfWork) -> Actor:
     if user is None or not user.active:
         raise Unauthenticated(N_("The API token is unknown or revoked."))
     return actor_of(user)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A web sign-in that lasts ``hours``, with where it came from (kept for the user's sake)."""
+
+    hours: int
+    user_agent: str = ""
+    address: str = ""
+
+
+def open_session(cmd: NewSession, uow: UnitOfWork, *, actor: Actor) -> str:
+    """A new web session for the actor: its token goes in the cookie, only a hash is stored."""
+    now = uow.now()
+    token = secrets.token_urlsafe(32)
+    uow.sessions.remove_expired(now)
+    uow.sessions.add(
+        SessionRow(
+            user_id=actor.user_id,
+            token_hash=_token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=cmd.hours),
+            user_agent=cmd.user_agent[:200],
+            address=cmd.address[:64],
+        )
+    )
+    uow.commit()
+    return token
+
+
+def actor_for_session(token: str, uow: UnitOfWork) -> Actor | None:
+    """The actor of a web session; None once it is over (signed out, revoked or expired)."""
+    row = uow.sessions.by_hash(_token_hash(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= uow.now():
+        return None
+    return actor_for_user(row.user_id, uow)
+
+
+def end_session(token: str, uow: UnitOfWork) -> None:
+    """Sign a web session out: its cookie opens nothing from now on, wherever it was copied."""
+    row = uow.sessions.by_hash(_token_hash(token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = uow.now()
+        uow.commit()
+
+
+def _end_sign_ins(user_id: int, uow: UnitOfWork) -> None:
+    """Revoke every web session and API token of the user."""
+    now = uow.now()
+    uow.sessions.revoke_all(user_id, now)
+    uow.tokens.revoke_all(user_id, now)
+
+
+@dataclass(frozen=True)
+class ChangePassword:
+    """A new password; users who change their own also give the current one."""
+
+    username: str
+    new_password: str
+    current_password: str = ""
+    address: str = ""
+
+
+def change_password(
+    cmd: ChangePassword, uow: UnitOfWork, *, actor: Actor, limits: SignInLimits
+) -> None:
+    """Set a user's password and end all their sessions and tokens (an admin for others)."""
+    row = _user_named(uow, cmd.username)
+    if row.id == actor.user_id:
+        require(actor, Action.CHANGE_OWN_PASSWORD)
+        _check_current_password(cmd, uow, limits)
+    else:
+        require(actor, Action.MANAGE_USERS)
+    check_password(cmd.new_password)
+    row.password_hash = _hasher.hash(cmd.new_password)
+    _end_sign_ins(row.id, uow)
+    uow.commit()
+    log.info("user %d has a new password; their sessions and tokens are revoked", row.id)
+
+
+def _check_current_password(cmd: ChangePassword, uow: UnitOfWork, limits: SignInLimits) -> None:
+    # Counted like a sign-in, so a borrowed session cannot be used to guess the password.
+    try:
+        sign_in(SignIn(cmd.username, cmd.current_password, cmd.address), uow, limits=limits)
+    except Unauthenticated as exc:
+        raise Invalid(N_("The current password is wrong."), field="current_password") from exc
+
+
+def disable_user(username: str, uow: UnitOfWork, *, actor: Actor) -> UserView:
+    """Disable a user: no sign-in, no session, no token, and their key revoked in the ledger."""
+    require(actor, Action.MANAGE_USERS)
+    row = _user_named(uow, username)
+    if row.id == actor.user_id:
+        raise Conflict(N_("You cannot disable yourself; ask another admin."), field="username")
+    if not row.active:
+        return _view(row)
+    subject = f"user:{row.id}"
+    uow.record(
+        actor,
+        Change("user.disabled", subject, {"user_id": row.id, "username": row.username}),
+        Change(KEY_REVOKED, subject, {"key_id": row.key_id, "user_id": row.id}),
+    )
+    row.active = False
+    _end_sign_ins(row.id, uow)
+    uow.commit()
+    return _view(row)
+
+
+def _user_named(uow: UnitOfWork, username: str) -> UserRow:
+    row = uow.users.by_name(username) if _may_be_username(username) else None
+    if row is None:
+        raise NotFound(N_("There is no user {name!r}."), field="username", name=username)
+    return row
 
 
 def actor_for_user(user_id: int, uow: UnitOfWork) -> Actor | None:

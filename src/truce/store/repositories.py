@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
@@ -24,6 +24,7 @@ from truce.store.tables import (
     ExcludedListRow,
     PartyRow,
     ProposalRow,
+    SessionRow,
     StateRow,
     StatusChangeRow,
     TermRow,
@@ -405,6 +406,37 @@ class Tokens:
 
     def get(self, token_id: int) -> TokenRow | None:
         return self.session.get(TokenRow, token_id)
+
+    def revoke_all(self, user_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(TokenRow)
+            .where(TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
+
+class Sessions:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_hash(self, token_hash: str) -> SessionRow | None:
+        return self.session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash))
+
+    def add(self, row: SessionRow) -> int:
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def revoke_all(self, user_id: int, at: datetime) -> None:
+        self.session.execute(
+            update(SessionRow)
+            .where(SessionRow.user_id == user_id, SessionRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+
+    def remove_expired(self, now: datetime) -> None:
+        """Forget sessions that ended by themselves; a revoked one is kept until it expires."""
+        self.session.execute(delete(SessionRow).where(SessionRow.expires_at <= now))
 
 
 # Built once: an agreement's version (see Areas.version) is read on every applicability query.

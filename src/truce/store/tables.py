@@ -218,6 +218,8 @@ class UserRow(Base):
     sealed_seed: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The user's chosen language (a code of truce.i18n.SUPPORTED); None: the browser decides.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
 
 class TokenRow(Base):
@@ -229,6 +231,21 @@ class TokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SessionRow(Base):
+    """One web sign-in. The cookie holds a random token; only its hash is stored here, so the
+    session ends on the server (sign-out, password change, user disabled) whatever the cookie."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class LedgerEntryRow(Base):

@@ -57,6 +57,7 @@ class UnitOfWork:
         self.status_changes = repos.StatusChanges(session)
         self.users = repos.Users(session)
         self.tokens = repos.Tokens(session)
+        self.sessions = repos.Sessions(session)
         self.areas = repos.Areas(session)
         self.ledger = LedgerStore(session)
         return self

@@ -15,15 +15,17 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from truce import i18n
+from truce.api.app import ledger_download
+from truce.api.deps import client_address
 from truce.bootstrap import Truce
-from truce.domain.errors import DomainError, Forbidden, Invalid, Unauthenticated
+from truce.domain.errors import DomainError, Forbidden, Invalid, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, Role, allowed
 from truce.domain.proposals import Decision
 from truce.services import common, ledger, news, parties, standing, users
 from truce.web.highlight import highlighted
-from truce.web.rendering import catalog, current_user, locale_of, render
+from truce.web.rendering import SESSION, catalog, current_user, locale_of, render
 
 router = APIRouter(include_in_schema=False)
 MAX_ID = 2**53 - 1
@@ -328,6 +330,12 @@ def ledger_page(request: Request, after: Annotated[int, Query(ge=0, le=MAX_ID)] 
     )
 
 
+@router.get("/ledger/export")
+def ledger_export(request: Request) -> Response:
+    """The ledger export for the signed-in user, as the API gives it to a token."""
+    return ledger_download(_truce(request), signed_in(request))
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: Annotated[str, Query(max_length=200)] = "/") -> Response:
     username = request.session.pop("last_username", "")
@@ -349,23 +357,85 @@ def login(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=200)] = "/",
 ) -> Response:
-    with _truce(request).uow(write=False) as uow:
-        try:
-            actor = users.authenticate(username.strip(), password, uow)
-        except Unauthenticated:
-            flash(request, "error", catalog(request).gettext("Wrong user name or password."))
-            request.session["last_username"] = username.strip()[:40]
-            return RedirectResponse(f"/login?next={quote(_safe_next(next))}", status_code=303)
+    truce = _truce(request)
+    name, target = username.strip(), _safe_next(next)
+    try:
+        with truce.uow(write=False) as uow:
+            cmd = users.SignIn(name, password, client_address(request))
+            actor = users.sign_in(cmd, uow, limits=truce.sign_ins)
+    except TooManyAttempts as exc:
+        flash(request, "error", exc.render(catalog(request).gettext))
+        locked = render(request, "login.html", status_code=429, next=target, username=name)
+        locked.headers["Retry-After"] = str(exc.retry_after)
+        return locked
+    except Unauthenticated:
+        flash(request, "error", catalog(request).gettext("Wrong user name or password."))
+        request.session["last_username"] = name
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    _start_session(request, actor)
+    return RedirectResponse(target, status_code=303)
+
+
+def _start_session(request: Request, actor: Actor) -> None:
+    """A new server-side session in a fresh cookie (so a planted cookie is never promoted)."""
+    truce = _truce(request)
+    client = users.NewSession(
+        truce.settings.session_hours,
+        request.headers.get("user-agent", ""),
+        client_address(request),
+    )
+    with truce.uow() as uow:
+        token = users.open_session(client, uow, actor=actor)
     request.session.clear()
-    request.session["user_id"] = actor.user_id
+    request.session[SESSION] = token
     request.session["csrf"] = secrets.token_urlsafe(32)
-    return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> Response:
+    token = request.session.get(SESSION)
+    if isinstance(token, str):
+        with _truce(request).uow() as uow:
+            users.end_session(token, uow)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request) -> Response:
+    return render(request, "account.html", user=signed_in(request))
+
+
+@router.post("/account/password", dependencies=[Depends(check_csrf)])
+def change_password(
+    request: Request,
+    current_password: Annotated[str, Form(max_length=1000)],
+    new_password: Annotated[str, Form(max_length=1000)],
+    confirm_password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """A new password for the signed-in user; every other session and token of theirs ends."""
+    actor = signed_in(request)
+    truce = _truce(request)
+    cmd = users.ChangePassword(
+        actor.username, new_password, current_password, client_address(request)
+    )
+    try:
+        if confirm_password != new_password:
+            raise Invalid(N_("The two new passwords differ."), field="confirm_password")
+        with truce.uow() as uow:
+            users.change_password(cmd, uow, actor=actor, limits=truce.sign_ins)
+    except DomainError as exc:
+        flash(request, "error", exc.render(catalog(request).gettext))
+        return _back("/account")
+    _start_session(request, actor)
+    flash(
+        request,
+        "ok",
+        catalog(request).gettext(
+            "Password changed. Your other sign-ins and API tokens have ended."
+        ),
+    )
+    return _back("/account")
 
 
 @router.get("/lang/{code}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -51,14 +51,25 @@ def _when(moment: Any, timezone: str = "UTC", locale: str = "en") -> str:
     return format_datetime(moment, "d MMM y, HH:mm ZZZZZ", tzinfo=ZoneInfo(timezone), locale=locale)
 
 
+SESSION = "session"  # the key of the session token in the signed cookie
+_UNKNOWN = object()
+
+
 def current_user(request: Request) -> Actor | None:
-    """The signed-in user of this browser session, if any."""
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
-        return None
-    truce: Truce = request.app.state.truce
-    with truce.uow(write=False) as uow:
-        return users.actor_for_user(user_id, uow)
+    """The signed-in user of this browser, looked up once per request in the sessions table."""
+    known = getattr(request.state, "actor", _UNKNOWN)
+    if known is not _UNKNOWN:
+        return cast(Actor | None, known)
+    token = request.session.get(SESSION)
+    actor = None
+    if isinstance(token, str):
+        truce: Truce = request.app.state.truce
+        with truce.uow(write=False) as uow:
+            actor = users.actor_for_session(token, uow)
+        if actor is None:
+            del request.session[SESSION]  # over on the server: drop it from the cookie too
+    request.state.actor = actor
+    return actor
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
