@@ -19,18 +19,14 @@ from truce.services.parties import PartyDetail, RegistryEntry
 MEDIA = {"csv": CSV.split(";")[0], "geojson": GEOJSON}
 
 
-def _download_response(media: str, what: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {
-            "description": f"{what}, or with ?format= the download",
-            "content": {media: {"schema": {"type": "string"}}},
-        }
-    }
+def _download_response(media: str, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    description = "A page of the list; with ?format= (or Accept), every item as a file"
+    return {200: {"description": description, "content": {media: {"schema": schema}}}}
 
 
 # For the `responses=` of list routes that also give a download.
-CSV_DOWNLOAD = _download_response(MEDIA["csv"], "A page of the list")
-GEOJSON_DOWNLOAD = _download_response(MEDIA["geojson"], "A page of the list")
+CSV_DOWNLOAD = _download_response(MEDIA["csv"], {"type": "string"})
+GEOJSON_DOWNLOAD = _download_response(MEDIA["geojson"], {"type": "object"})
 
 
 def listing(
