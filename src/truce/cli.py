@@ -22,7 +22,6 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from truce import __version__
-from truce.api.territory import area_feature
 from truce.bootstrap import NotMigrated, Truce, bootstrap, require_current_schema, set_up
 from truce.config import Settings
 from truce.domain.errors import DomainError
@@ -32,7 +31,7 @@ from truce.geo.geojson import GeoJSONError
 from truce.geo.geojson import load as load_geojson
 from truce.ledger.export import ExportError
 from truce.ledger.verify import KnownHead, Report
-from truce.services import common, ledger, parties, scenario, territory, users
+from truce.services import common, exports, ledger, scenario, territory, users
 from truce.services.instance import WrongSecret
 from truce.store.keyring import SecretMismatch
 from truce.store.uow import NoSecret
@@ -396,9 +395,12 @@ def parties_list(
     db: Db = None,
 ) -> None:
     """List the registry: status, each guarantor's view, commitment, lateness."""
-    with opened(db) as truce, truce.uow(write=False) as uow:
-        found, entries = parties.registry(uow, actor=SYSTEM, agreement_id=agreement, query=q)
-    entries = [e for e in entries if status is None or e.status is status]
+    with opened(db) as truce:
+        reading = functools.partial(truce.uow, write=False)
+        found, _, every = exports.registry_entries(
+            reading, actor=SYSTEM, agreement_id=agreement, query=q, status=status
+        )
+        entries = list(every)
     if as_json:
         rows = [
             {
@@ -657,7 +659,7 @@ def areas_export(
         moment = _moment(at, found.timezone)
         _, active = territory.areas_at(uow, moment, guarantor=guarantor, agreement_id=found.id)
         names = {row.id: row.name for row in uow.parties.all_rows()}
-    features = [area_feature(area, status, names) for area, status in active]
+    features = [exports.area_feature(area, status, names) for area, status in active]
     file.write_text(
         json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
         encoding="utf-8",

@@ -45,9 +45,9 @@ def test_search_finds_a_party_by_any_of_its_names(client: TestClient, world: Wor
     nusra = world.parties["nusra"]
     for query in ("nusra", "جبهة النصرة", "al-Nusra Front", "Джебхат ан-Нусра"):
         found = client.get(f"{API}/parties", params={"q": query}).json()
-        assert [p["id"] for p in found["parties"]] == [nusra], query
-        assert found["parties"][0]["name"] == "Jabhat al-Nusra"
-    assert client.get(f"{API}/parties", params={"q": "Hezbollah"}).json()["count"] == 0
+        assert [p["id"] for p in found["items"]] == [nusra], query
+        assert found["items"][0]["name"] == "Jabhat al-Nusra"
+    assert client.get(f"{API}/parties", params={"q": "Hezbollah"}).json()["total"] == 0
 
 
 def test_public_sees_the_registry_without_restricted_fields(
@@ -65,7 +65,7 @@ def test_public_sees_the_registry_without_restricted_fields(
     assert recorded.status_code == 201, recorded.text
     restricted = {"notes", "recorded_by", "channel", "note"}
 
-    public = client.get(f"{API}/parties").json()["parties"]
+    public = client.get(f"{API}/parties").json()["items"]
     for entry in public:
         assert not restricted & entry.keys()
         assert not restricted & (entry["first_commitment"] or {}).keys()
@@ -73,7 +73,7 @@ def test_public_sees_the_registry_without_restricted_fields(
     assert not restricted & client.get(f"{API}/commitments").json()[0].keys()
 
     analyst = auth(world, "analyst")
-    seen = {e["id"]: e for e in client.get(f"{API}/parties", headers=analyst).json()["parties"]}
+    seen = {e["id"]: e for e in client.get(f"{API}/parties", headers=analyst).json()["items"]}
     assert seen[fsa]["notes"] == "internal note"
     first = seen[fsa]["first_commitment"]
     assert (first["recorded_by"], first["channel"], first["note"]) == (
@@ -389,7 +389,7 @@ def test_the_ledger_head_is_public_and_the_ledger_needs_a_token(
     assert client.get(f"{API}/ledger/export").status_code == 401
     page = client.get(f"{API}/ledger", params={"limit": 5}, headers=auth(world, "monitor"))
     assert page.status_code == 200
-    assert [e["seq"] for e in page.json()["entries"]] == [1, 2, 3, 4, 5]
+    assert [e["seq"] for e in page.json()["items"]] == [1, 2, 3, 4, 5]
 
 
 def test_the_ledger_export_verifies_offline(

@@ -199,6 +199,19 @@ def test_map_areas_verdict_and_date(site: str, page: Page, js_errors: JsErrors) 
     expect(verdict).not_to_have_attribute("data-verdict", NOT_IN_FORCE)
     wait_for_map(page, "2016-03-01")
 
+    # The download follows the day shown, and holds that day's areas, as the API lists them.
+    button = page.get_by_test_id("download-areas")
+    expect(button).to_have_attribute("href", "/areas?date=2016-03-01&format=geojson")
+    expect(page.get_by_test_id("list-areas")).to_have_attribute("href", "/areas?date=2016-03-01")
+    with page.expect_download() as waiting:
+        button.click()
+    download = waiting.value
+    assert download.suggested_filename == "syria-coh-2016-areas-2016-03-01.geojson"
+    collection = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    listed = api(site, "areas", at="2016-03-01T12:00:00Z", limit=1000)
+    assert collection["type"] == "FeatureCollection" and collection["features"]
+    assert [f["id"] for f in collection["features"]] == [f["id"] for f in listed["features"]]
+
     assert js_errors == []
 
 

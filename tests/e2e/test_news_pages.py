@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -179,10 +180,16 @@ def test_an_unknown_article_is_a_clear_404(client: TestClient, seeded: dict[str,
 # --- the API --------------------------------------------------------------------------------
 
 
+def statements_api(client: TestClient, **query: str) -> list[dict[str, Any]]:
+    response = client.get(f"{API}/statements", params=query)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
+
+
 def test_the_api_serves_the_same_statements(client: TestClient, seeded: dict[str, int]) -> None:
     response = client.get(f"{API}/statements")
     assert response.status_code == 200
-    found = response.json()
+    found = response.json()["items"]
     seed_items = [s for s in found if s["article_id"] == seeded["seed"]]
     assert sorted(s["speaker"] for s in seed_items) == sorted(SEED_SPEAKERS)
     by_quote = {s["quote"]: s for s in seed_items}
@@ -201,17 +208,17 @@ def test_the_api_serves_the_same_statements(client: TestClient, seeded: dict[str
         (r["speaker"], r["quote"], r["article"]) for r in page
     ]
 
-    peskov = client.get(f"{API}/statements", params={"speaker": "Peskov"}).json()
+    peskov = client.get(f"{API}/statements", params={"speaker": "Peskov"}).json()["items"]
     assert len(peskov) == 3 and {s["speaker"] for s in peskov} == {"Dmitry Peskov"}
-    march = client.get(f"{API}/statements", params={"since": "2016-03-01T00:00:00Z"}).json()
+    march = statements_api(client, since="2016-03-01T00:00:00Z")
     assert march and {s["article_id"] for s in march} == {seeded["later"]}
-    february = client.get(f"{API}/statements", params={"until": "2016-03-01T00:00:00Z"}).json()
+    february = statements_api(client, until="2016-03-01T00:00:00Z")
     assert len(february) == 8 and {s["article_id"] for s in february} == {seeded["seed"]}
     # since..until is half-open: a statement said exactly at "until" is left out.
     window = {"since": "2016-02-23T09:00:00Z", "until": "2016-02-23T09:00:01Z"}
-    assert len(client.get(f"{API}/statements", params=window).json()) == 8
+    assert len(statements_api(client, **window)) == 8
     window["until"] = window["since"]
-    assert client.get(f"{API}/statements", params=window).json() == []
+    assert statements_api(client, **window) == []
     naive = client.get(f"{API}/statements", params={"since": "2016-03-01T00:00:00"})
     assert naive.status_code == 422  # a time without its zone is refused, never guessed
 
@@ -219,7 +226,7 @@ def test_the_api_serves_the_same_statements(client: TestClient, seeded: dict[str
 def test_the_api_serves_the_articles_with_offsets_into_the_text(
     client: TestClient, seeded: dict[str, int]
 ) -> None:
-    listed = client.get(f"{API}/articles").json()
+    listed = client.get(f"{API}/articles").json()["items"]
     assert [a["id"] for a in listed] == [seeded["later"], seeded["seed"]]
     assert datetime.fromisoformat(listed[1]["published"]) == SEED_PUBLISHED
     assert datetime.fromisoformat(listed[0]["published"]) == WITHDRAWAL_PUBLISHED

@@ -214,7 +214,7 @@ def test_ingesting_the_same_files_again_changes_nothing(world: World) -> None:
     assert (undated.status, undated.article_id) == ("already", first[0].article_id)
     assert snapshot(world) == stored
     with world.truce.uow(write=False) as uow:
-        assert {a.ingested_by for a in news.articles(uow)} == {"monitor"}
+        assert {a.ingested_by for a in news.articles(uow).items} == {"monitor"}
     assert_verifies(world)
 
 

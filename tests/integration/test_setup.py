@@ -8,6 +8,7 @@ from truce.bootstrap import bootstrap
 from truce.cli import app
 from truce.config import Settings
 from truce.domain.errors import Conflict, Invalid
+from truce.domain.paging import MAX_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM, Role
 from truce.services import ledger, parties, scenario, users
@@ -69,7 +70,9 @@ def test_the_2016_scenario_loads_with_its_facts(truce):
     with truce.uow() as uow:
         scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
     with truce.uow(write=False) as uow:
-        agreement, entries = parties.registry(uow, actor=None)
+        agreement, page = parties.registry(uow, actor=None, limit=MAX_LIMIT)
+    entries = page.items
+    assert page.total == len(entries) and page.next is None
     by_name = {e.name: e for e in entries}
     assert agreement.acceptance_deadline.isoformat() == "2016-02-26T10:00:00+00:00"
     assert agreement.effective_at.isoformat() == "2016-02-26T22:00:00+00:00"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import IO, Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request, Response
@@ -19,10 +20,11 @@ from truce.bootstrap import Truce
 from truce.domain.agreement import State, Term
 from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
+from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.parties import Status
-from truce.domain.permissions import Action, Actor, redact, require
+from truce.domain.permissions import Actor, redact
 from truce.domain.proposals import ProposalState
-from truce.services import agreements, common, ledger, news, parties, standing, users
+from truce.services import agreements, common, exports, ledger, news, parties, standing, users
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TOO_MANY_ATTEMPTS: dict[str, Any] = {
@@ -31,6 +33,7 @@ TOO_MANY_ATTEMPTS: dict[str, Any] = {
     "headers": {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
 }
 AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
+TruceDep = Annotated[Truce, Depends(get_truce)]
 
 TAGS = [
     {"name": "agreements", "description": "Agreements, their terms, guarantors and members."},
@@ -120,23 +123,43 @@ def _agreement_routes(api: FastAPI) -> None:
 
 
 def _party_routes(api: FastAPI) -> None:
-    @api.get("/parties", tags=["parties"])
+    @api.get(
+        "/parties", tags=["parties"], response_model=dict[str, Any], responses=views.CSV_DOWNLOAD
+    )
     def list_parties(
+        request: Request,
+        response: Response,
         uow: Reader,
         actor: MaybeActor,
+        truce: TruceDep,
         q: Annotated[str | None, Query(max_length=200, description="Name in any script.")] = None,
         agreement_id: AgreementQuery = None,
         status: Status | None = None,
-    ) -> dict[str, Any]:
-        agreement, entries = parties.registry(uow, actor=actor, agreement_id=agreement_id, query=q)
-        if status is not None:
-            entries = [e for e in entries if e.status is status]
-        return {
-            "agreement_id": agreement.id,
-            "query": q,
-            "count": len(entries),
-            "parties": [views.registry_entry(e, actor) for e in entries],
-        }
+        cursor: schemas.CursorQuery = None,
+        limit: schemas.LimitQuery = DEFAULT_LIMIT,
+        format: schemas.CsvFormat = None,
+    ) -> Any:
+        """The registry, by name (best match first for `q`); `format=csv` downloads it all."""
+        if views.wants(request, format, "csv"):
+            found_all = exports.registry_csv(
+                partial(truce.uow, write=False),
+                actor=actor,
+                agreement_id=agreement_id,
+                query=q,
+                status=status,
+            )
+            return views.download(found_all)
+        agreement, found = parties.registry(
+            uow,
+            actor=actor,
+            agreement_id=agreement_id,
+            query=q,
+            status=status,
+            cursor=cursor,
+            limit=limit,
+        )
+        entries = [views.registry_entry(e, actor) for e in found.items]
+        return views.listing(found, entries, request, response, agreement_id=agreement.id, query=q)
 
     @api.get("/parties/{party_id}", tags=["parties"])
     def get_party(
@@ -298,20 +321,21 @@ def _ledger_routes(api: FastAPI) -> None:
 
     @api.get("/ledger", tags=["ledger"])
     def page(
+        request: Request,
+        response: Response,
         actor: CurrentActor,
         uow: Reader,
-        after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        after: Annotated[
+            int, Query(ge=0, le=MAX_ID, description="Start after this seq (a known head).")
+        ] = 0,
+        cursor: schemas.CursorQuery = None,
+        limit: schemas.LimitQuery = DEFAULT_LIMIT,
     ) -> dict[str, Any]:
-        require(actor, Action.READ_LEDGER)
-        entries = uow.ledger.page(after, limit)
+        """The entries in seq order, a page at a time."""
+        found = ledger.entries(uow, actor=actor, after=after, cursor=cursor, limit=limit)
         seq, hash_ = uow.ledger.head()
-        following = entries[-1].seq if entries and entries[-1].seq < seq else None
-        return {
-            "head": {"seq": seq, "hash": hash_},
-            "next_after": following,
-            "entries": [views.ledger_entry(e) for e in entries],
-        }
+        entries = [views.ledger_entry(e) for e in found.items]
+        return views.listing(found, entries, request, response, head={"seq": seq, "hash": hash_})
 
     @api.get("/ledger/export", tags=["ledger"])
     def export(
@@ -340,39 +364,48 @@ def _chunks(spool: IO[str]) -> Iterator[bytes]:
 
 
 def _news_routes(api: FastAPI) -> None:
-    @api.get("/statements", tags=["news"])
+    @api.get(
+        "/statements", tags=["news"], response_model=dict[str, Any], responses=views.CSV_DOWNLOAD
+    )
     def list_statements(
+        request: Request,
+        response: Response,
         uow: Reader,
+        truce: TruceDep,
         speaker: Annotated[str | None, Query(max_length=100)] = None,
         party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         since: Annotated[datetime | None, Query()] = None,
         until: Annotated[datetime | None, Query()] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-    ) -> list[dict[str, Any]]:
+        cursor: schemas.CursorQuery = None,
+        limit: schemas.LimitQuery = DEFAULT_LIMIT,
+        format: schemas.CsvFormat = None,
+    ) -> Any:
         """Who said what, newest first, with the article each statement comes from."""
-        found = news.statements(
-            uow,
-            speaker=speaker,
-            party_id=party_id,
-            since=common.utc(since, "since") if since else None,
-            until=common.utc(until, "until") if until else None,
-            limit=limit,
-            offset=offset,
-        )
-        return jsonable_encoder(found)  # type: ignore[no-any-return]
+        filters: news.StatementFilters = {
+            "speaker": speaker,
+            "party_id": party_id,
+            "since": common.utc(since, "since") if since else None,
+            "until": common.utc(until, "until") if until else None,
+        }
+        if views.wants(request, format, "csv"):
+            reading = partial(truce.uow, write=False)
+            return views.download(exports.statements_csv(reading, **filters))
+        found = news.statements(uow, **filters, cursor=cursor, limit=limit)
+        return views.listing(found, jsonable_encoder(found.items), request, response)
 
     @api.get("/articles", tags=["news"])
     def list_articles(
+        request: Request,
+        response: Response,
         uow: Reader,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-    ) -> list[dict[str, Any]]:
+        cursor: schemas.CursorQuery = None,
+        limit: schemas.LimitQuery = DEFAULT_LIMIT,
+    ) -> dict[str, Any]:
+        """Ingested articles, newest first."""
         fields = ("id", "title", "outlet", "url", "published", "source_line", "digest")
-        return [
-            jsonable_encoder({f: getattr(a, f) for f in fields})
-            for a in news.articles(uow, limit, offset)
-        ]
+        found = news.articles(uow, cursor=cursor, limit=limit)
+        items = [jsonable_encoder({f: getattr(a, f) for f in fields}) for a in found.items]
+        return views.listing(found, items, request, response)
 
     @api.get("/articles/{article_id}", tags=["news"])
     def get_article(article_id: PathId, uow: Reader) -> dict[str, Any]:

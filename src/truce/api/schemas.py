@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -16,11 +17,32 @@ from pydantic import (
     StringConstraints,
 )
 
+from truce.domain.paging import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import Role
 from truce.domain.proposals import Decision, ProposalState
 
 MAX_ID = 2**53 - 1
+
+# The paging parameters of every list route (see docs/api.md, "Lists and paging").
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR, description="The `next` or `previous` link's cursor; opaque."),
+]
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (default {DEFAULT_LIMIT}).")
+]
+CsvFormat = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="csv: every matching row as a CSV download (also `Accept: text/csv`)."),
+]
+GeoJSONFormat = Annotated[
+    Literal["json", "geojson"] | None,
+    Query(
+        description="geojson: every matching area as a GeoJSON download"
+        " (also `Accept: application/geo+json`)."
+    ),
+]
 
 
 def _printable(value: str) -> str:

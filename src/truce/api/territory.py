@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import FastAPI, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from truce.api import schemas
+from truce.api import schemas, views
 from truce.api.deps import CurrentActor, Reader, Writer, get_truce
 from truce.api.schemas import MAX_ID
+from truce.bootstrap import Truce
 from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
-from truce.domain.parties import Status
+from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.territory import Review
 from truce.geo.disagreements import Disagreement
-from truce.geo.engine import VERDICTS, Applicability, AreaFacts, micros
+from truce.geo.engine import VERDICTS, Applicability, micros
 from truce.geo.geometry import from_wkb, to_geojson
-from truce.services import territory
+from truce.services import exports, territory
 
 AreaId = Annotated[int, Path(ge=1, le=MAX_ID)]
 AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
@@ -32,29 +34,6 @@ At = Annotated[
 
 def _at(value: datetime | None) -> datetime:
     return value if value is not None else datetime.now(UTC)
-
-
-def area_feature(area: AreaFacts, status: Status, names: dict[int, str]) -> dict[str, Any]:
-    """An area as a GeoJSON Feature, with its party's status at the time asked."""
-    return {
-        "type": "Feature",
-        "id": area.id,
-        "geometry": to_geojson(area.geometry),
-        "properties": {
-            "id": area.id,
-            "party_id": area.party_id,
-            "party": names.get(area.party_id, ""),
-            "status": status.value,
-            "guarantor": area.guarantor,
-            "review": area.review,
-            "label": area.label,
-            "valid_from": area.start.isoformat(),
-            "valid_to": area.end.isoformat() if area.end else None,
-            "approximate": area.approximate,
-            "confidence": area.confidence,
-            "source": area.source,
-        },
-    }
 
 
 def applicability_json(answer: Applicability) -> dict[str, Any]:
@@ -122,25 +101,40 @@ def install(api: FastAPI) -> None:
 
 
 def _area_routes(api: FastAPI) -> None:
-    @api.get("/areas", tags=["territory"])
+    @api.get(
+        "/areas",
+        tags=["territory"],
+        response_model=dict[str, Any],
+        responses=views.GEOJSON_DOWNLOAD,
+    )
     def list_areas(
+        request: Request,
+        response: Response,
         uow: Reader,
+        truce: Annotated[Truce, Depends(get_truce)],
         at: At = None,
         guarantor: Annotated[str | None, Query(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")] = None,
         agreement_id: AgreementQuery = None,
-    ) -> dict[str, Any]:
-        """The areas that hold at ``at``, as GeoJSON (one guarantor's layer, if given)."""
+        cursor: schemas.CursorQuery = None,
+        limit: schemas.LimitQuery = DEFAULT_LIMIT,
+        format: schemas.GeoJSONFormat = None,
+    ) -> Any:
+        """A page of the areas that hold at ``at``, by id, as a GeoJSON FeatureCollection (one
+        guarantor's layer, if given); `format=geojson` downloads them all."""
         moment = _at(at)
-        agreement, active = territory.areas_at(
-            uow, moment, guarantor=guarantor, agreement_id=agreement_id
+        if views.wants(request, format, "geojson"):
+            opened = partial(truce.uow, write=False)
+            found = exports.areas_geojson(
+                opened, moment, guarantor=guarantor, agreement_id=agreement_id
+            )
+            return views.download(found)
+        agreement, page = territory.areas_page(
+            uow, moment, guarantor=guarantor, agreement_id=agreement_id, cursor=cursor, limit=limit
         )
         names = {row.id: row.name for row in uow.parties.all_rows()}
-        return {
-            "type": "FeatureCollection",
-            "agreement_id": agreement.id,
-            "at": moment.isoformat(),
-            "features": [area_feature(area, status, names) for area, status in active],
-        }
+        features = [exports.area_feature(area, status, names) for area, status in page.items]
+        head = {"type": "FeatureCollection", "agreement_id": agreement.id, "at": moment.isoformat()}
+        return views.listing(page, features, request, response, items_key="features", **head)
 
     @api.get("/areas/{area_id}", tags=["territory"])
     def get_area(area_id: AreaId, uow: Reader) -> dict[str, Any]:

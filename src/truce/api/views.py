@@ -5,12 +5,66 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
+from fastapi.responses import StreamingResponse
 
 from truce.domain.agreement import Agreement
+from truce.domain.paging import Page, address
 from truce.domain.permissions import Actor, redact
 from truce.ledger.entry import Entry
+from truce.services.exports import CSV, GEOJSON, Download
 from truce.services.parties import PartyDetail, RegistryEntry
+
+MEDIA = {"csv": CSV.split(";")[0], "geojson": GEOJSON}
+
+
+def _download_response(media: str, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    description = "A page of the list; with ?format= (or Accept), every item as a file"
+    return {200: {"description": description, "content": {media: {"schema": schema}}}}
+
+
+# For the `responses=` of list routes that also give a download.
+CSV_DOWNLOAD = _download_response(MEDIA["csv"], {"type": "string"})
+GEOJSON_DOWNLOAD = _download_response(MEDIA["geojson"], {"type": "object"})
+
+
+def listing(
+    page: Page[Any],
+    items: list[Any],
+    request: Request,
+    response: Response,
+    *,
+    items_key: str = "items",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A page of a list as every list route answers it: the items, the total, and links to the
+    next and previous pages (also in a Link header); null where there is none."""
+    following, previous = _link(request, page.next), _link(request, page.previous)
+    links = [
+        f'<{url}>; rel="{rel}"'
+        for url, rel in ((following, "next"), (previous, "prev"))
+        if url is not None
+    ]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return {**extra, items_key: items, "total": page.total, "next": following, "previous": previous}
+
+
+def _link(request: Request, cursor: str | None) -> str | None:
+    return address(request.url.path, request.query_params.multi_items(), cursor)
+
+
+def wants(request: Request, chosen: str | None, kind: str) -> bool:
+    """Whether the client asks for the ``kind`` download: by ?format=, else by Accept."""
+    if chosen is not None:
+        return chosen == kind
+    return MEDIA[kind] in request.headers.get("accept", "")
+
+
+def download(found: Download) -> StreamingResponse:
+    """A download, sent as it is produced."""
+    return StreamingResponse(found.chunks, media_type=found.media_type, headers=found.headers)
 
 
 def agreement(item: Agreement, state_names: dict[str, str]) -> dict[str, Any]:

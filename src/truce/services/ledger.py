@@ -10,6 +10,7 @@ from typing import IO
 
 from sqlalchemy import select
 
+from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.permissions import Action, Actor, require
 from truce.ledger.entry import FORMAT, Entry, rfc3339
 from truce.ledger.export import Header, read_entries, read_header, write_export
@@ -17,6 +18,7 @@ from truce.ledger.verify import KnownHead, Report, verify
 from truce.store.db import Database
 from truce.store.ledger_store import LedgerStore, stream_entries, utc_now
 from truce.store.tables import LedgerEntryRow, LedgerHeadRow
+from truce.store.uow import UnitOfWork
 
 
 def verify_database(
@@ -83,9 +85,15 @@ def export_for(db: Database, *, actor: Actor) -> tuple[IO[str], int]:
     return spool, written
 
 
-def page(db: Database, after: int, limit: int) -> tuple[list[Entry], int, str | None]:
-    """A page of entries after ``after``, with the current head."""
-    with db.read_session() as session:
-        store = LedgerStore(session)
-        seq, head = store.head()
-        return store.page(after, limit), seq, head
+def entries(
+    uow: UnitOfWork,
+    *,
+    actor: Actor | None,
+    after: int = 0,
+    newest_first: bool = False,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[Entry]:
+    """A page of the entries after seq ``after`` (all of them by default), for signed-in users."""
+    require(actor, Action.READ_LEDGER)
+    return uow.ledger.listing(after=after, newest_first=newest_first, cursor=cursor, limit=limit)

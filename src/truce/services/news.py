@@ -6,12 +6,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 
 from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
+from truce.domain.paging import DEFAULT_LIMIT, KeyPart, Page
 from truce.domain.permissions import Action, Actor, require
 from truce.ledger.canonical import canonical_text
 from truce.news.extract import Extractor, Outcome
@@ -19,7 +20,9 @@ from truce.news.model import Event, Extraction, Statement
 from truce.news.parties import PartyBook, book_from_registry
 from truce.news.present import as_record
 from truce.services import common
+from truce.store import paging
 from truce.store.ledger_store import Change
+from truce.store.paging import Keyset, SortKey
 from truce.store.tables import ArticleRow, ReportRow, StatementRow
 from truce.store.uow import UnitOfWork
 
@@ -227,6 +230,27 @@ class StatementView:
     said_at: datetime | None
 
 
+_STATEMENTS = Keyset(
+    "statements",
+    (SortKey(StatementRow.said_at, KeyPart(datetime, nullable=True), descending=True),
+     SortKey(StatementRow.id, KeyPart(int))),
+)  # fmt: skip
+_ARTICLES = Keyset(
+    "articles",
+    (SortKey(ArticleRow.published, KeyPart(datetime, nullable=True), descending=True),
+     SortKey(ArticleRow.id, KeyPart(int), descending=True)),
+)  # fmt: skip
+
+
+class StatementFilters(TypedDict, total=False):
+    """What narrows the statements (the keywords of ``statements``)."""
+
+    speaker: str | None
+    party_id: int | None
+    since: datetime | None
+    until: datetime | None
+
+
 def statements(
     uow: UnitOfWork,
     *,
@@ -234,15 +258,16 @@ def statements(
     party_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[StatementView]:
-    """Statements, newest first, narrowed by speaker (any part of the name), party and date."""
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[StatementView]:
+    """A page of statements, newest first, narrowed by speaker (any part of the name), party
+    and date."""
     query = select(StatementRow, ArticleRow.title, ArticleRow.outlet).join(
         ArticleRow, ArticleRow.id == StatementRow.article_id
     )
     if speaker and not speaker.isprintable():
-        return []  # no extracted name holds a control character (and PostgreSQL refuses NUL)
+        return Page([], 0)  # no extracted name holds a control character (PostgreSQL refuses NUL)
     if speaker:
         pattern = "%" + speaker.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(StatementRow.speaker.ilike(pattern, escape="\\"))
@@ -252,12 +277,14 @@ def statements(
         query = query.where(StatementRow.said_at >= since)
     if until is not None:
         query = query.where(StatementRow.said_at < until)
-    query = query.order_by(StatementRow.said_at.desc(), StatementRow.id).limit(limit).offset(offset)
-    return [
-        StatementView(row.id, row.article_id, title, outlet, row.speaker, row.role, row.party_id,
-                      row.quote, row.kind, row.cue, row.reported_by, row.said_at)
-        for row, title, outlet in uow.session.execute(query)
-    ]  # fmt: skip
+    found = paging.page(uow.session, query, _STATEMENTS, cursor, limit)
+    return found.map(lambda found_row: _statement_view(*found_row))
+
+
+def _statement_view(row: StatementRow, title: str, outlet: str | None) -> StatementView:
+    return StatementView(row.id, row.article_id, title, outlet, row.speaker, row.role,
+                         row.party_id, row.quote, row.kind, row.cue, row.reported_by,
+                         row.said_at)  # fmt: skip
 
 
 def article(uow: UnitOfWork, article_id: int) -> ArticleRow:
@@ -268,7 +295,9 @@ def article(uow: UnitOfWork, article_id: int) -> ArticleRow:
     return row
 
 
-def articles(uow: UnitOfWork, limit: int = 100, offset: int = 0) -> list[ArticleRow]:
-    """Stored articles, newest first."""
-    query = select(ArticleRow).order_by(ArticleRow.published.desc(), ArticleRow.id.desc())
-    return list(uow.session.scalars(query.limit(limit).offset(offset)))
+def articles(
+    uow: UnitOfWork, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> Page[ArticleRow]:
+    """A page of stored articles, newest first."""
+    found = paging.page(uow.session, select(ArticleRow), _ARTICLES, cursor, limit)
+    return found.map(lambda row: row[0])

@@ -10,6 +10,7 @@ from datetime import datetime
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
+from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.parties import (
     Designation,
     Status,
@@ -20,7 +21,7 @@ from truce.domain.parties import (
 )
 from truce.domain.permissions import Action, Actor, allowed, redact, require
 from truce.domain.proposals import Proposal, ProposalState, is_disputed, views
-from truce.domain.text import fold, rank, strip_marks
+from truce.domain.text import fold, strip_marks
 from truce.services import common
 from truce.store.ledger_store import Change
 from truce.store.tables import AliasRow, CommitmentRow, PartyRow
@@ -239,11 +240,7 @@ def _standing(uow: UnitOfWork, agreement: Agreement) -> _Standing:
 def search(uow: UnitOfWork, query: str) -> list[int]:
     """Ids of parties any of whose names matches ``query``, best match first."""
     key = fold(query)
-    if not key:
-        return []
-    ids = uow.parties.matching(key)
-    aliases = uow.parties.aliases(ids)
-    return sorted(ids, key=lambda pid: min(rank(query, a.text) for a in aliases[pid]))
+    return uow.parties.matching(key) if key else []
 
 
 def registry(
@@ -252,19 +249,26 @@ def registry(
     actor: Actor | None,
     agreement_id: int | None = None,
     query: str | None = None,
+    status: Status | None = None,
     at: datetime | None = None,
-) -> tuple[Agreement, list[RegistryEntry]]:
-    """The registry under one agreement at one moment, optionally narrowed by a name search."""
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[Agreement, Page[RegistryEntry]]:
+    """One page of the registry under one agreement at one moment, by name; narrowed by a
+    name search (best match first) and by status."""
     agreement = common.agreement(uow, agreement_id)
     moment = common.utc(at, "at") if at else uow.now()
-    rows = {row.id: row for row in uow.parties.all_rows()}
-    order = search(uow, query) if query is not None and query.strip() else list(rows)
+    key = fold(query) if query is not None and query.strip() else None
+    if key == "":
+        return agreement, Page([], 0)  # a query of punctuation alone names no party
+    rows = uow.parties.registry_page(
+        agreement.id, moment, key=key, status=status, cursor=cursor, limit=limit
+    )
     standing = _standing(uow, agreement)
-    aliases = uow.parties.aliases(order)
-    entries = [
-        _entry(uow, agreement, rows[pid], aliases[pid], standing, moment, actor) for pid in order
-    ]
-    return agreement, entries
+    aliases = uow.parties.aliases(row.id for row in rows.items)
+    return agreement, rows.map(
+        lambda row: _entry(uow, agreement, row, aliases[row.id], standing, moment, actor)
+    )
 
 
 def _entry(

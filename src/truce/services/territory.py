@@ -13,6 +13,7 @@ import shapely
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Invalid, NotFound
 from truce.domain.i18n import N_
+from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.parties import Status
 from truce.domain.permissions import Actor
 from truce.domain.territory import (
@@ -334,22 +335,23 @@ def _read(
 
 def area_facts(uow: UnitOfWork, agreement_id: int) -> list[AreaFacts]:
     """Every area of an agreement, with its validity shortened by any replacement."""
-    return [
-        AreaFacts(
-            row.id,
-            row.party_id,
-            row.asserted_by,
-            row.review,
-            row.label,
-            row.valid_from,
-            until(Validity(row.valid_from, row.valid_to), row.superseded_at).end,
-            from_wkb(row.geometry),
-            row.approximate,
-            row.confidence,
-            row.source,
-        )
-        for row in uow.areas.of(agreement_id)
-    ]
+    return [_facts(row) for row in uow.areas.of(agreement_id)]
+
+
+def _facts(row: AreaRow) -> AreaFacts:
+    return AreaFacts(
+        row.id,
+        row.party_id,
+        row.asserted_by,
+        row.review,
+        row.label,
+        row.valid_from,
+        until(Validity(row.valid_from, row.valid_to), row.superseded_at).end,
+        from_wkb(row.geometry),
+        row.approximate,
+        row.confidence,
+        row.source,
+    )
 
 
 def party_facts(uow: UnitOfWork, agreement_id: int) -> list[PartyFacts]:
@@ -405,12 +407,36 @@ def areas_at(
     uow: UnitOfWork, at: datetime, *, guarantor: str | None = None, agreement_id: int | None = None
 ) -> tuple[Agreement, list[tuple[AreaFacts, Status]]]:
     """The areas that hold at ``at`` (of one guarantor, if given), with their party's status."""
+    agreement = _layer_of(uow, guarantor, agreement_id)
+    return agreement, territory(uow, agreement).active(common.utc(at, "at"), guarantor)
+
+
+def areas_page(
+    uow: UnitOfWork,
+    at: datetime,
+    *,
+    guarantor: str | None = None,
+    agreement_id: int | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[Agreement, Page[tuple[AreaFacts, Status]]]:
+    """One page of the areas that hold at ``at``, by id, read from the database (``areas_at``
+    answers the same from the in-process engine)."""
+    agreement = _layer_of(uow, guarantor, agreement_id)
+    moment = common.utc(at, "at")
+    found = uow.areas.active_page(
+        agreement.id, moment, guarantor=guarantor, cursor=cursor, limit=limit
+    )
+    return agreement, found.map(lambda item: (_facts(item[0]), item[1]))
+
+
+def _layer_of(uow: UnitOfWork, guarantor: str | None, agreement_id: int | None) -> Agreement:
     agreement = common.agreement(uow, agreement_id)
     if guarantor is not None and not agreement.is_guarantor(guarantor):
         raise Invalid(
             N_("{state} is not a guarantor of this agreement."), field="guarantor", state=guarantor
         )
-    return agreement, territory(uow, agreement).active(common.utc(at, "at"), guarantor)
+    return agreement
 
 
 def disagreements_at(

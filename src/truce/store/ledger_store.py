@@ -11,9 +11,12 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from truce.domain.paging import KeyPart, Page
 from truce.ledger.canonical import canonical_text
 from truce.ledger.entry import Entry, rfc3339, seal
 from truce.ledger.keys import Signer
+from truce.store import paging
+from truce.store.paging import Keyset, SortKey
 from truce.store.tables import LedgerEntryRow, LedgerHeadRow
 
 COLUMNS = (
@@ -35,6 +38,11 @@ _MOVE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )  # fmt: skip
+
+
+_SEQ = KeyPart(int)
+_OLDEST_FIRST = Keyset("ledger", (SortKey(LedgerEntryRow.seq, _SEQ),))
+_NEWEST_FIRST = Keyset("ledger-newest", (SortKey(LedgerEntryRow.seq, _SEQ, descending=True),))
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,14 @@ class LedgerStore:
             .limit(limit)
         )  # fmt: skip
         return [entry_from_row(row) for row in rows]
+
+    def listing(
+        self, *, after: int, newest_first: bool, cursor: str | None, limit: int
+    ) -> Page[Entry]:
+        """A page of the entries after seq ``after``, oldest or newest first."""
+        keyset = _NEWEST_FIRST if newest_first else _OLDEST_FIRST
+        query = select(*COLUMNS).where(LedgerEntryRow.seq > after)
+        return paging.page(self.session, query, keyset, cursor, limit).map(entry_from_row)
 
     def count(self) -> int:
         """How many entries are stored."""

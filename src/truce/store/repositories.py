@@ -7,12 +7,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
+from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Designation, Party, Status, StatusChange
 from truce.domain.proposals import Proposal, ProposalState
+from truce.store import paging
+from truce.store.paging import Column, Keyset, SortKey
 from truce.store.tables import (
     AgreementRow,
     AgreementStateRow,
@@ -35,6 +38,27 @@ from truce.store.tables import (
 
 def _like_prefix(key: str) -> str:
     return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+ID = KeyPart(int)
+TEXT = KeyPart(str)
+
+
+def status_at(agreement_id: int, party_id: Column, at: datetime) -> ColumnElement[str]:
+    """A party's status at ``at``, in SQL, read as ``domain.parties.status_at`` reads it: the
+    latest change not after ``at`` (the later one of two at the same time), else unknown."""
+    latest = (
+        select(StatusChangeRow.status)
+        .where(
+            StatusChangeRow.agreement_id == agreement_id,
+            StatusChangeRow.party_id == party_id,
+            StatusChangeRow.effective_at <= at,
+        )
+        .order_by(StatusChangeRow.effective_at.desc(), StatusChangeRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, Status.UNKNOWN.value)
 
 
 class States:
@@ -169,13 +193,34 @@ class Parties:
         return list(self.session.scalars(select(PartyRow).order_by(PartyRow.name)))
 
     def matching(self, key: str) -> list[int]:
-        """Ids of parties with a name or alias whose folded form has a word starting ``key``."""
-        pattern = _like_prefix(key)
-        starts = or_(
-            AliasRow.folded.like(f"{pattern}%", escape="\\"),
-            AliasRow.folded.like(f"% {pattern}%", escape="\\"),
-        )
-        return list(self.session.scalars(select(AliasRow.party_id).where(starts).distinct()))
+        """Ids of parties with a name or alias whose folded form has a word starting ``key``,
+        best match first (see ``_ranked``)."""
+        ranked = _ranked(key)
+        query = select(PartyRow.id).join(ranked, ranked.c.party_id == PartyRow.id)
+        order = (ranked.c.rank, PartyRow.name, PartyRow.id)
+        return list(self.session.scalars(query.order_by(*order)))
+
+    def registry_page(
+        self,
+        agreement_id: int,
+        at: datetime,
+        *,
+        key: str | None,
+        status: Status | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[PartyRow]:
+        """Parties by name, or best match first for a search key, with the status at ``at``."""
+        query = select(PartyRow)
+        if status is not None:
+            query = query.where(status_at(agreement_id, PartyRow.id, at) == status.value)
+        by_name = (SortKey(PartyRow.name, TEXT), SortKey(PartyRow.id, ID))
+        keyset = Keyset("parties", by_name)
+        if key is not None:
+            ranked = _ranked(key)
+            query = query.join(ranked, ranked.c.party_id == PartyRow.id)
+            keyset = Keyset("parties-found", (SortKey(ranked.c.rank, ID), *by_name))
+        return paging.page(self.session, query, keyset, cursor, limit).map(lambda row: row[0])
 
     def name_keys(self) -> list[str]:
         return list(self.session.scalars(select(PartyRow.name_key)))
@@ -201,6 +246,21 @@ class Parties:
         self.session.execute(
             delete(AliasRow).where(AliasRow.party_id == party_id, AliasRow.text == text)
         )
+
+
+def _ranked(key: str) -> Any:
+    """Each party that a search key finds, with how well its best name answers it, as
+    ``domain.text.rank`` grades a name: 0 exact, 1 prefix, 2 a later word's prefix."""
+    pattern = _like_prefix(key)
+    prefix = AliasRow.folded.like(f"{pattern}%", escape="\\")
+    word = AliasRow.folded.like(f"% {pattern}%", escape="\\")
+    grade = case((AliasRow.folded == key, 0), (prefix, 1), else_=2)
+    return (
+        select(AliasRow.party_id, func.min(grade).label("rank"))
+        .where(or_(prefix, word))
+        .group_by(AliasRow.party_id)
+        .subquery()
+    )
 
 
 class Designations:
@@ -453,6 +513,9 @@ _VERSION = _VERSION_COLUMNS.where(AgreementRow.id == bindparam("agreement"))
 _NEWEST_VERSION = _VERSION_COLUMNS.order_by(AgreementRow.id.desc()).limit(1)
 
 
+_AREAS = Keyset("areas", (SortKey(AreaRow.id, ID),))
+
+
 class Areas:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -471,6 +534,28 @@ class Areas:
         self.session.add(row)
         self.session.flush()
         return row.id
+
+    def active_page(
+        self,
+        agreement_id: int,
+        at: datetime,
+        *,
+        guarantor: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[tuple[AreaRow, Status]]:
+        """The areas that hold at ``at`` (of one guarantor, if given) with their party's status
+        then, by id: valid from ``at`` or before, and neither ended nor replaced by then."""
+        query = select(AreaRow, status_at(agreement_id, AreaRow.party_id, at)).where(
+            AreaRow.agreement_id == agreement_id,
+            AreaRow.valid_from <= at,
+            or_(AreaRow.valid_to.is_(None), AreaRow.valid_to > at),
+            or_(AreaRow.superseded_at.is_(None), AreaRow.superseded_at > at),
+        )
+        if guarantor is not None:
+            query = query.where(AreaRow.asserted_by == guarantor)
+        found = paging.page(self.session, query, _AREAS, cursor, limit)
+        return found.map(lambda row: (row[0], Status(row[1])))
 
     def add_review(self, row: AreaReviewRow) -> int:
         self.session.add(row)

@@ -5,27 +5,39 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from truce import i18n
 from truce.api.app import ledger_download
 from truce.api.deps import client_address
 from truce.bootstrap import Truce
+from truce.domain.agreement import Agreement
 from truce.domain.errors import DomainError, Forbidden, Invalid, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
+from truce.domain.paging import MAX_CURSOR
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, Role, allowed
 from truce.domain.proposals import Decision
-from truce.services import common, ledger, news, parties, standing, users
+from truce.services import common, exports, ledger, news, parties, standing, territory, users
+from truce.store.uow import UnitOfWork
 from truce.web.highlight import highlighted
-from truce.web.rendering import SESSION, catalog, current_user, locale_of, render
+from truce.web.rendering import (
+    SESSION,
+    catalog,
+    current_user,
+    download_link,
+    locale_of,
+    pager,
+    render,
+)
 
 router = APIRouter(include_in_schema=False)
 MAX_ID = 2**53 - 1
@@ -61,33 +73,56 @@ def _back(target: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
+PER_PAGE = 50
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR)]
+CsvFormat = Annotated[Literal["csv"] | None, Query()]
+
+
 @router.get("/", response_class=HTMLResponse)
 def registry_page(
     request: Request,
     q: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str, Query(max_length=16)] = "",
+    cursor: Cursor = None,
+    format: CsvFormat = None,
 ) -> Response:
     actor = current_user(request)
     # The search form always sends status; its "any" choice is the empty string.
     wanted = _status(status) if status else None
-    with _truce(request).uow(write=False) as uow:
+    truce = _truce(request)
+    with truce.uow(write=False) as uow:
         if not uow.agreements.all():
             return render(request, "empty.html", user=actor)
-        agreement, entries = parties.registry(uow, actor=actor, query=q)
-        if wanted is not None:
-            entries = [e for e in entries if e.status is wanted]
+        if format == "csv":
+            return _download(
+                exports.registry_csv(_reading(truce), actor=actor, query=q, status=wanted)
+            )
+        agreement, entries = parties.registry(
+            uow, actor=actor, query=q, status=wanted, cursor=cursor, limit=PER_PAGE
+        )
         states = uow.states.names()
     return render(
         request,
         "registry.html",
         user=actor,
         agreement=agreement,
-        entries=entries,
+        entries=entries.items,
+        pager=pager(request, entries),
+        download=download_link(request, "csv"),
         q=q or "",
         status=wanted,
         states=states,
         statuses=list(Status),
     )
+
+
+def _reading(truce: Truce) -> Callable[[], UnitOfWork]:
+    """Read-only units of work, one for each page of a download."""
+    return partial(truce.uow, write=False)
+
+
+def _download(found: exports.Download) -> Response:
+    return StreamingResponse(found.chunks, media_type=found.media_type, headers=found.headers)
 
 
 @router.get("/parties/{party_id}", response_class=HTMLResponse)
@@ -257,8 +292,7 @@ def map_page(
             return render(request, "empty.html")
         agreement = common.agreement(uow, None)
         states = uow.states.names()
-    days = MapDays.of(agreement.signed_at, agreement.effective_at, agreement.timezone)
-    chosen = min(max(_day(day, days.default), days.first), days.last)
+    days, chosen = _map_day(agreement, day)
     return render(
         request,
         "map.html",
@@ -268,6 +302,49 @@ def map_page(
         day=chosen,
         day_label=format_date(chosen, "medium", locale=locale_of(request)),
         at=f"{chosen.isoformat()}T12:00:00Z",
+        download=f"/areas?date={chosen.isoformat()}&format=geojson",
+    )
+
+
+def _map_day(agreement: Agreement, text: str) -> tuple[MapDays, date]:
+    """The map's days and the one asked for, kept inside them."""
+    days = MapDays.of(agreement.signed_at, agreement.effective_at, agreement.timezone)
+    return days, min(max(_day(text, days.default), days.first), days.last)
+
+
+@router.get("/areas", response_class=HTMLResponse)
+def areas_page(
+    request: Request,
+    day: Annotated[str, Query(alias="date", max_length=10)] = "",
+    guarantor: Annotated[str, Query(max_length=16)] = "",
+    cursor: Cursor = None,
+    format: Annotated[Literal["geojson"] | None, Query()] = None,
+) -> Response:
+    """The areas of one day as a table (the map's day: 12:00 UTC), and their GeoJSON."""
+    truce = _truce(request)
+    with truce.uow(write=False) as uow:
+        if not uow.agreements.all():
+            return render(request, "empty.html")
+        agreement = common.agreement(uow, None)
+        _, chosen = _map_day(agreement, day)
+        at = datetime.combine(chosen, time(12), UTC)
+        layer = guarantor or None
+        if format == "geojson":
+            return _download(exports.areas_geojson(_reading(truce), at, guarantor=layer))
+        _, found = territory.areas_page(uow, at, guarantor=layer, cursor=cursor, limit=PER_PAGE)
+        names = {row.id: row.name for row in uow.parties.all_rows()}
+        states = uow.states.names()
+    return render(
+        request,
+        "areas.html",
+        agreement=agreement,
+        rows=[(area, status, names.get(area.party_id, "")) for area, status in found.items],
+        pager=pager(request, found),
+        download=download_link(request, "geojson"),
+        day=chosen,
+        day_label=format_date(chosen, "medium", locale=locale_of(request)),
+        guarantor=layer,
+        states=states,
     )
 
 
@@ -312,21 +389,19 @@ def _day(text: str, default: date) -> date:
 
 
 @router.get("/ledger", response_class=HTMLResponse)
-def ledger_page(request: Request, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> Response:
+def ledger_page(request: Request, cursor: Cursor = None) -> Response:
     actor = signed_in(request)
-    truce = _truce(request)
-    with truce.uow(write=False) as uow:
+    with _truce(request).uow(write=False) as uow:
         seq, head = uow.ledger.head()
-    start = after or max(0, seq - 50)
-    entries, _, _ = ledger.page(truce.db, start, 50)
+        entries = ledger.entries(uow, actor=actor, newest_first=True, cursor=cursor, limit=PER_PAGE)
     return render(
         request,
         "ledger.html",
         user=actor,
-        entries=entries,
+        entries=entries.items,
+        pager=pager(request, entries),
         head_seq=seq,
         head_hash=head,
-        after=start,
     )
 
 
@@ -452,21 +527,28 @@ def statements_page(
     party: Annotated[str, Query(max_length=20)] = "",
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
+    cursor: Cursor = None,
+    format: CsvFormat = None,
 ) -> Response:
     party_id = int(party) if party.isdigit() and int(party) <= MAX_ID else None
-    with _truce(request).uow(write=False) as uow:
-        rows = news.statements(
-            uow,
-            speaker=speaker.strip() or None,
-            party_id=party_id,
-            since=_filter_day(since, "since"),
-            until=_filter_day(until, "until", 1),
-        )
+    filters: news.StatementFilters = {
+        "speaker": speaker.strip() or None,
+        "party_id": party_id,
+        "since": _filter_day(since, "since"),
+        "until": _filter_day(until, "until", 1),
+    }
+    truce = _truce(request)
+    if format == "csv":
+        return _download(exports.statements_csv(_reading(truce), **filters))
+    with truce.uow(write=False) as uow:
+        rows = news.statements(uow, **filters, cursor=cursor, limit=PER_PAGE)
         parties_list = uow.parties.all_rows()
     return render(
         request,
         "statements.html",
-        rows=rows,
+        rows=rows.items,
+        pager=pager(request, rows),
+        download=download_link(request, "csv"),
         speaker=speaker,
         party=party_id,
         since=since,
@@ -486,10 +568,10 @@ def _filter_day(text: str, field: str, plus: int = 0) -> datetime | None:
 
 
 @router.get("/articles", response_class=HTMLResponse)
-def articles_page(request: Request) -> Response:
+def articles_page(request: Request, cursor: Cursor = None) -> Response:
     with _truce(request).uow(write=False) as uow:
-        rows = news.articles(uow)
-    return render(request, "articles.html", rows=rows)
+        rows = news.articles(uow, cursor=cursor, limit=PER_PAGE)
+    return render(request, "articles.html", rows=rows.items, pager=pager(request, rows))
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -17,6 +18,7 @@ from truce import __version__, i18n
 from truce.bootstrap import Truce
 from truce.domain.i18n import N_
 from truce.domain.links import web_link
+from truce.domain.paging import Page, address
 from truce.domain.permissions import Actor
 from truce.services import users
 
@@ -72,6 +74,24 @@ def current_user(request: Request) -> Actor | None:
     return actor
 
 
+def pager(request: Request, page: Page[Any]) -> dict[str, Any]:
+    """Where a page sits in its list, and links to its neighbours with the same filters."""
+    query = request.query_params.multi_items()
+    return {
+        "first": page.first,
+        "last": page.last,
+        "total": page.total,
+        "next": address(request.url.path, query, page.next),
+        "previous": address(request.url.path, query, page.previous),
+    }
+
+
+def download_link(request: Request, kind: str) -> str:
+    """This page's address as a download of every row its filters match."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "format")]
+    return f"{request.url.path}?{urlencode([*query, ('format', kind)])}"
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page in the visitor's language, with the user, flash messages and CSRF token."""
     locale = locale_of(request)
@@ -112,4 +132,7 @@ SHOWN_VALUES = (
     N_("superseded"),
     N_("proposal"),
     N_("designation"),
+    N_("pending"),
+    N_("accepted"),
+    N_("disputed"),
 )

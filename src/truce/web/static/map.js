@@ -138,6 +138,17 @@
     return response.json();
   }
 
+  /** Every feature of a paged GeoJSON list, following its `next` links. */
+  async function getAllFeatures(url, signal) {
+    const features = [];
+    for (let next = url; next; ) {
+      const page = await getJSON(next, signal);
+      features.push(...(page.features || []));
+      next = page.next;
+    }
+    return { type: "FeatureCollection", features };
+  }
+
   function isAbort(error) {
     return error && error.name === "AbortError";
   }
@@ -471,6 +482,11 @@
     const address = new URL(window.location.href);
     address.searchParams.set("date", state.day);
     window.history.replaceState(null, "", address);
+    for (const link of document.querySelectorAll("[data-day-link]")) {
+      const target = new URL(link.href);
+      target.searchParams.set("date", state.day);
+      link.href = target.pathname + target.search; // the download and list follow the day
+    }
     // Dragging the slider passes many days; only the one it rests on is fetched.
     window.clearTimeout(state.timer);
     state.timer = window.setTimeout(loadDay, now ? 0 : 200);
@@ -487,7 +503,9 @@
       const [areas, disagreements] = await Promise.all([
         // One request per guarantor: each is a layer of its own.
         Promise.all(
-          guarantors.map((g) => getJSON(apiUrl("areas", { at, guarantor: g }), request.signal)),
+          guarantors.map((g) =>
+            getAllFeatures(apiUrl("areas", { at, guarantor: g, limit: 1000 }), request.signal),
+          ),
         ),
         getJSON(apiUrl("disagreements", { at }), request.signal).catch((error) => {
           if (isAbort(error)) throw error;
