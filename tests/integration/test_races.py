@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -36,16 +37,13 @@ NAMES = "Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett".split(
 @pytest.fixture
 def crowd(world: World) -> World:
     """The world with a second Russian desk officer and ROUNDS more parties of unknown status."""
-    with world.truce.uow() as uow:
+    with world.truce.uow() as uow, uow.batch():
         cmd = users.NewUser("ru-ops-2", Role.GUARANTOR, state="RU")
         view = users.add_user(cmd, uow, actor=SYSTEM)
+        for number in range(ROUNDS):
+            party = parties.NewParty(f"Liwa {NAMES[number // 10]} {NAMES[number % 10]}")
+            world.parties[f"p{number}"] = parties.create_party(party, uow, actor=SYSTEM)
     world.actors["ru2"] = Actor(view.id, "ru-ops-2", Role.GUARANTOR, "RU", None)
-    for number in range(ROUNDS):
-        name = f"Liwa {NAMES[number // 10]} {NAMES[number % 10]}"
-        with world.truce.uow() as uow:
-            world.parties[f"p{number}"] = parties.create_party(
-                parties.NewParty(name), uow, actor=SYSTEM
-            )
     return world
 
 
@@ -86,6 +84,19 @@ def propose(truce: Truce, world: World, who: str, party: str, status: Status) ->
         return standing.propose_status(cmd, uow, actor=world.actors[who])
 
 
+def propose_for_each(world: World, who: str, status: Status, numbers: range) -> list[Proposal]:
+    """One proposal by ``who`` for each of the parties p<number>, in one transaction."""
+    with world.truce.uow() as uow, uow.batch():
+        return [
+            standing.propose_status(
+                standing.ProposeStatus(world.agreement_id, world.parties[f"p{n}"], status, "seen"),
+                uow,
+                actor=world.actors[who],
+            )
+            for n in numbers
+        ]
+
+
 def decide(truce: Truce, world: World, who: str, proposal: Proposal, decision: Decision) -> Any:
     cmd = standing.DecideProposal(proposal.id, decision, "checked")
     with truce.uow() as uow:
@@ -97,45 +108,37 @@ def withdraw(truce: Truce, world: World, who: str, proposal: Proposal) -> Any:
         return standing.withdraw_proposal(proposal.id, uow, actor=world.actors[who])
 
 
-def recorded(world: World) -> Counter[tuple[str, int]]:
-    """How many ledger entries there are per (action, proposal id)."""
-    with world.truce.uow(write=False) as uow:
-        entries = uow.ledger.page(0, 1_000_000)
-    return Counter(
-        (e.action, e.payload["proposal_id"]) for e in entries if "proposal_id" in e.payload
-    )
+@dataclass
+class Stored:
+    """What the database holds after the races, per proposal id."""
+
+    states: dict[int, ProposalState]
+    changes: Counter[int]  # status changes the proposal caused
+    entries: Counter[tuple[str, int]]  # ledger entries per (action, proposal id)
+    head_seq: int
 
 
-def head_seq(world: World) -> int:
-    with world.truce.uow(write=False) as uow:
-        return uow.ledger.head()[0]
-
-
-def stored(world: World, proposal: Proposal) -> Proposal:
-    with world.truce.uow(write=False) as uow:
-        found = uow.proposals.get(proposal.id)
-    assert found is not None
-    return found
-
-
-def changes_by(world: World, proposal: Proposal) -> int:
-    """How many status changes the proposal caused."""
-    with world.truce.uow(write=False) as uow:
-        rows = uow.status_changes.rows(world.agreement_id, proposal.party_id)
-    return sum(1 for row in rows if row.proposal_id == proposal.id)
-
-
-def assert_ledger_verifies(world: World) -> None:
+def stored(world: World) -> Stored:
+    """Read what the races left, and check that the ledger verifies."""
     report = ledger.verify_database(world.truce.db, workers=1)
     assert report.ok, report.failure
+    with world.truce.uow(write=False) as uow:
+        states = {p.id: p.state for p in uow.proposals.list(world.agreement_id)}
+        changes = Counter(row.proposal_id for row in uow.status_changes.rows(world.agreement_id))
+        entries = uow.ledger.page(0, 1_000_000)
+    by_proposal = Counter(
+        (e.action, e.payload["proposal_id"]) for e in entries if "proposal_id" in e.payload
+    )
+    return Stored(states, changes, by_proposal, report.head_seq)
 
 
 def test_approve_and_reject_of_one_proposal_decide_it_once(
     crowd: World, servers: tuple[Truce, Truce]
 ) -> None:
     first, second = servers
-    proposals = [propose(first, crowd, "us", f"p{n}", Status.COMMITTED) for n in range(ROUNDS)]
-    before = head_seq(crowd)
+    proposals = propose_for_each(crowd, "us", Status.COMMITTED, range(ROUNDS))
+    before = stored(crowd)
+    winners = []
     for proposal in proposals:
         outcomes = race(
             partial(decide, first, crowd, "ru", proposal, Decision.APPROVE),
@@ -143,45 +146,50 @@ def test_approve_and_reject_of_one_proposal_decide_it_once(
         )
         won, refusal = winner_and_refusal(outcomes)
         assert str(refusal) == f"This proposal was already {won.state.value} by RU."
-        assert stored(crowd, proposal).state is won.state
-        assert changes_by(crowd, proposal) == (1 if won.state is ProposalState.APPROVED else 0)
-    entries = recorded(crowd)
-    assert all(entries["party.status_decided", p.id] == 1 for p in proposals)
-    approved = sum(entries["party.status_changed", p.id] for p in proposals)
-    assert head_seq(crowd) - before == ROUNDS + approved  # nothing of a loser was written
-    assert_ledger_verifies(crowd)
+        winners.append(won)
+    after = stored(crowd)
+    approved = 0
+    for won in winners:
+        assert after.states[won.id] is won.state
+        assert after.entries["party.status_decided", won.id] == 1
+        approved += won.state is ProposalState.APPROVED
+        assert after.changes[won.id] == after.entries["party.status_changed", won.id]
+        assert after.changes[won.id] == (won.state is ProposalState.APPROVED)
+    assert after.head_seq - before.head_seq == ROUNDS + approved  # nothing of a loser's
 
 
 def test_each_side_approving_the_others_proposal_approves_one(
     crowd: World, servers: tuple[Truce, Truce]
 ) -> None:
     first, second = servers
-    pairs = [
-        (
-            propose(first, crowd, "us", f"p{n}", Status.COMMITTED),
-            propose(first, crowd, "ru", f"p{n}", Status.EXCLUDED),
-        )
-        for n in range(ROUNDS)
-    ]
-    for us_proposal, ru_proposal in pairs:
+    from_us = propose_for_each(crowd, "us", Status.COMMITTED, range(ROUNDS))
+    from_ru = propose_for_each(crowd, "ru", Status.EXCLUDED, range(ROUNDS))
+    winners = []
+    for us_proposal, ru_proposal in zip(from_us, from_ru, strict=True):
         outcomes = race(
             partial(decide, first, crowd, "us", ru_proposal, Decision.APPROVE),
             partial(decide, second, crowd, "ru", us_proposal, Decision.APPROVE),
         )
         won, refusal = winner_and_refusal(outcomes)
-        assert "superseded" in str(refusal)
-        states = Counter(stored(crowd, p).state for p in (us_proposal, ru_proposal))
-        assert states == {ProposalState.APPROVED: 1, ProposalState.SUPERSEDED: 1}
-        assert changes_by(crowd, us_proposal) + changes_by(crowd, ru_proposal) == 1
-        assert stored(crowd, won).state is ProposalState.APPROVED
-    assert_ledger_verifies(crowd)
+        assert str(refusal) == (
+            "This proposal was already superseded: another proposal for this party was approved."
+        )
+        winners.append(won)
+    after = stored(crowd)
+    for won, us_proposal, ru_proposal in zip(winners, from_us, from_ru, strict=True):
+        lost = us_proposal if won.id == ru_proposal.id else ru_proposal
+        assert after.states[won.id] is ProposalState.APPROVED
+        assert after.states[lost.id] is ProposalState.SUPERSEDED
+        assert (after.changes[won.id], after.changes[lost.id]) == (1, 0)
+        assert after.entries["party.status_decided", lost.id] == 0
 
 
 def test_withdrawing_while_the_other_side_decides_ends_one_way(
     crowd: World, servers: tuple[Truce, Truce]
 ) -> None:
     first, second = servers
-    proposals = [propose(first, crowd, "us", f"p{n}", Status.COMMITTED) for n in range(ROUNDS)]
+    proposals = propose_for_each(crowd, "us", Status.COMMITTED, range(ROUNDS))
+    winners = []
     for proposal in proposals:
         outcomes = race(
             partial(withdraw, first, crowd, "us", proposal),
@@ -190,15 +198,12 @@ def test_withdrawing_while_the_other_side_decides_ends_one_way(
         won, refusal = winner_and_refusal(outcomes)
         side = "US" if won.state is ProposalState.WITHDRAWN else "RU"
         assert str(refusal) == f"This proposal was already {won.state.value} by {side}."
-        assert stored(crowd, proposal).state is won.state
-    entries = recorded(crowd)
-    for proposal in proposals:
-        assert (
-            entries["party.status_withdrawn", proposal.id]
-            + entries["party.status_decided", proposal.id]
-            == 1
-        )
-    assert_ledger_verifies(crowd)
+        winners.append(won)
+    after = stored(crowd)
+    for won in winners:
+        assert after.states[won.id] is won.state
+        withdrawn = after.entries["party.status_withdrawn", won.id]
+        assert (withdrawn, after.entries["party.status_decided", won.id]) in ((1, 0), (0, 1))
 
 
 def test_two_proposals_from_one_side_leave_one_open(
@@ -216,31 +221,35 @@ def test_two_proposals_from_one_side_leave_one_open(
         open_ = uow.proposals.list(crowd.agreement_id, state=ProposalState.OPEN)
     contested = [crowd.parties[f"p{n}"] for n in range(ROUNDS)]
     assert sorted(p.party_id for p in open_) == sorted(contested)
-    assert_ledger_verifies(crowd)
+    assert len(stored(crowd).states) == ROUNDS
 
 
 # --- over HTTP: concurrent requests to one real server -----------------------------------
 
 
-def post(url: str, token: str, body: dict[str, Any]) -> httpx2.Response:
-    return httpx2.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-
 def test_concurrent_decisions_over_http_answer_one_200_and_one_409(crowd: World) -> None:
     tokens = {who: token_for(crowd, who) for who in ("us", "ru", "ru2")}
-    single = [propose(crowd.truce, crowd, "us", f"p{n}", Status.COMMITTED) for n in range(25)]
-    opposite = [
-        (
-            propose(crowd.truce, crowd, "us", f"p{n}", Status.SUSPENDED),
-            propose(crowd.truce, crowd, "ru", f"p{n}", Status.EXCLUDED),
+    half = ROUNDS // 2
+    single = propose_for_each(crowd, "us", Status.COMMITTED, range(half))
+    opposite = list(
+        zip(
+            propose_for_each(crowd, "us", Status.SUSPENDED, range(half, ROUNDS)),
+            propose_for_each(crowd, "ru", Status.EXCLUDED, range(half, ROUNDS)),
+            strict=True,
         )
-        for n in range(25, ROUNDS)
-    ]
-    with serve(create_app(crowd.truce)) as base:
+    )
+    with (
+        serve(create_app(crowd.truce)) as base,
+        httpx2.Client(base_url=f"{base}/api/v1", timeout=60) as client,
+    ):
 
         def decision(who: str, proposal: Proposal, choice: Decision) -> Callable[[], Any]:
-            url = f"{base}/api/v1/status-proposals/{proposal.id}/decision"
-            return lambda: post(url, tokens[who], {"decision": choice.value, "reason": "seen"})
+            return partial(
+                client.post,
+                f"/status-proposals/{proposal.id}/decision",
+                json={"decision": choice.value, "reason": "seen"},
+                headers={"Authorization": f"Bearer {tokens[who]}"},
+            )
 
         rounds = [
             (decision("ru", p, Decision.APPROVE), decision("ru2", p, Decision.REJECT))
@@ -254,8 +263,11 @@ def test_concurrent_decisions_over_http_answer_one_200_and_one_409(crowd: World)
             assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
             refused = next(a for a in answers if a.status_code == 409).json()
             assert refused["code"] == "conflict" and "already" in refused["detail"]
-    entries = recorded(crowd)
-    assert all(entries["party.status_decided", p.id] == 1 for p in single)
+    after = stored(crowd)
+    assert all(after.entries["party.status_decided", p.id] == 1 for p in single)
     for us, ru in opposite:
-        assert entries["party.status_decided", us.id] + entries["party.status_decided", ru.id] == 1
-    assert_ledger_verifies(crowd)
+        assert (
+            after.entries["party.status_decided", us.id]
+            + after.entries["party.status_decided", ru.id]
+            == 1
+        )
