@@ -9,6 +9,8 @@ the first they take. Reads take no lock on either.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +106,14 @@ class Database:
     def display_url(self) -> str:
         """The URL with any password hidden, safe to print or log."""
         return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection that sees one moment of the database in all it reads."""
+        with self.reader_engine.connect() as connection:
+            if not self.is_sqlite:  # SQLite's read transaction already keeps one snapshot
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            yield connection
 
     def read_session(self) -> Session:
         """A session for reading only."""

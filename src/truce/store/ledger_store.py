@@ -135,6 +135,12 @@ class LedgerStore:
         return self.session.scalar(select(func.count()).select_from(LedgerEntryRow)) or 0
 
 
+def recorded_head(connection: Connection) -> tuple[int, str | None] | None:
+    """The head row's seq and hash, None when there is no head row."""
+    row = connection.execute(_READ_HEAD).first()
+    return (row[0], row[1]) if row else None
+
+
 def stream_entries(connection: Connection, batch: int = 5000) -> Iterator[Entry]:
     """Every stored entry in seq order, read in batches so memory stays flat."""
     last = 0
