@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -222,6 +222,23 @@ def test_two_proposals_from_one_side_leave_one_open(
     contested = [crowd.parties[f"p{n}"] for n in range(ROUNDS)]
     assert sorted(p.party_id for p in open_) == sorted(contested)
     assert len(stored(crowd).states) == ROUNDS
+
+
+def test_the_store_closes_a_proposal_once_even_for_a_writer_that_read_it_stale(
+    world: World,
+) -> None:
+    us, ru = world.actors["us"], world.actors["ru"]
+    proposal = propose(world.truce, world, "us", "ahrar", Status.COMMITTED)
+    decide(world.truce, world, "ru", proposal, Decision.APPROVE)
+    # What a writer that read the proposal before the approval would try to store.
+    stale = replace(proposal, state=ProposalState.WITHDRAWN, decided_by=us.user_id)
+    with world.truce.uow() as uow, pytest.raises(Conflict) as refused:
+        uow.proposals.close(stale)
+    assert str(refused.value) == f"This proposal was already approved by {ru.state}."
+    with world.truce.uow(write=False) as uow:
+        kept = uow.proposals.get(proposal.id)
+    assert kept is not None
+    assert (kept.state, kept.decided_by) == (ProposalState.APPROVED, ru.user_id)
 
 
 # --- over HTTP: concurrent requests to one real server -----------------------------------
