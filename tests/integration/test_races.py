@@ -241,6 +241,28 @@ def test_the_store_closes_a_proposal_once_even_for_a_writer_that_read_it_stale(
     assert (kept.state, kept.decided_by) == (ProposalState.APPROVED, ru.user_id)
 
 
+def test_verifying_while_others_write_reads_one_moment(world: World) -> None:
+    done = threading.Event()
+
+    def keep_writing() -> int:
+        cycles = 0
+        while not done.is_set():
+            proposal = propose(world.truce, world, "us", "ahrar", Status.COMMITTED)
+            withdraw(world.truce, world, "us", proposal)
+            cycles += 1
+        return cycles
+
+    with ThreadPoolExecutor(1) as pool:
+        writer = pool.submit(keep_writing)
+        try:
+            reports = [ledger.verify_database(world.truce.db, workers=1) for _ in range(30)]
+        finally:
+            done.set()
+        assert writer.result() > 0
+    assert [r.failure for r in reports if not r.ok] == []
+    assert len({r.head_seq for r in reports}) > 1  # the writer did move the head meanwhile
+
+
 # --- over HTTP: concurrent requests to one real server -----------------------------------
 
 

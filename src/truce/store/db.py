@@ -112,7 +112,9 @@ class Database:
         """A read-only connection that sees one moment of the database in all it reads."""
         with self.reader_engine.connect() as connection:
             if not self.is_sqlite:  # SQLite's read transaction already keeps one snapshot
-                connection.execution_options(isolation_level="REPEATABLE READ")
+                connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
             yield connection
 
     def read_session(self) -> Session:
