@@ -165,3 +165,50 @@ def test_a_tampered_export_file_is_named(busy, tmp_path):
     lines[k] = json.dumps(record, ensure_ascii=False)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     fails_at(runner.invoke(app, ["ledger", "verify", "--file", str(out)]), k)
+
+
+def test_entries_cut_off_behind_the_head_row_are_named(busy):
+    n = last_seq(busy)
+    sql(busy, "DELETE FROM ledger_entries WHERE seq > :k", k=n - 2)
+    result = verify(busy)
+    fails_at(result, n - 1)
+    assert f"the head row names entry {n}" in result.output
+    assert f"ends at entry {n - 2}" in result.output
+
+
+def test_a_head_row_moved_back_behind_the_entries_is_named(busy):
+    n = last_seq(busy)
+    sql(busy, "UPDATE ledger_head SET seq = :k, hash = :h", k=n - 2, h=entry(busy, n - 2).hash)
+    result = verify(busy)
+    fails_at(result, n - 1)
+    assert f"the head row names entry {n - 2}" in result.output
+    assert f"goes on to entry {n}" in result.output
+
+
+def test_a_head_row_naming_another_hash_is_named(busy):
+    n = last_seq(busy)
+    sql(busy, "UPDATE ledger_head SET hash = :h", h="0" * 64)
+    result = verify(busy)
+    fails_at(result, n)
+    assert "differs from the head row's" in result.output
+
+
+def test_a_missing_head_row_is_named(busy):
+    sql(busy, "DELETE FROM ledger_head")
+    result = verify(busy)
+    fails_at(result, 1)
+    assert "the head row names no entry" in result.output
+
+
+def test_an_export_whose_header_ends_before_its_entries_is_named(busy, tmp_path):
+    out = tmp_path / "ledger.jsonl"
+    runner.invoke(app, ["ledger", "export", str(out), "--db", busy.truce.db.url])
+    lines = out.read_text(encoding="utf-8").splitlines()
+    header = json.loads(lines[0])
+    n = header["count"]
+    header |= {"count": n - 1, "head": json.loads(lines[n - 1])["hash"]}
+    lines[0] = json.dumps(header)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["ledger", "verify", "--file", str(out)])
+    fails_at(result, n)
+    assert f"the header names entry {n - 1}" in result.output

@@ -109,7 +109,7 @@ def decide(
 ) -> Proposal:
     """The proposal after the other guarantor's answer; a guarantor cannot answer its own."""
     state = _guarantor_of(actor, agreement, Action.DECIDE_STATUS)
-    _require_open(proposal)
+    require_open(proposal)
     if state == proposal.proposer_state:
         raise Forbidden(
             N_("{state} made this proposal; only the other guarantor may decide it."),
@@ -131,7 +131,7 @@ def decide(
 def withdraw(proposal: Proposal, actor: Actor, agreement: Agreement, at: datetime) -> Proposal:
     """The proposal withdrawn by its own side."""
     state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
-    _require_open(proposal)
+    require_open(proposal)
     if state != proposal.proposer_state:
         raise Forbidden(N_("Only the side that proposed may withdraw a proposal."))
     return replace(
@@ -145,17 +145,25 @@ def withdraw(proposal: Proposal, actor: Actor, agreement: Agreement, at: datetim
 
 def supersede(proposal: Proposal, at: datetime) -> Proposal:
     """An open proposal made moot because another one for the same party was approved."""
-    _require_open(proposal)
+    require_open(proposal)
     return replace(proposal, state=ProposalState.SUPERSEDED, decided_at=at)
 
 
-def _require_open(proposal: Proposal) -> None:
+# Whole sentences per outcome, so that each translates as one.
+_CLOSED = {
+    ProposalState.APPROVED: N_("This proposal was already approved by {side}."),
+    ProposalState.REJECTED: N_("This proposal was already rejected by {side}."),
+    ProposalState.WITHDRAWN: N_("This proposal was already withdrawn by {side}."),
+    ProposalState.SUPERSEDED: N_(
+        "This proposal was already superseded: another proposal for this party was approved."
+    ),
+}
+
+
+def require_open(proposal: Proposal) -> None:
+    """Refuse to act on a closed proposal, saying who closed it."""
     if proposal.state is not ProposalState.OPEN:
-        raise Conflict(
-            N_("This proposal is already {state}."),
-            field="proposal_id",
-            state=Word(proposal.state.value),
-        )
+        raise Conflict(_CLOSED[proposal.state], field="proposal_id", side=proposal.decider_state)
 
 
 def views(

@@ -49,6 +49,15 @@ class KnownHead:
 
 
 @dataclass(frozen=True)
+class RecordedHead:
+    """Where the ledger says it ends: a database's head row, or an export's header."""
+
+    seq: int
+    hash: str | None
+    where: str  # how the reasons name it: "the head row", "the header"
+
+
+@dataclass(frozen=True)
 class Report:
     """What verification found."""
 
@@ -210,10 +219,12 @@ def verify(
     *,
     genesis_hash: str | None = None,
     known_heads: Sequence[KnownHead] = (),
+    recorded_head: RecordedHead | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
-    """Check every entry in order and name the first that fails."""
+    """Check every entry in order and name the first that fails; the entries must end where
+    ``recorded_head`` says they do."""
     chain = _Chain()
     signatures = _Signatures(workers or os.cpu_count() or 1)
     remember = {head.seq for head in known_heads}
@@ -236,7 +247,7 @@ def verify(
     if bad_seq is not None:
         failure = Failure(bad_seq, f"entry {bad_seq}: its signature does not hold for its key")
     elif failure is None:
-        failure = _check_heads(chain, known_heads)
+        failure = _check_heads(chain, known_heads) or _check_end(chain, recorded_head)
     if failure is None and chain.last_seq == 0:
         failure = Failure(1, "entry 1: missing — the ledger is empty, there is no genesis entry")
     # The head reported is the last entry that verified, never one past a bad entry.
@@ -253,16 +264,43 @@ def verify(
 def _check_heads(chain: _Chain, known_heads: Sequence[KnownHead]) -> Failure | None:
     for head in sorted(known_heads, key=lambda h: h.seq):
         if head.seq > chain.last_seq:
-            missing = chain.last_seq + 1
-            return Failure(
-                missing,
-                f"entry {missing}: missing — the ledger ends at entry {chain.last_seq}, but a"
-                f" known head is entry {head.seq}: the newest entries were cut off",
-            )
+            return _cut_off(chain, f"a known head is entry {head.seq}")
         if chain.remembered.get(head.seq) != head.hash:
             return Failure(
                 head.seq,
                 f"entry {head.seq}: its hash differs from the known head: the history was"
                 " rewritten or forked",
             )
+    return None
+
+
+def _cut_off(chain: _Chain, later_head: str) -> Failure:
+    missing = chain.last_seq + 1
+    return Failure(
+        missing,
+        f"entry {missing}: missing — the ledger ends at entry {chain.last_seq}, but"
+        f" {later_head}: the newest entries were cut off",
+    )
+
+
+def _check_end(chain: _Chain, head: RecordedHead | None) -> Failure | None:
+    """A reason when the chain does not end exactly at the recorded head."""
+    if head is None:
+        return None
+    named = f"names entry {head.seq}" if head.seq else "names no entry"
+    if head.seq > chain.last_seq:
+        return _cut_off(chain, f"{head.where} {named}")
+    if head.seq < chain.last_seq:
+        extra = head.seq + 1
+        return Failure(
+            extra,
+            f"entry {extra}: beyond the head — {head.where} {named}, but the ledger goes on to"
+            f" entry {chain.last_seq}: the head was moved back, or entries were added around it",
+        )
+    if head.hash != chain.last_hash:
+        return Failure(
+            head.seq,
+            f"entry {head.seq}: its hash differs from {head.where}'s: the entry or the head"
+            " was rewritten",
+        )
     return None

@@ -14,10 +14,10 @@ from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.permissions import Action, Actor, require
 from truce.ledger.entry import FORMAT, Entry, rfc3339
 from truce.ledger.export import Header, read_entries, read_header, write_export
-from truce.ledger.verify import KnownHead, Report, verify
+from truce.ledger.verify import KnownHead, RecordedHead, Report, verify
 from truce.store.db import Database
-from truce.store.ledger_store import LedgerStore, stream_entries, utc_now
-from truce.store.tables import LedgerEntryRow, LedgerHeadRow
+from truce.store.ledger_store import LedgerStore, recorded_head, stream_entries, utc_now
+from truce.store.tables import LedgerEntryRow
 from truce.store.uow import UnitOfWork
 
 
@@ -29,10 +29,13 @@ def verify_database(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
-    """Verify every entry stored in ``db``."""
-    with db.reader_engine.connect() as connection:
+    """Verify every entry stored in ``db``, and that they end where the head row says."""
+    with db.snapshot() as connection:  # the head row and the entries of one moment
+        seq, hash_ = recorded_head(connection) or (0, None)
+        end = RecordedHead(seq, hash_, "the head row")
         return verify(stream_entries(connection), genesis_hash=genesis_hash,
-                      known_heads=known_heads, workers=workers, progress=progress)  # fmt: skip
+                      known_heads=known_heads, recorded_head=end, workers=workers,
+                      progress=progress)  # fmt: skip
 
 
 def verify_file(
@@ -45,11 +48,10 @@ def verify_file(
 ) -> Report:
     """Verify an export file with no database; its header must agree with its entries."""
     header = read_header(path)
-    heads = list(known_heads)
-    if header.head and header.count:
-        heads.append(KnownHead(header.count, header.head))
+    end = RecordedHead(header.count, header.head, "the header")
     return verify(read_entries(path), genesis_hash=genesis_hash or header.genesis,
-                  known_heads=heads, workers=workers, progress=progress)  # fmt: skip
+                  known_heads=known_heads, recorded_head=end, workers=workers,
+                  progress=progress)  # fmt: skip
 
 
 def count(db: Database) -> int:
@@ -60,10 +62,9 @@ def count(db: Database) -> int:
 
 def export(db: Database, out: IO[str]) -> int:
     """Write the whole ledger to ``out`` as an export; the number of entries written."""
-    with db.reader_engine.connect() as connection:
-        head = connection.execute(select(LedgerHeadRow.seq, LedgerHeadRow.hash)).first()
+    with db.snapshot() as connection:
         genesis = connection.scalar(select(LedgerEntryRow.hash).where(LedgerEntryRow.seq == 1))
-        seq, head_hash = (head[0], head[1]) if head else (0, None)
+        seq, head_hash = recorded_head(connection) or (0, None)
         header = Header(format=FORMAT, genesis=genesis, count=seq, head=head_hash,
                         exported_at=rfc3339(utc_now()))  # fmt: skip
         # Stop at the head announced in the header, even if writers append meanwhile.

@@ -258,7 +258,7 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
         uow.designations.of(proposal.party_id),
         now,
     )
-    uow.proposals.save(decided)
+    uow.proposals.close(decided)
     changes = [
         Change(
             "party.status_decided",
@@ -307,7 +307,7 @@ def _apply(uow: UnitOfWork, proposal: Proposal, now: datetime) -> list[Change]:
     ]
     # The other open proposals for this party are now moot: they proposed from the old status.
     for other in uow.proposals.list(proposal.agreement_id, proposal.party_id, ProposalState.OPEN):
-        uow.proposals.save(supersede(other, now))
+        uow.proposals.close(supersede(other, now))
         changes.append(
             Change(
                 "party.status_superseded",
@@ -323,7 +323,7 @@ def withdraw_proposal(proposal_id: int, uow: UnitOfWork, *, actor: Actor) -> Pro
     proposal = _proposal(uow, proposal_id)
     agreement = common.agreement(uow, proposal.agreement_id)
     withdrawn = withdraw(proposal, actor, agreement, uow.now())
-    uow.proposals.save(withdrawn)
+    uow.proposals.close(withdrawn)
     uow.record(
         actor,
         Change(

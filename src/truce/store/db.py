@@ -1,16 +1,29 @@
-"""Engines: SQLite in WAL mode with one writer connection, or PostgreSQL."""
+"""Engines: SQLite in WAL mode with one writer connection, or PostgreSQL.
+
+Writers take turns on both. SQLite's BEGIN IMMEDIATE takes the database's write lock before a
+transaction reads anything; on PostgreSQL every writing transaction starts by locking the ledger
+head row, which each write appends after anyway. So a service that reads state, checks it and
+writes cannot race another writer, and writers cannot deadlock: the one lock they wait for is
+the first they take. Reads take no lock on either.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from truce.store.ledger_store import LOCK_HEAD
+
+# How long a writer waits for its turn before giving up (the API then answers 503, retry).
 BUSY_TIMEOUT_MS = 30_000
+_WAIT_AT_MOST = text(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def normalise_url(db: str) -> str:
@@ -60,6 +73,12 @@ def _sqlite_engine(url: str, *, writer: bool) -> Engine:
     return engine
 
 
+def _take_turn(_session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """Start a PostgreSQL write transaction by waiting for the other writers to finish."""
+    connection.execute(_WAIT_AT_MOST)
+    connection.execute(LOCK_HEAD)
+
+
 class Database:
     """The engines and session factories for one database."""
 
@@ -76,6 +95,8 @@ class Database:
             self.reader_engine = self.writer_engine
         self.writer = sessionmaker(self.writer_engine, expire_on_commit=False)
         self.reader = sessionmaker(self.reader_engine, expire_on_commit=False)
+        if not self.is_sqlite:
+            event.listen(self.writer, "after_begin", _take_turn)
 
     @property
     def dialect(self) -> str:
@@ -85,6 +106,16 @@ class Database:
     def display_url(self) -> str:
         """The URL with any password hidden, safe to print or log."""
         return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection that sees one moment of the database in all it reads."""
+        with self.reader_engine.connect() as connection:
+            if not self.is_sqlite:  # SQLite's read transaction already keeps one snapshot
+                connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            yield connection
 
     def read_session(self) -> Session:
         """A session for reading only."""

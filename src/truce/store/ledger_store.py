@@ -32,8 +32,9 @@ _HEAD = cast(Table, LedgerHeadRow.__table__)
 _INSERT_ENTRIES = insert(_ENTRIES)
 _INSERT_HEAD = insert(_HEAD)
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)
-# On PostgreSQL this row lock serialises appends; SQLite's BEGIN IMMEDIATE already has.
-_LOCK_HEAD = _READ_HEAD.with_for_update()
+# On PostgreSQL this row lock makes writers take turns (see store/db.py); SQLite's BEGIN
+# IMMEDIATE already has. Appending takes it again, a no-op once the transaction holds it.
+LOCK_HEAD = _READ_HEAD.with_for_update()
 _MOVE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
@@ -88,7 +89,7 @@ class LedgerStore:
         self.clock = clock
 
     def _lock_head(self) -> tuple[int, str] | None:
-        row = self.session.execute(_LOCK_HEAD).first()
+        row = self.session.execute(LOCK_HEAD).first()
         return (row[0], row[1]) if row else None
 
     def start(self, signer: Signer, payload: dict[str, Any]) -> Entry:
@@ -148,6 +149,12 @@ class LedgerStore:
     def count(self) -> int:
         """How many entries are stored."""
         return self.session.scalar(select(func.count()).select_from(LedgerEntryRow)) or 0
+
+
+def recorded_head(connection: Connection) -> tuple[int, str | None] | None:
+    """The head row's seq and hash, None when there is no head row."""
+    row = connection.execute(_READ_HEAD).first()
+    return (row[0], row[1]) if row else None
 
 
 def stream_entries(connection: Connection, batch: int = 5000) -> Iterator[Entry]:

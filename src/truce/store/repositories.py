@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
 from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Designation, Party, Status, StatusChange
-from truce.domain.proposals import Proposal, ProposalState
+from truce.domain.proposals import Proposal, ProposalState, require_open
 from truce.store import paging
 from truce.store.paging import Column, Keyset, SortKey
 from truce.store.tables import (
@@ -375,15 +385,25 @@ class Proposals:
         self.session.flush()
         return row.id
 
-    def save(self, proposal: Proposal) -> None:
-        row = self.session.get(ProposalRow, proposal.id)
-        assert row is not None
-        row.state = proposal.state.value
-        row.decided_by = proposal.decided_by
-        row.decider_state = proposal.decider_state
-        row.decided_at = proposal.decided_at
-        row.decision_reason = proposal.decision_reason
-        self.session.flush()
+    def close(self, proposal: Proposal) -> None:
+        """Store how a proposal ended, only if it is still open: a proposal closes once."""
+        closing = (
+            update(ProposalRow)
+            .where(ProposalRow.id == proposal.id, ProposalRow.state == ProposalState.OPEN.value)
+            .values(
+                state=proposal.state.value,
+                decided_by=proposal.decided_by,
+                decider_state=proposal.decider_state,
+                decided_at=proposal.decided_at,
+                decision_reason=proposal.decision_reason,
+            )
+        )
+        if cast(CursorResult[Any], self.session.execute(closing)).rowcount == 1:
+            return
+        row = self.session.get(ProposalRow, proposal.id, populate_existing=True)
+        assert row is not None, f"proposal {proposal.id} vanished"
+        require_open(self._domain(row))  # raises, naming who closed it first
+        raise AssertionError(f"proposal {proposal.id} is open but was not closed")
 
 
 class StatusChanges:
