@@ -12,9 +12,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
-from truce.api import errors, schemas, views
+from truce.api import errors, openapi, schemas, views
 from truce.api import territory as territory_routes
-from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, get_truce
+from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, get_truce, optional_actor
 from truce.api.schemas import MAX_ID
 from truce.bootstrap import Truce
 from truce.domain.agreement import State, Term
@@ -50,9 +50,13 @@ def create_api(truce: Truce) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
         openapi_tags=TAGS,
+        # Every route reads the Authorization header, so a malformed one is refused alike
+        # everywhere rather than ignored where the route does not care who asks.
+        dependencies=[Depends(optional_actor)],
     )
     api.state.truce = truce
     errors.install(api)
+    openapi.install(api)
     _agreement_routes(api)
     _party_routes(api)
     _standing_routes(api)
@@ -296,10 +300,8 @@ def _ledger_routes(api: FastAPI) -> None:
             "entries": [views.ledger_entry(e) for e in entries],
         }
 
-    @api.get("/ledger/export", tags=["ledger"])
-    def export(
-        actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]
-    ) -> StreamingResponse:
+    @api.get("/ledger/export", tags=["ledger"], response_class=NdjsonResponse)
+    def export(actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]) -> NdjsonResponse:
         """The whole ledger as JSON Lines; verify it offline with `truce ledger verify --file`."""
         require(actor, Action.READ_LEDGER)
         # Closed by _chunks once streamed; large ledgers spill to disk instead of memory.
@@ -307,11 +309,15 @@ def _ledger_routes(api: FastAPI) -> None:
         ledger.export(truce.db, spool)
         spool.seek(0)
         name = "truce-ledger.jsonl"
-        return StreamingResponse(
-            _chunks(spool),
-            media_type="application/x-ndjson",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        return NdjsonResponse(
+            _chunks(spool), headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
+
+
+class NdjsonResponse(StreamingResponse):
+    """JSON Lines: one ledger entry per line."""
+
+    media_type = "application/x-ndjson"
 
 
 def _chunks(spool: IO[str]) -> Iterator[bytes]:
