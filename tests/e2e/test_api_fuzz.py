@@ -8,8 +8,6 @@ writes the admin's fuzzing makes land in a database of their own).
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +24,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.helpers import sqlite_truce
 from truce.api.app import create_api
-from truce.bootstrap import Truce, bootstrap
-from truce.config import Settings
+from truce.bootstrap import Truce
 from truce.domain.permissions import SYSTEM, Role
 from truce.services import scenario, users
-from truce.services.instance import initialise
 from truce.web.app import create_app
 
 EXAMPLES_PER_OPERATION = 25
@@ -56,13 +53,7 @@ class Fuzzed:
 @pytest.fixture(scope="module")
 def fuzzed(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     """The whole web app on SQLite with the 2016 scenario, and an admin to sign in as."""
-    target = tmp_path_factory.mktemp("fuzz") / "truce.db"
-    shutil.copy(sqlite_template, target)
-    truce = bootstrap(
-        Settings(database_url=f"sqlite:///{target}", secret_key=secrets.token_urlsafe(32))
-    )
-    with truce.uow() as uow:
-        initialise(uow, "fuzz")
+    truce = sqlite_truce(sqlite_template, tmp_path_factory.mktemp("fuzz"))
     with truce.uow() as uow:
         scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
     with truce.uow() as uow:

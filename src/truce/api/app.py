@@ -47,7 +47,7 @@ def create_api(truce: Truce) -> FastAPI:
         description="Run and monitor a ceasefire. Reads are public (redacted) or token-"
         "authenticated; every write needs a token and is signed into the ledger.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # the web app serves /api/v1/docs (truce.web.app)
         redoc_url=None,
         openapi_tags=TAGS,
         # Every route reads the Authorization header, so a malformed one is refused alike
