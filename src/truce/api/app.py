@@ -300,8 +300,10 @@ def _ledger_routes(api: FastAPI) -> None:
             "entries": [views.ledger_entry(e) for e in entries],
         }
 
-    @api.get("/ledger/export", tags=["ledger"], response_class=NdjsonResponse)
-    def export(actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]) -> NdjsonResponse:
+    @api.get("/ledger/export", tags=["ledger"], response_class=views.JsonLines)
+    def export(
+        actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]
+    ) -> StreamingResponse:
         """The whole ledger as JSON Lines; verify it offline with `truce ledger verify --file`."""
         require(actor, Action.READ_LEDGER)
         # Closed by _chunks once streamed; large ledgers spill to disk instead of memory.
@@ -309,15 +311,11 @@ def _ledger_routes(api: FastAPI) -> None:
         ledger.export(truce.db, spool)
         spool.seek(0)
         name = "truce-ledger.jsonl"
-        return NdjsonResponse(
-            _chunks(spool), headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        return StreamingResponse(
+            _chunks(spool),
+            media_type="application/x-ndjson",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-
-
-class NdjsonResponse(StreamingResponse):
-    """JSON Lines: one ledger entry per line."""
-
-    media_type = "application/x-ndjson"
 
 
 def _chunks(spool: IO[str]) -> Iterator[bytes]:

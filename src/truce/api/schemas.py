@@ -194,13 +194,14 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="What went wrong and what to do about it, in a sentence.")
     code: str = Field(
         description="Stable, for programs: `unauthenticated` (401), `forbidden` (403), "
-        "`not_found` (404), `conflict` (409), `invalid` (422), `rate_limited` (429), "
+        "`not_found` (404), `conflict` (409), `invalid` (422), `too_many_requests` (429), "
         "`unavailable` (503)."
     )
     field: str | None = Field(description="The field at fault, when there is one.")
     errors: list[Problem] | None = Field(
         None, description="For 422: every problem found, the first of which `detail` names."
     )
+    retry_after: int | None = Field(None, description="For 429: the seconds to wait.")
 
 
 __all__ = [
