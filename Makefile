@@ -43,24 +43,27 @@ postgres:
 chromium:
 	@scripts/ensure-chromium
 
-## vendor: the browser libraries (Leaflet, topojson-client, htmx, world-atlas) from npm, no CDN
+## vendor: the browser libraries (Leaflet, topojson-client, htmx, world-atlas, Swagger UI) from npm, no CDN
 vendor: $(VENDOR)/.copied
 
 # npm ci again only when node_modules is missing or older than the manifest or the lock file.
+# No install scripts: the files are only copied, and swagger-ui-dist's dependency @scarf/scarf
+# would otherwise report the download.
 node_modules/.package-lock.json: package.json package-lock.json
 	@scripts/ensure-npm
-	npm ci --no-audit --no-fund --silent
+	npm ci --no-audit --no-fund --silent --ignore-scripts
 	touch $@
 
 # Exactly the files the pages load; leaflet.css finds its images in images/ beside it.
 $(VENDOR)/.copied: node_modules/.package-lock.json Makefile
 	rm -rf $(VENDOR)
-	mkdir -p $(VENDOR)/images
+	mkdir -p $(VENDOR)/images $(VENDOR)/swagger-ui
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
 	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
 	cp node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/world-atlas/countries-50m.json $(VENDOR)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/
 	touch $@
 
 ## catalogs: extract the template (truce.pot) from the code, then update the ar and ru catalogs
@@ -88,4 +91,4 @@ news-scores: $(VENV)/.installed-app
 	$(BIN)/truce news eval data/news/labels.json --articles data/news/articles --split test --markdown docs/news-scores.md
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache node_modules $(VENDOR)
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR)

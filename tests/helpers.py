@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-from truce.bootstrap import Truce
+from truce.bootstrap import Truce, bootstrap
+from truce.config import Settings
 from truce.domain.agreement import State, Term
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.services import agreements, parties, standing, users
+from truce.services.instance import initialise
 
 SIGNED = datetime(2016, 2, 22, 10, 0, tzinfo=UTC)
 DEADLINE = datetime(2016, 2, 26, 10, 0, tzinfo=UTC)  # 12:00 Damascus
@@ -105,6 +110,18 @@ def _parties(world: World) -> None:
             world.parties["nusra"], UNSC, "QDe.137", datetime(2014, 5, 14, tzinfo=UTC)
         )
         standing.record_designation(designation, uow, actor=SYSTEM)
+
+
+def sqlite_truce(template: Path, folder: Path) -> Truce:
+    """Truce on a set-up SQLite database of its own in ``folder``, copied from ``template``
+    (the conftest's migrated sqlite_template), for a module's fixture to share."""
+    target = folder / "truce.db"
+    shutil.copy(template, target)
+    settings = Settings(database_url=f"sqlite:///{target}", secret_key=secrets.token_urlsafe(32))
+    truce = bootstrap(settings)
+    with truce.uow() as uow:
+        initialise(uow, folder.name)
+    return truce
 
 
 def token_for(world: World, username: str) -> str:

@@ -12,9 +12,17 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
-from truce.api import errors, schemas, views
+from truce.api import errors, openapi, schemas, views
 from truce.api import territory as territory_routes
-from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, client_address, get_truce
+from truce.api.deps import (
+    CurrentActor,
+    MaybeActor,
+    Reader,
+    Writer,
+    client_address,
+    get_truce,
+    optional_actor,
+)
 from truce.api.schemas import MAX_ID
 from truce.bootstrap import Truce
 from truce.domain.agreement import State, Term
@@ -54,12 +62,16 @@ def create_api(truce: Truce) -> FastAPI:
         description="Run and monitor a ceasefire. Reads are public (redacted) or token-"
         "authenticated; every write needs a token and is signed into the ledger.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # the web app serves /api/v1/docs (truce.web.app)
         redoc_url=None,
         openapi_tags=TAGS,
+        # Every route reads the Authorization header, so a malformed one is refused alike
+        # everywhere rather than ignored where the route does not care who asks.
+        dependencies=[Depends(optional_actor)],
     )
     api.state.truce = truce
     errors.install(api)
+    openapi.install(api)
     _agreement_routes(api)
     _party_routes(api)
     _standing_routes(api)
@@ -337,7 +349,7 @@ def _ledger_routes(api: FastAPI) -> None:
         entries = [views.ledger_entry(e) for e in found.items]
         return views.listing(found, entries, request, response, head={"seq": seq, "hash": hash_})
 
-    @api.get("/ledger/export", tags=["ledger"])
+    @api.get("/ledger/export", tags=["ledger"], response_class=views.JsonLines)
     def export(
         actor: CurrentActor, truce: Annotated[Truce, Depends(get_truce)]
     ) -> StreamingResponse:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.requests import HTTPConnection
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from truce.bootstrap import Truce
@@ -15,7 +16,33 @@ from truce.domain.permissions import Actor
 from truce.services import users
 from truce.store.uow import UnitOfWork
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/tokens.")
+
+class StrictBearer(HTTPBearer):
+    """`Authorization: Bearer <token>`, or no Authorization header at all (the public).
+
+    Any other Authorization header is refused, never read as the public: a client that sends
+    `Basic …` or a bare token would otherwise get redacted answers and not know why.
+    """
+
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
+        header = request.headers.get("Authorization")
+        if header is None:
+            return None
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated(
+                N_(
+                    "The Authorization header must be 'Bearer <token>', with a token from "
+                    "POST /api/v1/tokens; send no Authorization header to read as the public."
+                ),
+                field="Authorization",
+            )
+        return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token.strip())
+
+
+_bearer = StrictBearer(
+    auto_error=False, scheme_name="bearer", description="An API token from POST /api/v1/tokens."
+)
 
 
 def get_truce(request: Request) -> Truce:

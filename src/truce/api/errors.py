@@ -26,6 +26,9 @@ STATUS = {
 }
 
 
+_BODY_UNREADABLE = "the body must be JSON, encoded in UTF-8"
+
+
 def error_body(detail: str, code: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
     """The JSON every error answer carries."""
     return {"detail": detail, "code": code, "field": field, **extra}
@@ -63,6 +66,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot read at all (not UTF-8): malformed input, like
+        # a body that is not JSON, so the same 422 that names the field.
+        problem = {"field": "body", "message": _BODY_UNREADABLE, "type": "body_unreadable"}
+        detail = f"body: {_BODY_UNREADABLE}"
+        return JSONResponse(error_body(detail, "invalid", "body", errors=[problem]), 422)
     code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
     return JSONResponse(
         error_body(str(exc.detail), code.get(exc.status_code, "error")),

@@ -198,10 +198,32 @@ class TokenOut(BaseModel):
     role: Role
 
 
+class Problem(BaseModel):
+    """One thing wrong with a request."""
+
+    field: str = Field(
+        description="Where: a dotted path such as `terms.0.title`, or `Authorization`."
+    )
+    message: str
+    type: str | None = Field(
+        None, description="The kind of problem, e.g. `missing`, `string_too_long`."
+    )
+
+
 class ErrorOut(BaseModel):
-    detail: str
-    code: str
-    field: str | None = None
+    """What every error answer carries, whatever its status."""
+
+    detail: str = Field(description="What went wrong and what to do about it, in a sentence.")
+    code: str = Field(
+        description="Stable, for programs: `unauthenticated` (401), `forbidden` (403), "
+        "`not_found` (404), `conflict` (409), `invalid` (422), `too_many_requests` (429), "
+        "`unavailable` (503)."
+    )
+    field: str | None = Field(description="The field at fault, when there is one.")
+    errors: list[Problem] | None = Field(
+        None, description="For 422: every problem found, the first of which `detail` names."
+    )
+    retry_after: int | None = Field(None, description="For 429: the seconds to wait.")
 
 
 __all__ = [
@@ -212,6 +234,7 @@ __all__ = [
     "DesignationIn",
     "ErrorOut",
     "PartyIn",
+    "Problem",
     "ProposalIn",
     "ProposalState",
     "StateIn",

@@ -100,3 +100,10 @@ def party_detail(detail: PartyDetail, actor: Actor | None) -> dict[str, Any]:
 def ledger_entry(entry: Entry) -> dict[str, Any]:
     """A ledger entry exactly as it is hashed and signed."""
     return entry.to_json()
+
+
+class JsonLines(StreamingResponse):
+    """JSON Lines (one JSON value per line), as the ledger export is: what the OpenAPI document
+    declares for a route that names it as its response class."""
+
+    media_type = "application/x-ndjson"
