@@ -1,0 +1,137 @@
+"""The columns the blocking rules and comparisons read, derived from the reports in DuckDB.
+
+Per report: its family and mode (from :mod:`truce.domain.events`), its window in hours since
+the epoch, time buckets, cells of four shifted spatial grids, the month keys of a coarse window,
+normalised actor names and the set of words of its text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from truce.domain.events import event_kind
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The sizes blocking works with.
+
+    Two point reports less than ``cell_degrees / 2`` apart in latitude and in longitude share a
+    cell in at least one of the four grids (shifted by half a cell in each direction); two day
+    reports whose midpoints are less than ``bucket_hours / 2`` apart share a bucket in at least
+    one of the two bucketings.
+    """
+
+    cell_degrees: float = 0.2
+    bucket_hours: float = 72.0
+
+
+_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "the"})
+_APOSTROPHES = re.compile(r"[’'`ʿʾ‘]")
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def normalise_name(name: str | None) -> str | None:
+    """A name for fuzzy comparison: no accents, apostrophes, articles or punctuation."""
+    if name is None:
+        return None
+    plain = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", plain)).split()
+    kept = " ".join(word for word in words if word not in _ARTICLES)
+    return kept or None
+
+
+def _kinds_table(table: pa.Table) -> pa.Table:
+    pairs = table.select(["event_type", "sub_event_type"]).group_by(
+        ["event_type", "sub_event_type"]
+    ).aggregate([]).to_pylist()
+    kinds = [event_kind(row["event_type"], row["sub_event_type"]) for row in pairs]
+    return pa.table({
+        "event_type": [row["event_type"] for row in pairs],
+        "sub_event_type": [row["sub_event_type"] for row in pairs],
+        "family": [kind.family.value for kind in kinds],
+        "mode": [kind.mode.value for kind in kinds],
+        "kind": [kind.sub_event_type for kind in kinds],
+    })  # fmt: skip
+
+
+def _names_table(table: pa.Table) -> pa.Table:
+    names = set(table["actor1"].unique().to_pylist()) | set(table["actor2"].unique().to_pylist())
+    names.discard(None)
+    ordered = sorted(names)
+    return pa.table({"name": ordered, "norm": [normalise_name(name) for name in ordered]})
+
+
+FEATURES_SQL = """
+create or replace table {target} as
+with timed as (
+    select r.*, k.family, k.mode, k.kind,
+        epoch(r."start") / 3600.0 as t_start,
+        epoch(r."end") / 3600.0 as t_end,
+        r.time_precision <> 'day' as time_coarse,
+        r.lat is not null and coalesce(r.geo_precision, 'exact') in ('exact', 'near') as geo_fine
+    from {source} r
+    join {kinds} k using (event_type, sub_event_type)
+)
+select
+    t.report_id as unique_id, t.source, t.family, t.mode, t.kind,
+    t.t_start, t.t_end, t.time_coarse, t.geo_fine,
+    t.lat, t.lon, t.geo_precision, t.admin1, t.admin2,
+    case when not t.time_coarse then floor((t.t_start + t.t_end) / 2 / {bucket})::bigint end
+        as tb0,
+    case when not t.time_coarse then floor((t.t_start + t.t_end) / 2 / {bucket} + 0.5)::bigint end
+        as tb1,
+    year(t."start") * 12 + month(t."start") as m_start,
+    year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) as m_end,
+    case when t.time_coarse then year(t."start") * 12 + month(t."start") end as c_m_start,
+    case when t.time_coarse then
+        year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) end
+        as c_m_end,
+    case when not t.geo_fine and coalesce(t.geo_precision, '') <> 'province' then t.admin2 end
+        as d_admin2,
+    case when not t.geo_fine then t.admin1 end as p_admin1,
+    case when t.geo_fine then
+        floor(t.lon / {cell})::bigint * 100000 + floor(t.lat / {cell})::bigint end as c00,
+    case when t.geo_fine then
+        floor(t.lon / {cell} + 0.5)::bigint * 100000 + floor(t.lat / {cell})::bigint end as c10,
+    case when t.geo_fine then
+        floor(t.lon / {cell})::bigint * 100000 + floor(t.lat / {cell} + 0.5)::bigint end as c01,
+    case when t.geo_fine then
+        floor(t.lon / {cell} + 0.5)::bigint * 100000 + floor(t.lat / {cell} + 0.5)::bigint end
+        as c11,
+    t.actor1_party_id as a1p, t.actor2_party_id as a2p,
+    n1.norm as a1n, n2.norm as a2n,
+    t.killed_best as killed,
+    list_distinct(list_filter(
+        regexp_split_to_array(lower(t.text), '[^\\p{{L}}\\p{{N}}]+'), lambda w: length(w) >= 3
+    )) as words
+from timed t
+left join {names} n1 on n1.name = t.actor1
+left join {names} n2 on n2.name = t.actor2
+"""
+
+
+def build_features(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, target: str, grid: Grid
+) -> None:
+    """Create table ``target`` in ``con`` with the linking columns of each report."""
+    source, kinds, names = f"{target}_input", f"{target}_kinds", f"{target}_names"
+    con.register(source, table)
+    con.register(kinds, _kinds_table(table))
+    con.register(names, _names_table(table))
+    try:
+        con.execute(
+            FEATURES_SQL.format(
+                target=target, source=source, kinds=kinds, names=names,
+                bucket=grid.bucket_hours, cell=grid.cell_degrees,
+            )  # fmt: skip
+        )
+    finally:
+        for view in (source, kinds, names):
+            con.unregister(view)
