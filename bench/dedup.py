@@ -47,7 +47,7 @@ from rich.table import Table
 from shared import CpuWatch, console, machine
 
 from truce.domain.events import BATTLES, CEASEFIRE, EXPLOSIONS, VIOLENCE_AGAINST_CIVILIANS
-from truce.linkage import DEFAULT, LinkConfig, Linkage, link, link_new
+from truce.linkage import DEFAULT, Linkage, LinkConfig, link, link_new
 
 CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp-ged-syria" / (
     "ged_syria_2016_2019.csv"
@@ -459,7 +459,8 @@ def _killed(ev: Events, source: np.ndarray, rng: np.random.Generator) -> np.ndar
 
 
 _VERBS = {
-    "Shelling/artillery/missile attack": "shelled", "Air/drone strike": "carried out air strikes on",
+    "Shelling/artillery/missile attack": "shelled",
+    "Air/drone strike": "carried out air strikes on",
     "Remote explosive/landmine/IED": "detonated an explosive device in",
     "Suicide bomb": "sent a suicide bomber into", "Armed clash": "clashed with opponents near",
     "Attack": "attacked civilians in", "impact or airburst explosion": "impacts observed at",

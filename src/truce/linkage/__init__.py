@@ -16,7 +16,7 @@ from truce.linkage.clusters import Window
 from truce.linkage.engine import DEFAULT, LinkConfig, link, link_new
 from truce.linkage.features import Grid
 from truce.linkage.records import SCHEMA, LinkRecord, as_table
-from truce.linkage.result import ComparisonOutcome, LinkDecision, Linkage
+from truce.linkage.result import ComparisonOutcome, Linkage, LinkDecision
 
 __all__ = [
     "DEFAULT",

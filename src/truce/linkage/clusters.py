@@ -79,7 +79,7 @@ def compatible(nodes: Nodes, a: Ints, b: Ints, window: Window) -> Bools:
     if not window.same_source:
         ok &= nodes.source[a] != nodes.source[b]
     same_incident = (nodes.incident[a] >= 0) & (nodes.incident[a] == nodes.incident[b])
-    return ok | same_incident
+    return np.asarray(ok | same_incident, dtype=np.bool_)
 
 
 def _haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 from splink import DuckDBAPI, Linker
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -25,14 +27,14 @@ from truce.linkage.model import COMPARISONS, settings
 from truce.linkage.records import LinkRecord, as_table
 from truce.linkage.result import Linkage
 
-Reports = Sequence[LinkRecord] | pa.Table
+Reports: TypeAlias = Sequence[LinkRecord] | pa.Table
 
 
 @dataclass(frozen=True)
 class LinkConfig:
     """What a link run may change: the merge threshold, the window, blocking sizes, threads."""
 
-    threshold: float = 0.9  # match probability at or above which two reports are merged
+    threshold: float = 0.5  # match probability at or above which two reports are merged
     window: Window = field(default_factory=Window)
     grid: Grid = field(default_factory=Grid)
     threads: int | None = None  # DuckDB threads; None: one per core
@@ -215,6 +217,6 @@ def _nodes(con: duckdb.DuckDBPyConnection, table: str, incidents: Mapping[int, i
     )
 
 
-def _codes(column: pa.ChunkedArray) -> NDArray:
+def _codes(column: pa.ChunkedArray) -> NDArray[np.int64]:
     encoded = column.combine_chunks().dictionary_encode()
     return np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(), dtype=np.int64)

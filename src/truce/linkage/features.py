@@ -7,14 +7,13 @@ normalised actor names and the set of words of its text.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
 from truce.domain.events import event_kind
+from truce.domain.text import fold
 
 
 @dataclass(frozen=True)
@@ -31,20 +30,11 @@ class Grid:
     bucket_hours: float = 72.0
 
 
-_ARTICLES = frozenset({"al", "el", "ul", "ad", "ar", "as", "ash", "at", "az", "an", "the"})
-_APOSTROPHES = re.compile(r"[’'`ʿʾ‘]")
-_NON_WORD = re.compile(r"[^\w]+")
-
-
 def normalise_name(name: str | None) -> str | None:
-    """A name for fuzzy comparison: no accents, apostrophes, articles or punctuation."""
+    """A name for fuzzy comparison: the registry's search key (one spelling per sound)."""
     if name is None:
         return None
-    plain = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(char for char in plain if not unicodedata.combining(char))
-    words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", plain)).split()
-    kept = " ".join(word for word in words if word not in _ARTICLES)
-    return kept or None
+    return fold(name) or None
 
 
 def _kinds_table(table: pa.Table) -> pa.Table:
@@ -130,7 +120,7 @@ def build_features(
             FEATURES_SQL.format(
                 target=target, source=source, kinds=kinds, names=names,
                 bucket=grid.bucket_hours, cell=grid.cell_degrees,
-            )  # fmt: skip
+            )
         )
     finally:
         for view in (source, kinds, names):

@@ -29,12 +29,10 @@ class Level:
     is_null: bool = False
 
     def as_dict(self) -> dict[str, Any]:
+        spelled: dict[str, Any] = {"sql_condition": self.sql, "label_for_charts": self.label}
         if self.is_null:
-            return {"sql_condition": self.sql, "label_for_charts": self.label, "is_null_level": True}
-        return {
-            "sql_condition": self.sql, "label_for_charts": self.label,
-            "m_probability": self.m, "u_probability": self.u,
-        }  # fmt: skip
+            return {**spelled, "is_null_level": True}
+        return {**spelled, "m_probability": self.m, "u_probability": self.u}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NoReturn
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -99,7 +99,7 @@ def _row(record: LinkRecord) -> dict[str, object]:
         moment = row[name]
         if not isinstance(moment, datetime) or moment.tzinfo is None:
             _refuse(record.report_id, name, N_("give a timezone-aware datetime"))
-        row[name] = moment.astimezone(UTC)  # type: ignore[union-attr]
+        row[name] = moment.astimezone(UTC)
     return row
 
 
@@ -179,7 +179,7 @@ def _refuse_first(table: pa.Table, bad: pa.ChunkedArray, name: str, fix: str) ->
         _refuse(table["report_id"][row].as_py(), name, fix)
 
 
-def _refuse(report_id: object, name: str, fix: str) -> None:
+def _refuse(report_id: object, name: str, fix: str) -> NoReturn:
     raise Invalid(
         N_("Report {report_id}: {name} is not valid: {fix}."),
         field=name,
