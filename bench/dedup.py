@@ -32,6 +32,7 @@ Usage: .venv/bin/python bench/dedup.py [--reports 10000 100000 1000000] [--new 1
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import resource
 import sys
@@ -48,6 +49,8 @@ from shared import CpuWatch, console, machine
 
 from truce.domain.events import BATTLES, CEASEFIRE, EXPLOSIONS, VIOLENCE_AGAINST_CIVILIANS
 from truce.linkage import DEFAULT, Linkage, LinkConfig, link, link_new
+from truce.linkage.engine import score_candidates
+from truce.linkage.model import COMPARISONS, PARAMETERS_FILE
 
 CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp-ged-syria" / (
     "ged_syria_2016_2019.csv"
@@ -57,6 +60,7 @@ SOURCES = ("UCDP", "ACLED", "SOHR", "RU-MoD", "monitor")
 SOURCE_WEIGHTS = np.array([0.8, 0.9, 0.8, 0.35, 0.45])
 REPORTS_PER_EVENT = np.array([0.25, 0.35, 0.25, 0.15])  # 1, 2, 3 or 4 reports
 TWIN_SHARE = 0.15
+CALIBRATION_SEED = 11
 EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
 HOUR, DAY = 3600, 86400
 
@@ -230,6 +234,7 @@ def add_twins(base: Events, rng: np.random.Generator) -> Events:
     """Distinct events close in time and place to some of the base events."""
     rows = np.flatnonzero(rng.random(len(base)) < TWIN_SHARE)
     twin = base.take(rows)
+    twin.event = len(base) + np.arange(len(rows), dtype=np.int64)  # a distinct event
     style = rng.choice(3, size=len(rows), p=[0.5, 0.3, 0.2])
     counter, nearby, again = style == 0, style == 1, style == 2
     # the other side shells the same town the same day
@@ -240,7 +245,8 @@ def add_twins(base: Events, rng: np.random.Generator) -> Events:
     twin.lat, twin.lon = _move(twin.lat, twin.lon, km, rng)
     twin.day = twin.day + np.where(again, 1, 0).astype("timedelta64[D]")
     twin.killed = rng.poisson(np.maximum(twin.killed, 1)).astype(np.int64)
-    return Events.concat([base, twin])
+    both = Events.concat([base, twin])
+    return both.take(np.argsort(both.day, kind="stable"))  # twins beside their events
 
 
 def _move(lat: np.ndarray, lon: np.ndarray, km: np.ndarray, rng: np.random.Generator
@@ -293,6 +299,7 @@ def _reports(ev: Events, source: np.ndarray, rng: np.random.Generator) -> pa.Tab
     event_type, sub_type = _kinds(ev, source, rng)
     actor1, actor2, party1, party2 = _actors(ev, source, rng)
     killed = _killed(ev, source, rng)
+    location = _locations(ev, source, geo_precision, rng)
     text = [_text(*row) for row in zip(names, ev.town, actor1, actor2, sub_type, killed,
                                        strict=True)]  # fmt: skip
     return pa.table({
@@ -314,6 +321,7 @@ def _reports(ev: Events, source: np.ndarray, rng: np.random.Generator) -> pa.Tab
         "killed_best": pa.array(killed, pa.int64(), mask=killed < 0),
         "text": pa.array(text, pa.string()),
         "source": pa.array(names, pa.string()),
+        "location": pa.array(location, pa.string()),
         "event": pa.array(ev.event, pa.int64()),
     })  # fmt: skip
 
@@ -352,7 +360,7 @@ def _centroids(ev: Events, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _places(ev: Events, source: np.ndarray, rng: np.random.Generator
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     n = len(ev)
-    sigma = np.array([0.0, 0.5, 1.5, 2.0, 0.3])[source]
+    sigma = np.array([0.0, 0.4, 1.0, 1.5, 0.3])[source]
     lat, lon = _move(ev.lat, ev.lon, np.abs(rng.normal(0, 1, n)) * sigma, rng)
     precision = np.where(sigma <= 0.5, "exact", "near").astype(object)
     coarse = rng.random(n)
@@ -364,6 +372,23 @@ def _places(ev: Events, source: np.ndarray, rng: np.random.Generator
     lon = np.where(district, d_lon, np.where(province, p_lon, lon))
     precision = np.where(district, "district", np.where(province, "province", precision))
     return lat, lon, precision.astype(object)
+
+
+def _locations(ev: Events, source: np.ndarray, precision: np.ndarray, rng: np.random.Generator
+               ) -> np.ndarray:  # fmt: skip
+    """The place name each source gives: the town (in its own spelling), sometimes only the
+    district, or none (a monitor gives coordinates)."""
+    n = len(ev)
+    pick = rng.random(n)
+    names = np.array([_transliterate(town, p) for town, p in zip(ev.town, pick, strict=True)],
+                     dtype=object)  # fmt: skip
+    names[source == 0] = ev.town[source == 0]
+    vague = (rng.random(n) < 0.1) | (precision == "district")
+    names[vague] = [f"{a} countryside" if a else None for a in ev.admin2[vague]]
+    province = precision == "province"
+    names[province] = [f"{a} countryside" if a else None for a in ev.admin1[province]]
+    names[(source == 4) & (rng.random(n) < 0.4)] = None
+    return names
 
 
 _MONITOR_KINDS = {0: "impact or airburst explosion", 1: "impact or airburst explosion",
@@ -442,11 +467,13 @@ def _alias(canonical: str, day: np.datetime64, source: int, pick: float, old_nam
 
 def _transliterate(name: str, pick: float) -> str:
     if pick < 0.15:
-        return name.replace("al-", "el-")
+        return name.replace("al-", "el-").replace("Al-", "El-")
     if pick < 0.25:
-        return name.replace("ay", "ai").replace("-", " ")
+        return name.replace("ay", "ai").replace("-", " ").replace("ee", "i")
     if pick < 0.3:
         return name.lower()
+    if pick < 0.35:
+        return name.replace(" ", "")
     return name
 
 
@@ -586,8 +613,47 @@ def incremental(table: pa.Table, new_count: int, seed: int, config: LinkConfig
     return incremental_scores, batch_scores, elapsed, peak_rss_mb()
 
 
+FLOOR = 0.001  # no level is impossible: unseen levels get this share before normalising
+
+
+def calibrate(base: Events, reports: int, seed: int) -> dict[str, object]:
+    """m and u of every level, and the prior, measured on the candidate pairs of a generated
+    set (the model's figures are these, from seed 11; the benchmark runs on seed 7)."""
+    table = generate(base, reports, seed)
+    scored = score_candidates(table.drop_columns(["event"]))
+    ids, event = table["report_id"].to_numpy(), table["event"].to_numpy()
+    match = (_lookup(ids, event, scored["unique_id_l"].to_numpy())
+             == _lookup(ids, event, scored["unique_id_r"].to_numpy()))  # fmt: skip
+    figures: dict[str, dict[str, list[float]]] = {}
+    for comparison in COMPARISONS:
+        gamma = scored[f"gamma_{comparison.name}"].to_numpy()
+        levels = [level for level in comparison.levels if not level.is_null]
+        shares = {}
+        for index, level in enumerate(levels):
+            chosen = gamma == len(levels) - 1 - index  # splink counts down to the else level
+            # unseen, a level counts as ten times likelier for different events than for one
+            shares[level.label] = [(chosen & match).sum() + FLOOR / 10 * match.sum(),
+                                   (chosen & ~match).sum() + FLOOR * (~match).sum()]
+        m_total = sum(m for m, _ in shares.values())
+        u_total = sum(u for _, u in shares.values())
+        figures[comparison.name] = {label: [round(m / m_total, 4), round(u / u_total, 4)]
+                                    for label, (m, u) in shares.items()}  # fmt: skip
+    return {
+        "prior": round(float(match.mean()), 4),
+        "trained_on": f"bench/dedup.py --calibrate: {reports:,} generated reports, seed {seed}, "
+                      f"{len(scored):,} candidate pairs",
+        "comparisons": figures,
+    }  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     base = read_base(args.csv)
+    if args.calibrate:
+        figures = calibrate(base, args.calibrate, CALIBRATION_SEED)
+        text = re.sub(r"\[\s+([\d.]+),\s+([\d.]+)\s+\]", r"[\1, \2]", json.dumps(figures, indent=2))
+        PARAMETERS_FILE.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {PARAMETERS_FILE} ({figures['trained_on']})")
+        return 0
     config = LinkConfig(threads=args.threads) if args.threads else DEFAULT
     console.print(machine(LIBRARIES))
     console.print(f"{len(base):,} real events from {args.csv.name}; seed {args.seed}; "
@@ -628,6 +694,9 @@ def main() -> int:
     parser.add_argument("--csv", type=Path, default=CSV)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--calibrate", type=int, metavar="REPORTS", default=0,
+                        help="measure m, u and the prior on this many reports (seed 11) and "
+                             "write them to src/truce/linkage/parameters.json")
     return run(parser.parse_args())
 
 

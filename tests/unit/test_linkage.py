@@ -16,6 +16,7 @@ import pytest
 
 from truce.domain.errors import Invalid
 from truce.linkage import LinkRecord, link, link_new
+from truce.linkage.model import PRIOR
 
 DAY = timedelta(days=1)
 MARCH_5 = datetime(2016, 3, 5, tzinfo=UTC)
@@ -70,8 +71,7 @@ def test_the_link_records_its_score_and_each_comparison():
     assert levels["place"] == "within 1 km"
     assert levels["time"] == "same day: windows overlap"
     assert levels["actors"] == "same perpetrator and target"
-    prior_odds = 0.15 / 0.85
-    odds = prior_odds
+    odds = PRIOR / (1 - PRIOR)
     for outcome in decision.comparisons:
         odds *= outcome.bayes_factor
     assert odds / (1 + odds) == pytest.approx(decision.match_probability)

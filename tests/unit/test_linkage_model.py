@@ -9,7 +9,16 @@ import pytest
 
 from truce.domain.errors import Invalid
 from truce.domain.events import CEASEFIRE_KINDS, TAXONOMY, Family, Mode, event_kind
-from truce.linkage.clusters import MERGED, SAME_SOURCE, TOO_FAR_APART, Nodes, Window, cluster
+from truce.linkage.clusters import (
+    BELOW_THRESHOLD,
+    MERGED,
+    SAME_SOURCE,
+    TOO_FAR_APART,
+    UNSUPPORTED,
+    Nodes,
+    Window,
+    cluster,
+)
 from truce.linkage.model import COMPARISONS
 from truce.linkage.result import level_of, level_weight
 
@@ -17,8 +26,8 @@ from truce.linkage.result import level_of, level_weight
 @pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda c: c.name)
 def test_m_and_u_of_each_comparison_are_distributions(comparison):
     levels = [level for level in comparison.levels if not level.is_null]
-    assert math.fsum(level.m for level in levels) == pytest.approx(1.0, abs=1e-6)
-    assert math.fsum(level.u for level in levels) == pytest.approx(1.0, abs=1e-6)
+    assert math.fsum(level.m for level in levels) == pytest.approx(1.0, abs=1e-3)
+    assert math.fsum(level.u for level in levels) == pytest.approx(1.0, abs=1e-3)
 
 
 @pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda c: c.name)
@@ -59,6 +68,9 @@ def test_an_unknown_kind_names_the_field():
     assert error.value.field == "sub_event_type"
 
 
+FLOOR = math.log2(0.01 / 0.99)
+
+
 def _nodes(days, km_east, sources):
     count = len(days)
     lat = np.radians(np.full(count, 35.0))
@@ -73,23 +85,34 @@ def _nodes(days, km_east, sources):
 
 
 def test_a_chain_that_would_join_reports_too_far_apart_is_split_at_its_weakest_link():
-    # 1 - 2 - 3, 20 km apart each: 1 and 3 are 40 km apart, beyond the 25 km window.
-    nodes = _nodes([0, 0, 0], [0, 20, 40], [0, 1, 2])
+    # 1 - 2 - 3, 6 km apart each: 1 and 3 are 12 km apart, beyond the 10 km window.
+    nodes = _nodes([0, 0, 0], [0, 6, 12], [0, 1, 2])
     left, right = np.array([0, 1]), np.array([1, 2])
-    result = cluster(nodes, left, right, np.array([5.0, 3.0]), Window())
+    result = cluster(nodes, left, right, np.array([5.0, 3.0]), Window(), 0.0, FLOOR)
     assert result.group.tolist() == [1, 1, 3]
     assert result.outcome == [MERGED, TOO_FAR_APART]
 
 
 def test_a_chain_through_two_reports_of_one_source_is_split():
     nodes = _nodes([0, 0, 0], [0, 1, 2], [0, 1, 0])
-    result = cluster(nodes, np.array([0, 1]), np.array([1, 2]), np.array([2.0, 4.0]), Window())
+    result = cluster(nodes, np.array([0, 1]), np.array([1, 2]), np.array([2.0, 4.0]),
+                     Window(), 0.0, FLOOR)  # fmt: skip
     assert result.group.tolist() == [1, 2, 2]
     assert result.outcome == [SAME_SOURCE, MERGED]
 
 
-def test_a_compatible_chain_is_kept_whole():
+def test_a_compatible_group_whose_pairs_support_each_other_is_kept_whole():
     nodes = _nodes([0, 0, 1], [0, 1, 2], [0, 1, 2])
-    result = cluster(nodes, np.array([0, 1]), np.array([1, 2]), np.array([2.0, 4.0]), Window())
+    left, right = np.array([0, 1, 0]), np.array([1, 2, 2])
+    result = cluster(nodes, left, right, np.array([2.0, 4.0, -1.0]), Window(), 0.0, FLOOR)
     assert result.group.tolist() == [1, 1, 1]
-    assert result.outcome == [MERGED, MERGED]
+    assert result.outcome == [MERGED, MERGED, BELOW_THRESHOLD]
+
+
+def test_a_chain_whose_ends_have_no_link_is_cut_at_its_weaker_link():
+    # 1 and 3 scored below the floor: the mean across {1} and {2, 3} is (2 + FLOOR) / 2 < 0.
+    nodes = _nodes([0, 0, 1], [0, 1, 2], [0, 1, 2])
+    result = cluster(nodes, np.array([0, 1]), np.array([1, 2]), np.array([2.0, 4.0]),
+                     Window(), 0.0, FLOOR)  # fmt: skip
+    assert result.group.tolist() == [1, 2, 2]
+    assert result.outcome == [UNSUPPORTED, MERGED]

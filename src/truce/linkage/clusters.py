@@ -1,12 +1,14 @@
 """From scored pairs to incidents: connected components, split where they chain distinct events.
 
-A component of links above the threshold is kept as one incident when its reports are
-*mutually* compatible: every two of them within the time window and the distance (or the same
-province when one gives only a province), and no two from one source (unless configured). A
-chain A–B–C can join two events that A and C alone would never be linked for; such a component
-is rebuilt greedily instead: links in order of decreasing match weight, each merging two groups
-only when every report of one is compatible with every report of the other. Links refused are
-kept with the reason, so a person sees what was not merged and why.
+A component of links at or above the threshold is kept as one incident when every two of its
+reports are linked above the threshold and *mutually* compatible: within the time window and
+the distance (or the same province when one gives only a province), and not from one source
+(unless configured). A chain A–B–C can join two events that A and C alone would never be
+linked for; such a component is rebuilt greedily instead: links in order of decreasing match
+weight, each merging two groups only when every report of one is compatible with every report
+of the other and the pairs across the two groups support the merge on average (their mean
+match weight reaches the threshold). Links refused are kept with the reason, so a person sees
+what was not merged and why.
 
 Existing incidents (incremental linking) are groups from the start; two of them are never
 merged here: that is a person's decision (a ledgered merge).
@@ -30,14 +32,16 @@ TOO_FAR_APART = "would join reports too far apart in time or place"
 SAME_SOURCE = "would join two reports from one source"
 TWO_INCIDENTS = "would merge two existing incidents"
 ALREADY_TOGETHER = "already in one incident"
+UNSUPPORTED = "the other reports of the two groups do not support it"
+BELOW_THRESHOLD = "below the threshold"
 
 
 @dataclass(frozen=True)
 class Window:
     """How far apart two reports of one incident may be."""
 
-    max_gap_hours: float = 72.0
-    max_km: float = 25.0
+    max_gap_hours: float = 12.0
+    max_km: float = 10.0
     same_source: bool = False
 
 
@@ -64,7 +68,7 @@ class Clustering:
     """The group of each node (the smallest report id in it) and the fate of each edge."""
 
     group: Ints
-    outcome: list[str]
+    outcome: list[str]  # per edge, in the order given
 
 
 def compatible(nodes: Nodes, a: Ints, b: Ints, window: Window) -> Bools:
@@ -90,21 +94,67 @@ def _haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Flo
         return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 
-def cluster(nodes: Nodes, left: Ints, right: Ints, weight: Floats, window: Window) -> Clustering:
-    """Group the nodes along the edges (node indices, strongest first after sorting)."""
+def cluster(
+    nodes: Nodes, left: Ints, right: Ints, weight: Floats, window: Window, threshold: float,
+    floor: float,
+) -> Clustering:  # fmt: skip
+    """Group the nodes along the edges (node indices) whose weight reaches ``threshold``.
+
+    ``left``/``right``/``weight`` hold every scored pair down to ``floor`` (the weight below
+    which pairs were not kept): they are the support a merge needs.
+    """
     order = np.lexsort((nodes.ids[right], nodes.ids[left], -weight))
-    left, right = left[order], right[order]
+    left, right, weight = left[order], right[order], weight[order]
+    strong = weight >= threshold
     seed = _incident_edges(nodes)
-    labels = components(len(nodes.ids), np.concatenate([left, seed[0]]),
-                        np.concatenate([right, seed[1]]))  # fmt: skip
-    outcome = [MERGED] * len(left)
-    for members in _doubtful(nodes, labels, window):
-        _rebuild(nodes, members, labels, left, right, outcome, window)
+    labels = components(len(nodes.ids), np.concatenate([left[strong], seed[0]]),
+                        np.concatenate([right[strong], seed[1]]))  # fmt: skip
+    outcome = np.where(strong, MERGED, BELOW_THRESHOLD).astype(object)
+    edges = _Edges(left, right, weight, strong, outcome)
+    inside = labels[left] == labels[right]
+    cliques = np.bincount(labels[left[strong & inside]], minlength=len(labels))
+    doubtful = list(_doubtful(nodes, labels, cliques, window))
+    if doubtful:
+        by_component = _edges_by_component(labels, edges, inside, [c for c, _ in doubtful])
+        for component, members in doubtful:
+            rules = _Rules(nodes, window, threshold, floor)
+            _rebuild(rules, members, by_component.get(component, _NO_EDGES), edges, labels)
     group = _smallest_id(nodes, labels)
-    unsorted = [""] * len(left)
-    for position, edge in enumerate(order):
-        unsorted[edge] = outcome[position]
-    return Clustering(group, unsorted)
+    unsorted = np.empty(len(order), dtype=object)
+    unsorted[order] = outcome
+    return Clustering(group, unsorted.tolist())
+
+
+@dataclass(frozen=True)
+class _Edges:
+    left: Ints
+    right: Ints
+    weight: Floats
+    strong: Bools
+    outcome: NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class _Rules:
+    nodes: Nodes
+    window: Window
+    threshold: float
+    floor: float
+
+
+_NO_EDGES = np.empty(0, dtype=np.int64)
+
+
+def _edges_by_component(
+    labels: Ints, edges: _Edges, inside: Bools, components_wanted: list[int]
+) -> dict[int, Ints]:
+    """For each wanted component, its inner edges (strongest first)."""
+    component = np.where(inside, labels[edges.left], -1)
+    chosen = np.flatnonzero(np.isin(component, np.array(components_wanted, dtype=np.int64)))
+    chosen = chosen[np.argsort(component[chosen], kind="stable")]
+    keys, starts = np.unique(component[chosen], return_index=True)
+    ends = np.r_[starts[1:], len(chosen)]
+    return {int(k): chosen[s:e] for k, s, e in zip(keys, starts, ends, strict=True)}
 
 
 def _incident_edges(nodes: Nodes) -> tuple[Ints, Ints]:
@@ -131,8 +181,11 @@ def components(count: int, left: Ints, right: Ints) -> Ints:
             return labels
 
 
-def _doubtful(nodes: Nodes, labels: Ints, window: Window) -> Iterator[Ints]:
-    """The components (as member indices) where some two members are not compatible."""
+def _doubtful(
+    nodes: Nodes, labels: Ints, cliques: Ints, window: Window
+) -> Iterator[tuple[int, Ints]]:
+    """The components (label, member indices) to rebuild: those that are not a clique of
+    strong links, or hold two members that may not be one incident, or existing reports."""
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
@@ -143,63 +196,64 @@ def _doubtful(nodes: Nodes, labels: Ints, window: Window) -> Iterator[Ints]:
         i, j = np.triu_indices(int(size), k=1)
         ok = compatible(nodes, members[:, i].ravel(), members[:, j].ravel(), window)
         bad = ~ok.reshape(len(firsts), len(i)).all(axis=1)
-        incidents = _distinct_incidents(nodes, members)
-        for row in np.flatnonzero(bad | (incidents > 1)):
-            yield members[row]
+        bad |= cliques[labels[members[:, 0]]] < len(i)
+        bad |= (nodes.incident[members] >= 0).any(axis=1)
+        for row in np.flatnonzero(bad):
+            yield int(labels[members[row, 0]]), members[row]
 
 
-def _distinct_incidents(nodes: Nodes, members: Ints) -> Ints:
-    known = np.where(nodes.incident[members] >= 0, nodes.incident[members], -1)
-    ordered = np.sort(known, axis=1)
-    changes = (ordered[:, 1:] != ordered[:, :-1]) & (ordered[:, 1:] >= 0)
-    return np.asarray(changes.sum(axis=1) + (ordered[:, 0] >= 0), dtype=np.int64)
+def _rebuild(rules: _Rules, members: Ints, inner: Ints, edges: _Edges, labels: Ints) -> None:
+    """Greedy merging within one component, strongest link first; relabels its members.
 
-
-def _rebuild(
-    nodes: Nodes, members: Ints, labels: Ints, left: Ints, right: Ints,
-    outcome: list[str], window: Window,
-) -> None:  # fmt: skip
-    """Greedy merging within one doubtful component; relabels its members, notes each edge."""
-    group = {int(m): [int(m)] for m in members}
-    for incident_group in _incident_groups(nodes, members):
-        for m in incident_group:
-            group[m] = incident_group
-    inside = np.isin(left, members)
-    for edge in np.flatnonzero(inside):
-        a, b = group[int(left[edge])], group[int(right[edge])]
-        outcome[edge] = _merge_or_refuse(nodes, a, b, window)
-        if outcome[edge] == MERGED:
+    A link merges its two groups when every report of one may be one incident with every
+    report of the other, and the pairs across them support it on average: their mean match
+    weight reaches the threshold (a pair not scored counts at the floor).
+    """
+    nodes, size = rules.nodes, len(members)
+    local = {int(m): i for i, m in enumerate(members)}
+    rows, cols = np.repeat(np.arange(size), size), np.tile(np.arange(size), size)
+    fits = compatible(nodes, members[rows], members[cols], rules.window).reshape(size, size)
+    weights = np.full((size, size), rules.floor)
+    a_side = np.array([local[int(m)] for m in edges.left[inner]], dtype=np.int64)
+    b_side = np.array([local[int(m)] for m in edges.right[inner]], dtype=np.int64)
+    weights[a_side, b_side] = weights[b_side, a_side] = edges.weight[inner]
+    incident, sources = nodes.incident[members], nodes.source[members]
+    group: list[list[int]] = [[i] for i in range(size)]
+    for known in np.unique(incident[incident >= 0]):
+        together = np.flatnonzero(incident == known).tolist()
+        for i in together:
+            group[i] = together
+    for edge, a_local, b_local in zip(inner, a_side, b_side, strict=True):
+        if not edges.strong[edge]:
+            continue
+        a, b = group[a_local], group[b_local]
+        verdict = _verdict(a, b, fits, weights, incident, sources, rules)
+        edges.outcome[edge] = verdict
+        if verdict == MERGED:
             merged = a + b
-            for m in merged:
-                group[m] = merged
-    for m in members:
-        labels[m] = min(group[int(m)])
+            for i in merged:
+                group[i] = merged
+    for i, m in enumerate(members):
+        labels[m] = members[min(group[i])]
 
 
-def _incident_groups(nodes: Nodes, members: Ints) -> list[list[int]]:
-    known = [int(m) for m in members if nodes.incident[m] >= 0]
-    by_incident: dict[int, list[int]] = {}
-    for m in known:
-        by_incident.setdefault(int(nodes.incident[m]), []).append(m)
-    return list(by_incident.values())
-
-
-def _merge_or_refuse(nodes: Nodes, a: list[int], b: list[int], window: Window) -> str:
+def _verdict(
+    a: list[int], b: list[int], fits: Bools, weights: Floats, incident: Ints, sources: Ints,
+    rules: _Rules,
+) -> str:  # fmt: skip
+    """Whether groups ``a`` and ``b`` (local indices) merge, or why not."""
     if a is b:
         return ALREADY_TOGETHER
-    if _incident_of(nodes, a) >= 0 and _incident_of(nodes, b) >= 0:
+    if incident[a].max() >= 0 and incident[b].max() >= 0:
         return TWO_INCIDENTS
-    pairs_a = np.repeat(np.array(a, dtype=np.int64), len(b))
-    pairs_b = np.tile(np.array(b, dtype=np.int64), len(a))
-    if compatible(nodes, pairs_a, pairs_b, window).all():
-        return MERGED
-    if not window.same_source and set(nodes.source[a]) & set(nodes.source[b]):
-        return SAME_SOURCE
-    return TOO_FAR_APART
-
-
-def _incident_of(nodes: Nodes, group: list[int]) -> int:
-    return int(nodes.incident[group].max())
+    across = np.ix_(a, b)
+    if not fits[across].all():
+        if not rules.window.same_source and set(sources[a]) & set(sources[b]):
+            return SAME_SOURCE
+        return TOO_FAR_APART
+    if weights[across].mean() < rules.threshold:
+        return UNSUPPORTED
+    return MERGED
 
 
 def _smallest_id(nodes: Nodes, labels: Ints) -> Ints:

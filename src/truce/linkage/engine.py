@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class LinkConfig:
     """What a link run may change: the merge threshold, the window, blocking sizes, threads."""
 
     threshold: float = 0.5  # match probability at or above which two reports are merged
+    floor: float = 0.01  # pairs scored below this are not kept: they count as this
     window: Window = field(default_factory=Window)
     grid: Grid = field(default_factory=Grid)
     threads: int | None = None  # DuckDB threads; None: one per core
@@ -51,7 +53,7 @@ def link(reports: Reports, config: LinkConfig = DEFAULT) -> Linkage:
         build_features(con, table, "reports", config.grid)
         linker = _linker(con, "reports", config)
         scored = linker.inference.predict(
-            threshold_match_probability=config.threshold, warning_mode="never"
+            threshold_match_probability=config.floor, warning_mode="never"
         )
         return _finish(con, scored, "reports", {}, config)
 
@@ -95,10 +97,10 @@ def link_new(
         api = linker._db_api
         new_df, old_df = api.register("new_reports"), api.register("old_reports")
         within = linker.inference.predict_within(
-            new_df, threshold_match_probability=config.threshold, warning_mode="never"
+            new_df, threshold_match_probability=config.floor, warning_mode="never"
         )
         between = linker.inference.predict_between(
-            new_df, old_df, threshold_match_probability=config.threshold, warning_mode="never"
+            new_df, old_df, threshold_match_probability=config.floor, warning_mode="never"
         )
         scored = _union(con, within, between)
         _keep_touched_incidents(con, scored, incidents)
@@ -188,8 +190,15 @@ def _finish(
     nodes = _nodes(con, table, incidents)
     left = nodes.index(scored["unique_id_l"].to_numpy())
     right = nodes.index(scored["unique_id_r"].to_numpy())
-    result = cluster(nodes, left, right, scored["match_weight"].to_numpy(), config.window)
+    result = cluster(
+        nodes, left, right, scored["match_weight"].to_numpy(), config.window,
+        _weight(config.threshold), _weight(config.floor),
+    )  # fmt: skip
     return Linkage.build(nodes, scored, result, incidents, report_ids)
+
+
+def _weight(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
 
 
 def _ordered(scored: pa.Table) -> pa.Table:

@@ -52,10 +52,31 @@ def _kinds_table(table: pa.Table) -> pa.Table:
 
 
 def _names_table(table: pa.Table) -> pa.Table:
-    names = set(table["actor1"].unique().to_pylist()) | set(table["actor2"].unique().to_pylist())
-    names.discard(None)
-    ordered = sorted(names)
+    names: set[str | None] = set()
+    for column in ("actor1", "actor2", "location"):
+        names |= set(table[column].unique().to_pylist())
+    ordered = sorted(name for name in names if name is not None)
     return pa.table({"name": ordered, "norm": [normalise_name(name) for name in ordered]})
+
+
+# The words of a text (three letters or more) as a 128-bit signature, one bit per word (two
+# unsigned 64-bit halves): comparing two texts is then a few bit operations, not list work.
+_WORDS = (
+    "list_distinct(list_filter(regexp_split_to_array(lower(t.text), '[^\\p{L}\\p{N}]+'), "
+    "lambda w: length(w) >= 3))"
+)
+
+
+def _signature(half: int) -> str:
+    bit = "hash(w) % 128"
+    word_bit = (
+        f"case when {bit} // 64 = {half} then (1::UBIGINT << ({bit} % 64)::INTEGER) "
+        "else 0::UBIGINT end"
+    )
+    return (
+        f"list_reduce(list_concat([0::UBIGINT], list_transform({_WORDS}, lambda w: {word_bit})),"
+        " lambda a, b: a | b)"
+    )
 
 
 FEATURES_SQL = """
@@ -85,7 +106,11 @@ select
         as c_m_end,
     case when not t.geo_fine and coalesce(t.geo_precision, '') <> 'province' then t.admin2 end
         as d_admin2,
-    case when not t.geo_fine then t.admin1 end as p_admin1,
+    case when not t.geo_fine and (t.geo_precision = 'province' or t.admin2 is null)
+        then t.admin1 end as p_admin1,
+    cos(radians(t.lat)) * cos(radians(t.lon)) as ux,
+    cos(radians(t.lat)) * sin(radians(t.lon)) as uy,
+    sin(radians(t.lat)) as uz,
     case when t.geo_fine then
         floor(t.lon / {cell})::bigint * 100000 + floor(t.lat / {cell})::bigint end as c00,
     case when t.geo_fine then
@@ -96,14 +121,14 @@ select
         floor(t.lon / {cell} + 0.5)::bigint * 100000 + floor(t.lat / {cell} + 0.5)::bigint end
         as c11,
     t.actor1_party_id as a1p, t.actor2_party_id as a2p,
-    n1.norm as a1n, n2.norm as a2n,
+    n1.norm as a1n, n2.norm as a2n, n3.norm as place_name,
     t.killed_best as killed,
-    list_distinct(list_filter(
-        regexp_split_to_array(lower(t.text), '[^\\p{{L}}\\p{{N}}]+'), lambda w: length(w) >= 3
-    )) as words
+    {signature_low} as words_low,
+    {signature_high} as words_high
 from timed t
 left join {names} n1 on n1.name = t.actor1
 left join {names} n2 on n2.name = t.actor2
+left join {names} n3 on n3.name = t.location
 """
 
 
@@ -120,6 +145,7 @@ def build_features(
             FEATURES_SQL.format(
                 target=target, source=source, kinds=kinds, names=names,
                 bucket=grid.bucket_hours, cell=grid.cell_degrees,
+                signature_low=_signature(0), signature_high=_signature(1),
             )
         )
     finally:

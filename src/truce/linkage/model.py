@@ -10,12 +10,17 @@ docs/incidents.md ("Linking reports into incidents").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from truce.linkage.features import Grid
 
-PRIOR = 0.15  # P(one event | candidate pair)
+PARAMETERS_FILE = Path(__file__).with_name("parameters.json")
+PARAMETERS: dict[str, Any] = json.loads(PARAMETERS_FILE.read_text(encoding="utf-8"))
+PRIOR: float = PARAMETERS["prior"]  # P(one event | candidate pair)
 
 
 @dataclass(frozen=True)
@@ -24,9 +29,9 @@ class Level:
 
     label: str
     sql: str
-    m: float
-    u: float
     is_null: bool = False
+    m: float = 0.0
+    u: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         spelled: dict[str, Any] = {"sql_condition": self.sql, "label_for_charts": self.label}
@@ -51,105 +56,124 @@ class Comparison:
         }
 
 
+def comparison(name: str, description: str, levels: tuple[Level, ...]) -> Comparison:
+    """A comparison whose levels take their m and u from :data:`PARAMETERS`."""
+    given = PARAMETERS["comparisons"].get(name, {})
+    unknown = (0.5, 0.5)  # until calibrated: a test checks every level has its figures
+    return Comparison(name, description, tuple(
+        level if level.is_null else replace(level, m=given.get(level.label, unknown)[0],
+                                            u=given.get(level.label, unknown)[1])
+        for level in levels
+    ))  # fmt: skip
+
+
 _BOTH_DAY = "not time_coarse_l and not time_coarse_r"
 _OVERLAP = "least(t_end_l, t_end_r) - greatest(t_start_l, t_start_r) > 0"
 _GAP = "greatest(t_start_l, t_start_r) - least(t_end_l, t_end_r)"
 
 # Time, place and kind are never missing (as_table refuses such reports); their null levels
 # only guard the SQL.
-TIME = Comparison("time", "overlap of, or gap between, the observed windows (hours)", (
-    Level("a window is missing", "t_start_l is null or t_start_r is null", 0, 0, is_null=True),
-    Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}", 0.76, 0.185),
-    Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24", 0.16, 0.535),
-    Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72", 0.004, 0.15),
-    Level("a week or month window covers the other", _OVERLAP, 0.075, 0.125),
-    Level("further apart", "else", 0.001, 0.005),
+TIME = comparison("time", "overlap of, or gap between, the observed windows (hours)", (
+    Level("a window is missing", "t_start_l is null or t_start_r is null", is_null=True),
+    Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}"),
+    Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24"),
+    Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72"),
+    Level("a week or month window covers the other", _OVERLAP),
+    Level("further apart", "else"),
 ))  # fmt: skip
 
 _BOTH_FINE = "geo_fine_l and geo_fine_r"
-_KM = (
-    "2 * 6371 * asin(sqrt(pow(sin(radians(lat_r - lat_l) / 2), 2)"
-    " + cos(radians(lat_l)) * cos(radians(lat_r)) * pow(sin(radians(lon_r - lon_l) / 2), 2)))"
-)
+# The great-circle (haversine) distance d is at most D exactly when the chord between the two
+# points on the unit sphere is at most 2·sin(D / 2R): three differences per pair, no trigonometry
+# (features.py gives each report its unit vector ux, uy, uz).
+_CHORD2 = "(pow(ux_l - ux_r, 2) + pow(uy_l - uy_r, 2) + pow(uz_l - uz_r, 2))"
+EARTH_KM = 6371.0
 
 
 def _within(km: float) -> str:
-    return f"{_BOTH_FINE} and {_KM} <= {km}"
+    chord = 2 * math.sin(km / (2 * EARTH_KM))
+    return f"{_BOTH_FINE} and {_CHORD2} <= {chord * chord!r}"
 
 
 _NO_PROVINCE = (
     "coalesce(geo_precision_l, '') <> 'province' and coalesce(geo_precision_r, '') <> 'province'"
 )
-PLACE = Comparison("place", "distance between points (km), else the admin unit shared", (
+PLACE = comparison("place", "distance between points (km), else the admin unit shared", (
     Level("a place is missing", "(lat_l is null and admin1_l is null) or "
-          "(lat_r is null and admin1_r is null)", 0, 0, is_null=True),
-    Level("within 1 km", _within(1), 0.44, 0.07),
-    Level("within 3 km", _within(3), 0.25, 0.08),
-    Level("within 10 km", _within(10), 0.045, 0.24),
-    Level("within 25 km", _within(25), 0.001, 0.155),
+          "(lat_r is null and admin1_r is null)", is_null=True),
+    Level("within 1 km", _within(1)),
+    Level("within 3 km", _within(3)),
+    Level("within 10 km", _within(10)),
+    Level("within 25 km", _within(25)),
     Level("same district (one report gives only the district)",
-          f"not ({_BOTH_FINE}) and admin2_l = admin2_r and {_NO_PROVINCE}", 0.15, 0.11),
+          f"not ({_BOTH_FINE}) and admin2_l = admin2_r and {_NO_PROVINCE}"),
     Level("same province (one report gives only the province)",
-          f"not ({_BOTH_FINE}) and admin1_l = admin1_r", 0.11, 0.32),
-    Level("further apart, or another admin unit", "else", 0.004, 0.025),
+          f"not ({_BOTH_FINE}) and admin1_l = admin1_r"),
+    Level("further apart, or another admin unit", "else"),
 ))  # fmt: skip
 
-KIND = Comparison("kind", "event sub-type, else the mode (remote fire, ground, civilians)", (
-    Level("a kind is missing", "kind_l is null or kind_r is null", 0, 0, is_null=True),
-    Level("same sub-type", "kind_l = kind_r", 0.345, 0.22),
-    Level("same mode", "mode_l = mode_r", 0.3, 0.25),
-    Level("another mode of the same family", "else", 0.355, 0.53),
+PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling", (
+    Level("a report names no place", "place_name_l is null or place_name_r is null", is_null=True),
+    Level("same place name", "jaro_winkler_similarity(place_name_l, place_name_r) >= 0.9"),
+    Level("another place name", "else"),
+))  # fmt: skip
+
+KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, civilians)", (
+    Level("a kind is missing", "kind_l is null or kind_r is null", is_null=True),
+    Level("same sub-type", "kind_l = kind_r"),
+    Level("same mode", "mode_l = mode_r"),
+    Level("another mode of the same family", "else"),
 ))  # fmt: skip
 
 
 def _agree(left: str, right: str) -> str:
-    """Actor ``left`` of the left report is actor ``right`` of the right report."""
+    """Actor ``left`` of the left report is actor ``right`` of the right report: the same
+    registry party, or, when either is unresolved, the same name once folded (``fold`` spells
+    every transliteration one way: "Jaish el-Islam" is "Jaysh al-Islam")."""
     lp, rp, ln, rn = f"{left}p_l", f"{right}p_r", f"{left}n_l", f"{right}n_r"
-    return (
-        f"(({lp} is not null and {rp} is not null and {lp} = {rp}) or "
-        f"(({lp} is null or {rp} is null) and jaro_winkler_similarity({ln}, {rn}) >= 0.88))"
-    )
+    return f"coalesce({lp} = {rp}, {ln} = {rn}, false)"
 
 
 _PERPETRATOR_UNKNOWN = (
     "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
 )
-ACTORS = Comparison("actors", "claimed perpetrator and target: registry party, else the name", (
-    Level("perpetrator unknown in one report", _PERPETRATOR_UNKNOWN, 0, 0, is_null=True),
-    Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}",
-          0.24, 0.085),
-    Level("same perpetrator", _agree("a1", "a1"), 0.46, 0.39),
-    Level("perpetrator and target swapped", f"{_agree('a1', 'a2')} and {_agree('a2', 'a1')}",
-          0.053, 0.051),
+ACTORS = comparison("actors", "claimed perpetrator and target: registry party, else the name", (
+    Level("perpetrator unknown in one report", _PERPETRATOR_UNKNOWN, is_null=True),
+    Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}"),
+    Level("same perpetrator", _agree("a1", "a1")),
+    Level("perpetrator and target swapped", f"{_agree('a1', 'a2')} and {_agree('a2', 'a1')}"),
     Level("one actor in common, in another role",
-          f"{_agree('a2', 'a2')} or {_agree('a1', 'a2')} or {_agree('a2', 'a1')}", 0.123, 0.194),
-    Level("different registry parties as perpetrator", "a1p_l <> a1p_r", 0.01, 0.096),
-    Level("names differ, parties unresolved", "else", 0.114, 0.184),
+          f"{_agree('a2', 'a2')} or {_agree('a1', 'a2')} or {_agree('a2', 'a1')}"),
+    Level("different registry parties as perpetrator", "a1p_l <> a1p_r"),
+    Level("names differ, parties unresolved", "else"),
 ))  # fmt: skip
 
 _KILLED_DIFF = "abs(killed_l - killed_r)"
 _KILLED_MAX = "greatest(killed_l, killed_r)"
-KILLED = Comparison("killed", "people killed (best estimate)", (
-    Level("a count is missing", "killed_l is null or killed_r is null", 0, 0, is_null=True),
-    Level("same count", "killed_l = killed_r", 0.58, 0.12),
+KILLED = comparison("killed", "people killed (best estimate)", (
+    Level("a count is missing", "killed_l is null or killed_r is null", is_null=True),
+    Level("same count", "killed_l = killed_r"),
     Level("close: within 2 or 20%",
-          f"{_KILLED_DIFF} <= greatest(2, 0.2 * {_KILLED_MAX})", 0.32, 0.33),
-    Level("within half", f"{_KILLED_DIFF} <= 0.5 * {_KILLED_MAX}", 0.035, 0.06),
-    Level("far apart", "else", 0.065, 0.49),
+          f"{_KILLED_DIFF} <= greatest(2, 0.2 * {_KILLED_MAX})"),
+    Level("within half", f"{_KILLED_DIFF} <= 0.5 * {_KILLED_MAX}"),
+    Level("far apart", "else"),
 ))  # fmt: skip
 
-_JACCARD = (
-    "len(list_intersect(words_l, words_r)) / len(list_distinct(list_concat(words_l, words_r)))"
-)
-TEXT = Comparison("text", "words of three letters or more shared by the texts (Jaccard)", (
-    Level("a text is empty", "len(words_l) = 0 or len(words_r) = 0", 0, 0, is_null=True),
-    Level("half the words shared", f"{_JACCARD} >= 0.5", 0.037, 0.003),
-    Level("a quarter shared", f"{_JACCARD} >= 0.25", 0.35, 0.075),
-    Level("some shared", f"{_JACCARD} > 0", 0.612, 0.682),
-    Level("none shared", "else", 0.001, 0.24),
+_SHARED = "(bit_count(words_low_l & words_low_r) + bit_count(words_high_l & words_high_r))"
+_EITHER = "(bit_count(words_low_l | words_low_r) + bit_count(words_high_l | words_high_r))"
+_JACCARD = f"{_SHARED} / {_EITHER}"
+_EMPTY = "(words_low_{side} = 0 and words_high_{side} = 0)"
+TEXT = comparison("text", "words of three letters or more shared by the texts (Jaccard, on "
+                  "128-bit signatures of the words)", (
+    Level("a text is empty", f"{_EMPTY.format(side='l')} or {_EMPTY.format(side='r')}",
+          is_null=True),
+    Level("half the words shared", f"{_JACCARD} >= 0.5"),
+    Level("a quarter shared", f"{_JACCARD} >= 0.25"),
+    Level("some shared", f"{_JACCARD} > 0"),
+    Level("none shared", "else"),
 ))  # fmt: skip
 
-COMPARISONS = (TIME, PLACE, KIND, ACTORS, KILLED, TEXT)
+COMPARISONS = (TIME, PLACE, PLACE_NAME, KIND, ACTORS, KILLED, TEXT)
 
 
 def blocking_rules(same_source: bool) -> list[str]:

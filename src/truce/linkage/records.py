@@ -31,8 +31,9 @@ GEO_PRECISIONS: tuple[str, ...] = ("exact", "near", "district", "province")
 class LinkRecord:
     """One report, reduced to what linking compares.
 
-    ``start``/``end`` are the observed window (timezone-aware; ``end`` after ``start``: a day
-    report spans its whole day unless the source gave hours). ``admin1``/``admin2`` are compared
+    ``location`` is the name of the place as the source gave it; names are compared fuzzily,
+    in any transliteration. ``start``/``end`` are the observed window (timezone-aware; ``end``
+    after ``start``: a day report spans its whole day unless the source gave hours). ``admin1``/``admin2`` are compared
     exactly, so give them as the geocoder spells them (codes or gazetteer names). Actors are the
     *claimed* perpetrator (``actor1``) and target (``actor2``): a registry party id where the
     name was matched, and the name as the source gave it.
@@ -56,6 +57,7 @@ class LinkRecord:
     killed_best: int | None
     text: str
     source: str
+    location: str | None = None  # the place name the source gave ("Kafr Zita"), if any
 
 
 SCHEMA = pa.schema(
@@ -78,6 +80,7 @@ SCHEMA = pa.schema(
         pa.field("killed_best", pa.int64()),
         pa.field("text", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
+        pa.field("location", pa.string()),
     ]
 )
 FIELDS = tuple(field.name for field in fields(LinkRecord))
@@ -104,6 +107,8 @@ def _row(record: LinkRecord) -> dict[str, object]:
 
 
 def _conform(table: pa.Table) -> pa.Table:
+    if "location" not in table.column_names:  # optional: most bulk sources give none
+        table = table.append_column("location", pa.nulls(len(table), pa.string()))
     missing = [name for name in FIELDS if name not in table.column_names]
     if missing:
         raise Invalid(

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from truce.linkage.clusters import MERGED, Clustering, Nodes
+from truce.linkage.clusters import BELOW_THRESHOLD, MERGED, Clustering, Nodes
 from truce.linkage.model import COMPARISONS, Comparison, Level
 
 
@@ -81,6 +81,7 @@ class Linkage:
         links = scored.rename_columns(
             ["left_id", "right_id", *scored.column_names[2:]]
         ).append_column("outcome", pa.array(result.outcome, pa.string()))
+        links = links.filter(pc.not_equal(links["outcome"], BELOW_THRESHOLD))
         return cls(assignments, links)
 
     def groups(self) -> list[list[int]]:
