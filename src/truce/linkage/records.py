@@ -33,10 +33,10 @@ class LinkRecord:
 
     ``location`` is the name of the place as the source gave it; names are compared fuzzily,
     in any transliteration. ``start``/``end`` are the observed window (timezone-aware; ``end``
-    after ``start``: a day report spans its whole day unless the source gave hours). ``admin1``/``admin2`` are compared
-    exactly, so give them as the geocoder spells them (codes or gazetteer names). Actors are the
-    *claimed* perpetrator (``actor1``) and target (``actor2``): a registry party id where the
-    name was matched, and the name as the source gave it.
+    after ``start``: a day report spans its whole day unless the source gave hours).
+    ``admin1``/``admin2`` are compared exactly, so give them as the geocoder spells them (codes
+    or gazetteer names). Actors are the *claimed* perpetrator (``actor1``) and target
+    (``actor2``): a registry party id where the name was matched, and the name as given.
     """
 
     report_id: int
