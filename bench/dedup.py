@@ -126,6 +126,7 @@ class Events:
 
     event: np.ndarray
     day: np.ndarray  # datetime64[D]
+    hour: np.ndarray  # when it happened, in hours after midnight
     lat: np.ndarray
     lon: np.ndarray
     imprecise: np.ndarray  # UCDP gave only a centroid
@@ -185,6 +186,7 @@ def read_base(path: Path) -> Events:
     return Events(
         event=np.arange(len(kind), dtype=np.int64),
         day=np.array(columns["date_start"], dtype="datetime64[D]"),
+        hour=rng.uniform(5, 21, len(kind)),
         lat=lat, lon=lon, imprecise=imprecise, admin1=admin1, admin2=admin2,
         town=np.array([_town(w) for w in columns["where_coordinates"]], dtype=object),
         perpetrator=np.where(perpetrator_is_a, side_a, side_b),
@@ -244,6 +246,7 @@ def add_twins(base: Events, rng: np.random.Generator) -> Events:
     km = np.where(nearby, rng.uniform(2, 6, len(rows)), rng.uniform(0, 1.5, len(rows)))
     twin.lat, twin.lon = _move(twin.lat, twin.lon, km, rng)
     twin.day = twin.day + np.where(again, 1, 0).astype("timedelta64[D]")
+    twin.hour = rng.uniform(5, 21, len(rows))
     twin.killed = rng.poisson(np.maximum(twin.killed, 1)).astype(np.int64)
     both = Events.concat([base, twin])
     return both.take(np.argsort(both.day, kind="stable"))  # twins beside their events
@@ -334,9 +337,11 @@ def _times(ev: Events, source: np.ndarray, rng: np.random.Generator
     seconds = (day.astype("datetime64[s]") - EPOCH).astype(np.int64)
     start, end = seconds.copy(), seconds + DAY
     hours = rng.random(n) < np.array([0.0, 0.0, 0.3, 0.4, 0.9])[source]
-    at = seconds + rng.integers(6, 20, n) * HOUR
+    # sources that give hours give the time of the event, give or take
+    at = seconds + ((ev.hour + rng.normal(0, 0.75, n)).clip(0, 23) * 4).round().astype(
+        np.int64) * (HOUR // 4)
     start = np.where(hours, at, start)
-    end = np.where(hours, at + rng.integers(1, 4, n) * HOUR, end)
+    end = np.where(hours, at + rng.integers(1, 3, n) * HOUR, end)
     coarse = rng.random(n)
     week, month = coarse < 0.03, (coarse >= 0.03) & (coarse < 0.04)
     monday = seconds - ((seconds // DAY + 3) % 7) * DAY

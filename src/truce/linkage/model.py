@@ -70,11 +70,14 @@ def comparison(name: str, description: str, levels: tuple[Level, ...]) -> Compar
 _BOTH_DAY = "not time_coarse_l and not time_coarse_r"
 _OVERLAP = "least(t_end_l, t_end_r) - greatest(t_start_l, t_start_r) > 0"
 _GAP = "greatest(t_start_l, t_start_r) - least(t_end_l, t_end_r)"
+_BOTH_HOURS = "t_end_l - t_start_l <= 6 and t_end_r - t_start_r <= 6"
+_MIDPOINTS = "abs((t_start_l + t_end_l) - (t_start_r + t_end_r)) / 2"
 
 # Time, place and kind are never missing (as_table refuses such reports); their null levels
 # only guard the SQL.
 TIME = comparison("time", "overlap of, or gap between, the observed windows (hours)", (
     Level("a window is missing", "t_start_l is null or t_start_r is null", is_null=True),
+    Level("both give hours, within 2 h of each other", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 2"),
     Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}"),
     Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24"),
     Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72"),
