@@ -102,6 +102,15 @@ def test_a_report_giving_only_the_province_joins_the_event():
     assert groups([report(1, "UCDP"), acled(2), vague]) == [[1, 2, 3]]
 
 
+def test_an_arabic_bulletin_links_to_an_english_note_though_they_share_no_word():
+    arabic = report(3, "SOHR", lat=KAFR_ZITA[0] - 0.002, actor1="قوات النظام",
+                    actor1_party_id=GOVERNMENT, text="قصف قوات النظام على كفرزيتا ومقتل 6")
+    decision = link([acled(2), arabic]).explain(2, 3)
+    assert decision is not None and decision.merged
+    text = next(c for c in decision.comparisons if c.comparison == "text")
+    assert text.bayes_factor == 1.0  # different scripts: the texts say nothing either way
+
+
 def test_reports_from_one_source_are_never_one_incident():
     assert groups([report(1, "SOHR"), report(2, "SOHR")]) == [[1], [2]]
 

@@ -123,6 +123,9 @@ select
     t.actor1_party_id as a1p, t.actor2_party_id as a2p,
     n1.norm as a1n, n2.norm as a2n, n3.norm as place_name,
     t.killed_best as killed,
+    case when regexp_matches(t.text, '\\p{{Arabic}}') then 'arabic'
+         when regexp_matches(t.text, '\\p{{Cyrillic}}') then 'cyrillic' else 'other' end
+        as script,
     {signature_low} as words_low,
     {signature_high} as words_high
 from timed t

@@ -168,7 +168,9 @@ _JACCARD = f"{_SHARED} / {_EITHER}"
 _EMPTY = "(words_low_{side} = 0 and words_high_{side} = 0)"
 TEXT = comparison("text", "words of three letters or more shared by the texts (Jaccard, on "
                   "128-bit signatures of the words)", (
-    Level("a text is empty", f"{_EMPTY.format(side='l')} or {_EMPTY.format(side='r')}",
+    # Texts in two scripts (an Arabic bulletin, an English note) share no words by nature.
+    Level("a text is empty, or the texts are in different scripts",
+          f"{_EMPTY.format(side='l')} or {_EMPTY.format(side='r')} or script_l <> script_r",
           is_null=True),
     Level("half the words shared", f"{_JACCARD} >= 0.5"),
     Level("a quarter shared", f"{_JACCARD} >= 0.25"),
