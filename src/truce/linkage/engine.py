@@ -44,6 +44,14 @@ class LinkConfig:
 
 DEFAULT = LinkConfig()
 _NODE_COLUMNS = "unique_id, t_start, t_end, lat, lon, geo_fine, admin1, source"
+# The same columns from a table of raw reports (SCHEMA), without the costly text features.
+_NODE_SQL = """
+    select report_id as unique_id, epoch("start") / 3600.0 as t_start,
+        epoch("end") / 3600.0 as t_end, lat, lon,
+        lat is not null and coalesce(geo_precision, 'exact') in ('exact', 'near') as geo_fine,
+        admin1, source
+    from {table}
+"""
 
 
 def link(reports: Reports, config: LinkConfig = DEFAULT) -> Linkage:
@@ -89,10 +97,15 @@ def link_new(
     of that incident's reports; two existing incidents are never merged here.
     """
     new_table, old_table = as_table(new), as_table(existing)
-    _check_disjoint(new_table, old_table, incidents)
+    membership = _membership(incidents)
+    _check_disjoint(new_table, old_table, membership)
     with _session(config) as con:
+        con.register("new_raw", new_table)
+        con.register("old_raw", old_table)
+        con.register("membership", membership)
         build_features(con, new_table, "new_reports", config.grid)
-        build_features(con, old_table, "old_reports", config.grid)
+        build_features(con, _near_in_time(new_table, old_table, config), "old_reports",
+                       config.grid)  # fmt: skip
         linker = _linker(con, "new_reports", config)
         api = linker._db_api
         new_df, old_df = api.register("new_reports"), api.register("old_reports")
@@ -103,35 +116,64 @@ def link_new(
             new_df, old_df, threshold_match_probability=config.floor, warning_mode="never"
         )
         scored = _union(con, within, between)
-        _keep_touched_incidents(con, scored, incidents)
+        _keep_touched_incidents(con, scored)
         return _finish(con, scored, "all_reports", incidents, config, new_table["report_id"])
 
 
-def _keep_touched_incidents(
-    con: duckdb.DuckDBPyConnection, scored: pa.Table, incidents: Mapping[int, int]
-) -> None:
-    """Table ``all_reports``: the new reports, and every report of an incident one links to."""
-    membership = pa.table({
+def _membership(incidents: Mapping[int, int]) -> pa.Table:
+    return pa.table({
         "report_id": pa.array(list(incidents.keys()), pa.int64()),
         "incident_id": pa.array(list(incidents.values()), pa.int64()),
     })  # fmt: skip
+
+
+def _near_in_time(new: pa.Table, old: pa.Table, config: LinkConfig) -> pa.Table:
+    """The existing reports whose window comes within a time bucket of a new one's: no other
+    can be a candidate (every blocking rule shares a bucket, or needs overlapping windows)."""
+    margin = int(config.grid.bucket_hours * 3600e6)  # microseconds, as the timestamps
+    low, high = _merged_windows(_micros(new["start"]) - margin, _micros(new["end"]) + margin)
+    start, end = _micros(old["start"]), _micros(old["end"])
+    last = np.searchsorted(low, end, side="right") - 1  # the last window opening before the end
+    near = (last >= 0) & (high[np.maximum(last, 0)] >= start)
+    return old.filter(pa.array(near))
+
+
+def _micros(column: pa.ChunkedArray) -> NDArray[np.int64]:
+    return np.asarray(column.cast(pa.int64()).to_numpy(), dtype=np.int64)
+
+
+def _merged_windows(low: NDArray[np.int64], high: NDArray[np.int64]
+                    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:  # fmt: skip
+    """Overlapping windows merged into disjoint ones, in order."""
+    order = np.argsort(low, kind="stable")
+    low, high = low[order], np.maximum.accumulate(high[order])
+    opens = np.r_[True, low[1:] > high[:-1]]
+    starts = np.flatnonzero(opens)
+    ends = np.r_[starts[1:], len(low)] - 1
+    return low[starts], high[ends]
+
+
+def _keep_touched_incidents(con: duckdb.DuckDBPyConnection, scored: pa.Table) -> None:
+    """Table ``all_reports`` (what clustering reads): the new reports, and every report of an
+    incident one of them links to."""
     linked = pa.table({"report_id": pc.unique(pa.concat_arrays([
         scored["unique_id_l"].combine_chunks(), scored["unique_id_r"].combine_chunks(),
     ]))})  # fmt: skip
-    con.register("membership", membership)
     con.register("linked", linked)
-    con.execute("""
+    con.execute(f"""
         create table all_reports as
-        select * from new_reports
+        {_NODE_SQL.format(table="new_raw")}
         union all
-        select o.* from old_reports o join membership m on m.report_id = o.unique_id
-        where m.incident_id in (
-            select m2.incident_id from membership m2 join linked using (report_id)
+        {_NODE_SQL.format(table="old_raw")}
+        where report_id in (
+            select m.report_id from membership m where m.incident_id in (
+                select m2.incident_id from membership m2 join linked using (report_id)
+            )
         )
     """)
 
 
-def _check_disjoint(new: pa.Table, old: pa.Table, incidents: Mapping[int, int]) -> None:
+def _check_disjoint(new: pa.Table, old: pa.Table, membership: pa.Table) -> None:
     both = pc.is_in(new["report_id"], value_set=old["report_id"])
     if pc.any(both).as_py():
         report_id = new["report_id"].filter(both)[0].as_py()
@@ -139,11 +181,11 @@ def _check_disjoint(new: pa.Table, old: pa.Table, incidents: Mapping[int, int]) 
             N_("Report {report_id} is both new and existing: pass it once."),
             field="report_id", report_id=report_id,
         )  # fmt: skip
-    missing = [rid for rid in old["report_id"].to_pylist() if rid not in incidents]
-    if missing:
+    missing = pc.invert(pc.is_in(old["report_id"], value_set=membership["report_id"]))
+    if pc.any(missing).as_py():
         raise Invalid(
             N_("Existing report {report_id} has no incident: give its incident id."),
-            field="incidents", report_id=missing[0],
+            field="incidents", report_id=old["report_id"].filter(missing)[0].as_py(),
         )  # fmt: skip
 
 

@@ -61,21 +61,17 @@ def _names_table(table: pa.Table) -> pa.Table:
 
 # The words of a text (three letters or more) as a 128-bit signature, one bit per word (two
 # unsigned 64-bit halves): comparing two texts is then a few bit operations, not list work.
-_WORDS = (
-    "list_distinct(list_filter(regexp_split_to_array(lower(t.text), '[^\\p{L}\\p{N}]+'), "
-    "lambda w: length(w) >= 3))"
+_WORD_BITS = (
+    "list_transform(list_filter(regexp_split_to_array(lower(r.text), '[^\\p{{L}}\\p{{N}}]+'), "
+    "lambda w: length(w) >= 3), lambda w: hash(w) % 128)"
 )
 
 
 def _signature(half: int) -> str:
-    bit = "hash(w) % 128"
-    word_bit = (
-        f"case when {bit} // 64 = {half} then (1::UBIGINT << ({bit} % 64)::INTEGER) "
-        "else 0::UBIGINT end"
-    )
+    low = 64 * half
     return (
-        f"list_reduce(list_concat([0::UBIGINT], list_transform({_WORDS}, lambda w: {word_bit})),"
-        " lambda a, b: a | b)"
+        f"coalesce(list_aggregate(list_transform(list_filter(t.bits, lambda b: b // 64 = {half}), "
+        f"lambda b: 1::UBIGINT << (b - {low})::INTEGER), 'bit_or'), 0::UBIGINT)"
     )
 
 
@@ -86,7 +82,9 @@ with timed as (
         epoch(r."start") / 3600.0 as t_start,
         epoch(r."end") / 3600.0 as t_end,
         r.time_precision <> 'day' as time_coarse,
-        r.lat is not null and coalesce(r.geo_precision, 'exact') in ('exact', 'near') as geo_fine
+        r.lat is not null and coalesce(r.geo_precision, 'exact') in ('exact', 'near') as geo_fine,
+        {word_bits} as bits,
+        regexp_extract(r.text, '[\\p{{Arabic}}\\p{{Cyrillic}}]') as script_letter
     from {source} r
     join {kinds} k using (event_type, sub_event_type)
 )
@@ -123,8 +121,8 @@ select
     t.actor1_party_id as a1p, t.actor2_party_id as a2p,
     n1.norm as a1n, n2.norm as a2n, n3.norm as place_name,
     t.killed_best as killed,
-    case when regexp_matches(t.text, '\\p{{Arabic}}') then 'arabic'
-         when regexp_matches(t.text, '\\p{{Cyrillic}}') then 'cyrillic' else 'other' end
+    case when t.script_letter = '' then 'other'
+         when regexp_matches(t.script_letter, '\\p{{Arabic}}') then 'arabic' else 'cyrillic' end
         as script,
     {signature_low} as words_low,
     {signature_high} as words_high
@@ -149,6 +147,7 @@ def build_features(
                 target=target, source=source, kinds=kinds, names=names,
                 bucket=grid.bucket_hours, cell=grid.cell_degrees,
                 signature_low=_signature(0), signature_high=_signature(1),
+                word_bits=_WORD_BITS.format(),
             )
         )
     finally:

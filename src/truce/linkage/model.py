@@ -116,7 +116,10 @@ PLACE = comparison("place", "distance between points (km), else the admin unit s
 ))  # fmt: skip
 
 PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling", (
-    Level("a report names no place", "place_name_l is null or place_name_r is null", is_null=True),
+    # A district or province report names its district or province: the place comparison
+    # already weighs that, so its name says nothing more.
+    Level("a report names no place, or only its district or province",
+          f"place_name_l is null or place_name_r is null or not ({_BOTH_FINE})", is_null=True),
     Level("same place name", "jaro_winkler_similarity(place_name_l, place_name_r) >= 0.9"),
     Level("another place name", "else"),
 ))  # fmt: skip
