@@ -207,27 +207,31 @@ def _rebuild(rules: _Rules, members: Ints, inner: Ints, edges: _Edges, labels: I
 
     A link merges its two groups when every report of one may be one incident with every
     report of the other, and the pairs across them support it on average: their mean match
-    weight reaches the threshold (a pair not scored counts at the floor).
+    weight reaches the threshold (a pair not scored counts at the floor). Components are small,
+    so this works on Python lists: numpy's per-call cost would dominate.
     """
     nodes, size = rules.nodes, len(members)
     local = {int(m): i for i, m in enumerate(members)}
     rows, cols = np.repeat(np.arange(size), size), np.tile(np.arange(size), size)
     fits = compatible(nodes, members[rows], members[cols], rules.window).reshape(size, size)
     weights = np.full((size, size), rules.floor)
-    a_side = np.array([local[int(m)] for m in edges.left[inner]], dtype=np.int64)
-    b_side = np.array([local[int(m)] for m in edges.right[inner]], dtype=np.int64)
+    a_side = [local[m] for m in edges.left[inner].tolist()]
+    b_side = [local[m] for m in edges.right[inner].tolist()]
     weights[a_side, b_side] = weights[b_side, a_side] = edges.weight[inner]
-    incident, sources = nodes.incident[members], nodes.source[members]
+    box = _Component(fits.tolist(), weights.tolist(), nodes.incident[members].tolist(),
+                     nodes.source[members].tolist())  # fmt: skip
     group: list[list[int]] = [[i] for i in range(size)]
-    for known in np.unique(incident[incident >= 0]):
-        together = np.flatnonzero(incident == known).tolist()
+    for known in set(box.incident) - {-1}:
+        together = [i for i in range(size) if box.incident[i] == known]
         for i in together:
             group[i] = together
-    for edge, a_local, b_local in zip(inner, a_side, b_side, strict=True):
-        if not edges.strong[edge]:
+    strong = edges.strong[inner].tolist()
+    for edge, a_local, b_local, is_strong in zip(inner.tolist(), a_side, b_side, strong,
+                                                 strict=True):  # fmt: skip
+        if not is_strong:
             continue
         a, b = group[a_local], group[b_local]
-        verdict = _verdict(a, b, fits, weights, incident, sources, rules)
+        verdict = _verdict(a, b, box, rules)
         edges.outcome[edge] = verdict
         if verdict == MERGED:
             merged = a + b
@@ -237,23 +241,29 @@ def _rebuild(rules: _Rules, members: Ints, inner: Ints, edges: _Edges, labels: I
         labels[m] = members[min(group[i])]
 
 
-def _verdict(
-    a: list[int], b: list[int], fits: Bools, weights: Floats, incident: Ints, sources: Ints,
-    rules: _Rules,
-) -> str:  # fmt: skip
+@dataclass(frozen=True)
+class _Component:
+    """One component's members (local indices), as lists."""
+
+    fits: list[list[bool]]
+    weights: list[list[float]]
+    incident: list[int]
+    source: list[int]
+
+
+def _verdict(a: list[int], b: list[int], box: _Component, rules: _Rules) -> str:
     """Whether groups ``a`` and ``b`` (local indices) merge, or why not."""
     if a is b:
         return ALREADY_TOGETHER
-    if incident[a].max() >= 0 and incident[b].max() >= 0:
+    if max(box.incident[i] for i in a) >= 0 and max(box.incident[j] for j in b) >= 0:
         return TWO_INCIDENTS
-    across = np.ix_(a, b)
-    if not fits[across].all():
-        if not rules.window.same_source and set(sources[a]) & set(sources[b]):
+    if not all(box.fits[i][j] for i in a for j in b):
+        sources_a = {box.source[i] for i in a}
+        if not rules.window.same_source and any(box.source[j] in sources_a for j in b):
             return SAME_SOURCE
         return TOO_FAR_APART
-    if weights[across].mean() < rules.threshold:
-        return UNSUPPORTED
-    return MERGED
+    support = sum(box.weights[i][j] for i in a for j in b) / (len(a) * len(b))
+    return MERGED if support >= rules.threshold else UNSUPPORTED
 
 
 def _smallest_id(nodes: Nodes, labels: Ints) -> Ints:

@@ -26,7 +26,7 @@ class Grid:
     one of the two bucketings.
     """
 
-    cell_degrees: float = 0.2
+    cell_degrees: float = 0.1
     bucket_hours: float = 72.0
 
 
