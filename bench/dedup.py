@@ -25,8 +25,11 @@ incident are compared with pairs of one true event. ``--new`` also measures the 
 path: that many random reports linked with ``link_new`` against all the others (whose incidents
 come from a batch run over them).
 
+``--calibrate REPORTS`` measures the model's m, u and prior instead, on a set generated with seed
+11, and writes them to ``src/truce/linkage/parameters.json``.
+
 Usage: .venv/bin/python bench/dedup.py [--reports 10000 100000 1000000] [--new 1000]
-       [--csv PATH] [--seed 7] [--threads N]
+       [--csv PATH] [--seed 7] [--threads N] [--calibrate REPORTS]
 """
 
 from __future__ import annotations
@@ -355,10 +358,9 @@ def _times(ev: Events, source: np.ndarray, rng: np.random.Generator
 
 
 def _centroids(ev: Events, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    codes, inverse = np.unique(key.astype(str), return_inverse=True)
+    _, inverse = np.unique(key.astype(str), return_inverse=True)
     lat = np.bincount(inverse, ev.lat) / np.bincount(inverse)
     lon = np.bincount(inverse, ev.lon) / np.bincount(inverse)
-    del codes
     return lat[inverse], lon[inverse]
 
 
