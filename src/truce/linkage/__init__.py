@@ -6,6 +6,7 @@ The interface the services call (see docs/incidents.md, "Linking reports into in
   :data:`SCHEMA` for bulk runs);
 - :func:`link` — a whole batch: blocking, splink scoring, clustering;
 - :func:`link_new` — new reports against existing ones and their incidents;
+- :func:`score_candidates` — every candidate pair scored, for calibration and review;
 - :class:`Linkage` — each report's group or incident, and every link above the threshold with
   its score and the level and Bayes factor of each comparison (:class:`LinkDecision`).
 
@@ -13,7 +14,7 @@ It imports the domain (event kinds) and nothing of the store, services or web.
 """
 
 from truce.linkage.clusters import Window
-from truce.linkage.engine import DEFAULT, LinkConfig, link, link_new
+from truce.linkage.engine import DEFAULT, LinkConfig, link, link_new, score_candidates
 from truce.linkage.features import Grid
 from truce.linkage.records import SCHEMA, LinkRecord, as_table
 from truce.linkage.result import ComparisonOutcome, Linkage, LinkDecision
@@ -31,4 +32,5 @@ __all__ = [
     "as_table",
     "link",
     "link_new",
+    "score_candidates",
 ]
