@@ -6,7 +6,7 @@ VENDOR := src/truce/web/static/vendor
 LOCALE := src/truce/locale
 LANGUAGES := ar ru
 
-.PHONY: demo test check lint typecheck unit postgres chromium vendor catalogs bench bench-news news-scores clean
+.PHONY: demo test check lint typecheck unit postgres chromium vendor catalogs bench bench-news bench-dedup news-scores clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ bench: $(VENV)/.installed-test postgres
 ## bench-news: news articles per second on one core (figures in docs/benchmarks.md)
 bench-news: $(VENV)/.installed-app
 	$(BIN)/python bench/news.py
+
+## bench-dedup: link generated reports into incidents, 10k to 1M (figures in docs/benchmarks.md)
+bench-dedup: $(VENV)/.installed-app
+	$(BIN)/python bench/dedup.py
 
 ## news-scores: score the news extractor on the labelled test split and write docs/news-scores.md
 news-scores: $(VENV)/.installed-app

@@ -1,0 +1,155 @@
+"""The columns the blocking rules and comparisons read, derived from the reports in DuckDB.
+
+Per report: its family and mode (from :mod:`truce.domain.events`), its window in hours since
+the epoch, time buckets, cells of four shifted spatial grids, the month keys of a coarse window,
+normalised actor names and the set of words of its text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from truce.domain.events import event_kind
+from truce.domain.text import fold
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The sizes blocking works with.
+
+    Two point reports less than ``cell_degrees / 2`` apart in latitude and in longitude share a
+    cell in at least one of the four grids (shifted by half a cell in each direction); two day
+    reports whose midpoints are less than ``bucket_hours / 2`` apart share a bucket in at least
+    one of the two bucketings.
+    """
+
+    cell_degrees: float = 0.1
+    bucket_hours: float = 72.0
+
+
+def normalise_name(name: str | None) -> str | None:
+    """A name for fuzzy comparison: the registry's search key (one spelling per sound)."""
+    if name is None:
+        return None
+    return fold(name) or None
+
+
+def _kinds_table(table: pa.Table) -> pa.Table:
+    pairs = table.select(["event_type", "sub_event_type"]).group_by(
+        ["event_type", "sub_event_type"]
+    ).aggregate([]).to_pylist()
+    kinds = [event_kind(row["event_type"], row["sub_event_type"]) for row in pairs]
+    return pa.table({
+        "event_type": [row["event_type"] for row in pairs],
+        "sub_event_type": [row["sub_event_type"] for row in pairs],
+        "family": [kind.family.value for kind in kinds],
+        "mode": [kind.mode.value for kind in kinds],
+        "kind": [kind.sub_event_type for kind in kinds],
+    })  # fmt: skip
+
+
+def _names_table(table: pa.Table) -> pa.Table:
+    names: set[str | None] = set()
+    for column in ("actor1", "actor2", "location"):
+        names |= set(table[column].unique().to_pylist())
+    ordered = sorted(name for name in names if name is not None)
+    return pa.table({"name": ordered, "norm": [normalise_name(name) for name in ordered]})
+
+
+# The words of a text (three letters or more) as a 128-bit signature, one bit per word (two
+# unsigned 64-bit halves): comparing two texts is then a few bit operations, not list work.
+_WORD_BITS = (
+    "list_transform(list_filter(regexp_split_to_array(lower(r.text), '[^\\p{{L}}\\p{{N}}]+'), "
+    "lambda w: length(w) >= 3), lambda w: hash(w) % 128)"
+)
+
+
+def _signature(half: int) -> str:
+    low = 64 * half
+    return (
+        f"coalesce(list_aggregate(list_transform(list_filter(t.bits, lambda b: b // 64 = {half}), "
+        f"lambda b: 1::UBIGINT << (b - {low})::INTEGER), 'bit_or'), 0::UBIGINT)"
+    )
+
+
+FEATURES_SQL = """
+create or replace table {target} as
+with timed as (
+    select r.*, k.family, k.mode, k.kind,
+        epoch(r."start") / 3600.0 as t_start,
+        epoch(r."end") / 3600.0 as t_end,
+        r.time_precision <> 'day' as time_coarse,
+        r.lat is not null and coalesce(r.geo_precision, 'exact') in ('exact', 'near') as geo_fine,
+        {word_bits} as bits,
+        regexp_extract(r.text, '[\\p{{Arabic}}\\p{{Cyrillic}}]') as script_letter
+    from {source} r
+    join {kinds} k using (event_type, sub_event_type)
+)
+select
+    t.report_id as unique_id, t.source, t.family, t.mode, t.kind,
+    t.t_start, t.t_end, t.time_coarse, t.geo_fine,
+    t.lat, t.lon, t.geo_precision, t.admin1, t.admin2,
+    case when not t.time_coarse then floor((t.t_start + t.t_end) / 2 / {bucket})::bigint end
+        as tb0,
+    case when not t.time_coarse then floor((t.t_start + t.t_end) / 2 / {bucket} + 0.5)::bigint end
+        as tb1,
+    year(t."start") * 12 + month(t."start") as m_start,
+    year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) as m_end,
+    case when t.time_coarse then year(t."start") * 12 + month(t."start") end as c_m_start,
+    case when t.time_coarse then
+        year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) end
+        as c_m_end,
+    case when not t.geo_fine and coalesce(t.geo_precision, '') <> 'province' then t.admin2 end
+        as d_admin2,
+    case when not t.geo_fine and (t.geo_precision = 'province' or t.admin2 is null)
+        then t.admin1 end as p_admin1,
+    cos(radians(t.lat)) * cos(radians(t.lon)) as ux,
+    cos(radians(t.lat)) * sin(radians(t.lon)) as uy,
+    sin(radians(t.lat)) as uz,
+    case when t.geo_fine then
+        floor(t.lon / {cell})::bigint * 100000 + floor(t.lat / {cell})::bigint end as c00,
+    case when t.geo_fine then
+        floor(t.lon / {cell} + 0.5)::bigint * 100000 + floor(t.lat / {cell})::bigint end as c10,
+    case when t.geo_fine then
+        floor(t.lon / {cell})::bigint * 100000 + floor(t.lat / {cell} + 0.5)::bigint end as c01,
+    case when t.geo_fine then
+        floor(t.lon / {cell} + 0.5)::bigint * 100000 + floor(t.lat / {cell} + 0.5)::bigint end
+        as c11,
+    t.actor1_party_id as a1p, t.actor2_party_id as a2p,
+    n1.norm as a1n, n2.norm as a2n, n3.norm as place_name,
+    t.killed_best as killed,
+    case when t.script_letter = '' then 'other'
+         when regexp_matches(t.script_letter, '\\p{{Arabic}}') then 'arabic' else 'cyrillic' end
+        as script,
+    {signature_low} as words_low,
+    {signature_high} as words_high
+from timed t
+left join {names} n1 on n1.name = t.actor1
+left join {names} n2 on n2.name = t.actor2
+left join {names} n3 on n3.name = t.location
+"""
+
+
+def build_features(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, target: str, grid: Grid
+) -> None:
+    """Create table ``target`` in ``con`` with the linking columns of each report."""
+    source, kinds, names = f"{target}_input", f"{target}_kinds", f"{target}_names"
+    con.register(source, table)
+    con.register(kinds, _kinds_table(table))
+    con.register(names, _names_table(table))
+    try:
+        con.execute(
+            FEATURES_SQL.format(
+                target=target, source=source, kinds=kinds, names=names,
+                bucket=grid.bucket_hours, cell=grid.cell_degrees,
+                signature_low=_signature(0), signature_high=_signature(1),
+                word_bits=_WORD_BITS.format(),
+            )
+        )
+    finally:
+        for view in (source, kinds, names):
+            con.unregister(view)

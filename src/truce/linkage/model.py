@@ -1,0 +1,229 @@
+"""The linkage model: splink blocking rules and Fellegi–Sunter comparisons with fixed m and u.
+
+Each comparison has levels, most specific first. A level's ``m`` is the chance that two reports
+*of one event* fall in it, ``u`` the chance for two reports of *different* events that blocking
+made candidates (same family, within a few days, near each other): ``u`` is conditional on
+being a candidate, and so is :data:`PRIOR`, the chance that a candidate pair is one event. The
+Bayes factor of a level is ``m / u``. The figures, and where each comes from, are in
+docs/incidents.md ("Linking reports into incidents").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from truce.linkage.features import Grid
+
+PARAMETERS_FILE = Path(__file__).with_name("parameters.json")
+PARAMETERS: dict[str, Any] = json.loads(PARAMETERS_FILE.read_text(encoding="utf-8"))
+PRIOR: float = PARAMETERS["prior"]  # P(one event | candidate pair)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a comparison: its SQL condition on ``*_l``/``*_r`` columns, label, m, u."""
+
+    label: str
+    sql: str
+    is_null: bool = False
+    m: float = 0.0
+    u: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        spelled: dict[str, Any] = {"sql_condition": self.sql, "label_for_charts": self.label}
+        if self.is_null:
+            return {**spelled, "is_null_level": True}
+        return {**spelled, "m_probability": self.m, "u_probability": self.u}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A named comparison and its levels (the ``else`` level last)."""
+
+    name: str
+    description: str
+    levels: tuple[Level, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "output_column_name": self.name,
+            "comparison_description": self.description,
+            "comparison_levels": [level.as_dict() for level in self.levels],
+        }
+
+
+def comparison(name: str, description: str, levels: tuple[Level, ...]) -> Comparison:
+    """A comparison whose levels take their m and u from :data:`PARAMETERS`."""
+    given = PARAMETERS["comparisons"].get(name, {})
+    unknown = (0.5, 0.5)  # until calibrated: a test checks every level has its figures
+    return Comparison(name, description, tuple(
+        level if level.is_null else replace(level, m=given.get(level.label, unknown)[0],
+                                            u=given.get(level.label, unknown)[1])
+        for level in levels
+    ))  # fmt: skip
+
+
+_BOTH_DAY = "not time_coarse_l and not time_coarse_r"
+_OVERLAP = "least(t_end_l, t_end_r) - greatest(t_start_l, t_start_r) > 0"
+_GAP = "greatest(t_start_l, t_start_r) - least(t_end_l, t_end_r)"
+_BOTH_HOURS = "t_end_l - t_start_l <= 6 and t_end_r - t_start_r <= 6"
+_MIDPOINTS = "abs((t_start_l + t_end_l) - (t_start_r + t_end_r)) / 2"
+
+# Time, place and kind are never missing (as_table refuses such reports); their null levels
+# only guard the SQL.
+TIME = comparison("time", "overlap of, or gap between, the observed windows (hours)", (
+    Level("a window is missing", "t_start_l is null or t_start_r is null", is_null=True),
+    Level("both give hours, within 2 h of each other", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 2"),
+    Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}"),
+    Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24"),
+    Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72"),
+    Level("a week or month window covers the other", _OVERLAP),
+    Level("further apart", "else"),
+))  # fmt: skip
+
+_BOTH_FINE = "geo_fine_l and geo_fine_r"
+# The great-circle (haversine) distance d is at most D exactly when the chord between the two
+# points on the unit sphere is at most 2·sin(D / 2R): three differences per pair, no trigonometry
+# (features.py gives each report its unit vector ux, uy, uz).
+_CHORD2 = "(pow(ux_l - ux_r, 2) + pow(uy_l - uy_r, 2) + pow(uz_l - uz_r, 2))"
+EARTH_KM = 6371.0
+
+
+def _within(km: float) -> str:
+    chord = 2 * math.sin(km / (2 * EARTH_KM))
+    return f"{_BOTH_FINE} and {_CHORD2} <= {chord * chord!r}"
+
+
+_NO_PROVINCE = (
+    "coalesce(geo_precision_l, '') <> 'province' and coalesce(geo_precision_r, '') <> 'province'"
+)
+PLACE = comparison("place", "distance between points (km), else the admin unit shared", (
+    Level("a place is missing", "(lat_l is null and admin1_l is null) or "
+          "(lat_r is null and admin1_r is null)", is_null=True),
+    Level("within 1 km", _within(1)),
+    Level("within 3 km", _within(3)),
+    Level("within 10 km", _within(10)),
+    Level("within 25 km", _within(25)),
+    Level("same district (one report gives only the district)",
+          f"not ({_BOTH_FINE}) and admin2_l = admin2_r and {_NO_PROVINCE}"),
+    Level("same province (one report gives only the province)",
+          f"not ({_BOTH_FINE}) and admin1_l = admin1_r"),
+    Level("further apart, or another admin unit", "else"),
+))  # fmt: skip
+
+PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling", (
+    # A district or province report names its district or province: the place comparison
+    # already weighs that, so its name says nothing more.
+    Level("a report names no place, or only its district or province",
+          f"place_name_l is null or place_name_r is null or not ({_BOTH_FINE})", is_null=True),
+    Level("same place name", "jaro_winkler_similarity(place_name_l, place_name_r) >= 0.9"),
+    Level("another place name", "else"),
+))  # fmt: skip
+
+KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, civilians)", (
+    Level("a kind is missing", "kind_l is null or kind_r is null", is_null=True),
+    Level("same sub-type", "kind_l = kind_r"),
+    Level("same mode", "mode_l = mode_r"),
+    Level("another mode of the same family", "else"),
+))  # fmt: skip
+
+
+def _agree(left: str, right: str) -> str:
+    """Actor ``left`` of the left report is actor ``right`` of the right report: the same
+    registry party, or, when either is unresolved, the same name once folded (``fold`` spells
+    every transliteration one way: "Jaish el-Islam" is "Jaysh al-Islam")."""
+    lp, rp, ln, rn = f"{left}p_l", f"{right}p_r", f"{left}n_l", f"{right}n_r"
+    return f"coalesce({lp} = {rp}, {ln} = {rn}, false)"
+
+
+_PERPETRATOR_UNKNOWN = (
+    "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
+)
+ACTORS = comparison("actors", "claimed perpetrator and target: registry party, else the name", (
+    Level("perpetrator unknown in one report", _PERPETRATOR_UNKNOWN, is_null=True),
+    Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}"),
+    Level("same perpetrator", _agree("a1", "a1")),
+    Level("perpetrator and target swapped", f"{_agree('a1', 'a2')} and {_agree('a2', 'a1')}"),
+    Level("one actor in common, in another role",
+          f"{_agree('a2', 'a2')} or {_agree('a1', 'a2')} or {_agree('a2', 'a1')}"),
+    Level("different registry parties as perpetrator", "a1p_l <> a1p_r"),
+    Level("names differ, parties unresolved", "else"),
+))  # fmt: skip
+
+_KILLED_DIFF = "abs(killed_l - killed_r)"
+_KILLED_MAX = "greatest(killed_l, killed_r)"
+KILLED = comparison("killed", "people killed (best estimate)", (
+    Level("a count is missing", "killed_l is null or killed_r is null", is_null=True),
+    Level("same count", "killed_l = killed_r"),
+    Level("close: within 2 or 20%",
+          f"{_KILLED_DIFF} <= greatest(2, 0.2 * {_KILLED_MAX})"),
+    Level("within half", f"{_KILLED_DIFF} <= 0.5 * {_KILLED_MAX}"),
+    Level("far apart", "else"),
+))  # fmt: skip
+
+_SHARED = "(bit_count(words_low_l & words_low_r) + bit_count(words_high_l & words_high_r))"
+_EITHER = "(bit_count(words_low_l | words_low_r) + bit_count(words_high_l | words_high_r))"
+_JACCARD = f"{_SHARED} / {_EITHER}"
+_EMPTY = "(words_low_{side} = 0 and words_high_{side} = 0)"
+TEXT = comparison("text", "words of three letters or more shared by the texts (Jaccard, on "
+                  "128-bit signatures of the words)", (
+    # Texts in two scripts (an Arabic bulletin, an English note) share no words by nature.
+    Level("a text is empty, or the texts are in different scripts",
+          f"{_EMPTY.format(side='l')} or {_EMPTY.format(side='r')} or script_l <> script_r",
+          is_null=True),
+    Level("half the words shared", f"{_JACCARD} >= 0.5"),
+    Level("a quarter shared", f"{_JACCARD} >= 0.25"),
+    Level("some shared", f"{_JACCARD} > 0"),
+    Level("none shared", "else"),
+))  # fmt: skip
+
+COMPARISONS = (TIME, PLACE, PLACE_NAME, KIND, ACTORS, KILLED, TEXT)
+
+
+def blocking_rules(same_source: bool) -> list[str]:
+    """Candidate pairs: one family, and close in time and place by one of the rules below.
+
+    Point reports: one of two time bucketings × one of four shifted grids (8 rules). A report
+    that gives only its district (or province) meets every report of that district (province)
+    in its time bucket: its ``d_admin2`` (``p_admin1``) is set, and null for point reports, so
+    the join only pairs it with the others (8 rules, each side in turn). A week or month report
+    meets every report of its district in a month its window covers (4 rules).
+    """
+    family = "l.family = r.family"
+    if not same_source:
+        family += " and l.source <> r.source"
+    rules = [
+        f"{family} and l.tb{t} = r.tb{t} and l.c{cell} = r.c{cell}"
+        for t in (0, 1) for cell in ("00", "10", "01", "11")
+    ]  # fmt: skip
+    for t in (0, 1):
+        for coarse, column in (("d_admin2", "admin2"), ("p_admin1", "admin1")):
+            rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{coarse} = r.{column}")
+            rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{column} = r.{coarse}")
+    overlap = "least(l.t_end, r.t_end) > greatest(l.t_start, r.t_start)"
+    for month in ("m_start", "m_end"):
+        rules.append(f"{family} and l.c_{month} = r.{month} and l.admin2 = r.admin2 and {overlap}")
+        rules.append(f"{family} and l.{month} = r.c_{month} and l.admin2 = r.admin2 and {overlap}")
+    return rules
+
+
+def settings(grid: Grid, same_source: bool, gammas: bool = False) -> dict[str, Any]:
+    """The splink settings: dedupe, blocking rules, comparisons with their fixed m and u.
+
+    ``gammas`` keeps each comparison's level (``gamma_<name>``) and the columns it read, for
+    calibration; otherwise the level is read back from its distinct match weight.
+    """
+    del grid  # the grid shapes the features; the rules only name their columns
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": PRIOR,
+        "blocking_rules_to_generate_predictions": blocking_rules(same_source),
+        "comparisons": [comparison.as_dict() for comparison in COMPARISONS],
+        "retain_matching_columns": gammas,
+        "retain_intermediate_calculation_columns": True,
+    }
