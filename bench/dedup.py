@@ -55,8 +55,12 @@ from truce.linkage import DEFAULT, Linkage, LinkConfig, link, link_new
 from truce.linkage.engine import score_candidates
 from truce.linkage.model import COMPARISONS, PARAMETERS_FILE
 
-CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "ucdp-ged-syria" / (
-    "ged_syria_2016_2019.csv"
+CSV = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "ucdp-ged-syria"
+    / ("ged_syria_2016_2019.csv")
 )
 LIBRARIES = ("truce", "splink", "duckdb", "pyarrow", "numpy")
 SOURCES = ("UCDP", "ACLED", "SOHR", "RU-MoD", "monitor")
@@ -230,8 +234,21 @@ def _admin(name: str | None) -> str | None:
 
 def _town(where: str | None) -> str:
     words = (where or "").split()
-    kept = [w for w in words if w.lower() not in {"village", "town", "city", "area", "district",
-                                                   "governorate", "neighbourhood", "province"}]
+    kept = [
+        w
+        for w in words
+        if w.lower()
+        not in {
+            "village",
+            "town",
+            "city",
+            "area",
+            "district",
+            "governorate",
+            "neighbourhood",
+            "province",
+        }
+    ]
     return " ".join(kept) or "the area"
 
 
@@ -243,8 +260,10 @@ def add_twins(base: Events, rng: np.random.Generator) -> Events:
     style = rng.choice(3, size=len(rows), p=[0.5, 0.3, 0.2])
     counter, nearby, again = style == 0, style == 1, style == 2
     # the other side shells the same town the same day
-    twin.perpetrator, twin.target = (np.where(counter, twin.target, twin.perpetrator),
-                                     np.where(counter, twin.perpetrator, twin.target))
+    twin.perpetrator, twin.target = (
+        np.where(counter, twin.target, twin.perpetrator),
+        np.where(counter, twin.perpetrator, twin.target),
+    )
     twin.kind = np.where(counter, 0, np.where(nearby, 4, twin.kind))
     km = np.where(nearby, rng.uniform(2, 6, len(rows)), rng.uniform(0, 1.5, len(rows)))
     twin.lat, twin.lon = _move(twin.lat, twin.lon, km, rng)
@@ -341,8 +360,9 @@ def _times(ev: Events, source: np.ndarray, rng: np.random.Generator
     start, end = seconds.copy(), seconds + DAY
     hours = rng.random(n) < np.array([0.0, 0.0, 0.3, 0.4, 0.9])[source]
     # sources that give hours give the time of the event, give or take
-    at = seconds + ((ev.hour + rng.normal(0, 0.75, n)).clip(0, 23) * 4).round().astype(
-        np.int64) * (HOUR // 4)
+    at = seconds + ((ev.hour + rng.normal(0, 0.75, n)).clip(0, 23) * 4).round().astype(np.int64) * (
+        HOUR // 4
+    )
     start = np.where(hours, at, start)
     end = np.where(hours, at + rng.integers(1, 3, n) * HOUR, end)
     coarse = rng.random(n)
@@ -549,6 +569,7 @@ def pairwise(event: np.ndarray, group: np.ndarray) -> Scores:
 
 def pairwise_touching(event: np.ndarray, group: np.ndarray, new: np.ndarray) -> Scores:
     """As pairwise, for the pairs with at least one new report."""
+
     def touching(key: np.ndarray) -> int:
         _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
         new_in = np.bincount(inverse, weights=new).astype(np.int64)
@@ -639,8 +660,10 @@ def calibrate(base: Events, reports: int, seed: int) -> dict[str, object]:
         for index, level in enumerate(levels):
             chosen = gamma == len(levels) - 1 - index  # splink counts down to the else level
             # unseen, a level counts as ten times likelier for different events than for one
-            shares[level.label] = [(chosen & match).sum() + FLOOR / 10 * match.sum(),
-                                   (chosen & ~match).sum() + FLOOR * (~match).sum()]
+            shares[level.label] = [
+                (chosen & match).sum() + FLOOR / 10 * match.sum(),
+                (chosen & ~match).sum() + FLOOR * (~match).sum(),
+            ]
         m_total = sum(m for m, _ in shares.values())
         u_total = sum(u for _, u in shares.values())
         figures[comparison.name] = {label: [round(m / m_total, 4), round(u / u_total, 4)]
@@ -676,10 +699,17 @@ def run(args: argparse.Namespace) -> int:
         others = watch.other_cores()
         scores = pairwise(table["event"].to_numpy(),
                           groups_of(result, table["report_id"].to_numpy()))  # fmt: skip
-        results.add_row(f"{count:,}", f"{len(pc.unique(table['event'])):,}",
-                        f"{scores.true_pairs:,}", f"{scores.precision:.4f}",
-                        f"{scores.recall:.4f}", f"{scores.f1:.4f}", f"{elapsed:.1f}",
-                        f"{peak_rss_mb():,.0f}", "?" if others is None else f"{others:.2f}")
+        results.add_row(
+            f"{count:,}",
+            f"{len(pc.unique(table['event'])):,}",
+            f"{scores.true_pairs:,}",
+            f"{scores.precision:.4f}",
+            f"{scores.recall:.4f}",
+            f"{scores.f1:.4f}",
+            f"{elapsed:.1f}",
+            f"{peak_rss_mb():,.0f}",
+            "?" if others is None else f"{others:.2f}",
+        )
         failed |= scores.precision < 0.95 or scores.recall < 0.95
         largest = table
     console.print(results)
@@ -701,9 +731,14 @@ def main() -> int:
     parser.add_argument("--csv", type=Path, default=CSV)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--calibrate", type=int, metavar="REPORTS", default=0,
-                        help="measure m, u and the prior on this many reports (seed 11) and "
-                             "write them to src/truce/linkage/parameters.json")
+    parser.add_argument(
+        "--calibrate",
+        type=int,
+        metavar="REPORTS",
+        default=0,
+        help="measure m, u and the prior on this many reports (seed 11) and "
+        "write them to src/truce/linkage/parameters.json",
+    )
     return run(parser.parse_args())
 
 

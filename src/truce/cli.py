@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from gettext import ngettext
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -83,6 +86,15 @@ Db = Annotated[
         help="Database URL or SQLite file path. Default: var/truce.db.",
     ),
 ]
+DemoDb = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRUCE_DATABASE_URL",
+        show_envvar=True,
+        help=f"Database URL or SQLite file path. Default: {DEMO_DATABASE.removeprefix('sqlite:///')}.",
+    ),
+]
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 AsUser = Annotated[str | None, typer.Option("--as", help="Sign as this user (default: system).")]
 Published = Annotated[
@@ -91,6 +103,10 @@ Published = Annotated[
 ]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CannotListen(Exception):
+    """The address or port to serve on cannot be had (taken, or not ours to take)."""
 
 
 def _settings(db: str | None, **overrides: Any) -> Settings:
@@ -112,6 +128,7 @@ def friendly(command: F) -> F:
             SecretMismatch,
             NotMigrated,
             ExportError,
+            CannotListen,
         ) as exc:
             errors.print(f"[red]error:[/red] {exc}")
         except (OperationalError, ProgrammingError) as exc:
@@ -187,7 +204,7 @@ def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000) -> None:
     """Serve the web app and the API."""
     with opened(db) as truce:
         _check_secret(truce)
-        _serve(truce, host, port)
+        _serve(truce, _listen(host, port))
 
 
 def _check_secret(truce: Truce) -> None:
@@ -204,7 +221,30 @@ def _check_secret(truce: Truce) -> None:
             raise WrongSecret("the secret differs from the one this database was set up with")
 
 
-def _serve(truce: Truce, host: str, port: int) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``: taken before anything is loaded or any address printed."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise CannotListen(f"cannot listen on {host!r}: {exc.strerror}; check --host") from exc
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {port} on {host} is taken (is Truce already running?):"
+                f" choose another with --port, e.g. --port {port + 1 if port < 65535 else 8001}"
+            ) from exc
+        raise CannotListen(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def _serve(truce: Truce, sock: socket.socket) -> None:
     import uvicorn
 
     from truce.web.app import create_app
@@ -212,24 +252,28 @@ def _serve(truce: Truce, host: str, port: int) -> None:
     logging.basicConfig(
         level=truce.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    host, port = sock.getsockname()[:2]
+    where = f"[{host}]" if ":" in host else host
     console.print(
-        f"Truce on [bold]http://{host}:{port}/[/bold] — API http://{host}:{port}/api/v1/docs"
+        f"Truce on [bold]http://{where}:{port}/[/bold] — API http://{where}:{port}/api/v1/docs"
     )
     console.print(f"database {truce.db.display_url()}")
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
     )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
 @friendly
 def demo(
-    db: Db = None,
+    db: DemoDb = None,
     host: Host = "127.0.0.1",
     port: Port = 8000,
     serve: Annotated[bool, typer.Option(help="Serve after loading (--no-serve to stop).")] = True,
 ) -> None:
     """Set up a demo database with the 2016 scenario and demo users, then serve it."""
+    sock = _listen(host, port) if serve else None  # a taken port is said before any loading
     settings = _settings(db or DEMO_DATABASE, demo=True)
     truce = prepare(settings)
     try:
@@ -239,18 +283,18 @@ def demo(
             _load_demo(truce)
         else:
             console.print("The database already holds an agreement: serving it as it is.")
-        if serve:
-            _serve(truce, host, port)
+        _print_demo_sign_ins(truce)
+        if sock is not None:
+            _serve(truce, sock)
     finally:
+        if sock is not None:
+            sock.close()
         truce.close()
 
 
 def _load_demo(truce: Truce) -> None:
     with console.status("Loading the 2016 scenario…"), truce.uow() as uow:
         scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
-    table = Table(title="Demo sign-ins (demo only: never use these passwords elsewhere)")
-    for column in ("user", "role", "bound to", "password"):
-        table.add_column(column)
     for username, role, state, party_slug in DEMO_USERS:
         with truce.uow() as uow:
             party = uow.parties.by_slug(party_slug) if party_slug else None
@@ -262,9 +306,20 @@ def _load_demo(truce: Truce) -> None:
                 party_id=party.id if party else None,
             )
             users.add_user(cmd, uow, actor=SYSTEM)
-        table.add_row(username, role.value, state or party_slug or "", demo_password(username))
-    console.print(table)
     _load_demo_news(truce)
+
+
+def _print_demo_sign_ins(truce: Truce) -> None:
+    """The demo users this database holds, with their passwords: on every start of the demo."""
+    table = Table(title="Demo sign-ins (demo only: never use these passwords elsewhere)")
+    for column in ("user", "role", "bound to", "password"):
+        table.add_column(column)
+    with truce.uow(write=False) as uow:
+        present = {username for username, *_ in DEMO_USERS if uow.users.by_name(username)}
+    for username, role, state, party_slug in DEMO_USERS:
+        if username in present:
+            table.add_row(username, role.value, state or party_slug or "", demo_password(username))
+    console.print(table)
 
 
 def _load_demo_news(truce: Truce) -> None:
@@ -291,7 +346,15 @@ def _load_demo_news(truce: Truce) -> None:
             progress.advance(task)
     with truce.uow(write=False) as uow:
         articles, statements, reports = news.counts(uow)
-    console.print(f"News: {articles} articles, {statements} statements, {reports} news reports.")
+    console.print(
+        f"News: {_count(articles, 'article')}, {_count(statements, 'statement')},"
+        f" {_count(reports, 'news report')}."
+    )
+
+
+def _count(number: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 article", "2 articles": the command line speaks English, through gettext's plurals."""
+    return f"{number} {ngettext(noun, nouns or noun + 's', number)}"
 
 
 def demo_password(username: str) -> str:
@@ -408,6 +471,7 @@ def parties_list(
                 "name": e.name,
                 "status": e.status.value,
                 "views": {k: v.value for k, v in e.views.items()},
+                "pending": e.pending,
                 "disputed": e.disputed,
                 "late": bool(e.first_commitment and e.first_commitment.late),
             }
@@ -420,7 +484,8 @@ def parties_list(
     )
     for e in entries:
         first = e.first_commitment
-        views = " ".join(f"{k}:{v.value}" for k, v in e.views.items()) if e.disputed else ""
+        shown = e.disputed or e.pending
+        views = " ".join(f"{k}:{v.value}" for k, v in e.views.items()) if shown else ""
         table.add_row(
             str(e.id),
             e.name,
@@ -511,7 +576,7 @@ def _report(report: Report) -> None:
         return
     assert report.failure is not None
     errors.print(f"[red]ledger FAILED[/red] at entry {report.failure.seq}: {report.failure.reason}")
-    errors.print(f"{report.checked} entries before it verified.")
+    errors.print(f"{_count(report.checked, 'entry', 'entries')} before it verified.")
     raise typer.Exit(1)
 
 
@@ -524,7 +589,7 @@ def ledger_export(
     """Write the ledger to FILE; anyone can verify it with `truce ledger verify --file FILE`."""
     with opened(db) as truce, file.open("w", encoding="utf-8") as out:
         count = ledger.export(truce.db, out)
-    console.print(f"[green]exported[/green] {count} entries to {file}")
+    console.print(f"[green]exported[/green] {_count(count, 'entry', 'entries')} to {file}")
 
 
 @ledger_app.command("head")
@@ -623,7 +688,7 @@ def import_geojson(
         result = territory.import_areas(cmd, uow, actor=actor)
     for note in result.repaired:
         console.print(f"[yellow]repaired[/yellow] {note}")
-    console.print(f"[green]imported[/green] {len(result.area_ids)} area(s) for {guarantor}")
+    console.print(f"[green]imported[/green] {_count(len(result.area_ids), 'area')} for {guarantor}")
 
 
 def _load_geojson(file: Path) -> dict[str, Any]:
@@ -665,7 +730,7 @@ def areas_export(
         encoding="utf-8",
     )
     console.print(
-        f"[green]exported[/green] {len(features)} area(s) holding at {moment.isoformat()}"
+        f"[green]exported[/green] {_count(len(features), 'area')} holding at {moment.isoformat()}"
     )
 
 
@@ -778,7 +843,8 @@ def news_ingest(
             articles, statements, reports = news.counts(uow)
     console.print(
         ", ".join(f"{n} {status}" for status, n in sorted(tally.items()))
-        + f"; stored now: {articles} articles, {statements} statements, {reports} news reports"
+        + f"; stored now: {_count(articles, 'article')}, {_count(statements, 'statement')},"
+        f" {_count(reports, 'news report')}"
     )
     if tally.get("failed"):
         raise typer.Exit(1)
@@ -794,5 +860,7 @@ def _print_ingested(result: Any) -> None:
     else:
         console.print(
             f"[green]ingested[/green] {escape(result.source)}: article {result.article_id},"
-            f" {result.statements} statements, {result.reports} reports"
+            f" {_count(result.statements, 'statement')}, {_count(result.reports, 'report')}"
         )
+    for warning in result.warnings:
+        errors.print(f"[yellow]warning[/yellow] {escape(result.source)}: {escape(warning)}")

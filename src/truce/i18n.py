@@ -64,3 +64,16 @@ def negotiate(requested: str | None, accept_language: str | None) -> str:
         if code in SUPPORTED:
             return code
     return DEFAULT_LOCALE
+
+
+@lru_cache(maxsize=16)
+def plural_samples(locale: str) -> tuple[tuple[str, int], ...]:
+    """One number for each CLDR plural category of ``locale`` (``one``: 1, ``few``: 3 …).
+
+    Messages a script fills with a count are sent in every form: ngettext with each sample gives
+    the form of its category, and the browser's Intl.PluralRules picks the one for the count."""
+    rule = Locale.parse(locale).plural_form
+    samples: dict[str, int] = {}
+    for number in range(200):
+        samples.setdefault(rule(number), number)
+    return tuple(samples.items())

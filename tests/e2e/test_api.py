@@ -158,7 +158,8 @@ def test_a_status_change_needs_the_other_guarantor(client: TestClient, world: Wo
     pending = party(client, world, "ahrar")
     assert pending["status"] == "unknown"
     assert pending["views"] == {"US": "committed", "RU": "unknown"}
-    assert pending["disputed"] is True
+    # Russia has not answered: the public reads a question still open, not a disagreement.
+    assert (pending["accord"], pending["pending"], pending["disputed"]) == ("pending", True, False)
 
     proposal_id = proposed.json()["id"]
     assert decide(client, world, "us", proposal_id, "approve").status_code == 403
@@ -185,6 +186,31 @@ def test_a_rejection_leaves_the_status_unchanged(client: TestClient, world: Worl
     assert rejected.json()["state"] == "rejected"
     assert party(client, world, "fsa")["status"] == "unknown"
     assert party(client, world, "fsa")["views"] == {"US": "unknown", "RU": "unknown"}
+    # One side refused the other's proposal: that is a disagreement.
+    assert (party(client, world, "fsa")["pending"], party(client, world, "fsa")["disputed"]) == (
+        False,
+        True,
+    )
+
+
+def accords(client: TestClient, **query: str) -> dict[str, tuple[bool, bool]]:
+    found = client.get(f"{API}/parties", params=query).json()["parties"]
+    return {p["name"]: (p["pending"], p["disputed"]) for p in found}
+
+
+def test_pending_and_disputed_are_told_apart_and_filtered(client: TestClient, world: World) -> None:
+    assert propose(client, world, "us", "fsa", "committed").status_code == 201
+    assert propose(client, world, "us", "ahrar", "committed").status_code == 201
+    assert propose(client, world, "ru", "ahrar", "excluded").status_code == 201
+    assert accords(client) == {
+        "Free Syrian Army": (True, False),  # the US proposed, Russia has not answered
+        "Ahrar al-Sham": (False, True),  # opposite open proposals
+        "Jabhat al-Nusra": (False, False),
+    }
+    assert accords(client, accord="pending") == {"Free Syrian Army": (True, False)}
+    assert accords(client, accord="disputed") == {"Ahrar al-Sham": (False, True)}
+    assert accords(client, accord="agreed") == {"Jabhat al-Nusra": (False, False)}
+    assert client.get(f"{API}/parties", params={"accord": "maybe"}).status_code == 422
 
 
 def test_a_designated_party_cannot_be_proposed_committed(client: TestClient, world: World) -> None:

@@ -9,6 +9,7 @@ test-artifacts/ (git-ignored) for a person to look at.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import urllib.request
 import zlib
@@ -32,6 +33,13 @@ ALEPPO = (36.2, 37.15)
 VENDOR = HERE / "static" / "vendor"
 NOT_IN_FORCE = "not_in_force"
 IN_FORCE_VERDICTS = {"protected", "excluded", "mixed", "unknown"}
+DAMASCUS_WINTER = "+02:00"  # the agreement's zone until Syria's summer time (25 Mar 2016)
+SUMMARY = re.compile(
+    r"^United States: (?P<us>\d+) areas?, (?P<us_alone>\d+) only on its map"
+    r" · Russian Federation: (?P<ru>\d+) areas?, (?P<ru_alone>\d+) only on its map"
+    r" · (?:(?P<conflicts>\d+) places? where the maps conflict"
+    r"|the guarantors’ maps do not conflict anywhere)$"
+)
 
 
 # --- the site (the browser fixtures are in tests/e2e/conftest.py) -----------------------------
@@ -57,7 +65,7 @@ def wait_for_map(page: Page, day: str) -> None:
     page.wait_for_function(
         "at => { const d = document.getElementById('map').dataset;"
         " return d.basemap && (d.areasAt === at || d.areasAt === 'failed'); }",
-        arg=f"{day}T12:00:00Z",
+        arg=f"{day}T12:00:00{DAMASCUS_WINTER}",
         timeout=20_000,
     )
     state = page.locator("#map").evaluate("el => ({...el.dataset})")
@@ -146,9 +154,21 @@ def test_map_areas_verdict_and_date(site: str, page: Page, js_errors: JsErrors) 
     assert paths(page, ".basemap") > 10
     assert paths(page, ".basemap-governorate") == 14
     assert paths(page, ".area") > 0, page.get_by_test_id("map-status").text_content()
-    # The day shown is the day after the cessation took effect, at noon UTC.
+    # The day shown is the day after the cessation took effect, at noon in Damascus, the
+    # agreement's zone (as every time on the site is shown).
     date = page.get_by_test_id("date")
-    expect(date).to_have_text("Feb 28, 2016, 12:00 UTC")
+    expect(date).to_have_text("Feb 28, 2016, 12:00 +02:00")
+    expect(page.get_by_test_id("date-help")).to_contain_text("(Asia/Damascus)")
+    # The summary says, for each guarantor, how many areas it delineates and how many of
+    # them the other does not, then where the maps conflict.
+    summary = SUMMARY.match(page.get_by_test_id("map-status").text_content() or "")
+    assert summary, page.get_by_test_id("map-status").text_content()
+    counts = {k: int(v) for k, v in summary.groupdict().items() if v is not None}
+    assert counts["us"] > 0 and counts["ru"] > 0
+    assert counts["us_alone"] <= counts["us"] and counts["ru_alone"] <= counts["ru"]
+    day = "2016-02-28T12:00:00+02:00"
+    for code, key in (("US", "us"), ("RU", "ru")):
+        assert len(api(site, "areas", at=day, guarantor=code)["features"]) == counts[key]
     expect(page.get_by_test_id("in-force")).to_have_text("The cessation is in force.")
     # Each guarantor's areas are a layer of their own in the layers control.
     control = page.locator(".leaflet-control-layers")
@@ -182,7 +202,7 @@ def test_map_areas_verdict_and_date(site: str, page: Page, js_errors: JsErrors) 
     # follows the day.
     page.get_by_test_id("date-slider").focus()
     page.keyboard.press("Home")
-    expect(date).to_have_text("Feb 15, 2016, 12:00 UTC")
+    expect(date).to_have_text("Feb 15, 2016, 12:00 +02:00")
     expect(page).to_have_url(f"{site}/map?date=2016-02-15")
     expect(page.get_by_test_id("in-force")).to_have_text("The cessation is not yet in force.")
     expect(verdict).to_have_attribute("data-verdict", NOT_IN_FORCE)
@@ -194,7 +214,7 @@ def test_map_areas_verdict_and_date(site: str, page: Page, js_errors: JsErrors) 
     # The date field moves the slider back; the page's address keeps the day.
     page.get_by_test_id("date-input").fill("2016-03-01")
     page.get_by_test_id("date-input").dispatch_event("change")
-    expect(date).to_have_text("Mar 1, 2016, 12:00 UTC")
+    expect(date).to_have_text("Mar 1, 2016, 12:00 +02:00")
     expect(page.get_by_test_id("date-slider")).to_have_value("15")
     expect(verdict).not_to_have_attribute("data-verdict", NOT_IN_FORCE)
     wait_for_map(page, "2016-03-01")
@@ -208,9 +228,15 @@ def test_map_areas_verdict_and_date(site: str, page: Page, js_errors: JsErrors) 
     download = waiting.value
     assert download.suggested_filename == "syria-coh-2016-areas-2016-03-01.geojson"
     collection = json.loads(Path(download.path()).read_text(encoding="utf-8"))
-    listed = api(site, "areas", at="2016-03-01T12:00:00Z", limit=1000)
+    listed = api(site, "areas", at="2016-03-01T12:00:00+02:00", limit=1000)
     assert collection["type"] == "FeatureCollection" and collection["features"]
     assert [f["id"] for f in collection["features"]] == [f["id"] for f in listed["features"]]
+
+    # Syria's summer time began on 25 March 2016: noon in Damascus is then 09:00 UTC.
+    page.get_by_test_id("date-input").fill("2016-04-01")
+    page.get_by_test_id("date-input").dispatch_event("change")
+    expect(date).to_have_text("Apr 1, 2016, 12:00 +03:00")
+    expect(date).to_have_attribute("datetime", "2016-04-01T12:00:00+03:00")
 
     assert js_errors == []
 
@@ -225,14 +251,18 @@ def test_map_without_javascript(site: str, browser: Browser) -> None:
         assert "script-src 'self'" in response.headers["content-security-policy"]
         html = response.text()
         assert " style=" not in html, "inline styles break the Content-Security-Policy"
-        expect(page.get_by_test_id("date")).to_have_text("Mar 10, 2016, 12:00 UTC")
+        expect(page.get_by_test_id("date")).to_have_text("Mar 10, 2016, 12:00 +02:00")
         notice = page.get_by_test_id("noscript")
         expect(notice).to_be_visible()
         areas = notice.get_by_role("link", name="the areas each guarantor delineates on this day")
-        expect(areas).to_have_attribute("href", "/api/v1/areas?at=2016-03-10T12:00:00Z")
+        expect(areas).to_have_attribute(
+            "href", "/api/v1/areas?at=2016-03-10T12%3A00%3A00%2B02%3A00"
+        )
         expect(page.locator(".map-layout")).to_be_hidden()
+        page.goto(f"{site}/map?date=2016-04-01")
+        expect(page.get_by_test_id("date")).to_have_text("Apr 1, 2016, 12:00 +03:00")
         # A day outside the slider's range is brought back to its edge.
         page.goto(f"{site}/map?date=1999-01-01")
-        expect(page.get_by_test_id("date")).to_have_text("Feb 15, 2016, 12:00 UTC")
+        expect(page.get_by_test_id("date")).to_have_text("Feb 15, 2016, 12:00 +02:00")
     finally:
         ctx.close()

@@ -20,6 +20,9 @@ from playwright.sync_api import Page, expect
 from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from tests.helpers import World, token_for
 from tests.integration.test_news_ingest import ARTICLES, SEED, SEED_PUBLISHED, ingest
+from truce.domain.permissions import SYSTEM, Role
+from truce.services import users
+from truce.store.tables import ArticleRow
 from truce.web.app import create_app
 
 API = "/api/v1"
@@ -104,6 +107,29 @@ def test_statements_filter_by_speaker(client: TestClient, seeded: dict[str, int]
     assert 'value="Lavrov"' in response.text  # the form keeps what was asked
 
 
+def test_a_speaker_is_found_in_any_script_among_the_demos_statements(
+    client: TestClient, world: World
+) -> None:
+    # The demo's news: every labelled article, the seed dated as `truce demo` dates it.
+    ingested = ingest(world, [SEED], published=SEED_PUBLISHED)
+    ingested += ingest(world, [p for p in sorted(ARTICLES.iterdir()) if p != SEED])
+    assert len(ingested) == 47 and {r.status for r in ingested} == {"ingested"}
+
+    def said(speaker: str) -> list[int]:
+        found = client.get(f"{API}/statements", params={"speaker": speaker, "limit": 1000})
+        assert found.status_code == 200, found.text
+        return sorted(s["id"] for s in found.json())
+
+    lavrov = said("Lavrov")
+    assert len(lavrov) == 5
+    assert said("Лавров") == lavrov and said("لافروف") == lavrov
+    assert said("Сергей Лавров") == said("Sergei Lavrov") != []
+    assert said("Путин") == said("Putin") == said("بوتين") != []
+    assert said("ميستورا") == said("Mistura") != []  # two are stored in Arabic script
+    page = statements_page(client, speaker="لافروف")
+    assert len(page) == 5 and all("Lavrov" in r["speaker"] for r in page)
+
+
 def test_statements_filter_by_date(client: TestClient, seeded: dict[str, int]) -> None:
     # "To" is the whole day: the seed was published at 09:00 on the 23rd.
     until = statements_page(client, until="2016-02-23")
@@ -130,7 +156,54 @@ def test_articles_lists_the_seed_with_what_was_found(
     assert [int(a) for a, _ in links] == [seeded["later"], seeded["seed"]]  # newest first
     assert html.unescape(links[1][1]).startswith("Russian President Vladimir Putin has said")
     [seed_row] = [r for r in response.text.split("<tr>") if f'"/articles/{seeded["seed"]}"' in r]
-    assert "<td>2016-02-23</td>" in seed_row and "8 statements, 1 events" in seed_row
+    assert "<td>2016-02-23</td>" in seed_row and "8 statements, 1 event</td>" in seed_row
+    # The outlet's name the site appended to the headline is gone.
+    assert html.unescape(links[0][1]).endswith("out of Syria")
+
+
+def test_rows_stored_before_the_checks_still_show_no_hostile_link_or_outlet_suffix(
+    client: TestClient, world: World, seeded: dict[str, int]
+) -> None:
+    with world.truce.uow() as uow:
+        row = uow.session.get(ArticleRow, seeded["later"])
+        assert row is not None
+        row.url, row.title = "javascript:alert(document.cookie)", row.title + " | Capital Desk"
+        uow.session.commit()
+    body = client.get(f"/articles/{seeded['later']}").text
+    assert 'href="javascript:' not in body
+    assert '<span class="not-a-link">javascript:alert(document.cookie)</span>' in body
+    heading = re.search(r'<h1 dir="auto">([^<]*)</h1>', body)
+    assert heading and html.unescape(heading.group(1)).endswith("out of Syria")
+    listed = client.get("/articles").text
+    assert "| Capital Desk" not in listed and "javascript:" not in listed
+
+
+def test_confidence_is_told_in_words_and_staff_also_see_the_score(
+    client: TestClient, world: World, seeded: dict[str, int]
+) -> None:
+    public = client.get(f"/articles/{seeded['seed']}").text
+    legend = public.split('data-testid="confidence-legend">', 1)[1].split("</p>", 1)[0]
+    for word in ("high confidence", "medium confidence", "low confidence"):
+        assert word in legend
+    shown = re.findall(r'data-testid="confidence" title="([^"]+)">([^<]+)</span>', public)
+    assert len(shown) == 8 and {w for _, w in shown} <= {
+        "high confidence",
+        "medium confidence",
+        "low confidence",
+    }
+    assert all(title for title, _ in shown)  # a tooltip says what the word rests on
+    assert not re.search(r"\b0\.\d\d\b", public.split('data-testid="article-text"')[1])
+    with world.truce.uow() as uow:
+        users.add_user(
+            users.NewUser("web-analyst", Role.ANALYST, "correct horse battery"), uow, actor=SYSTEM
+        )
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    form = {"csrf": csrf.group(1), "username": "web-analyst", "password": "correct horse battery"}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+    staff = client.get(f"/articles/{seeded['seed']}").text
+    scored = re.findall(r'data-testid="confidence" title="[^"]+">([^<]+)</span>', staff)
+    assert "high confidence (0.80)" in scored
 
 
 def test_an_article_shows_its_text_with_every_extraction_marked(

@@ -118,7 +118,7 @@ def test_cli_import_reports_every_bad_feature_and_stores_nothing(world, tmp_path
     path.write_text(json.dumps(collection(feature(GOOD, "ok"), feature(BOWTIE, "Bow"))))
     repaired = runner.invoke(app, [*args, "--repair", "--as", "us-ops"])
     assert repaired.exit_code == 0, repaired.output
-    assert "imported 2 area(s)" in repaired.output and "repaired" in repaired.output
+    assert "imported 2 areas for US" in repaired.output and "repaired" in repaired.output
 
 
 @pytest.mark.usefixtures("secret")

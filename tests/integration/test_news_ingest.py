@@ -192,6 +192,45 @@ def test_news_reports_link_to_the_registrys_parties(world: World) -> None:
     ]
 
 
+def test_an_address_that_is_not_http_is_kept_as_text_and_never_stored_as_a_link(
+    world: World, tmp_path: Path
+) -> None:
+    hostile = "javascript:alert(document.cookie)"
+    article = tmp_path / "hostile.txt"
+    article.write_text(
+        "Truce holds in Homs - Wire\nOutlet: Wire\nURL: " + hostile + "\n\n"
+        'Russian Foreign Minister Sergei Lavrov said: "The truce is holding in Homs."\n',
+        encoding="utf-8",
+    )
+    [result] = ingest(world, [article])
+    assert result.status == "ingested", result.error  # the article itself is still welcome
+    assert result.warnings and "not an http(s) address" in result.warnings[0]
+    row, _, reports = rows_of(world, result.article_id)
+    assert row.url is None and row.extraction["url"] is None
+    assert all(not r.source_ref.startswith("javascript:") for r in reports)
+    [entry] = news_entries(world)
+    assert entry.payload["url"] is None and entry.payload["refused_url"] == hostile
+    # The title loses the outlet's name that the site appended to it.
+    assert row.title == "Truce holds in Homs" and row.extraction["title"] == "Truce holds in Homs"
+    assert_verifies(world)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_cli_warns_about_an_address_it_will_not_link(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRUCE_SECRET_KEY", world.truce.secret)
+    article = tmp_path / "hostile.txt"
+    article.write_text(
+        "Homs\nURL: javascript:alert(1)\n\nThe truce held in Homs, the monitor said.\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["news", "ingest", str(article), "--db", world.truce.db.url])
+    assert result.exit_code == 0, result.output
+    assert "warning hostile.txt: the URL 'javascript:alert(1)' is not an http(s)" in result.output
+    assert "1 ingested" in result.output
+
+
 # --- once only --------------------------------------------------------------------------------
 
 
@@ -228,8 +267,8 @@ def test_a_role_without_ingest_news_is_refused_and_nothing_is_written(
     before = snapshot(world)
     with pytest.raises(Forbidden) as refused:
         ingest(world, [SEED], who=who, published=SEED_PUBLISHED)
-    role = world.actors[who].role.value
-    assert f"The role {role} may not news.ingest" in str(refused.value)
+    who_is = {"analyst": "An analyst", "liaison": "A liaison", "member": "A member"}[who]
+    assert str(refused.value) == f"{who_is} may not ingest news."
     assert snapshot(world) == before
     assert news_entries(world) == []
 
@@ -298,19 +337,22 @@ def test_cli_ingest_stores_once_reports_bad_files_and_refuses_other_roles(
 
     refused = runner.invoke(app, [*seed, "--as", "analyst", *db])
     assert refused.exit_code == 2, refused.output
-    assert "may not news.ingest" in refused.output
+    assert "An analyst may not ingest news." in refused.output
     assert snapshot(world)[0] == (0, 0, 0)
 
     first = runner.invoke(app, [*seed, "--as", "monitor", *db])
     assert first.exit_code == 0, first.output
-    assert "ingested seed.txt: article 1, 8 statements, 1 reports" in first.output
-    assert "1 ingested; stored now: 1 articles, 8 statements, 1 news reports" in first.output
+    lines = first.output.splitlines()
+    assert "ingested seed.txt: article 1, 8 statements, 1 report" in lines
+    assert "1 ingested; stored now: 1 article, 8 statements, 1 news report" in lines
     stored = snapshot(world)
 
     again = runner.invoke(app, [*seed, "--as", "monitor", *db])
     assert again.exit_code == 0, again.output
     assert "already stored seed.txt (article 1)" in again.output
-    assert "1 already; stored now: 1 articles, 8 statements, 1 news reports" in again.output
+    assert (
+        "1 already; stored now: 1 article, 8 statements, 1 news report" in again.output.splitlines()
+    )
     assert snapshot(world) == stored
 
     binary = tmp_path / "bad.txt"

@@ -1,5 +1,7 @@
 """Setting up: secrets, users and keys, the 2016 scenario, and the CLI that does it."""
 
+import socket
+
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -123,6 +125,45 @@ def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):
     assert verified.exit_code == 0, verified.output
     again = runner.invoke(app, ["demo", "--db", db, "--no-serve"])
     assert "already holds an agreement" in again.output
+    # The sign-ins are printed on every start, not only the first.
+    for output in (result.output, again.output):
+        assert "Demo sign-ins" in output
+        for name in ("admin", "us-ops", "ru-ops", "uk-member", "monitor", "fsa-liaison"):
+            assert f"{name}-demo-2016" in output
+
+
+def test_demo_help_names_the_demo_database():
+    shown = runner.invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "Default: var/demo.db." in shown.output and "var/truce.db" not in shown.output
+    assert "Default: var/truce.db." in runner.invoke(app, ["serve", "--help"]).output
+
+
+@pytest.fixture
+def taken_port():
+    """A port another program is listening on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def test_a_taken_port_is_said_before_any_address_is_printed(tmp_path, taken_port):
+    db = str(tmp_path / "serve.db")
+    assert runner.invoke(app, ["db", "upgrade", "--db", db]).exit_code == 0
+    served = runner.invoke(app, ["serve", "--db", db, "--port", str(taken_port)])
+    assert served.exit_code == 2, served.output
+    assert f"port {taken_port} on 127.0.0.1 is taken" in served.output
+    assert f"--port {taken_port + 1}" in served.output
+    assert "Truce on" not in served.output and "Traceback" not in served.output
+
+
+def test_the_demo_on_a_taken_port_stops_before_loading_anything(tmp_path, taken_port):
+    db = tmp_path / "demo.db"
+    result = runner.invoke(app, ["demo", "--db", str(db), "--port", str(taken_port)])
+    assert result.exit_code == 2, result.output
+    assert "is taken" in result.output and "--port" in result.output
+    assert "Truce on" not in result.output and not db.exists()
 
 
 def test_cli_users_add_reads_the_password_and_issues_a_token(tmp_path):

@@ -8,7 +8,7 @@ from tests.helpers import DEADLINE, UNSC
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status, status_at
 from truce.domain.permissions import SYSTEM
-from truce.domain.proposals import Decision, ProposalState
+from truce.domain.proposals import Accord, Decision, ProposalState
 from truce.services import parties, standing
 
 
@@ -87,10 +87,13 @@ def test_status_changes_only_when_the_other_guarantor_approves(world):
     proposal = propose(world, "us", "ahrar", Status.COMMITTED)
     entry = status_of(world, "ahrar")
     assert entry.status is Status.UNKNOWN
-    assert entry.views == {"US": Status.COMMITTED, "RU": Status.UNKNOWN} and entry.disputed
+    assert entry.views == {"US": Status.COMMITTED, "RU": Status.UNKNOWN}
+    # Russia has not answered yet: pending, not a disagreement.
+    assert entry.pending and not entry.disputed
     decided = decide(world, "ru", proposal.id)
     assert decided.state is ProposalState.APPROVED and decided.decider_state == "RU"
-    assert status_of(world, "ahrar").status is Status.COMMITTED
+    entry = status_of(world, "ahrar")
+    assert entry.status is Status.COMMITTED and not entry.pending and not entry.disputed
 
 
 @pytest.mark.parametrize("who", ["us", "us2"])
@@ -118,6 +121,23 @@ def test_rejection_keeps_the_status_and_both_views_stay_visible(world):
     entry = status_of(world, "ahrar")
     assert entry.status is Status.UNKNOWN
     assert entry.views == {"US": Status.UNKNOWN, "RU": Status.EXCLUDED}
+    assert entry.disputed and not entry.pending
+    assert entry.rejected is not None and entry.rejected.id == us_view.id
+
+
+def test_a_rejected_proposal_is_disputed_until_a_later_approval(world):
+    first = propose(world, "ru", "fsa", Status.SUSPENDED)
+    decide(world, "us", first.id, Decision.REJECT)
+    entry = status_of(world, "fsa")
+    assert entry.disputed and entry.views == {"US": Status.UNKNOWN, "RU": Status.UNKNOWN}
+    with world.truce.uow(write=False) as uow:
+        disputed = parties.registry(uow, actor=None, accord_is=Accord.DISPUTED)[1]
+        pending = parties.registry(uow, actor=None, accord_is=Accord.PENDING)[1]
+    assert [e.id for e in disputed] == [world.parties["fsa"]] and pending == []
+    second = propose(world, "us", "fsa", Status.COMMITTED)
+    decide(world, "ru", second.id)
+    entry = status_of(world, "fsa")
+    assert entry.status is Status.COMMITTED and entry.accord is Accord.AGREED
 
 
 def test_approval_supersedes_the_other_sides_open_proposal(world):

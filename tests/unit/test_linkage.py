@@ -90,8 +90,16 @@ def test_two_shellings_of_one_town_on_one_day_by_different_sides_stay_apart():
 
 
 def test_a_clash_six_km_away_the_same_day_is_another_event():
-    clash = report(3, "SOHR", lat=LATAMNEH[0], lon=LATAMNEH[1], event_type="Battles",
-                   sub_event_type="Armed clash", killed_best=14, text="Clashes in Al-Latamneh")
+    clash = report(
+        3,
+        "SOHR",
+        lat=LATAMNEH[0],
+        lon=LATAMNEH[1],
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        killed_best=14,
+        text="Clashes in Al-Latamneh",
+    )
     assert groups([report(1, "UCDP"), acled(2), clash]) == [[1, 2], [3]]
 
 
@@ -103,8 +111,14 @@ def test_a_report_giving_only_the_province_joins_the_event():
 
 
 def test_an_arabic_bulletin_links_to_an_english_note_though_they_share_no_word():
-    arabic = report(3, "SOHR", lat=KAFR_ZITA[0] - 0.002, actor1="قوات النظام",
-                    actor1_party_id=GOVERNMENT, text="قصف قوات النظام على كفرزيتا ومقتل 6")
+    arabic = report(
+        3,
+        "SOHR",
+        lat=KAFR_ZITA[0] - 0.002,
+        actor1="قوات النظام",
+        actor1_party_id=GOVERNMENT,
+        text="قصف قوات النظام على كفرزيتا ومقتل 6",
+    )
     decision = link([acled(2), arabic]).explain(2, 3)
     assert decision is not None and decision.merged
     text = next(c for c in decision.comparisons if c.comparison == "text")
@@ -116,15 +130,22 @@ def test_reports_from_one_source_are_never_one_incident():
 
 
 def test_a_week_later_is_another_incident():
-    assert groups([report(1, "UCDP"), acled(2, start=MARCH_5 + 7 * DAY,
-                                            end=MARCH_5 + 8 * DAY)]) == [[1], [2]]
+    assert groups(
+        [report(1, "UCDP"), acled(2, start=MARCH_5 + 7 * DAY, end=MARCH_5 + 8 * DAY)]
+    ) == [[1], [2]]
 
 
 def _scene() -> list[LinkRecord]:
     """Three events over two days, seven reports."""
     later = dict(start=MARCH_5 + DAY, end=MARCH_5 + 2 * DAY)
-    clash = dict(lat=LATAMNEH[0], lon=LATAMNEH[1], event_type="Battles",
-                 sub_event_type="Armed clash", killed_best=14, text="Clashes in Al-Latamneh")
+    clash = dict(
+        lat=LATAMNEH[0],
+        lon=LATAMNEH[1],
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        killed_best=14,
+        text="Clashes in Al-Latamneh",
+    )
     return [
         report(1, "UCDP"), acled(2), report(3, "monitor", actor1=None, actor1_party_id=None),
         report(4, "UCDP", **clash), report(5, "SOHR", **clash),
@@ -153,8 +174,14 @@ def test_new_reports_linked_incrementally_join_the_incidents_a_batch_would_give(
 
 def test_new_reports_of_a_new_event_make_a_new_incident():
     old = [report(1, "UCDP"), acled(2)]
-    clash = dict(lat=LATAMNEH[0], lon=LATAMNEH[1], event_type="Battles",
-                 sub_event_type="Armed clash", killed_best=14, text="Clashes in Al-Latamneh")
+    clash = dict(
+        lat=LATAMNEH[0],
+        lon=LATAMNEH[1],
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        killed_best=14,
+        text="Clashes in Al-Latamneh",
+    )
     added = link_new([report(3, "UCDP", **clash), report(4, "SOHR", **clash)], old,
                      {1: 9, 2: 9})  # fmt: skip
     assert added.assignments.to_pylist() == [

@@ -4,6 +4,7 @@ import pytest
 
 from truce.domain.errors import Forbidden, Invalid
 from truce.domain.permissions import (
+    REFUSALS,
     RESTRICTED_FIELDS,
     SYSTEM,
     Action,
@@ -73,8 +74,7 @@ def test_the_public_may_do_nothing(action: Action) -> None:
     assert not allowed(None, action)
     with pytest.raises(Forbidden) as raised:
         require(None, action)
-    assert "public" in str(raised.value)
-    assert action.value in str(raised.value)
+    assert str(raised.value).startswith("Someone not signed in may not ")
 
 
 def test_require_returns_the_actor_when_allowed() -> None:
@@ -136,19 +136,66 @@ def test_unsound_role_bindings_name_the_field(
     assert raised.value.field == field
 
 
+def refusal(actor: Actor | None, action: Action) -> Forbidden:
+    with pytest.raises(Forbidden) as raised:
+        require(actor, action)
+    return raised.value
+
+
+def test_a_refusal_is_a_sentence_naming_the_role_and_the_action() -> None:
+    monitor = Actor(7, "monitor", Role.MONITOR)
+    assert str(refusal(monitor, A.RECORD_COMMITMENT)) == "A monitor may not record commitments."
+    analyst = Actor(8, "analyst", Role.ANALYST)
+    assert str(refusal(analyst, A.INGEST_NEWS)) == "An analyst may not ingest news."
+    assert str(refusal(None, A.READ_LEDGER)) == "Someone not signed in may not read the ledger."
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_every_action_has_a_sentence_of_words_not_codes(action: Action) -> None:
+    for role in [r for r in Role if r not in EXPECTED[action]] + [None]:
+        message = str(refusal(actor(role) if role else None, action))
+        assert message.endswith(".") and message[0].isupper()
+        assert action.value not in message and "{" not in message
+        assert (role.value if role else "not signed in") in message.lower()
+    assert REFUSALS[action].startswith("{who} may not ")
+
+
+def test_a_refusal_is_translated_whole_with_the_role_in_it() -> None:
+    catalog = {
+        "{who} may not record commitments.": "{who} не может записывать обязательства.",
+        "A monitor": "Наблюдатель",
+    }
+    error = refusal(Actor(7, "monitor", Role.MONITOR), A.RECORD_COMMITMENT)
+    assert error.render(lambda text: catalog.get(text, text)) == (
+        "Наблюдатель не может записывать обязательства."
+    )
+
+
 RECORD: dict[str, object] = {
     "id": 3,
     "party": "Jaysh al-Islam",
     "notes": "source is a defector",
     "note": "call back",
     "recorded_by": "us-one",
+    "reviewed_by": "ru-one",
+    "proposed_by": "us-two",
+    "decided_by": "ru-two",
+    "ingested_by": "monitor",
     "channel": "hotline",
+    "proposer_state": "US",
+    "decider_state": "RU",
 }
 
 
 def test_the_public_loses_restricted_fields() -> None:
     public = redact(RECORD, None)
-    assert public == {"id": 3, "party": "Jaysh al-Islam"}
+    # The public reads which state acted, never which of its staff.
+    assert public == {
+        "id": 3,
+        "party": "Jaysh al-Islam",
+        "proposer_state": "US",
+        "decider_state": "RU",
+    }
     assert set(RECORD) >= RESTRICTED_FIELDS
     assert "notes" in RECORD
 

@@ -11,13 +11,15 @@ from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Designation, Status
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.proposals import (
+    Accord,
     Decision,
     Proposal,
     ProposalState,
+    accord,
     check_proposal,
     check_reason,
     decide,
-    is_disputed,
+    standing_rejection,
     supersede,
     views,
     withdraw,
@@ -215,13 +217,50 @@ def test_supersede_closes_an_open_proposal() -> None:
 def test_without_open_proposals_both_views_are_the_agreed_status() -> None:
     view = views(Status.COMMITTED, [], AGREEMENT.guarantors)
     assert view == {"US": Status.COMMITTED, "RU": Status.COMMITTED}
-    assert not is_disputed(view)
+    assert accord([]) is Accord.AGREED
 
 
 def test_a_side_with_an_open_proposal_sees_its_proposal() -> None:
     view = views(Status.COMMITTED, [proposal(Status.SUSPENDED, by=US_1)], AGREEMENT.guarantors)
     assert view == {"US": Status.SUSPENDED, "RU": Status.COMMITTED}
-    assert is_disputed(view)
+
+
+def test_a_proposal_nobody_has_answered_is_pending_not_disputed() -> None:
+    # The other side has said nothing yet: no disagreement has happened.
+    assert accord([proposal(Status.SUSPENDED, by=US_1)]) is Accord.PENDING
+    assert accord([proposal(Status.COMMITTED, by=RU_1)]) is Accord.PENDING
+
+
+def test_opposite_open_proposals_are_disputed() -> None:
+    open_ = [proposal(Status.COMMITTED, by=US_1), proposal(Status.EXCLUDED, by=RU_1)]
+    assert accord(open_) is Accord.DISPUTED
+
+
+def answered(status: Status, by: Actor, state: ProposalState, hours: int, pid: int) -> Proposal:
+    at = NOW + timedelta(hours=hours)
+    return proposal(status, by=by, id=pid, state=state, decided_at=at, decided_by=99)
+
+
+def test_a_rejection_is_a_dispute_until_a_later_approval() -> None:
+    rejected = answered(Status.SUSPENDED, US_1, ProposalState.REJECTED, 1, pid=1)
+    assert accord([rejected]) is Accord.DISPUTED
+    assert standing_rejection([rejected]) == rejected
+    # A new proposal from either side does not end it: the refusal still stands ...
+    assert accord([rejected, proposal(Status.EXCLUDED, by=RU_1, id=2)]) is Accord.DISPUTED
+    # ... an approval after it does.
+    approved = answered(Status.EXCLUDED, RU_1, ProposalState.APPROVED, 2, pid=2)
+    assert accord([rejected, approved]) is Accord.AGREED
+    assert standing_rejection([rejected, approved]) is None
+    # A rejection after an approval is a dispute again; withdrawals are not answers.
+    later = answered(Status.COMMITTED, RU_1, ProposalState.REJECTED, 3, pid=3)
+    withdrawn = answered(Status.SUSPENDED, US_1, ProposalState.WITHDRAWN, 4, pid=4)
+    assert accord([rejected, approved, later, withdrawn]) is Accord.DISPUTED
+
+
+def test_withdrawn_and_superseded_proposals_leave_the_guarantors_agreed() -> None:
+    withdrawn = answered(Status.SUSPENDED, US_1, ProposalState.WITHDRAWN, 1, pid=1)
+    superseded = answered(Status.SUSPENDED, RU_1, ProposalState.SUPERSEDED, 1, pid=2)
+    assert accord([withdrawn, superseded]) is Accord.AGREED
 
 
 def test_closed_proposals_do_not_shape_the_views() -> None:
@@ -234,7 +273,7 @@ def test_both_sides_proposing_the_same_status_is_not_a_dispute() -> None:
     open_ = [proposal(Status.EXCLUDED, by=US_1), proposal(Status.EXCLUDED, by=RU_1)]
     view = views(Status.COMMITTED, open_, AGREEMENT.guarantors)
     assert view == {"US": Status.EXCLUDED, "RU": Status.EXCLUDED}
-    assert not is_disputed(view)
+    assert accord(open_) is Accord.PENDING
 
 
 def test_a_reason_is_trimmed_and_required() -> None:

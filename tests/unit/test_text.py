@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from truce.domain.text import fold, matches, rank, strip_marks
+from truce.domain.text import fold, matches, name_matches, rank, sounds, strip_marks
 
 NUSRA = fold("Nusra")
 
@@ -234,3 +234,56 @@ def test_rank_orders_exact_before_prefix_before_word_before_none() -> None:
 )
 def test_rank_agrees_with_matches(query: str, name: str) -> None:
     assert (rank(query, name) < 3) is matches(query, name)
+
+
+# --- people's names in any script (the statements' speaker search) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("latin", "others"),
+    [
+        ("Lavrov", ["Лавров", "لافروف"]),
+        ("Sergei Lavrov", ["Сергей Лавров", "سيرغي لافروف"]),
+        ("Putin", ["Путин", "بوتين"]),
+        ("Peskov", ["Песков", "بيسكوف"]),
+        ("Churkin", ["Чуркин", "تشوركين"]),
+        ("Zakharova", ["Захарова", "زاخاروفا"]),
+        ("Kerry", ["Керри", "كيري"]),
+        ("Staffan de Mistura", ["Стаффан де Мистура", "ستافان دي ميستورا"]),
+        ("Mohammed Alloush", ["Мохаммед Аллуш", "محمد علوش"]),
+    ],
+)
+def test_a_name_sounds_alike_in_latin_cyrillic_and_arabic(latin: str, others: list[str]) -> None:
+    for other in others:
+        assert sounds(other) == sounds(latin), other
+        assert name_matches(other, latin) and name_matches(latin, other), other
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("peskov", "Dmitry Peskov"),
+        ("eskov", "Dmitry Peskov"),  # any part of the name, as before
+        ("Лавр", "Sergei Lavrov"),  # a Cyrillic prefix, folded to Latin
+        ("لافروف", "U.S. Secretary of State John Kerry and Russian Foreign Minister Sergei Lavrov"),
+        ("Konashenkov", "Конашенков"),  # a name stored in Cyrillic, asked in Latin
+        ("ميستورا", "Staffan de Mistura"),
+    ],
+)
+def test_a_person_is_found_by_any_part_of_the_name_in_any_script(query: str, name: str) -> None:
+    assert name_matches(query, name)
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("Lavrov", "Vladimir Putin"),
+        ("كيري", "John Kirby"),  # kr is not krb: a whole word must sound alike
+        ("Путин", "Dmitry Peskov"),
+        ("", "Vladimir Putin"),
+        ("%", "Vladimir Putin"),
+        ("لافروف بوتين", "Sergei Lavrov"),  # every word of the query must be heard
+    ],
+)
+def test_a_person_is_not_found_by_another_name(query: str, name: str) -> None:
+    assert not name_matches(query, name)

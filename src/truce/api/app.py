@@ -31,7 +31,7 @@ from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import Actor, redact
-from truce.domain.proposals import ProposalState
+from truce.domain.proposals import Accord, ProposalState
 from truce.services import agreements, common, exports, ledger, news, parties, standing, users
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -147,6 +147,10 @@ def _party_routes(api: FastAPI) -> None:
         q: Annotated[str | None, Query(max_length=200, description="Name in any script.")] = None,
         agreement_id: AgreementQuery = None,
         status: Status | None = None,
+        accord: Annotated[
+            Accord | None,
+            Query(description="Where the guarantors stand: agreed, pending or disputed."),
+        ] = None,
         cursor: schemas.CursorQuery = None,
         limit: schemas.LimitQuery = DEFAULT_LIMIT,
         format: schemas.CsvFormat = None,
@@ -159,6 +163,7 @@ def _party_routes(api: FastAPI) -> None:
                 agreement_id=agreement_id,
                 query=q,
                 status=status,
+                accord_is=accord,
             )
             return views.download(found_all)
         agreement, found = parties.registry(
@@ -167,6 +172,7 @@ def _party_routes(api: FastAPI) -> None:
             agreement_id=agreement_id,
             query=q,
             status=status,
+            accord_is=accord,
             cursor=cursor,
             limit=limit,
         )
@@ -245,26 +251,27 @@ def _proposal_routes(api: FastAPI) -> None:
     @api.get("/status-proposals", tags=["standing"])
     def list_proposals(
         uow: Reader,
+        actor: MaybeActor,
         agreement_id: AgreementQuery = None,
         state: ProposalState | None = None,
         party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     ) -> list[dict[str, Any]]:
         agreement = common.agreement(uow, agreement_id)
         found = uow.proposals.list(agreement.id, party_id, state)
-        return jsonable_encoder(parties.proposal_views(uow, found))  # type: ignore[no-any-return]
+        return [views.proposal(p, actor) for p in parties.proposal_views(uow, found, actor=actor)]
 
     @api.get("/status-proposals/{proposal_id}", tags=["standing"])
-    def get_proposal(proposal_id: PathId, uow: Reader) -> dict[str, Any]:
+    def get_proposal(proposal_id: PathId, uow: Reader, actor: MaybeActor) -> dict[str, Any]:
         found = uow.proposals.get(proposal_id)
         if found is None:
             raise NotFound(N_("There is no proposal {id}."), field="proposal_id", id=proposal_id)
-        return jsonable_encoder(parties.proposal_views(uow, [found])[0])  # type: ignore[no-any-return]
+        return views.proposal(parties.proposal_views(uow, [found], actor=actor)[0], actor)
 
     @api.post("/status-proposals", status_code=201, tags=["standing"])
     def propose(body: schemas.ProposalIn, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
         cmd = standing.ProposeStatus(**body.model_dump())
         proposal = standing.propose_status(cmd, uow, actor=actor)
-        return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
+        return views.proposal(parties.proposal_views(uow, [proposal], actor=actor)[0], actor)
 
     @api.post("/status-proposals/{proposal_id}/decision", tags=["standing"])
     def decide(
@@ -272,12 +279,12 @@ def _proposal_routes(api: FastAPI) -> None:
     ) -> dict[str, Any]:
         cmd = standing.DecideProposal(proposal_id, body.decision, body.reason)
         proposal = standing.decide_proposal(cmd, uow, actor=actor)
-        return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
+        return views.proposal(parties.proposal_views(uow, [proposal], actor=actor)[0], actor)
 
     @api.post("/status-proposals/{proposal_id}/withdraw", tags=["standing"])
     def withdraw(proposal_id: PathId, actor: CurrentActor, uow: Writer) -> dict[str, Any]:
         proposal = standing.withdraw_proposal(proposal_id, uow, actor=actor)
-        return jsonable_encoder(parties.proposal_views(uow, [proposal])[0])  # type: ignore[no-any-return]
+        return views.proposal(parties.proposal_views(uow, [proposal], actor=actor)[0], actor)
 
 
 def _user_routes(api: FastAPI) -> None:

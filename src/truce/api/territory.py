@@ -12,12 +12,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from truce.api import schemas, views
-from truce.api.deps import CurrentActor, Reader, Writer, get_truce
+from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer, get_truce
 from truce.api.schemas import MAX_ID
 from truce.bootstrap import Truce
 from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT
+from truce.domain.permissions import redact
 from truce.domain.territory import Review
 from truce.geo.disagreements import Disagreement
 from truce.geo.engine import VERDICTS, Applicability, micros
@@ -137,7 +138,8 @@ def _area_routes(api: FastAPI) -> None:
         return views.listing(page, features, request, response, items_key="features", **head)
 
     @api.get("/areas/{area_id}", tags=["territory"])
-    def get_area(area_id: AreaId, uow: Reader) -> dict[str, Any]:
+    def get_area(area_id: AreaId, uow: Reader, actor: MaybeActor) -> dict[str, Any]:
+        """One area with every review; the public sees the states that acted, not the users."""
         row = uow.areas.get(area_id)
         if row is None:
             raise NotFound(N_("There is no area {id}."), field="area_id", id=area_id)
@@ -160,16 +162,19 @@ def _area_routes(api: FastAPI) -> None:
             "recorded_at",
         )
         reviews = [
-            {
-                "review": r.review,
-                "reviewer_state": r.reviewer_state,
-                "reason": r.reason,
-                "reviewed_by": r.reviewed_by,
-                "reviewed_at": r.reviewed_at,
-            }
+            redact(
+                {
+                    "review": r.review,
+                    "reviewer_state": r.reviewer_state,
+                    "reason": r.reason,
+                    "reviewed_by": r.reviewed_by,
+                    "reviewed_at": r.reviewed_at,
+                },
+                actor,
+            )
             for r in uow.areas.reviews(area_id)
         ]
-        data = {name: getattr(row, name) for name in fields}
+        data = redact({name: getattr(row, name) for name in fields}, actor)
         encoded: dict[str, Any] = jsonable_encoder(
             {**data, "geometry": to_geojson(from_wkb(row.geometry)), "reviews": reviews}
         )

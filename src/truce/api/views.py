@@ -14,7 +14,7 @@ from truce.domain.paging import Page, address
 from truce.domain.permissions import Actor, redact
 from truce.ledger.entry import Entry
 from truce.services.exports import CSV, GEOJSON, Download
-from truce.services.parties import PartyDetail, RegistryEntry
+from truce.services.parties import PartyDetail, ProposalView, RegistryEntry
 
 MEDIA = {"csv": CSV.split(";")[0], "geojson": GEOJSON}
 
@@ -82,10 +82,18 @@ def agreement(item: Agreement, state_names: dict[str, str]) -> dict[str, Any]:
 def registry_entry(entry: RegistryEntry, actor: Actor | None) -> dict[str, Any]:
     """One registry row, without restricted fields for the public."""
     data: dict[str, Any] = jsonable_encoder(asdict(entry))
+    data["pending"], data["disputed"] = entry.pending, entry.disputed
     if data["first_commitment"]:
         data["first_commitment"] = redact(data["first_commitment"], actor)
     data["open_proposals"] = [redact(p, actor) for p in data["open_proposals"]]
+    if data["rejected"]:
+        data["rejected"] = redact(data["rejected"], actor)
     return redact(data, actor)
+
+
+def proposal(view: ProposalView, actor: Actor | None) -> dict[str, Any]:
+    """A status proposal: for the public, the states that acted and not their users."""
+    return redact(jsonable_encoder(asdict(view)), actor)
 
 
 def party_detail(detail: PartyDetail, actor: Actor | None) -> dict[str, Any]:
@@ -93,6 +101,7 @@ def party_detail(detail: PartyDetail, actor: Actor | None) -> dict[str, Any]:
     data: dict[str, Any] = jsonable_encoder(asdict(detail))
     data["entry"] = registry_entry(detail.entry, actor)
     data["commitments"] = [redact(c, actor) for c in data["commitments"]]
+    data["proposals"] = [redact(p, actor) for p in data["proposals"]]
     data["members"] = [{"id": pid, "name": name} for pid, name in detail.members]
     return {**data.pop("entry"), **data}
 

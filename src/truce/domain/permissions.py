@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from truce.domain.errors import Forbidden, Invalid
-from truce.domain.i18n import N_
+from truce.domain.i18n import N_, Word
 
 
 class Role(StrEnum):
@@ -56,8 +56,20 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_LEDGER: frozenset(set(Role)),
 }
 
-# Fields the public (no login) never sees.
-RESTRICTED_FIELDS = frozenset({"notes", "recorded_by", "note", "channel"})
+# Fields the public (no login) never sees. Whoever acted is named to the public by the state
+# they act for (a proposal's proposer_state, an area's asserted_by), never as a person.
+RESTRICTED_FIELDS = frozenset(
+    {
+        "notes",
+        "note",
+        "channel",
+        "recorded_by",
+        "reviewed_by",
+        "proposed_by",
+        "decided_by",
+        "ingested_by",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -84,11 +96,41 @@ def allowed(actor: Actor | None, action: Action) -> bool:
     return actor is not None and actor.role in _ALLOWED[action]
 
 
+# Who was refused, as the subject of the sentence that says so.
+_WHO: dict[Role | None, str] = {
+    Role.ADMIN: N_("An admin"),
+    Role.GUARANTOR: N_("A guarantor"),
+    Role.MEMBER: N_("A member"),
+    Role.MONITOR: N_("A monitor"),
+    Role.LIAISON: N_("A liaison"),
+    Role.ANALYST: N_("An analyst"),
+    None: N_("Someone not signed in"),
+}
+
+# Each action as a sentence refusing it: one whole sentence each, so translators see it whole.
+REFUSALS: dict[Action, str] = {
+    Action.CREATE_AGREEMENT: N_("{who} may not create agreements."),
+    Action.CREATE_PARTY: N_("{who} may not add parties to the registry."),
+    Action.EDIT_PARTY: N_("{who} may not edit parties."),
+    Action.RECORD_COMMITMENT: N_("{who} may not record commitments."),
+    Action.RECORD_DESIGNATION: N_("{who} may not record designations."),
+    Action.PROPOSE_STATUS: N_("{who} may not propose status changes."),
+    Action.DECIDE_STATUS: N_("{who} may not decide status proposals."),
+    Action.MANAGE_USERS: N_("{who} may not manage users."),
+    Action.ASSERT_AREA: N_("{who} may not assert areas."),
+    Action.REVIEW_AREA: N_("{who} may not review areas."),
+    Action.INGEST_NEWS: N_("{who} may not ingest news."),
+    Action.READ_RESTRICTED: N_("{who} may not read restricted fields."),
+    Action.READ_LEDGER: N_("{who} may not read the ledger."),
+}
+
+
 def require(actor: Actor | None, action: Action) -> Actor:
-    """The actor, if allowed to do ``action``; otherwise Forbidden naming the role."""
+    """The actor, if allowed to do ``action``; otherwise Forbidden saying who may not do what."""
     if actor is None or not allowed(actor, action):
         raise Forbidden(
-            N_("The role {role} may not {action}."),
+            REFUSALS[action],
+            who=Word(_WHO[actor.role if actor else None]),
             role=actor.role.value if actor else "public",
             action=action.value,
         )

@@ -12,6 +12,7 @@ from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.i18n import N_, Word
 from truce.domain.parties import Designation, Status, excluding_designation
 from truce.domain.permissions import Action, Actor, Role, require
+from truce.domain.text import check_length
 
 
 class ProposalState(StrEnum):
@@ -174,9 +175,34 @@ def views(
     return {state: proposed.get(state, current) for state in guarantors}
 
 
-def is_disputed(view: dict[str, Status]) -> bool:
-    """Whether the guarantors' views differ."""
-    return len(set(view.values())) > 1
+class Accord(StrEnum):
+    """Whether the guarantors agree on a party's status."""
+
+    AGREED = "agreed"  # nothing open, and no answer refused
+    PENDING = "pending"  # one side proposed; the other has not answered yet
+    DISPUTED = "disputed"  # the sides' views conflict
+
+
+def accord(proposals: Sequence[Proposal]) -> Accord:
+    """Where the guarantors stand on one party, from all its proposals (open and closed).
+
+    Disputed when the two sides have open proposals for different statuses, or when the latest
+    answer one side gave the other's proposal was a rejection (until a later approval). A
+    proposal nobody has answered yet is only pending: no disagreement has happened."""
+    open_ = [p for p in proposals if p.state is ProposalState.OPEN]
+    if len({p.status for p in open_}) > 1 or standing_rejection(proposals) is not None:
+        return Accord.DISPUTED
+    return Accord.PENDING if open_ else Accord.AGREED
+
+
+def standing_rejection(proposals: Sequence[Proposal]) -> Proposal | None:
+    """The rejected proposal, when a rejection is the latest answer either side gave."""
+    answered = [p for p in proposals if p.state in _ANSWERS]
+    latest = max(answered, key=lambda p: (p.decided_at or p.proposed_at, p.id), default=None)
+    return latest if latest is not None and latest.state is ProposalState.REJECTED else None
+
+
+_ANSWERS = frozenset({ProposalState.APPROVED, ProposalState.REJECTED})
 
 
 def check_reason(reason: str) -> str:
@@ -184,4 +210,4 @@ def check_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise Invalid(N_("Say why: the reason must not be empty."), field="reason")
-    return reason
+    return check_length(reason, "reason")

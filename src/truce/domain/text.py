@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from truce.domain.errors import Invalid
+from truce.domain.i18n import N_
+
 # Arabic letters that are written several ways for the same name.
 _ARABIC_EQUIVALENTS = str.maketrans(
     {
@@ -127,3 +130,109 @@ def rank(query: str, name: str) -> int:
     if folded.startswith(key):
         return 1
     return 2 if f" {key}" in folded else 3
+
+
+# Arabic letters as the Latin consonants that spell them in names; long vowels and the
+# weak letters (alif, waw, ya) and ain and hamza leave no consonant.
+_ARABIC_TO_LATIN = str.maketrans(
+    {
+        "ب": "b",
+        "پ": "b",
+        "ت": "t",
+        "ث": "t",
+        "ج": "j",
+        "چ": "ts",
+        "ح": "h",
+        "خ": "h",
+        "د": "d",
+        "ذ": "d",
+        "ر": "r",
+        "ز": "z",
+        "ژ": "j",
+        "س": "s",
+        "ش": "s",
+        "ص": "s",
+        "ض": "d",
+        "ط": "t",
+        "ظ": "z",
+        "ع": "",
+        "غ": "g",
+        "ف": "f",
+        "ڤ": "f",
+        "ق": "k",
+        "ك": "k",
+        "گ": "g",
+        "ل": "l",
+        "م": "m",
+        "ن": "n",
+        "ه": "h",
+        "و": "",
+        "ي": "",
+        "ا": "",
+        "ء": "",
+    }
+)
+# Latin spellings reduced to the consonants Arabic writes: digraphs first, then sounds Arabic
+# script has no letter for (v, p), then the vowels, which Arabic mostly leaves unwritten.
+_LATIN_SOUNDS = (
+    (re.compile(r"ch|tch"), "ts"),
+    (re.compile(r"sh|zh"), "s"),
+    (re.compile(r"th"), "t"),
+    (re.compile(r"dh"), "d"),
+    (re.compile(r"gh"), "g"),
+    (re.compile(r"ph|v"), "f"),
+    (re.compile(r"p"), "b"),
+    (re.compile(r"[cq]"), "k"),
+    (re.compile(r"x"), "ks"),
+    (re.compile(r"[aeiouyw]"), ""),
+)
+_FINAL_H = re.compile(r"h$")  # a final ta marbuta (ة, folded to ه) or a silent h
+_DOUBLED = re.compile(r"(\w)\1+")
+
+
+def sounds(name: str) -> list[str]:
+    """Each word of a name as its consonants, alike in Latin, Cyrillic and Arabic script.
+
+    "Lavrov", "Лавров" and "لافروف" are all ``["lfrf"]``; "Putin" and "بوتين" are ``["btn"]``.
+    Too coarse for ranking, exact enough to find a speaker whose name is written in another
+    script than the query."""
+    words = []
+    for word in fold(name).split():
+        for pattern, replacement in _LATIN_SOUNDS:
+            word = pattern.sub(replacement, word)
+        # Arabic letters after the Latin rules, which are for Latin spellings only.
+        word = _DOUBLED.sub(r"\1", _FINAL_H.sub("", word.translate(_ARABIC_TO_LATIN)))
+        if word:
+            words.append(word)
+    return words
+
+
+def name_matches(query: str, name: str) -> bool:
+    """Whether a person's name answers a search, in any script.
+
+    The folded query inside the folded name ("peskov" in "Dmitry Peskov", "Лавров" as "lavrov"
+    in "Sergei Lavrov"), or each word of the query sounding like a word of the name ("لافروف"
+    and "Lavrov")."""
+    key = fold(query)
+    if not key:
+        return False
+    if key in fold(name):
+        return True
+    wanted, heard = sounds(query), set(sounds(name))
+    return bool(wanted) and all(word in heard for word in wanted)
+
+
+# The longest reason or note a form takes: a page or two, enough to say why.
+LONG_TEXT = 5000
+
+
+def check_length(text: str, field: str, limit: int = LONG_TEXT) -> str:
+    """``text`` when it fits in ``limit`` characters; else Invalid naming the limit."""
+    if len(text) > limit:
+        raise Invalid(
+            N_("This text is {length} characters long; at most {limit} fit. Shorten it."),
+            field=field,
+            length=len(text),
+            limit=limit,
+        )
+    return text

@@ -88,9 +88,10 @@ def compatible(nodes: Nodes, a: Ints, b: Ints, window: Window) -> Bools:
 
 def _haversine_km(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
     with np.errstate(invalid="ignore"):
-        h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(
-            (lon2 - lon1) / 2
-        ) ** 2
+        h = (
+            np.sin((lat2 - lat1) / 2) ** 2
+            + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+        )
         return np.asarray(2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))))
 
 

@@ -211,10 +211,14 @@ def _union(
     con: duckdb.DuckDBPyConnection, within: SplinkDataFrame, between: SplinkDataFrame
 ) -> pa.Table:
     columns = _score_columns()
-    return con.sql(
-        f"select {columns} from {within.physical_name} union all "
-        f"select {columns} from {between.physical_name}"
-    ).arrow().read_all()
+    return (
+        con.sql(
+            f"select {columns} from {within.physical_name} union all "
+            f"select {columns} from {between.physical_name}"
+        )
+        .arrow()
+        .read_all()
+    )
 
 
 def _score_columns() -> str:

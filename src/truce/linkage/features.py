@@ -38,9 +38,12 @@ def normalise_name(name: str | None) -> str | None:
 
 
 def _kinds_table(table: pa.Table) -> pa.Table:
-    pairs = table.select(["event_type", "sub_event_type"]).group_by(
-        ["event_type", "sub_event_type"]
-    ).aggregate([]).to_pylist()
+    pairs = (
+        table.select(["event_type", "sub_event_type"])
+        .group_by(["event_type", "sub_event_type"])
+        .aggregate([])
+        .to_pylist()
+    )
     kinds = [event_kind(row["event_type"], row["sub_event_type"]) for row in pairs]
     return pa.table({
         "event_type": [row["event_type"] for row in pairs],
@@ -144,9 +147,14 @@ def build_features(
     try:
         con.execute(
             FEATURES_SQL.format(
-                target=target, source=source, kinds=kinds, names=names,
-                bucket=grid.bucket_hours, cell=grid.cell_degrees,
-                signature_low=_signature(0), signature_high=_signature(1),
+                target=target,
+                source=source,
+                kinds=kinds,
+                names=names,
+                bucket=grid.bucket_hours,
+                cell=grid.cell_degrees,
+                signature_low=_signature(0),
+                signature_high=_signature(1),
                 word_bits=_WORD_BITS.format(),
             )
         )

@@ -140,9 +140,7 @@ def _agree(left: str, right: str) -> str:
     return f"coalesce({lp} = {rp}, {ln} = {rn}, false)"
 
 
-_PERPETRATOR_UNKNOWN = (
-    "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
-)
+_PERPETRATOR_UNKNOWN = "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
 ACTORS = comparison("actors", "claimed perpetrator and target: registry party, else the name", (
     Level("perpetrator unknown in one report", _PERPETRATOR_UNKNOWN, is_null=True),
     Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}"),

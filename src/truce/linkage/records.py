@@ -162,18 +162,19 @@ def _check_place(table: pa.Table) -> None:
     lat, lon = table["lat"], table["lon"]
     half = pc.xor(pc.is_null(lat), pc.is_null(lon))
     _refuse_first(table, half, "lon", N_("give both lat and lon, or neither"))
-    out = pc.or_(
-        pc.greater(pc.abs(lat), 90.0), pc.greater(pc.abs(lon), 180.0)
-    )
+    out = pc.or_(pc.greater(pc.abs(lat), 90.0), pc.greater(pc.abs(lon), 180.0))
     _refuse_first(table, pc.fill_null(out, False), "lat", N_("lat must be in ±90, lon in ±180"))
     nowhere = pc.and_(pc.is_null(lat), pc.is_null(table["admin1"]))
     _refuse_first(table, nowhere, "admin1", N_("give a point or at least admin1"))
 
 
 def _check_kinds(table: pa.Table) -> None:
-    kinds = table.select(["event_type", "sub_event_type"]).group_by(
-        ["event_type", "sub_event_type"]
-    ).aggregate([]).to_pylist()
+    kinds = (
+        table.select(["event_type", "sub_event_type"])
+        .group_by(["event_type", "sub_event_type"])
+        .aggregate([])
+        .to_pylist()
+    )
     for kind in kinds:
         event_kind(kind["event_type"], kind["sub_event_type"])  # raises Invalid, naming it
 

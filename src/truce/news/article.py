@@ -151,7 +151,7 @@ class _PageText(HTMLParser):
         content = values.get("content")
         if key in ("article:published_time", "date", "pubdate") and content:
             self.published = self.published or content
-        elif key in ("og:site_name", "publisher") and content:
+        elif key in ("og:site_name", "publisher", "outlet") and content:
             self.outlet = self.outlet or content
 
     def handle_endtag(self, tag: str) -> None:

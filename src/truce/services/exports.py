@@ -20,6 +20,7 @@ from truce.domain.agreement import Agreement
 from truce.domain.paging import MAX_LIMIT, Page, walk
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, allowed
+from truce.domain.proposals import Accord
 from truce.domain.spreadsheet import Cell, csv_chunks
 from truce.geo.engine import AreaFacts
 from truce.geo.geometry import to_geojson
@@ -71,7 +72,7 @@ def _now(open_uow: OpenUow) -> datetime:
 
 REGISTRY_COLUMNS = (
     "id", "name", "name_ar", "name_ru", "other_names", "side", "guarantor", "status",
-    "views", "disputed", "designated", "first_commitment", "committed_to", "late",
+    "views", "accord", "designated", "first_commitment", "committed_to", "late",
     "open_proposals", "uncertain",
 )  # fmt: skip
 
@@ -83,6 +84,7 @@ def registry_entries(
     agreement_id: int | None = None,
     query: str | None = None,
     status: Status | None = None,
+    accord_is: Accord | None = None,
 ) -> tuple[Agreement, datetime, Iterator[parties.RegistryEntry]]:
     """The agreement, the moment read, and every registry entry the filters keep then."""
     agreement, now = _agreement(open_uow, agreement_id)
@@ -94,6 +96,7 @@ def registry_entries(
             agreement_id=agreement.id,
             query=query,
             status=status,
+            accord_is=accord_is,
             at=now,
             cursor=cursor,
             limit=MAX_LIMIT,
@@ -110,11 +113,17 @@ def registry_csv(
     agreement_id: int | None = None,
     query: str | None = None,
     status: Status | None = None,
+    accord_is: Accord | None = None,
 ) -> Download:
     """The registry as the filters narrow it, one party a row; notes for those who may read
     them."""
     agreement, now, entries = registry_entries(
-        open_uow, actor=actor, agreement_id=agreement_id, query=query, status=status
+        open_uow,
+        actor=actor,
+        agreement_id=agreement_id,
+        query=query,
+        status=status,
+        accord_is=accord_is,
     )
     notes = allowed(actor, Action.READ_RESTRICTED)
     header = [*REGISTRY_COLUMNS, *(["notes"] if notes else [])]
@@ -133,7 +142,7 @@ def _registry_row(entry: parties.RegistryEntry, notes: bool) -> list[Cell]:
         entry.id, entry.name, "; ".join(by_lang.get("ar", [])), "; ".join(by_lang.get("ru", [])),
         "; ".join(others), entry.side, entry.sponsor, entry.status.value,
         "; ".join(f"{state}: {view.value}" for state, view in entry.views.items()),
-        entry.disputed, entry.designated, first.committed_at if first else None,
+        entry.accord.value, entry.designated, first.committed_at if first else None,
         first.guarantor if first else None, first.late if first else None,
         "; ".join(f"{p.proposer_state}: {p.status.value}" for p in entry.open_proposals),
         "; ".join(entry.uncertain),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypedDict
 
@@ -14,6 +14,8 @@ from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT, KeyPart, Page
 from truce.domain.permissions import Action, Actor, require
+from truce.domain.sources import headline, web_url
+from truce.domain.text import name_matches
 from truce.ledger.canonical import canonical_text
 from truce.news.extract import Extractor, Outcome
 from truce.news.model import Event, Extraction, Statement
@@ -45,6 +47,7 @@ class Ingested:
     statements: int = 0
     reports: int = 0
     error: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def registry_extractor(uow: UnitOfWork) -> Extractor:
@@ -61,30 +64,39 @@ def ingest(outcome: Outcome, book: PartyBook, uow: UnitOfWork, *, actor: Actor) 
     require(actor, Action.INGEST_NEWS)
     if outcome.extraction is None or outcome.article is None:
         return Ingested(outcome.source, "failed", error=outcome.error)
-    found = outcome.extraction
+    found, warnings = _as_published(outcome.extraction)
     existing = uow.session.scalar(select(ArticleRow.id).where(ArticleRow.digest == found.digest))
     if existing is not None:
         return Ingested(outcome.source, "already", article_id=existing)
-    article = _article(outcome, actor, uow.now())
+    article = _article(found, outcome, actor, uow.now())
     uow.session.add(article)
     uow.session.flush()
     statements = [_statement(s, article, book) for s in found.statements]
     reports = [_report(e, found, article, book, uow.now()) for e in found.events]
     uow.session.add_all([*statements, *reports])
     uow.session.flush()
-    uow.record(
-        actor,
-        Change(
-            "news.article_ingested", f"article:{article.id}", _payload(article, statements, reports)
-        ),
-    )
+    payload = _payload(article, statements, reports)
+    if warnings:
+        payload["refused_url"] = outcome.extraction.url  # kept as text, never as a link
+    uow.record(actor, Change("news.article_ingested", f"article:{article.id}", payload))
     uow.commit()
-    return Ingested(outcome.source, "ingested", article.id, len(statements), len(reports))
+    return Ingested(
+        outcome.source, "ingested", article.id, len(statements), len(reports), warnings=warnings
+    )
 
 
-def _article(outcome: Outcome, actor: Actor, now: datetime) -> ArticleRow:
-    found, article = outcome.extraction, outcome.article
-    assert found is not None and article is not None
+def _as_published(found: Extraction) -> tuple[Extraction, tuple[str, ...]]:
+    """The extraction as it is stored: a web address only, the title without its outlet."""
+    title = headline(found.title, found.outlet)
+    if found.url is None or web_url(found.url) is not None:
+        return replace(found, title=title, url=web_url(found.url)), ()
+    warning = f"the URL {found.url[:200]!r} is not an http(s) address: kept as text, not linked"
+    return replace(found, title=title, url=None), (warning,)
+
+
+def _article(found: Extraction, outcome: Outcome, actor: Actor, now: datetime) -> ArticleRow:
+    article = outcome.article
+    assert article is not None
     return ArticleRow(
         digest=found.digest,
         name=found.name[:300],
@@ -261,16 +273,15 @@ def statements(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[StatementView]:
-    """A page of statements, newest first, narrowed by speaker (any part of the name), party
-    and date."""
+    """A page of statements, newest first, narrowed by speaker (any part of the name, in any
+    script), party and date."""
     query = select(StatementRow, ArticleRow.title, ArticleRow.outlet).join(
         ArticleRow, ArticleRow.id == StatementRow.article_id
     )
     if speaker and not speaker.isprintable():
         return Page([], 0)  # no extracted name holds a control character (PostgreSQL refuses NUL)
     if speaker:
-        pattern = "%" + speaker.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(StatementRow.speaker.ilike(pattern, escape="\\"))
+        query = query.where(StatementRow.speaker.in_(_speakers_named(uow, speaker)))
     if party_id is not None:
         query = query.where(StatementRow.party_id == party_id)
     if since is not None:
@@ -285,6 +296,15 @@ def _statement_view(row: StatementRow, title: str, outlet: str | None) -> Statem
     return StatementView(row.id, row.article_id, title, outlet, row.speaker, row.role,
                          row.party_id, row.quote, row.kind, row.cue, row.reported_by,
                          row.said_at)  # fmt: skip
+
+
+def _speakers_named(uow: UnitOfWork, query: str) -> list[str]:
+    """The stored speakers a search names: "Lavrov", "Лавров" and "لافروف" find Sergei Lavrov.
+
+    Folding and sounds are Python (domain/text.py), so they run over the distinct speakers, a
+    few hundred names, rather than in SQL."""
+    known = uow.session.scalars(select(StatementRow.speaker).distinct())
+    return [name for name in known if name_matches(query, name)]
 
 
 def article(uow: UnitOfWork, article_id: int) -> ArticleRow:

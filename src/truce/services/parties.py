@@ -20,7 +20,14 @@ from truce.domain.parties import (
     status_at,
 )
 from truce.domain.permissions import Action, Actor, allowed, redact, require
-from truce.domain.proposals import Proposal, ProposalState, is_disputed, views
+from truce.domain.proposals import (
+    Accord,
+    Proposal,
+    ProposalState,
+    accord,
+    standing_rejection,
+    views,
+)
 from truce.domain.text import fold, strip_marks
 from truce.services import common
 from truce.store.ledger_store import Change
@@ -140,16 +147,18 @@ class CommitmentView:
 
 @dataclass(frozen=True)
 class ProposalView:
+    """A proposal as shown: the public sees the states that acted, staff also their users."""
+
     id: int
     party_id: int
     status: Status
     reason: str
     proposer_state: str
-    proposed_by: str
+    proposed_by: str | None  # None for the public
     proposed_at: datetime
     state: ProposalState
     decider_state: str | None
-    decided_by: str | None
+    decided_by: str | None  # None for the public, and while nobody has answered
     decided_at: datetime | None
     decision_reason: str
 
@@ -167,12 +176,23 @@ class RegistryEntry:
     coalition_id: int | None
     status: Status
     views: dict[str, Status]
-    disputed: bool
+    accord: Accord
     designated: bool
     first_commitment: CommitmentView | None
     open_proposals: list[ProposalView]
+    rejected: ProposalView | None = None  # why it is disputed, when a rejection is the reason
     notes: str = ""
     uncertain: list[str] = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        """One side proposed and the other has not answered."""
+        return self.accord is Accord.PENDING
+
+    @property
+    def disputed(self) -> bool:
+        """The guarantors' views conflict."""
+        return self.accord is Accord.DISPUTED
 
 
 def commitment_view(row: CommitmentRow) -> CommitmentView:
@@ -190,9 +210,12 @@ def commitment_view(row: CommitmentRow) -> CommitmentView:
     )
 
 
-def proposal_views(uow: UnitOfWork, proposals: list[Proposal]) -> list[ProposalView]:
-    """Proposals with user names in place of ids."""
-    names = uow.users.names([p.proposed_by for p in proposals] + [p.decided_by for p in proposals])
+def proposal_views(
+    uow: UnitOfWork, proposals: list[Proposal], *, actor: Actor | None
+) -> list[ProposalView]:
+    """Proposals with user names in place of ids; for the public, no user names at all."""
+    ids = [p.proposed_by for p in proposals] + [p.decided_by for p in proposals]
+    names = uow.users.names(ids) if allowed(actor, Action.READ_RESTRICTED) else {}
     return [
         ProposalView(
             p.id,
@@ -200,7 +223,7 @@ def proposal_views(uow: UnitOfWork, proposals: list[Proposal]) -> list[ProposalV
             p.status,
             p.reason,
             p.proposer_state,
-            names.get(p.proposed_by, "?"),
+            names.get(p.proposed_by),
             p.proposed_at,
             p.state,
             p.decider_state,
@@ -218,21 +241,21 @@ class _Standing:
 
     changes: dict[int, list[StatusChange]]
     designations: dict[int, list[Designation]]
-    open_proposals: dict[int, list[Proposal]]
+    proposals: dict[int, list[Proposal]]
     first_commitments: dict[int, CommitmentRow]
 
 
 def _standing(uow: UnitOfWork, agreement: Agreement) -> _Standing:
-    open_by_party: dict[int, list[Proposal]] = {}
-    for proposal in uow.proposals.list(agreement.id, state=ProposalState.OPEN):
-        open_by_party.setdefault(proposal.party_id, []).append(proposal)
+    by_party: dict[int, list[Proposal]] = {}
+    for proposal in uow.proposals.list(agreement.id):
+        by_party.setdefault(proposal.party_id, []).append(proposal)
     firsts: dict[int, CommitmentRow] = {}
     for row in uow.commitments.list(agreement.id):
         firsts.setdefault(row.party_id, row)
     return _Standing(
         uow.status_changes.by_party(agreement.id),
         uow.designations.by_party(),
-        open_by_party,
+        by_party,
         firsts,
     )
 
@@ -251,24 +274,33 @@ def registry(
     query: str | None = None,
     status: Status | None = None,
     at: datetime | None = None,
+    accord_is: Accord | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> tuple[Agreement, Page[RegistryEntry]]:
     """One page of the registry under one agreement at one moment, by name; narrowed by a
-    name search (best match first) and by status."""
+    name search (best match first), by status and by where the guarantors stand on each
+    party (agreed, pending or disputed)."""
     agreement = common.agreement(uow, agreement_id)
     moment = common.utc(at, "at") if at else uow.now()
     key = fold(query) if query is not None and query.strip() else None
     if key == "":
         return agreement, Page([], 0)  # a query of punctuation alone names no party
-    rows = uow.parties.registry_page(
-        agreement.id, moment, key=key, status=status, cursor=cursor, limit=limit
-    )
     standing = _standing(uow, agreement)
+    only = None if accord_is is None else _parties_where(uow, standing, accord_is)
+    rows = uow.parties.registry_page(
+        agreement.id, moment, key=key, status=status, only=only, cursor=cursor, limit=limit
+    )
     aliases = uow.parties.aliases(row.id for row in rows.items)
     return agreement, rows.map(
         lambda row: _entry(uow, agreement, row, aliases[row.id], standing, moment, actor)
     )
+
+
+def _parties_where(uow: UnitOfWork, standing: _Standing, wanted: Accord) -> set[int]:
+    """Ids of the parties on which the guarantors stand as ``wanted``; a party nobody has
+    proposed anything about is agreed."""
+    return {pid for pid in uow.parties.ids() if accord(standing.proposals.get(pid, [])) is wanted}
 
 
 def _entry(
@@ -281,7 +313,8 @@ def _entry(
     actor: Actor | None,
 ) -> RegistryEntry:
     status = status_at(standing.changes.get(row.id, []), moment)
-    open_proposals = standing.open_proposals.get(row.id, [])
+    proposals = standing.proposals.get(row.id, [])
+    open_proposals = [p for p in proposals if p.state is ProposalState.OPEN]
     view = views(status, open_proposals, agreement.guarantors)
     first = standing.first_commitments.get(row.id)
     designated = excluding_designation(agreement, standing.designations.get(row.id, []), moment)
@@ -296,13 +329,21 @@ def _entry(
         coalition_id=row.coalition_id,
         status=status,
         views=view,
-        disputed=is_disputed(view),
+        accord=accord(proposals),
         designated=designated is not None,
         first_commitment=_redacted_commitment(commitment_view(first), actor) if first else None,
-        open_proposals=proposal_views(uow, open_proposals),
+        open_proposals=proposal_views(uow, open_proposals, actor=actor),
+        rejected=_rejected(uow, proposals, actor),
         notes=str(restricted.get("notes", "")),
         uncertain=list(row.uncertain or []),
     )
+
+
+def _rejected(
+    uow: UnitOfWork, proposals: Sequence[Proposal], actor: Actor | None
+) -> ProposalView | None:
+    rejection = standing_rejection(proposals)
+    return proposal_views(uow, [rejection], actor=actor)[0] if rejection else None
 
 
 def _redacted_commitment(view: CommitmentView, actor: Actor | None) -> CommitmentView:
@@ -376,7 +417,7 @@ def party_detail(
             _redacted_commitment(commitment_view(c), actor)
             for c in uow.commitments.list(agreement.id, party_id)
         ],
-        proposals=proposal_views(uow, uow.proposals.list(agreement.id, party_id)),
+        proposals=proposal_views(uow, standing.proposals.get(party_id, []), actor=actor),
         designations=[
             DesignationView(
                 d.id,

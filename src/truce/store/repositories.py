@@ -217,11 +217,15 @@ class Parties:
         *,
         key: str | None,
         status: Status | None,
+        only: set[int] | None = None,
         cursor: str | None,
         limit: int,
     ) -> Page[PartyRow]:
-        """Parties by name, or best match first for a search key, with the status at ``at``."""
+        """Parties by name, or best match first for a search key, with the status at ``at``,
+        among the ids in ``only`` when given."""
         query = select(PartyRow)
+        if only is not None:
+            query = query.where(PartyRow.id.in_(only))
         if status is not None:
             query = query.where(status_at(agreement_id, PartyRow.id, at) == status.value)
         by_name = (SortKey(PartyRow.name, TEXT), SortKey(PartyRow.id, ID))
@@ -231,6 +235,9 @@ class Parties:
             query = query.join(ranked, ranked.c.party_id == PartyRow.id)
             keyset = Keyset("parties-found", (SortKey(ranked.c.rank, ID), *by_name))
         return paging.page(self.session, query, keyset, cursor, limit).map(lambda row: row[0])
+
+    def ids(self) -> list[int]:
+        return list(self.session.scalars(select(PartyRow.id)))
 
     def name_keys(self) -> list[str]:
         return list(self.session.scalars(select(PartyRow.name_key)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 from urllib.parse import quote
@@ -82,7 +83,10 @@ async def _page_error(request: Request, exc: Exception) -> Response:
     message = exc.render(catalog(request).gettext)
     status = STATUS_OF.get(exc.code, 400)
     title = N_("Not allowed") if isinstance(exc, Forbidden) else N_("That did not work")
-    return render(request, "error.html", status_code=status, title=title, message=message)
+    back = await _party_of(request)
+    return render(
+        request, "error.html", status_code=status, title=title, message=message, party_id=back
+    )
 
 
 async def _bad_request(request: Request, exc: Exception) -> Response:
@@ -91,9 +95,24 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
         f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
         for e in exc.errors()
     )
+    title = N_("That did not work")
+    back = await _party_of(request)
     return render(
-        request, "error.html", status_code=422, title=N_("That did not work"), message=problems
+        request, "error.html", status_code=422, title=title, message=problems, party_id=back
     )
+
+
+_PARTY_PAGE = re.compile(r"^/parties/(\d{1,16})(?:/|$)")
+
+
+async def _party_of(request: Request) -> int | None:
+    """The party a failed page or form was about, for the way back to it."""
+    if match := _PARTY_PAGE.match(request.url.path):
+        return int(match.group(1))
+    if request.method != "POST":
+        return None
+    party = (await request.form()).get("party_id")  # parsed once already, so cached
+    return int(party) if isinstance(party, str) and party.isdigit() and len(party) < 17 else None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

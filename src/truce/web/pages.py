@@ -25,7 +25,8 @@ from truce.domain.i18n import N_
 from truce.domain.paging import MAX_CURSOR
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, Role, allowed
-from truce.domain.proposals import Decision
+from truce.domain.proposals import Accord, Decision
+from truce.domain.text import check_length
 from truce.services import common, exports, ledger, news, parties, standing, territory, users
 from truce.store.uow import UnitOfWork
 from truce.web.highlight import highlighted
@@ -83,22 +84,31 @@ def registry_page(
     request: Request,
     q: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str, Query(max_length=16)] = "",
+    accord: Annotated[str, Query(max_length=16)] = "",
     cursor: Cursor = None,
     format: CsvFormat = None,
 ) -> Response:
     actor = current_user(request)
-    # The search form always sends status; its "any" choice is the empty string.
+    # The search form always sends status and accord; their "any" choice is the empty string.
     wanted = _status(status) if status else None
+    stand = _accord(accord) if accord else None
     truce = _truce(request)
     with truce.uow(write=False) as uow:
         if not uow.agreements.all():
             return render(request, "empty.html", user=actor)
         if format == "csv":
-            return _download(
-                exports.registry_csv(_reading(truce), actor=actor, query=q, status=wanted)
+            found_all = exports.registry_csv(
+                _reading(truce), actor=actor, query=q, status=wanted, accord_is=stand
             )
+            return _download(found_all)
         agreement, entries = parties.registry(
-            uow, actor=actor, query=q, status=wanted, cursor=cursor, limit=PER_PAGE
+            uow,
+            actor=actor,
+            query=q,
+            status=wanted,
+            accord_is=stand,
+            cursor=cursor,
+            limit=PER_PAGE,
         )
         states = uow.states.names()
     return render(
@@ -111,6 +121,8 @@ def registry_page(
         download=download_link(request, "csv"),
         q=q or "",
         status=wanted,
+        accord=stand,
+        accords=list(Accord),
         states=states,
         statuses=list(Status),
     )
@@ -127,25 +139,61 @@ def _download(found: exports.Download) -> Response:
 
 @router.get("/parties/{party_id}", response_class=HTMLResponse)
 def party_page(request: Request, party_id: PageId) -> Response:
-    actor = current_user(request)
+    return _show_party(request, party_id, current_user(request))
+
+
+def _show_party(
+    request: Request,
+    party_id: int,
+    actor: Actor | None,
+    *,
+    refused: DomainError | None = None,
+    drafts: dict[str, str] | None = None,
+) -> Response:
+    """The party page; after a refused form, with why and with what was typed in its fields."""
     with _truce(request).uow(write=False) as uow:
         agreement, detail = parties.party_detail(uow, party_id, actor=actor)
         states = uow.states.names()
+    extra: dict[str, Any] = {}
+    if refused is not None:
+        translate = catalog(request).gettext
+        kept = translate("What you wrote is kept in the form below.")
+        extra["flashes"] = [{"kind": "error", "message": f"{refused.render(translate)} {kept}"}]
     return render(
         request,
         "party.html",
+        status_code=422 if refused else 200,
         user=actor,
         agreement=agreement,
         party=_flat(detail),
         states=states,
         statuses=list(Status),
         can=_abilities(actor, agreement, detail),
+        drafts=drafts or {},
+        **extra,
     )
+
+
+def _form_text(text: str) -> str:
+    # Browsers send a textarea's line breaks as CR LF but count them as one character.
+    return text.replace("\r\n", "\n")
+
+
+def _too_long(
+    request: Request, party_id: int, actor: Actor, drafts: dict[str, str], field: str
+) -> Response | None:
+    """The party page again, with what was typed kept, when ``drafts[field]`` is too long."""
+    try:
+        check_length(drafts[field], field.split(":")[0])
+    except Invalid as exc:
+        return _show_party(request, party_id, actor, refused=exc, drafts=drafts)
+    return None
 
 
 def _flat(detail: parties.PartyDetail) -> dict[str, Any]:
     """The party's registry row and its history as one mapping for the template."""
     entry = {f.name: getattr(detail.entry, f.name) for f in fields(detail.entry)}
+    entry.update(pending=detail.entry.pending, disputed=detail.entry.disputed)
     return {
         **entry,
         **{f.name: getattr(detail, f.name) for f in fields(detail) if f.name != "entry"},
@@ -172,10 +220,14 @@ def _abilities(actor: Actor | None, agreement: Any, detail: Any) -> dict[str, An
 def propose(
     request: Request,
     party_id: PageId,
-    status: Annotated[str, Form()],
-    reason: Annotated[str, Form(max_length=5000)] = "",
+    status: Annotated[str, Form(max_length=16)],
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     actor = signed_in(request)
+    reason = _form_text(reason)
+    drafts = {"reason": reason, "status": status}
+    if again := _too_long(request, party_id, actor, drafts, "reason"):
+        return again
     with _truce(request).uow() as uow:
         agreement = common.agreement(uow, None)
         cmd = standing.ProposeStatus(agreement.id, party_id, _status(status), reason)
@@ -192,6 +244,13 @@ def _status(text: str) -> Status:
         return Status(text)
     except ValueError as exc:
         raise Invalid(N_("Choose a status from the list."), field="status") from exc
+
+
+def _accord(text: str) -> Accord:
+    try:
+        return Accord(text)
+    except ValueError as exc:
+        raise Invalid(N_("Choose agreed, pending or disputed."), field="accord") from exc
 
 
 def _attempt(request: Request, action: Callable[[], object], success: str) -> None:
@@ -211,11 +270,15 @@ def _attempt(request: Request, action: Callable[[], object], success: str) -> No
 def decide(
     request: Request,
     proposal_id: PageId,
-    decision: Annotated[str, Form()],
+    decision: Annotated[str, Form(max_length=16)],
     party_id: Annotated[int, Form(ge=1, le=MAX_ID)],
-    reason: Annotated[str, Form(max_length=5000)] = "",
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
     actor = signed_in(request)
+    reason = _form_text(reason)
+    drafts = {f"reason:{proposal_id}": reason}
+    if again := _too_long(request, party_id, actor, drafts, f"reason:{proposal_id}"):
+        return again
     with _truce(request).uow() as uow:
         chosen = Decision(decision) if decision in {d.value for d in Decision} else None
         if chosen is None:
@@ -249,9 +312,13 @@ def commit(
     party_id: PageId,
     guarantor: Annotated[str, Form(max_length=16)],
     committed_at: Annotated[str, Form(max_length=40)] = "",
-    note: Annotated[str, Form(max_length=5000)] = "",
+    note: Annotated[str, Form()] = "",
 ) -> Response:
     actor = signed_in(request)
+    note = _form_text(note)
+    drafts = {"note": note, "guarantor": guarantor, "committed_at": committed_at}
+    if again := _too_long(request, party_id, actor, drafts, "note"):
+        return again
     with _truce(request).uow() as uow:
         agreement = common.agreement(uow, None)
         moment = _local_time(committed_at, agreement.timezone) if committed_at else None
@@ -293,6 +360,8 @@ def map_page(
         agreement = common.agreement(uow, None)
         states = uow.states.names()
     days, chosen = _map_day(agreement, day)
+    noon = _noon(agreement, chosen)
+    locale = locale_of(request)
     return render(
         request,
         "map.html",
@@ -300,8 +369,9 @@ def map_page(
         states=states,
         days=days,
         day=chosen,
-        day_label=format_date(chosen, "medium", locale=locale_of(request)),
-        at=f"{chosen.isoformat()}T12:00:00Z",
+        day_label=_noon_label(noon, locale),
+        at=noon.isoformat(),
+        plural_samples=i18n.plural_samples(locale),
         download=f"/areas?date={chosen.isoformat()}&format=geojson",
     )
 
@@ -312,6 +382,16 @@ def _map_day(agreement: Agreement, text: str) -> tuple[MapDays, date]:
     return days, min(max(_day(text, days.default), days.first), days.last)
 
 
+def _noon(agreement: Agreement, day: date) -> datetime:
+    """The moment the map and the areas list show for a day: noon in the agreement's zone."""
+    return datetime.combine(day, time(12), ZoneInfo(agreement.timezone))
+
+
+def _noon_label(noon: datetime, locale: str) -> str:
+    offset = noon.isoformat()[-6:]  # "+02:00", as map.js writes it
+    return f"{format_date(noon.date(), 'medium', locale=locale)}, 12:00 {offset}"
+
+
 @router.get("/areas", response_class=HTMLResponse)
 def areas_page(
     request: Request,
@@ -320,14 +400,15 @@ def areas_page(
     cursor: Cursor = None,
     format: Annotated[Literal["geojson"] | None, Query()] = None,
 ) -> Response:
-    """The areas of one day as a table (the map's day: 12:00 UTC), and their GeoJSON."""
+    """The areas of one day as a table (the map's moment: noon in the agreement's zone), and
+    their GeoJSON."""
     truce = _truce(request)
     with truce.uow(write=False) as uow:
         if not uow.agreements.all():
             return render(request, "empty.html")
         agreement = common.agreement(uow, None)
         _, chosen = _map_day(agreement, day)
-        at = datetime.combine(chosen, time(12), UTC)
+        at = _noon(agreement, chosen)
         layer = guarantor or None
         if format == "geojson":
             return _download(exports.areas_geojson(_reading(truce), at, guarantor=layer))
@@ -342,7 +423,7 @@ def areas_page(
         pager=pager(request, found),
         download=download_link(request, "geojson"),
         day=chosen,
-        day_label=format_date(chosen, "medium", locale=locale_of(request)),
+        day_label=_noon_label(at, locale_of(request)),
         guarantor=layer,
         states=states,
     )
@@ -353,7 +434,7 @@ class MapDays:
     """The map slider's days: a week before signature to 120 days in force.
 
     Calendar days in the agreement's zone, so "the day after it took effect" (the default) is
-    the day a reader there would name; the map then asks for 12:00 UTC on the chosen day.
+    the day a reader there would name; the map then asks for noon, there, on the chosen day.
     """
 
     first: date

@@ -13,6 +13,7 @@ from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from truce import __version__, i18n
 from truce.bootstrap import Truce
@@ -20,6 +21,7 @@ from truce.domain.i18n import N_
 from truce.domain.links import web_link
 from truce.domain.paging import Page, address
 from truce.domain.permissions import Actor
+from truce.domain.sources import confidence_level, headline, web_url
 from truce.services import users
 
 HERE = Path(__file__).parent
@@ -43,7 +45,23 @@ def make_templates() -> Jinja2Templates:
     templates.env.policies["ext.i18n.trimmed"] = True
     templates.env.filters["when"] = _when
     templates.env.filters["web_link"] = web_link
+    templates.env.filters["link"] = link
+    templates.env.filters["headline"] = headline
+    templates.env.filters["confidence"] = confidence_level
     return templates
+
+
+def link(url: str | None, label: str | None = None) -> Markup:
+    """A stored address as a link when it is an http(s) one; anything else as plain text.
+
+    Every address that came from outside (an article's URL, a party's source) goes through
+    this filter, so a ``javascript:`` address can never become something to click."""
+    if not url:
+        return Markup("")
+    safe = web_url(url)
+    if safe is None:
+        return Markup('<span class="not-a-link">{}</span>').format(url)
+    return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(safe, label or safe)
 
 
 def _when(moment: Any, timezone: str = "UTC", locale: str = "en") -> str:
@@ -132,6 +150,7 @@ SHOWN_VALUES = (
     N_("superseded"),
     N_("proposal"),
     N_("designation"),
+    N_("agreed"),
     N_("pending"),
     N_("accepted"),
     N_("disputed"),

@@ -27,6 +27,9 @@
   const effectiveAt = Date.parse(el.dataset.effectiveAt);
   const firstDay = el.dataset.first;
   const lastDay = el.dataset.last;
+  // The agreement's time zone: the day shown is a day there, and noon is its noon (the rest of
+  // the site shows times in it too).
+  const zone = el.dataset.timezone || "UTC";
 
   // Syria and a margin, used until the governorates have loaded and as the panning limit.
   const SYRIA = [[32.3, 35.7], [37.35, 42.4]];
@@ -165,9 +168,33 @@
     return new Date((dayNumber(firstDay) + offset) * 86400000).toISOString().slice(0, 10);
   }
 
-  /** The moment the map shows for a day: noon UTC (the API accepts any RFC 3339 offset). */
+  /** The moment the map shows for a day: noon in the agreement's zone, with its offset. */
   function momentOf(day) {
-    return day + "T12:00:00Z";
+    return day + "T12:00:00" + offsetAtNoon(day);
+  }
+
+  /** The zone's UTC offset at noon on a day, as "+02:00" (Intl knows each zone's rules). */
+  function offsetAtNoon(day) {
+    const noon = (dayNumber(day) * 24 + 12) * 3600000; // noon of that day, read as UTC
+    let minutes = zoneMinutes(noon);
+    minutes = zoneMinutes(noon - minutes * 60000); // the offset in force at the zone's noon
+    const sign = minutes < 0 ? "-" : "+";
+    const abs = Math.abs(minutes);
+    const pad = (n) => String(n).padStart(2, "0");
+    return sign + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+  }
+
+  /** Minutes the zone's clock is ahead of UTC at a moment. */
+  function zoneMinutes(moment) {
+    const parts = {};
+    const clock = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
+    for (const part of clock.formatToParts(new Date(moment))) parts[part.type] = Number(part.value);
+    const local = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute,
+      parts.second);
+    return Math.round((local - moment) / 60000);
   }
 
   function clampDay(day) {
@@ -175,10 +202,18 @@
     return day < firstDay ? firstDay : day > lastDay ? lastDay : day;
   }
 
+  /** "Feb 28, 2016, 12:00 +02:00": the day and the zone's noon, as the page first shows it. */
   function dayLabel(day) {
-    const when = new Date(momentOf(day));
+    const calendarDay = new Date((dayNumber(day) * 24 + 12) * 3600000);
     const date = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" });
-    return date.format(when) + ", 12:00 UTC";
+    return date.format(calendarDay) + ", 12:00 " + offsetAtNoon(day);
+  }
+
+  /** A message in the plural form the language uses for `count` (forms come from gettext). */
+  function plural(forms, count, values) {
+    const category = new Intl.PluralRules(lang).select(count);
+    const template = forms[category] || forms.other || Object.values(forms)[0] || "";
+    return fmt(template, Object.assign({ num: count }, values));
   }
 
   // --- panes and patterns -----------------------------------------------------------------
@@ -512,14 +547,10 @@
           return { items: [], error }; // the areas are still worth showing
         }),
       ]);
-      const count = drawAreas(areas);
+      const counts = drawAreas(areas);
       const drawn = drawDisagreements(disagreements.items || []);
       el.dataset.areasAt = at;
-      const summary = fmt(text.summary, {
-        areas: count,
-        disagreements: drawn.conflicts,
-        one_sided: drawn.oneSided,
-      });
+      const summary = summaryOf(counts, drawn);
       const problem = disagreements.error
         ? fmt(text.failed, { what: text.what_disagreements, why: disagreements.error.message })
         : "";
@@ -535,9 +566,21 @@
     return "/api/v1/" + path + "?" + new URLSearchParams(query).toString();
   }
 
-  /** Replace each guarantor's areas; returns how many were drawn. */
+  /** "United States: 20 areas, 12 only on its map · Russian Federation: … · 2 places where
+   * the maps conflict": what each guarantor delineates, then where they disagree. */
+  function summaryOf(counts, drawn) {
+    const sides = guarantors.map((g) =>
+      plural(text.summary_side, counts[g], { state: stateName(g), alone: drawn.oneSided[g] || 0 }),
+    );
+    const conflicts = drawn.conflicts
+      ? plural(text.summary_conflicts, drawn.conflicts)
+      : text.summary_no_conflict;
+    return sides.concat([conflicts]).join(" · ");
+  }
+
+  /** Replace each guarantor's areas; returns how many were drawn for each. */
   function drawAreas(collections) {
-    let count = 0;
+    const count = {};
     guarantors.forEach((g, index) => {
       // Keep only this guarantor's areas, in case the filter was not applied by the server.
       const features = (collections[index].features || []).filter(
@@ -545,12 +588,13 @@
       );
       areaLayers[g].clearLayers();
       areaLayers[g].addData({ type: "FeatureCollection", features });
-      count += features.length;
+      count[g] = features.length;
     });
     return count;
   }
 
-  /** Split the disagreements between their two layers; returns how many each got. */
+  /** Split the disagreements between their two layers; returns how many conflicts there are
+   * and, for each guarantor, how many of its areas the other does not delineate. */
   function drawDisagreements(items) {
     const features = { conflicts: [], oneSided: [] };
     for (const item of items) {
@@ -563,7 +607,12 @@
     disagreementLayer.addData({ type: "FeatureCollection", features: features.conflicts });
     oneSidedLayer.clearLayers();
     oneSidedLayer.addData({ type: "FeatureCollection", features: features.oneSided });
-    return { conflicts: features.conflicts.length, oneSided: features.oneSided.length };
+    const oneSided = {};
+    for (const feature of features.oneSided) {
+      const side = (feature.properties.guarantors || [])[0];
+      oneSided[side] = (oneSided[side] || 0) + 1;
+    }
+    return { conflicts: features.conflicts.length, oneSided };
   }
 
   function wireDateControls() {
