@@ -26,10 +26,10 @@ from truce.domain.territory import (
     until,
 )
 from truce.geo.disagreements import Disagreement, disagreements
-from truce.geo.engine import Applicability, AreaFacts, Batch, PartyFacts, Territory
+from truce.geo.engine import AreaFacts, PartyFacts, Territory
 from truce.geo.geojson import Feature, GeoJSONError, parse, read_features
 from truce.geo.geometry import AreaShape, GeometryProblem, bounds, check_area, from_wkb, to_wkb
-from truce.geo.grid import Floats, Ints
+from truce.geo.results import Applicability, Batch, Floats, Ints
 from truce.services import common
 from truce.store import postgis
 from truce.store.ledger_store import Change

@@ -85,6 +85,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         path = sqlite_path(self.url)
+        self.file = path  # the SQLite database file; None for PostgreSQL or memory
         self.is_sqlite = path is not None or self.url.startswith("sqlite")
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

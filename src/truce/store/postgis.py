@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 from truce.domain.agreement import Agreement
 from truce.domain.parties import Status
 from truce.domain.territory import Presence, presence_of, verdict_of
-from truce.geo.engine import (
+from truce.geo.results import (
     NOT_IN_FORCE,
     Applicability,
     AreaHit,
     Batch,
+    Floats,
+    Ints,
     PartyHit,
     micros,
 )
-from truce.geo.grid import Floats, Ints
 
 # An area of the agreement that holds at {at}. Where the GiST index should find the areas on
 # its own, {agreement} is ``_GIST_ONLY``: no index serves that expression, so the planner cannot
