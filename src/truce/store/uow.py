@@ -14,6 +14,7 @@ from sqlalchemy import select
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
+from truce.store import news
 from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
@@ -59,6 +60,9 @@ class UnitOfWork:
         self.tokens = repos.Tokens(session)
         self.sessions = repos.Sessions(session)
         self.areas = repos.Areas(session)
+        self.articles = news.Articles(session)
+        self.statements = news.Statements(session)
+        self.reports = news.Reports(session)
         self.ledger = LedgerStore(session)
         return self
 
