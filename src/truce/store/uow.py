@@ -108,6 +108,22 @@ class UnitOfWork:
         """This installation's row, once set up."""
         return self.session.scalar(select(Instance).where(Instance.id == 1))
 
+    def add_instance(self, name: str, signer: Signer) -> None:
+        """Set this installation up: its name and system key, sealed with the secret."""
+        if self.keyring is None:
+            raise NoSecret("setting up needs the installation's secret: set TRUCE_SECRET_KEY")
+        self.session.add(
+            Instance(
+                id=1,
+                name=name,
+                key_id=signer.key_id,
+                public_key=signer.public_key,
+                sealed_seed=self.keyring.seal(signer),
+                secret_check=self.keyring.secret_check,
+                created_at=self.now(),
+            )
+        )
+
     def signer(self, actor: Actor) -> Signer:
         """The actor's signing key, opened with the installation's secret."""
         if self.keyring is None:
