@@ -194,7 +194,7 @@ def test_a_rejection_leaves_the_status_unchanged(client: TestClient, world: Worl
 
 
 def accords(client: TestClient, **query: str) -> dict[str, tuple[bool, bool]]:
-    found = client.get(f"{API}/parties", params=query).json()["parties"]
+    found = client.get(f"{API}/parties", params={**query, "limit": 1000}).json()["items"]
     return {p["name"]: (p["pending"], p["disputed"]) for p in found}
 
 

@@ -133,7 +133,8 @@ def test_a_rejected_proposal_is_disputed_until_a_later_approval(world):
     with world.truce.uow(write=False) as uow:
         disputed = parties.registry(uow, actor=None, accord_is=Accord.DISPUTED)[1]
         pending = parties.registry(uow, actor=None, accord_is=Accord.PENDING)[1]
-    assert [e.id for e in disputed] == [world.parties["fsa"]] and pending == []
+    assert [e.id for e in disputed.items] == [world.parties["fsa"]] and disputed.total == 1
+    assert pending.items == [] and pending.total == 0
     second = propose(world, "us", "fsa", Status.COMMITTED)
     decide(world, "ru", second.id)
     entry = status_of(world, "fsa")

@@ -122,6 +122,7 @@ REFUSALS: dict[Action, str] = {
     Action.INGEST_NEWS: N_("{who} may not ingest news."),
     Action.READ_RESTRICTED: N_("{who} may not read restricted fields."),
     Action.READ_LEDGER: N_("{who} may not read the ledger."),
+    Action.CHANGE_OWN_PASSWORD: N_("{who} may not change a password."),
 }
 
 

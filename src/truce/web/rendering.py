@@ -48,6 +48,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["link"] = link
     templates.env.filters["headline"] = headline
     templates.env.filters["confidence"] = confidence_level
+    templates.env.tests["web_url"] = lambda value: web_url(value) is not None
     return templates
 
 
