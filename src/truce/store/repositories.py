@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session
 from truce.domain.agreement import Agreement, State, StateRole, Term
 from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Designation, Party, Status, StatusChange
+from truce.domain.permissions import Role
 from truce.domain.proposals import Proposal, ProposalState, require_open
+from truce.domain.users import ApiToken, User, WebSession
+from truce.ledger.keys import Signer
 from truce.store import paging
 from truce.store.paging import Column, Keyset, SortKey
 from truce.store.tables import (
@@ -446,23 +449,69 @@ class StatusChanges:
         return row.id
 
 
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        state=row.state_code,
+        party_id=row.party_id,
+        key_id=row.key_id,
+        active=row.active,
+        created_at=row.created_at,
+        password_hash=row.password_hash,
+    )
+
+
 class Users:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, user_id: int) -> UserRow | None:
-        return self.session.get(UserRow, user_id)
+    def get(self, user_id: int) -> User | None:
+        row = self.session.get(UserRow, user_id)
+        return _user(row) if row else None
 
-    def by_name(self, username: str) -> UserRow | None:
-        return self.session.scalar(select(UserRow).where(UserRow.username == username))
+    def by_name(self, username: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        return _user(row) if row else None
 
-    def all(self) -> list[UserRow]:
-        return list(self.session.scalars(select(UserRow).order_by(UserRow.username)))
+    def all(self) -> list[User]:
+        return [_user(r) for r in self.session.scalars(select(UserRow).order_by(UserRow.username))]
 
-    def add(self, row: UserRow) -> int:
+    def add(
+        self,
+        user: User,
+        *,
+        signer: Signer,
+        sealed_seed: bytes,
+    ) -> User:
+        """Store a new user (``user.id`` is ignored) with their signing key, sealed; the user
+        as stored, with their id."""
+        row = UserRow(
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role.value,
+            state_code=user.state,
+            party_id=user.party_id,
+            password_hash=user.password_hash,
+            key_id=signer.key_id,
+            public_key=signer.public_key,
+            sealed_seed=sealed_seed,
+            active=user.active,
+            created_at=user.created_at,
+        )
         self.session.add(row)
         self.session.flush()
-        return row.id
+        return _user(row)
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
+        )
+
+    def deactivate(self, user_id: int) -> None:
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(active=False))
 
     def names(self, user_ids: Iterable[int | None]) -> dict[int, str]:
         ids = {uid for uid in user_ids if uid is not None}
@@ -472,27 +521,41 @@ class Users:
         return {uid: name for uid, name in rows}
 
 
+def _token(row: TokenRow) -> ApiToken:
+    return ApiToken(row.id, row.user_id, row.label, row.created_at, row.revoked_at)
+
+
 class Tokens:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_hash(self, token_hash: str) -> TokenRow | None:
-        return self.session.scalar(select(TokenRow).where(TokenRow.token_hash == token_hash))
+    def by_hash(self, token_hash: str) -> ApiToken | None:
+        row = self.session.scalar(select(TokenRow).where(TokenRow.token_hash == token_hash))
+        return _token(row) if row else None
 
-    def add(self, row: TokenRow) -> int:
+    def add(self, user_id: int, token_hash: str, label: str, created_at: datetime) -> int:
+        row = TokenRow(user_id=user_id, token_hash=token_hash, label=label, created_at=created_at)
         self.session.add(row)
         self.session.flush()
         return row.id
 
-    def of(self, user_id: int) -> list[TokenRow]:
-        return list(
-            self.session.scalars(
-                select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
-            )
+    def of(self, user_id: int) -> list[ApiToken]:
+        rows = self.session.scalars(
+            select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
         )
+        return [_token(row) for row in rows]
 
-    def get(self, token_id: int) -> TokenRow | None:
-        return self.session.get(TokenRow, token_id)
+    def get(self, token_id: int) -> ApiToken | None:
+        row = self.session.get(TokenRow, token_id)
+        return _token(row) if row else None
+
+    def revoke(self, token_id: int, at: datetime) -> None:
+        """Revoke one token, unless it already is."""
+        self.session.execute(
+            update(TokenRow)
+            .where(TokenRow.id == token_id, TokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
 
     def revoke_all(self, user_id: int, at: datetime) -> None:
         self.session.execute(
@@ -506,13 +569,39 @@ class Sessions:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_hash(self, token_hash: str) -> SessionRow | None:
-        return self.session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash))
+    def by_hash(self, token_hash: str) -> WebSession | None:
+        row = self.session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash))
+        return WebSession(row.id, row.user_id, row.expires_at, row.revoked_at) if row else None
 
-    def add(self, row: SessionRow) -> int:
+    def add(
+        self,
+        user_id: int,
+        token_hash: str,
+        *,
+        created_at: datetime,
+        expires_at: datetime,
+        user_agent: str,
+        address: str,
+    ) -> int:
+        row = SessionRow(
+            user_id=user_id,
+            token_hash=token_hash,
+            created_at=created_at,
+            expires_at=expires_at,
+            user_agent=user_agent,
+            address=address,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id
+
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        """End one session, unless it already is."""
+        self.session.execute(
+            update(SessionRow)
+            .where(SessionRow.token_hash == token_hash, SessionRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
 
     def revoke_all(self, user_id: int, at: datetime) -> None:
         self.session.execute(
