@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from truce.domain.errors import Invalid
@@ -39,8 +39,8 @@ def check_password(password: str) -> str:
 
 
 @dataclass(frozen=True)
-class User:
-    """A user as stored: who they are, what they may do, and the id of their signing key."""
+class UserView:
+    """A user as shown: who they are, what they may do, and the id of their signing key."""
 
     id: int
     username: str
@@ -51,7 +51,17 @@ class User:
     key_id: str
     active: bool
     created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class User(UserView):
+    """A user as stored: as shown, and the hash of their password (None: cannot sign in)."""
+
     password_hash: str | None = field(default=None, repr=False)
+
+    def view(self) -> UserView:
+        """The user without the password's hash, to show."""
+        return UserView(**{f.name: getattr(self, f.name) for f in fields(UserView)})
 
 
 @dataclass(frozen=True)

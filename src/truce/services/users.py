@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from truce.domain.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
-from truce.domain.users import User, check_password, check_username
+from truce.domain.users import User, UserView, check_password, check_username
 from truce.ledger.entry import KEY_REVOKED, key_payload
 from truce.ledger.keys import Signer
 from truce.services import common
@@ -38,33 +38,6 @@ class NewUser:
     display_name: str = ""
     state: str | None = None
     party_id: int | None = None
-
-
-@dataclass(frozen=True)
-class UserView:
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    state: str | None
-    party_id: int | None
-    key_id: str
-    active: bool
-    created_at: datetime
-
-
-def _view(user: User) -> UserView:
-    return UserView(
-        user.id,
-        user.username,
-        user.display_name,
-        user.role,
-        user.state,
-        user.party_id,
-        user.key_id,
-        user.active,
-        user.created_at,
-    )
 
 
 def actor_of(user: User) -> Actor:
@@ -113,7 +86,7 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         Change("key.registered", subject, key_payload(signer, user_id=user.id)),
     )
     uow.commit()
-    return _view(user)
+    return user.view()
 
 
 def _keyring(uow: UnitOfWork) -> Keyring:
@@ -309,7 +282,7 @@ def disable_user(username: str, uow: UnitOfWork, *, actor: Actor) -> UserView:
     if row.id == actor.user_id:
         raise Conflict(N_("You cannot disable yourself; ask another admin."), field="username")
     if not row.active:
-        return _view(row)
+        return row.view()
     subject = f"user:{row.id}"
     uow.record(
         actor,
@@ -319,7 +292,7 @@ def disable_user(username: str, uow: UnitOfWork, *, actor: Actor) -> UserView:
     uow.users.deactivate(row.id)
     _end_sign_ins(row.id, uow)
     uow.commit()
-    return replace(_view(row), active=False)
+    return replace(row.view(), active=False)
 
 
 def _user_named(uow: UnitOfWork, username: str) -> User:
@@ -338,7 +311,7 @@ def actor_for_user(user_id: int, uow: UnitOfWork) -> Actor | None:
 def list_users(uow: UnitOfWork, *, actor: Actor) -> list[UserView]:
     """Every user; admins only."""
     require(actor, Action.MANAGE_USERS)
-    return [_view(row) for row in uow.users.all()]
+    return [user.view() for user in uow.users.all()]
 
 
 def get_user(user_id: int, uow: UnitOfWork, *, actor: Actor) -> UserView:
@@ -348,4 +321,4 @@ def get_user(user_id: int, uow: UnitOfWork, *, actor: Actor) -> UserView:
     row = uow.users.get(user_id)
     if row is None:
         raise NotFound(N_("There is no user {id}."), field="user_id", id=user_id)
-    return _view(row)
+    return row.view()
