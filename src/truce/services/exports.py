@@ -209,7 +209,7 @@ def areas_geojson(
         agreement, _ = territory.areas_page(
             uow, at, guarantor=guarantor, agreement_id=agreement_id, limit=1
         )
-        names = {row.id: row.name for row in uow.parties.all_rows()}
+        names = uow.parties.names()
 
     def read(uow: UnitOfWork, cursor: str | None) -> Page[tuple[AreaFacts, Status]]:
         return territory.areas_page(

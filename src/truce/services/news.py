@@ -48,10 +48,8 @@ class Ingested:
 
 def registry_extractor(uow: UnitOfWork) -> Extractor:
     """An extractor whose party book is this database's registry: ids and every alias."""
-    rows = uow.parties.all_rows()
-    aliases = uow.parties.aliases([row.id for row in rows])
     return Extractor(
-        book_from_registry((row.id, row.name, [a.text for a in aliases[row.id]]) for row in rows)
+        book_from_registry((p.id, p.name, [a.text for a in p.aliases]) for p in uow.parties.all())
     )
 
 
