@@ -73,3 +73,20 @@ def test_every_package_has_its_layer():
     placed = {name.strip() for layer in layers["layers"] for name in re.split(r"[|:]", layer)}
     code = {p.removesuffix(".py") for p in folders()} - set(layers["exhaustive_ignores"])
     assert code == placed
+
+
+@pytest.mark.parametrize("folder", ["api", "web", "services", "domain"])
+def test_only_the_store_opens_the_units_session(folder):
+    """Services and entrypoints reach the database through the unit of work's repositories;
+    its SQLAlchemy session is the store's own (import-linter cannot see attribute access)."""
+    files = sorted((PACKAGE / folder).rglob("*.py"))
+    if folder in ("api", "web"):
+        files += sorted(PACKAGE.glob("cli*.py")) + sorted((PACKAGE / "cli").rglob("*.py"))
+    assert files
+    offending = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in files
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\buow\.session\b", line)
+    ]
+    assert offending == []

@@ -32,7 +32,6 @@ from truce.geo.geojson import Feature, GeoJSONError, parse, read_features
 from truce.geo.geometry import AreaShape, GeometryProblem, bounds, check_area, from_wkb, to_wkb
 from truce.geo.results import Applicability, Batch, Floats, Ints
 from truce.services import common
-from truce.store import postgis
 from truce.store.ledger_store import Change
 from truce.store.uow import UnitOfWork
 
@@ -374,7 +373,7 @@ def where(
     at = common.utc(at, "at")
     _check_place(lat, lon)
     if current.engine is None:
-        return postgis.answer(uow.session, current.agreement, lat, lon, at)
+        return uow.postgis.answer(current.agreement, lat, lon, at)
     return current.engine.answer(lat, lon, at)
 
 
@@ -391,7 +390,7 @@ def where_many(
     use_postgis = engine == "postgis" or (engine == "auto" and uow.db.dialect == "postgresql")
     current = _current(uow, agreement_id, engine=not use_postgis)
     if current.engine is None:
-        return postgis.classify(uow.session, current.agreement, lon, lat, at)
+        return uow.postgis.classify(current.agreement, lon, lat, at)
     return current.engine.classify(lon, lat, at)
 
 

@@ -287,3 +287,18 @@ def _codes(bits: Ints, in_force: NDArray[np.bool_]) -> NDArray[np.int8]:
     codes = bits.astype(np.int8)
     codes[~in_force] = NOT_IN_FORCE
     return codes
+
+
+class PostGIS:
+    """The PostGIS engine inside one unit of work's transaction (``uow.postgis``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def answer(self, agreement: Agreement, lat: float, lon: float, at: datetime) -> Applicability:
+        """Who is active at (lat, lon) at ``at``, and the verdict (see ``answer``)."""
+        return answer(self.session, agreement, lat, lon, at)
+
+    def classify(self, agreement: Agreement, lon: Floats, lat: Floats, at: Ints) -> Batch:
+        """Verdicts for many (point, time) pairs (see ``classify``)."""
+        return classify(self.session, agreement, lon, lat, at)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
-from truce.store import news
+from truce.store import news, postgis
 from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
@@ -63,6 +63,7 @@ class UnitOfWork:
         self.articles = news.Articles(session)
         self.statements = news.Statements(session)
         self.reports = news.Reports(session)
+        self.postgis = postgis.PostGIS(session)  # PostgreSQL only
         self.ledger = LedgerStore(session)
         return self
 
