@@ -11,6 +11,7 @@ from typing import Self
 
 from sqlalchemy import select
 
+from truce.domain.installation import Installation
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
@@ -105,8 +106,14 @@ class UnitOfWork:
         """Run ``callback`` once the transaction has committed, never if it rolls back."""
         self._after_commit.append(callback)
 
-    def instance(self) -> Instance | None:
-        """This installation's row, once set up."""
+    def instance(self) -> Installation | None:
+        """This installation, once set up."""
+        row = self._instance_row()
+        if row is None:
+            return None
+        return Installation(row.name, row.key_id, row.secret_check, row.created_at)
+
+    def _instance_row(self) -> Instance | None:
         return self.session.scalar(select(Instance).where(Instance.id == 1))
 
     def add_instance(self, name: str, signer: Signer) -> None:
@@ -132,7 +139,7 @@ class UnitOfWork:
                 "writing needs the installation's secret: set TRUCE_SECRET_KEY or TRUCE_SECRET_FILE"
             )
         if actor.is_system:
-            instance = self.instance()
+            instance = self._instance_row()
             if instance is None:
                 raise RuntimeError("this database is not set up: run `truce db upgrade`")
             return self.keyring.open(instance.sealed_seed, instance.key_id, "system")
