@@ -99,4 +99,4 @@ news-scores: $(VENV)/.installed-app
 	$(BIN)/truce news eval data/news/labels.json --articles data/news/articles --split test --markdown docs/news-scores.md
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR)
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis node_modules $(VENDOR)
