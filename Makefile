@@ -6,7 +6,7 @@ VENDOR := src/truce/web/static/vendor
 LOCALE := src/truce/locale
 LANGUAGES := ar ru
 
-.PHONY: demo test check lint typecheck unit postgres chromium vendor catalogs bench bench-news bench-dedup news-scores clean
+.PHONY: demo test check lint typecheck contracts unit postgres chromium vendor catalogs bench bench-news bench-dedup news-scores clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ demo: vendor $(VENV)/.installed-app
 	$(BIN)/truce demo
 
 ## test: install test tools, make sure PostgreSQL/PostGIS and Chromium are there, run everything
-test: vendor $(VENV)/.installed-test postgres chromium lint typecheck
+test: vendor $(VENV)/.installed-test postgres chromium lint typecheck contracts
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -33,6 +33,10 @@ lint: $(VENV)/.installed-test
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
+
+## contracts: the import rules of docs/architecture.md ([tool.importlinter] in pyproject.toml)
+contracts: $(VENV)/.installed-test
+	$(BIN)/lint-imports
 
 unit: $(VENV)/.installed-test
 	$(BIN)/pytest tests/unit
@@ -95,4 +99,4 @@ news-scores: $(VENV)/.installed-app
 	$(BIN)/truce news eval data/news/labels.json --articles data/news/articles --split test --markdown docs/news-scores.md
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(VENDOR)
+	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis node_modules $(VENDOR)

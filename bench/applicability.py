@@ -57,9 +57,8 @@ from truce.config import Settings
 from truce.domain.parties import Status
 from truce.domain.permissions import Actor
 from truce.domain.proposals import Decision
-from truce.geo.engine import VERDICTS, Batch, micros
 from truce.geo.geometry import check_area
-from truce.geo.grid import Floats, Ints
+from truce.geo.results import VERDICTS, Batch, Floats, Ints, micros
 from truce.services import standing, territory, users
 from truce.services.scenario import load_scenario
 from truce.store import postgis

@@ -42,8 +42,8 @@ class Truce:
 def bootstrap(settings: Settings | None = None, *, create_secret: bool = False) -> Truce:
     """Wire Truce from settings; a secret file is created only when ``create_secret``."""
     settings = settings or Settings()
-    db = Database(settings.url)
-    secret = settings.read_secret(create=create_secret)
+    db = Database(settings.database_url)
+    secret = settings.read_secret(db.file, create=create_secret)
     keyring = Keyring(secret) if secret else None
     sign_ins = SignInLimits(
         settings.sign_in_limit_per_user,

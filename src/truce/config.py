@@ -10,8 +10,6 @@ from limits import parse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from truce.store.db import normalise_url, sqlite_path
-
 DEFAULT_DATABASE = "sqlite:///var/truce.db"
 
 
@@ -75,23 +73,20 @@ class Settings(BaseSettings):
             )
         return value
 
-    @property
-    def url(self) -> str:
-        """The database URL, with a plain path turned into a SQLite URL."""
-        return normalise_url(self.database_url)
-
-    def secret_path(self) -> Path | None:
-        """Where the secret file is: as configured, else beside a SQLite database."""
+    def secret_path(self, database_file: Path | None) -> Path | None:
+        """Where the secret file is: as configured, else beside the SQLite database file."""
         if self.secret_file is not None:
             return self.secret_file
-        db_file = sqlite_path(self.url)
-        return db_file.with_name(db_file.name + ".secret") if db_file else None
+        return database_file.with_name(database_file.name + ".secret") if database_file else None
 
-    def read_secret(self, *, create: bool) -> str | None:
-        """The secret: from the environment, else its file; created in the file if asked."""
+    def read_secret(self, database_file: Path | None, *, create: bool) -> str | None:
+        """The secret: from the environment, else its file; created in the file if asked.
+
+        ``database_file`` is the SQLite file the database is in (None for PostgreSQL), which
+        the store knows and the settings do not."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.secret_path()
+        path = self.secret_path(database_file)
         if path is None:
             return None
         if path.exists():

@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import EFFECTIVE, add_area, approve_status, square
 from truce.domain.parties import Status
-from truce.geo.engine import VERDICTS, micros
+from truce.geo.results import VERDICTS, micros
 from truce.services import territory
 from truce.store import postgis
 

@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from tests.helpers import EFFECTIVE, World, add_area, approve_status, square
 from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, Invalid
+from truce.domain.news import NewArticle, NewStatement
 from truce.domain.paging import Page
 from truce.domain.parties import Status, status_at
 from truce.domain.permissions import SYSTEM
 from truce.domain.text import rank
 from truce.services import ledger, news, parties, territory
-from truce.store.tables import ArticleRow, StatementRow
+from truce.store.tables import StatementRow
 
 T = TypeVar("T")
 DAY = datetime(2016, 2, 27, 9, 0, tzinfo=UTC)
@@ -29,15 +30,16 @@ DAY = datetime(2016, 2, 27, 9, 0, tzinfo=UTC)
 
 def add_article(truce: Truce, published: datetime | None, title: str = "An article") -> int:
     with truce.uow() as uow:
-        count = uow.session.scalar(select(func.count(ArticleRow.id))) or 0
-        row = ArticleRow(
-            digest=f"{count:064d}", title=title, outlet="Wire", published=published,
-            text="text", extraction={"statements": [], "events": []}, ingested_by="monitor",
-            ingested_at=DAY,
+        article_id = uow.articles.add(
+            NewArticle(
+                digest=f"{uow.articles.count():064d}", name="", title=title, outlet="Wire",
+                url=None, published=published, source_line=None, text="text",
+                extraction={"statements": [], "events": []}, ingested_by="monitor",
+                ingested_at=DAY,
+            )
         )  # fmt: skip
-        uow.session.add(row)
         uow.commit()
-        return row.id
+        return article_id
 
 
 def add_statements(
@@ -48,16 +50,17 @@ def add_statements(
     party_id: int | None = None,
 ) -> list[int]:
     with truce.uow() as uow:
-        rows = [
-            StatementRow(
-                article_id=article_id, speaker=speaker, quote=f"quote {n}", kind="direct",
-                cue="said", start=0, end=1, said_at=moment, confidence=0.9, party_id=party_id,
+        statements = [
+            NewStatement(
+                speaker=speaker, role=None, affiliation=None, party_id=party_id,
+                quote=f"quote {n}", kind="direct", cue="said", reported_by=None, start=0, end=1,
+                said_at=moment, confidence=0.9,
             )
             for n, moment in enumerate(said)
         ]  # fmt: skip
-        uow.session.add_all(rows)
+        ids = uow.statements.add_all(article_id, statements)
         uow.commit()
-        return [row.id for row in rows]
+        return ids
 
 
 def pages(fetch: Callable[[str | None], Page[T]]) -> list[Page[T]]:

@@ -124,7 +124,7 @@ def stored(world: World) -> Stored:
     assert report.ok, report.failure
     with world.truce.uow(write=False) as uow:
         states = {p.id: p.state for p in uow.proposals.list(world.agreement_id)}
-        changes = Counter(row.proposal_id for row in uow.status_changes.rows(world.agreement_id))
+        changes = Counter(row.proposal_id for row in uow.status_changes.of(world.agreement_id))
         entries = uow.ledger.page(0, 1_000_000)
     by_proposal = Counter(
         (e.action, e.payload["proposal_id"]) for e in entries if "proposal_id" in e.payload

@@ -149,7 +149,7 @@ def test_disagreements_of_the_day(mapped):
 def test_batches_answer_like_single_queries(mapped):
     import numpy as np
 
-    from truce.geo.engine import VERDICTS, micros
+    from truce.geo.results import VERDICTS, micros
 
     places = [(36.2, 37.15), (36.28, 37.02), (35.9, 36.6), (36.2, 37.6), (30.0, 30.0)]
     times = [MARCH_1, MARCH_1, MARCH_1, MARCH_1, EFFECTIVE - timedelta(hours=1)]

@@ -219,7 +219,7 @@ def _standing_routes(api: FastAPI) -> None:
     ) -> list[dict[str, Any]]:
         agreement = common.agreement(uow, agreement_id)
         rows = uow.commitments.list(agreement.id, party_id)
-        return [redact(jsonable_encoder(parties.commitment_view(r)), actor) for r in rows]
+        return [redact(jsonable_encoder(r), actor) for r in rows]
 
     @api.post("/commitments", status_code=201, tags=["standing"])
     def record_commitment(
@@ -233,7 +233,7 @@ def _standing_routes(api: FastAPI) -> None:
     def list_designations(
         uow: Reader, party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
     ) -> list[dict[str, Any]]:
-        rows = uow.designations.rows(party_id)
+        rows = uow.designations.of(party_id)
         fields = ("id", "party_id", "list_name", "reference", "listed_at", "delisted_at", "source")
         return [jsonable_encoder({f: getattr(r, f) for f in fields}) for r in rows]
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from truce.domain.errors import DomainError, TooManyAttempts
@@ -80,10 +81,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+RETRY_AFTER_BUSY = 2  # seconds: a writer's turn rarely takes longer
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with ``Retry-After``: no secret to sign with, or the database did not give this
+    request its turn in time (the writers' pool is exhausted, a lock wait ran out, SQLite is
+    locked by another process) or could not be reached."""
     log.warning("service unavailable: %s", exc)
     message = str(exc) if isinstance(exc, NoSecret) else "the database is busy; retry shortly"
-    return JSONResponse(error_body(message, "unavailable"), 503, headers={"Retry-After": "2"})
+    wait = RETRY_AFTER_BUSY
+    body = error_body(message, "unavailable", retry_after=wait)
+    return JSONResponse(body, 503, headers={"Retry-After": str(wait)})
 
 
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:
@@ -101,4 +110,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(NoSecret, _unavailable)
     app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(PoolTimeout, _unavailable)
     app.add_exception_handler(IntegrityError, _integrity)

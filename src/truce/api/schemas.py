@@ -223,7 +223,9 @@ class ErrorOut(BaseModel):
     errors: list[Problem] | None = Field(
         None, description="For 422: every problem found, the first of which `detail` names."
     )
-    retry_after: int | None = Field(None, description="For 429: the seconds to wait.")
+    retry_after: int | None = Field(
+        None, description="For 429 and 503: the seconds to wait, as `Retry-After` says."
+    )
 
 
 __all__ = [

@@ -21,8 +21,8 @@ from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.permissions import redact
 from truce.domain.territory import Review
 from truce.geo.disagreements import Disagreement
-from truce.geo.engine import VERDICTS, Applicability, micros
 from truce.geo.geometry import from_wkb, to_geojson
+from truce.geo.results import VERDICTS, Applicability, micros
 from truce.services import exports, territory
 
 AreaId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -41,6 +41,9 @@ class Party:
     aliases: tuple[Alias, ...] = ()
     coalition_id: int | None = None
     sponsor: str | None = None
+    notes: str = ""  # restricted: staff only
+    uncertain: tuple[str, ...] = ()  # the facts the public record does not confirm
+    sources: tuple[str, ...] = ()
 
     def names(self) -> tuple[str, ...]:
         """Every name the party is known by, canonical first."""
@@ -56,6 +59,10 @@ class Designation:
     reference: str
     listed_at: datetime
     delisted_at: datetime | None = None
+    source: str = ""
+    id: int = 0  # once stored
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
 
     def in_force(self, at: datetime) -> bool:
         """Whether the listing stood at ``at``."""
@@ -69,6 +76,24 @@ class StatusChange:
     status: Status
     effective_at: datetime
     cause: str
+    proposal_id: int | None = None  # the approved proposal that made it, if one did
+    designation_id: int | None = None  # the designation that made it, if one did
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A party's acceptance of the terms, made to one guarantor; late after the deadline."""
+
+    id: int  # 0 until stored
+    party_id: int
+    guarantor: str
+    committed_at: datetime
+    late: bool
+    recorded_at: datetime
+    recorded_by: str
+    channel: str = ""
+    note: str = ""
 
 
 def status_at(changes: Iterable[StatusChange], at: datetime) -> Status:

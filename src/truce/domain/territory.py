@@ -32,6 +32,36 @@ class Review(StrEnum):
     DISPUTED = "disputed"
 
 
+@dataclass(frozen=True)
+class Area:
+    """One guarantor's assertion that a party is active in an area, as stored: the geometry as
+    WKB (WGS 84) with its bounds, and how the other guarantor answered (``review``)."""
+
+    id: int  # 0 until stored
+    agreement_id: int
+    party_id: int
+    asserted_by: str
+    valid_from: datetime
+    valid_to: datetime | None
+    geometry: bytes
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    recorded_by: str
+    recorded_at: datetime
+    supersedes_id: int | None = None
+    superseded_at: datetime | None = None  # when a later assertion replaced it
+    label: str = ""
+    source: str = ""
+    confidence: str = "medium"
+    approximate: bool = False
+    review: str = "pending"
+    point_lon: float | None = None
+    point_lat: float | None = None
+    radius_m: float | None = None
+
+
 class Presence(IntFlag):
     """Which kinds of party are present at a place; combined with bitwise or."""
 

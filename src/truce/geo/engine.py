@@ -2,7 +2,8 @@
 
 A ``Territory`` is built once from an agreement's areas and its parties' status histories, and
 then answers single queries (with details) and batches of millions of (point, time) pairs (as
-arrays). The PostGIS engine in ``truce.store.postgis`` gives the same answers.
+arrays). The PostGIS engine in ``truce.store.postgis`` gives the same answers, in the same
+types (``truce.geo.results``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -22,30 +23,25 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from truce.domain.agreement import Agreement
 from truce.domain.parties import Status, StatusChange, status_at
-from truce.domain.territory import Presence, Verdict, presence_of, verdict_of
-from truce.geo.grid import Floats, GridIndex, Ints
-
-# Verdict codes in batch results, indexed by (committed, excluded) flags, and their meaning.
-VERDICTS = (
-    Verdict.UNKNOWN,
-    Verdict.PROTECTED,
-    Verdict.EXCLUDED,
-    Verdict.MIXED,
-    Verdict.NOT_IN_FORCE,
+from truce.domain.territory import Presence, presence_of, verdict_of
+from truce.geo.grid import GridIndex
+from truce.geo.results import (
+    NOT_IN_FORCE,
+    Applicability,
+    AreaHit,
+    Batch,
+    Floats,
+    Ints,
+    PartyHit,
+    micros,
 )
-NOT_IN_FORCE = 4
+
 FOREVER = np.iinfo(np.int64).max
 KM_PER_DEGREE_LAT = 110.574
 KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
 PARALLEL_FROM = 200_000  # points; below this threads cost more than they save
 _COUNTED = int(Presence.COMMITTED | Presence.EXCLUDED)  # the presence flags a verdict counts
 Bits = NDArray[Any]  # unsigned integers: two bits (committed, excluded) per side, per point
-
-
-def micros(moment: datetime) -> int:
-    """A time as integer microseconds since 1970 UTC, the engine's clock."""
-    delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 @dataclass(frozen=True)
@@ -72,52 +68,6 @@ class PartyFacts:
     id: int
     name: str
     changes: tuple[StatusChange, ...]
-
-
-@dataclass(frozen=True)
-class AreaHit:
-    """One area containing the queried place."""
-
-    area_id: int
-    guarantor: str
-    review: str
-    label: str
-
-
-@dataclass(frozen=True)
-class PartyHit:
-    """A party active at the queried place, with its status then and the areas that say so."""
-
-    party_id: int
-    name: str
-    status: Status
-    areas: tuple[AreaHit, ...]
-
-
-@dataclass(frozen=True)
-class Applicability:
-    """The answer for one place and moment."""
-
-    lat: float
-    lon: float
-    at: datetime
-    in_force: bool
-    verdict: Verdict
-    by_guarantor: dict[str, Verdict]
-    parties: tuple[PartyHit, ...]
-    nearest_protected_km: float | None
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Verdict codes (an index into ``VERDICTS``) for many points, overall and per guarantor."""
-
-    verdicts: NDArray[np.int8]
-    by_guarantor: dict[str, NDArray[np.int8]]
-
-    def verdict(self, index: int) -> Verdict:
-        """The verdict of point ``index``."""
-        return VERDICTS[int(self.verdicts[index])]
 
 
 class _Statuses:

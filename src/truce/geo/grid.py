@@ -20,8 +20,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float64]
+from truce.geo.results import Floats, Ints
 
 MIN_CELLS = 4096
 MAX_CELLS = 1 << 20

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, Unpack
 from zoneinfo import ZoneInfo
 
 from truce.domain.agreement import Agreement
+from truce.domain.news import StatementView
 from truce.domain.paging import MAX_LIMIT, Page, walk
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, allowed
@@ -161,7 +162,7 @@ STATEMENT_COLUMNS = (
 def statements_csv(open_uow: OpenUow, **filters: Unpack[news.StatementFilters]) -> Download:
     """Who said what, newest first, as the filters narrow it."""
 
-    def read(uow: UnitOfWork, cursor: str | None) -> Page[news.StatementView]:
+    def read(uow: UnitOfWork, cursor: str | None) -> Page[StatementView]:
         return news.statements(uow, **filters, cursor=cursor, limit=MAX_LIMIT)
 
     found = every(open_uow, read)
@@ -208,7 +209,7 @@ def areas_geojson(
         agreement, _ = territory.areas_page(
             uow, at, guarantor=guarantor, agreement_id=agreement_id, limit=1
         )
-        names = {row.id: row.name for row in uow.parties.all_rows()}
+        names = uow.parties.names()
 
     def read(uow: UnitOfWork, cursor: str | None) -> Page[tuple[AreaFacts, Status]]:
         return territory.areas_page(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from truce.ledger.entry import FORMAT, key_payload
 from truce.ledger.keys import Signer
-from truce.store.tables import Instance
 from truce.store.uow import UnitOfWork
 
 
@@ -25,17 +24,7 @@ def initialise(uow: UnitOfWork, name: str) -> bool:
             )
         return False
     signer = Signer.generate("system")
-    uow.session.add(
-        Instance(
-            id=1,
-            name=name,
-            key_id=signer.key_id,
-            public_key=signer.public_key,
-            sealed_seed=uow.keyring.seal(signer),
-            secret_check=uow.keyring.secret_check,
-            created_at=uow.now(),
-        )
-    )
+    uow.add_instance(name, signer)
     uow.ledger.start(signer, {"format": FORMAT, "instance": name, "keys": [key_payload(signer)]})
     uow.commit()
     return True

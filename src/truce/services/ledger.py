@@ -8,16 +8,19 @@ from itertools import takewhile
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import select
-
 from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.permissions import Action, Actor, require
 from truce.ledger.entry import FORMAT, Entry, rfc3339
 from truce.ledger.export import Header, read_entries, read_header, write_export
 from truce.ledger.verify import KnownHead, RecordedHead, Report, verify
 from truce.store.db import Database
-from truce.store.ledger_store import LedgerStore, recorded_head, stream_entries, utc_now
-from truce.store.tables import LedgerEntryRow
+from truce.store.ledger_store import (
+    LedgerStore,
+    genesis_hash,
+    recorded_head,
+    stream_entries,
+    utc_now,
+)
 from truce.store.uow import UnitOfWork
 
 
@@ -63,7 +66,7 @@ def count(db: Database) -> int:
 def export(db: Database, out: IO[str]) -> int:
     """Write the whole ledger to ``out`` as an export; the number of entries written."""
     with db.snapshot() as connection:
-        genesis = connection.scalar(select(LedgerEntryRow.hash).where(LedgerEntryRow.seq == 1))
+        genesis = genesis_hash(connection)
         seq, head_hash = recorded_head(connection) or (0, None)
         header = Header(format=FORMAT, genesis=genesis, count=seq, head=head_hash,
                         exported_at=rfc3339(utc_now()))  # fmt: skip

@@ -8,11 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypedDict
 
-from sqlalchemy import func, select
-
 from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
-from truce.domain.paging import DEFAULT_LIMIT, KeyPart, Page
+from truce.domain.news import NewArticle, NewReport, NewStatement, StatementView, StoredArticle
+from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.permissions import Action, Actor, require
 from truce.domain.sources import headline, web_url
 from truce.domain.text import name_matches
@@ -22,10 +21,7 @@ from truce.news.model import Event, Extraction, Statement
 from truce.news.parties import PartyBook, book_from_registry
 from truce.news.present import as_record
 from truce.services import common
-from truce.store import paging
 from truce.store.ledger_store import Change
-from truce.store.paging import Keyset, SortKey
-from truce.store.tables import ArticleRow, ReportRow, StatementRow
 from truce.store.uow import UnitOfWork
 
 GEO_PRECISION = {
@@ -52,10 +48,8 @@ class Ingested:
 
 def registry_extractor(uow: UnitOfWork) -> Extractor:
     """An extractor whose party book is this database's registry: ids and every alias."""
-    rows = uow.parties.all_rows()
-    aliases = uow.parties.aliases([row.id for row in rows])
     return Extractor(
-        book_from_registry((row.id, row.name, [a.text for a in aliases[row.id]]) for row in rows)
+        book_from_registry((p.id, p.name, [a.text for a in p.aliases]) for p in uow.parties.all())
     )
 
 
@@ -65,24 +59,35 @@ def ingest(outcome: Outcome, book: PartyBook, uow: UnitOfWork, *, actor: Actor) 
     if outcome.extraction is None or outcome.article is None:
         return Ingested(outcome.source, "failed", error=outcome.error)
     found, warnings = _as_published(outcome.extraction)
-    existing = uow.session.scalar(select(ArticleRow.id).where(ArticleRow.digest == found.digest))
+    existing = uow.articles.id_of(found.digest)
     if existing is not None:
         return Ingested(outcome.source, "already", article_id=existing)
     article = _article(found, outcome, actor, uow.now())
-    uow.session.add(article)
-    uow.session.flush()
+    article_id = uow.articles.add(article)
     statements = [_statement(s, article, book) for s in found.statements]
     reports = [_report(e, found, article, book, uow.now()) for e in found.events]
-    uow.session.add_all([*statements, *reports])
-    uow.session.flush()
-    payload = _payload(article, statements, reports)
+    stored = _Stored(
+        article_id,
+        uow.statements.add_all(article_id, statements),
+        uow.reports.add_all(article_id, reports),
+    )
+    payload = _payload(article, stored, statements, reports)
     if warnings:
         payload["refused_url"] = outcome.extraction.url  # kept as text, never as a link
-    uow.record(actor, Change("news.article_ingested", f"article:{article.id}", payload))
+    uow.record(actor, Change("news.article_ingested", f"article:{article_id}", payload))
     uow.commit()
     return Ingested(
-        outcome.source, "ingested", article.id, len(statements), len(reports), warnings=warnings
+        outcome.source, "ingested", article_id, len(statements), len(reports), warnings=warnings
     )
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The ids an ingested article and its statements and reports were stored under."""
+
+    article_id: int
+    statement_ids: list[int]
+    report_ids: list[int]
 
 
 def _as_published(found: Extraction) -> tuple[Extraction, tuple[str, ...]]:
@@ -94,10 +99,10 @@ def _as_published(found: Extraction) -> tuple[Extraction, tuple[str, ...]]:
     return replace(found, title=title, url=None), (warning,)
 
 
-def _article(found: Extraction, outcome: Outcome, actor: Actor, now: datetime) -> ArticleRow:
+def _article(found: Extraction, outcome: Outcome, actor: Actor, now: datetime) -> NewArticle:
     article = outcome.article
     assert article is not None
-    return ArticleRow(
+    return NewArticle(
         digest=found.digest,
         name=found.name[:300],
         title=found.title[:2000],
@@ -121,9 +126,8 @@ def _party_id(book: PartyBook, name: str | None) -> int | None:
     return None
 
 
-def _statement(statement: Statement, article: ArticleRow, book: PartyBook) -> StatementRow:
-    return StatementRow(
-        article_id=article.id,
+def _statement(statement: Statement, article: NewArticle, book: PartyBook) -> NewStatement:
+    return NewStatement(
         speaker=statement.speaker[:300],
         role=statement.role,
         affiliation=statement.affiliation,
@@ -140,12 +144,12 @@ def _statement(statement: Statement, article: ArticleRow, book: PartyBook) -> St
 
 
 def _report(
-    event: Event, found: Extraction, article: ArticleRow, book: PartyBook, now: datetime
-) -> ReportRow:
+    event: Event, found: Extraction, article: NewArticle, book: PartyBook, now: datetime
+) -> NewReport:
     start = datetime.combine(event.date, time(), UTC) if event.date else None
     actors = [*event.actors, None, None]
     place = event.place
-    return ReportRow(
+    return NewReport(
         channel="news",
         source=found.outlet or found.name,
         source_ref=found.url or f"article:{found.digest[:16]}",
@@ -165,7 +169,6 @@ def _report(
         actor2_party_id=_party_id(book, actors[1]),
         fatalities=event.fatalities,
         text=event.span.of(article.text),
-        article_id=article.id,
         evidence_start=event.span.start,
         evidence_end=event.span.end,
         confidence=event.confidence,
@@ -186,20 +189,23 @@ def _value(value: Any) -> Any:
 
 
 def _payload(
-    article: ArticleRow, statements: list[StatementRow], reports: list[ReportRow]
+    article: NewArticle,
+    stored: _Stored,
+    statements: list[NewStatement],
+    reports: list[NewReport],
 ) -> dict[str, Any]:
     return {
-        "article_id": article.id,
+        "article_id": stored.article_id,
         "digest": article.digest,
         "title": article.title[:300],
         "outlet": article.outlet,
         "url": article.url,
         "published": common.stamp(article.published),
-        "statement_ids": [s.id for s in statements],
+        "statement_ids": stored.statement_ids,
         "statements_sha256": _digest(
             statements, ("speaker", "quote", "kind", "cue", "start", "end")
         ),
-        "report_ids": [r.id for r in reports],
+        "report_ids": stored.report_ids,
         "reports_sha256": _digest(
             reports,
             (
@@ -218,40 +224,7 @@ def _payload(
 
 def counts(uow: UnitOfWork) -> tuple[int, int, int]:
     """How many articles, statements and news reports are stored."""
-    session = uow.session
-    return (
-        session.scalar(select(func.count(ArticleRow.id))) or 0,
-        session.scalar(select(func.count(StatementRow.id))) or 0,
-        session.scalar(select(func.count(ReportRow.id)).where(ReportRow.channel == "news")) or 0,
-    )
-
-
-@dataclass(frozen=True)
-class StatementView:
-    id: int
-    article_id: int
-    article_title: str
-    outlet: str | None
-    speaker: str
-    role: str | None
-    party_id: int | None
-    quote: str
-    kind: str
-    cue: str
-    reported_by: str | None
-    said_at: datetime | None
-
-
-_STATEMENTS = Keyset(
-    "statements",
-    (SortKey(StatementRow.said_at, KeyPart(datetime, nullable=True), descending=True),
-     SortKey(StatementRow.id, KeyPart(int))),
-)  # fmt: skip
-_ARTICLES = Keyset(
-    "articles",
-    (SortKey(ArticleRow.published, KeyPart(datetime, nullable=True), descending=True),
-     SortKey(ArticleRow.id, KeyPart(int), descending=True)),
-)  # fmt: skip
+    return uow.articles.count(), uow.statements.count(), uow.reports.count(channel="news")
 
 
 class StatementFilters(TypedDict, total=False):
@@ -275,27 +248,17 @@ def statements(
 ) -> Page[StatementView]:
     """A page of statements, newest first, narrowed by speaker (any part of the name, in any
     script), party and date."""
-    query = select(StatementRow, ArticleRow.title, ArticleRow.outlet).join(
-        ArticleRow, ArticleRow.id == StatementRow.article_id
-    )
     if speaker and not speaker.isprintable():
         return Page([], 0)  # no extracted name holds a control character (PostgreSQL refuses NUL)
-    if speaker:
-        query = query.where(StatementRow.speaker.in_(_speakers_named(uow, speaker)))
-    if party_id is not None:
-        query = query.where(StatementRow.party_id == party_id)
-    if since is not None:
-        query = query.where(StatementRow.said_at >= since)
-    if until is not None:
-        query = query.where(StatementRow.said_at < until)
-    found = paging.page(uow.session, query, _STATEMENTS, cursor, limit)
-    return found.map(lambda found_row: _statement_view(*found_row))
-
-
-def _statement_view(row: StatementRow, title: str, outlet: str | None) -> StatementView:
-    return StatementView(row.id, row.article_id, title, outlet, row.speaker, row.role,
-                         row.party_id, row.quote, row.kind, row.cue, row.reported_by,
-                         row.said_at)  # fmt: skip
+    speakers = _speakers_named(uow, speaker) if speaker else None
+    return uow.statements.page(
+        speakers=speakers,
+        party_id=party_id,
+        since=since,
+        until=until,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 def _speakers_named(uow: UnitOfWork, query: str) -> list[str]:
@@ -303,21 +266,19 @@ def _speakers_named(uow: UnitOfWork, query: str) -> list[str]:
 
     Folding and sounds are Python (domain/text.py), so they run over the distinct speakers, a
     few hundred names, rather than in SQL."""
-    known = uow.session.scalars(select(StatementRow.speaker).distinct())
-    return [name for name in known if name_matches(query, name)]
+    return [name for name in uow.statements.speakers() if name_matches(query, name)]
 
 
-def article(uow: UnitOfWork, article_id: int) -> ArticleRow:
+def article(uow: UnitOfWork, article_id: int) -> StoredArticle:
     """One stored article with its extraction."""
-    row = uow.session.get(ArticleRow, article_id)
-    if row is None:
+    found = uow.articles.get(article_id)
+    if found is None:
         raise NotFound(N_("There is no article {id}."), field="article_id", id=article_id)
-    return row
+    return found
 
 
 def articles(
     uow: UnitOfWork, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
-) -> Page[ArticleRow]:
+) -> Page[StoredArticle]:
     """A page of stored articles, newest first."""
-    found = paging.page(uow.session, select(ArticleRow), _ARTICLES, cursor, limit)
-    return found.map(lambda row: row[0])
+    return uow.articles.page(cursor, limit)

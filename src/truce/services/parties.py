@@ -12,7 +12,9 @@ from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.parties import (
+    Commitment,
     Designation,
+    Party,
     Status,
     StatusChange,
     check_new_party,
@@ -31,7 +33,6 @@ from truce.domain.proposals import (
 from truce.domain.text import fold, strip_marks
 from truce.services import common
 from truce.store.ledger_store import Change
-from truce.store.tables import AliasRow, CommitmentRow, PartyRow
 from truce.store.uow import UnitOfWork
 
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -68,19 +69,18 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
         common.party(uow, cmd.coalition_id)
     if cmd.sponsor is not None:
         common.require_state(uow, cmd.sponsor, "sponsor")
-    row = PartyRow(
+    party = Party(
+        id=0,
         slug=slug,
         name=name,
-        name_key=key,
         side=cmd.side,
         coalition_id=cmd.coalition_id,
-        sponsor_state=cmd.sponsor,
+        sponsor=cmd.sponsor,
         notes=cmd.notes,
-        uncertain=list(cmd.uncertain),
-        sources=list(cmd.sources),
-        created_at=uow.now(),
+        uncertain=tuple(cmd.uncertain),
+        sources=tuple(cmd.sources),
     )
-    party_id = uow.parties.add(row)
+    party_id = uow.parties.add(party, name_key=key, created_at=uow.now())
     aliases = _store_aliases(uow, party_id, [(name, ""), *cmd.aliases])
     payload = {
         "party_id": party_id,
@@ -133,19 +133,6 @@ def add_alias(party_id: int, text: str, lang: str, uow: UnitOfWork, *, actor: Ac
 
 
 @dataclass(frozen=True)
-class CommitmentView:
-    id: int
-    party_id: int
-    guarantor: str
-    committed_at: datetime
-    late: bool
-    recorded_at: datetime
-    recorded_by: str
-    channel: str
-    note: str
-
-
-@dataclass(frozen=True)
 class ProposalView:
     """A proposal as shown: the public sees the states that acted, staff also their users."""
 
@@ -178,7 +165,7 @@ class RegistryEntry:
     views: dict[str, Status]
     accord: Accord
     designated: bool
-    first_commitment: CommitmentView | None
+    first_commitment: Commitment | None
     open_proposals: list[ProposalView]
     rejected: ProposalView | None = None  # why it is disputed, when a rejection is the reason
     notes: str = ""
@@ -193,21 +180,6 @@ class RegistryEntry:
     def disputed(self) -> bool:
         """The guarantors' views conflict."""
         return self.accord is Accord.DISPUTED
-
-
-def commitment_view(row: CommitmentRow) -> CommitmentView:
-    """A commitment as shown to users."""
-    return CommitmentView(
-        row.id,
-        row.party_id,
-        row.guarantor_state,
-        row.committed_at,
-        row.late,
-        row.recorded_at,
-        row.recorded_by,
-        row.channel,
-        row.note,
-    )
 
 
 def proposal_views(
@@ -242,16 +214,16 @@ class _Standing:
     changes: dict[int, list[StatusChange]]
     designations: dict[int, list[Designation]]
     proposals: dict[int, list[Proposal]]
-    first_commitments: dict[int, CommitmentRow]
+    first_commitments: dict[int, Commitment]
 
 
 def _standing(uow: UnitOfWork, agreement: Agreement) -> _Standing:
     by_party: dict[int, list[Proposal]] = {}
     for proposal in uow.proposals.list(agreement.id):
         by_party.setdefault(proposal.party_id, []).append(proposal)
-    firsts: dict[int, CommitmentRow] = {}
-    for row in uow.commitments.list(agreement.id):
-        firsts.setdefault(row.party_id, row)
+    firsts: dict[int, Commitment] = {}
+    for commitment in uow.commitments.list(agreement.id):
+        firsts.setdefault(commitment.party_id, commitment)
     return _Standing(
         uow.status_changes.by_party(agreement.id),
         uow.designations.by_party(),
@@ -291,10 +263,7 @@ def registry(
     rows = uow.parties.registry_page(
         agreement.id, moment, key=key, status=status, only=only, cursor=cursor, limit=limit
     )
-    aliases = uow.parties.aliases(row.id for row in rows.items)
-    return agreement, rows.map(
-        lambda row: _entry(uow, agreement, row, aliases[row.id], standing, moment, actor)
-    )
+    return agreement, rows.map(lambda party: _entry(uow, agreement, party, standing, moment, actor))
 
 
 def _parties_where(uow: UnitOfWork, standing: _Standing, wanted: Accord) -> set[int]:
@@ -306,36 +275,35 @@ def _parties_where(uow: UnitOfWork, standing: _Standing, wanted: Accord) -> set[
 def _entry(
     uow: UnitOfWork,
     agreement: Agreement,
-    row: PartyRow,
-    alias_rows: Sequence[AliasRow],
+    party: Party,
     standing: _Standing,
     moment: datetime,
     actor: Actor | None,
 ) -> RegistryEntry:
-    status = status_at(standing.changes.get(row.id, []), moment)
-    proposals = standing.proposals.get(row.id, [])
+    status = status_at(standing.changes.get(party.id, []), moment)
+    proposals = standing.proposals.get(party.id, [])
     open_proposals = [p for p in proposals if p.state is ProposalState.OPEN]
     view = views(status, open_proposals, agreement.guarantors)
-    first = standing.first_commitments.get(row.id)
-    designated = excluding_designation(agreement, standing.designations.get(row.id, []), moment)
-    restricted = redact({"notes": row.notes}, actor)
+    first = standing.first_commitments.get(party.id)
+    designated = excluding_designation(agreement, standing.designations.get(party.id, []), moment)
+    restricted = redact({"notes": party.notes}, actor)
     return RegistryEntry(
-        id=row.id,
-        slug=row.slug,
-        name=row.name,
-        aliases=[{"text": a.text, "lang": a.lang} for a in alias_rows if a.text != row.name],
-        side=row.side,
-        sponsor=row.sponsor_state,
-        coalition_id=row.coalition_id,
+        id=party.id,
+        slug=party.slug,
+        name=party.name,
+        aliases=[{"text": a.text, "lang": a.lang} for a in party.aliases if a.text != party.name],
+        side=party.side,
+        sponsor=party.sponsor,
+        coalition_id=party.coalition_id,
         status=status,
         views=view,
         accord=accord(proposals),
         designated=designated is not None,
-        first_commitment=_redacted_commitment(commitment_view(first), actor) if first else None,
+        first_commitment=_redacted_commitment(first, actor) if first else None,
         open_proposals=proposal_views(uow, open_proposals, actor=actor),
         rejected=_rejected(uow, proposals, actor),
         notes=str(restricted.get("notes", "")),
-        uncertain=list(row.uncertain or []),
+        uncertain=list(party.uncertain),
     )
 
 
@@ -346,20 +314,10 @@ def _rejected(
     return proposal_views(uow, [rejection], actor=actor)[0] if rejection else None
 
 
-def _redacted_commitment(view: CommitmentView, actor: Actor | None) -> CommitmentView:
+def _redacted_commitment(commitment: Commitment, actor: Actor | None) -> Commitment:
     if allowed(actor, Action.READ_RESTRICTED):
-        return view
-    return replace(view, recorded_by="", channel="", note="")
-
-
-@dataclass(frozen=True)
-class StatusChangeView:
-    status: Status
-    effective_at: datetime
-    cause: str
-    proposal_id: int | None
-    designation_id: int | None
-    recorded_at: datetime
+        return commitment
+    return replace(commitment, recorded_by="", channel="", note="")
 
 
 @dataclass(frozen=True)
@@ -378,8 +336,8 @@ class PartyDetail:
     """A party with its whole history under one agreement."""
 
     entry: RegistryEntry
-    history: list[StatusChangeView]
-    commitments: list[CommitmentView]
+    history: list[StatusChange]
+    commitments: list[Commitment]
     proposals: list[ProposalView]
     designations: list[DesignationView]
     coalition: str | None
@@ -392,30 +350,15 @@ def party_detail(
 ) -> tuple[Agreement, PartyDetail]:
     """Everything known about one party under one agreement."""
     agreement = common.agreement(uow, agreement_id)
-    common.party(uow, party_id)
-    row = uow.parties.row(party_id)
-    assert row is not None
+    party = common.party(uow, party_id)
     standing = _standing(uow, agreement)
-    entry = _entry(
-        uow, agreement, row, uow.parties.aliases([party_id])[party_id], standing, uow.now(), actor
-    )
-    coalition = uow.parties.row(row.coalition_id) if row.coalition_id else None
+    entry = _entry(uow, agreement, party, standing, uow.now(), actor)
+    coalition = uow.parties.get(party.coalition_id) if party.coalition_id else None
     return agreement, PartyDetail(
         entry=entry,
-        history=[
-            StatusChangeView(
-                Status(c.status),
-                c.effective_at,
-                c.cause,
-                c.proposal_id,
-                c.designation_id,
-                c.recorded_at,
-            )
-            for c in uow.status_changes.rows(agreement.id, party_id)
-        ],
+        history=uow.status_changes.of(agreement.id, party_id),
         commitments=[
-            _redacted_commitment(commitment_view(c), actor)
-            for c in uow.commitments.list(agreement.id, party_id)
+            _redacted_commitment(c, actor) for c in uow.commitments.list(agreement.id, party_id)
         ],
         proposals=proposal_views(uow, standing.proposals.get(party_id, []), actor=actor),
         designations=[
@@ -428,9 +371,9 @@ def party_detail(
                 agreement.excludes_list(d.list_name),
                 d.source,
             )
-            for d in uow.designations.rows(party_id)
+            for d in uow.designations.of(party_id)
         ],
         coalition=coalition.name if coalition else None,
-        members=[(p.id, p.name) for p in uow.parties.all_rows() if p.coalition_id == party_id],
-        sources=list(row.sources or []),
+        members=[(p.id, p.name) for p in uow.parties.members(party_id)],
+        sources=list(party.sources),
     )

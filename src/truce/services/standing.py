@@ -7,7 +7,14 @@ from datetime import datetime
 
 from truce.domain.errors import Forbidden, Invalid, NotFound
 from truce.domain.i18n import N_
-from truce.domain.parties import Status, check_commitment, status_at
+from truce.domain.parties import (
+    Commitment,
+    Designation,
+    Status,
+    StatusChange,
+    check_commitment,
+    status_at,
+)
 from truce.domain.permissions import Action, Actor, Role, require
 from truce.domain.proposals import (
     Decision,
@@ -20,9 +27,7 @@ from truce.domain.proposals import (
     withdraw,
 )
 from truce.services import common
-from truce.services.parties import CommitmentView, commitment_view
 from truce.store.ledger_store import Change
-from truce.store.tables import CommitmentRow, DesignationRow, StatusChangeRow
 from truce.store.uow import UnitOfWork
 
 
@@ -36,7 +41,7 @@ class RecordCommitment:
     note: str = ""
 
 
-def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -> CommitmentView:
+def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -> Commitment:
     """Record a party's acceptance of the terms, made to a guarantor; flag it late if it is."""
     require(actor, Action.RECORD_COMMITMENT)
     agreement = common.agreement(uow, cmd.agreement_id)
@@ -46,25 +51,27 @@ def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -
     check = check_commitment(
         agreement, party, cmd.guarantor, committed_at, uow.designations.of(party.id)
     )
-    row = CommitmentRow(
-        agreement_id=agreement.id,
-        party_id=party.id,
-        guarantor_state=cmd.guarantor,
-        committed_at=committed_at,
-        late=check.late,
-        channel=cmd.channel,
-        note=cmd.note,
-        recorded_by=actor.username,
-        recorded_at=uow.now(),
+    commitment = uow.commitments.add(
+        agreement.id,
+        Commitment(
+            id=0,
+            party_id=party.id,
+            guarantor=cmd.guarantor,
+            committed_at=committed_at,
+            late=check.late,
+            recorded_at=uow.now(),
+            recorded_by=actor.username,
+            channel=cmd.channel,
+            note=cmd.note,
+        ),
     )
-    commitment_id = uow.commitments.add(row)
     uow.record(
         actor,
         Change(
             "commitment.recorded",
             f"party:{party.id}",
             {
-                "commitment_id": commitment_id,
+                "commitment_id": commitment.id,
                 "agreement_id": agreement.id,
                 "party_id": party.id,
                 "guarantor": cmd.guarantor,
@@ -76,7 +83,7 @@ def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -
         ),
     )
     uow.commit()
-    return commitment_view(row)
+    return commitment
 
 
 def _commitment_time(cmd: RecordCommitment, uow: UnitOfWork, actor: Actor) -> datetime:
@@ -125,7 +132,7 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
     if not cmd.list_name.strip() or not cmd.reference.strip():
         raise Invalid(N_("A designation names its list and reference."), field="list_name")
     designation_id = uow.designations.add(
-        DesignationRow(
+        Designation(
             party_id=party.id,
             list_name=cmd.list_name.strip(),
             reference=cmd.reference.strip(),
@@ -163,15 +170,11 @@ def _exclude(
     uow: UnitOfWork, agreement_id: int, party_id: int, designation_id: int, at: datetime
 ) -> Change:
     uow.status_changes.add(
-        StatusChangeRow(
-            agreement_id=agreement_id,
-            party_id=party_id,
-            status=Status.EXCLUDED.value,
-            effective_at=at,
-            cause="designation",
-            designation_id=designation_id,
-            recorded_at=uow.now(),
-        )
+        agreement_id,
+        party_id,
+        StatusChange(
+            Status.EXCLUDED, at, "designation", designation_id=designation_id, recorded_at=uow.now()
+        ),
     )
     return Change(
         "party.status_changed",
@@ -281,15 +284,9 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
 
 def _apply(uow: UnitOfWork, proposal: Proposal, now: datetime) -> list[Change]:
     uow.status_changes.add(
-        StatusChangeRow(
-            agreement_id=proposal.agreement_id,
-            party_id=proposal.party_id,
-            status=proposal.status.value,
-            effective_at=now,
-            cause="proposal",
-            proposal_id=proposal.id,
-            recorded_at=now,
-        )
+        proposal.agreement_id,
+        proposal.party_id,
+        StatusChange(proposal.status, now, "proposal", proposal_id=proposal.id, recorded_at=now),
     )
     changes = [
         Change(

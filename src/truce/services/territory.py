@@ -17,6 +17,7 @@ from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.parties import Status
 from truce.domain.permissions import Actor
 from truce.domain.territory import (
+    Area,
     Review,
     Validity,
     check_asserter,
@@ -26,14 +27,12 @@ from truce.domain.territory import (
     until,
 )
 from truce.geo.disagreements import Disagreement, disagreements
-from truce.geo.engine import Applicability, AreaFacts, Batch, PartyFacts, Territory
+from truce.geo.engine import AreaFacts, PartyFacts, Territory
 from truce.geo.geojson import Feature, GeoJSONError, parse, read_features
 from truce.geo.geometry import AreaShape, GeometryProblem, bounds, check_area, from_wkb, to_wkb
-from truce.geo.grid import Floats, Ints
+from truce.geo.results import Applicability, Batch, Floats, Ints
 from truce.services import common
-from truce.store import postgis
 from truce.store.ledger_store import Change
-from truce.store.tables import AreaReviewRow, AreaRow
 from truce.store.uow import UnitOfWork
 
 
@@ -79,18 +78,19 @@ def store_area(cmd: AssertArea, shape: AreaShape, uow: UnitOfWork, actor: Actor)
     check_confidence(cmd.confidence)
     if cmd.supersedes_id is not None:
         _supersede(uow, cmd, validity)
-    row = _row(cmd, shape, validity, actor, uow.now())
-    area_id = uow.areas.add(row)
-    uow.record(actor, Change("area.asserted", f"area:{area_id}", _payload(row, shape)))
+    area = _area(cmd, shape, validity, actor, uow.now())
+    area_id = uow.areas.add(area)
+    uow.record(actor, Change("area.asserted", f"area:{area_id}", _payload(area_id, area, shape)))
     return area_id
 
 
-def _row(
+def _area(
     cmd: AssertArea, shape: AreaShape, validity: Validity, actor: Actor, now: datetime
-) -> AreaRow:
+) -> Area:
     min_lon, min_lat, max_lon, max_lat = bounds(shape.geometry)
     point = shape.point or (None, None)
-    return AreaRow(
+    return Area(
+        id=0,
         agreement_id=cmd.agreement_id,
         party_id=cmd.party_id,
         asserted_by=cmd.guarantor,
@@ -115,10 +115,10 @@ def _row(
     )
 
 
-def _payload(row: AreaRow, shape: AreaShape) -> dict[str, Any]:
+def _payload(area_id: int, row: Area, shape: AreaShape) -> dict[str, Any]:
     wkt = shapely.to_wkt(shape.geometry, rounding_precision=7)
     return {
-        "area_id": row.id,
+        "area_id": area_id,
         "agreement_id": row.agreement_id,
         "party_id": row.party_id,
         "guarantor": row.asserted_by,
@@ -155,7 +155,7 @@ def _supersede(uow: UnitOfWork, cmd: AssertArea, validity: Validity) -> None:
         )
     # The old row keeps its geometry and dates; this cache of when it stops holding is derived
     # from the new assertion, which the ledger records.
-    old.superseded_at = validity.start
+    uow.areas.supersede(old.id, validity.start)
 
 
 def review_area(
@@ -170,16 +170,14 @@ def review_area(
     agreement = common.agreement(uow, row.agreement_id)
     state = check_reviewer(actor, agreement, row.asserted_by)
     uow.areas.add_review(
-        AreaReviewRow(
-            area_id=area_id,
-            reviewer_state=state,
-            review=review.value,
-            reason=reason.strip(),
-            reviewed_by=actor.username,
-            reviewed_at=uow.now(),
-        )
+        area_id,
+        state=state,
+        review=review.value,
+        reason=reason.strip(),
+        by=actor.username,
+        at=uow.now(),
     )
-    row.review = review.value
+    uow.areas.set_review(area_id, review.value)
     uow.record(
         actor,
         Change(
@@ -338,7 +336,7 @@ def area_facts(uow: UnitOfWork, agreement_id: int) -> list[AreaFacts]:
     return [_facts(row) for row in uow.areas.of(agreement_id)]
 
 
-def _facts(row: AreaRow) -> AreaFacts:
+def _facts(row: Area) -> AreaFacts:
     return AreaFacts(
         row.id,
         row.party_id,
@@ -358,8 +356,8 @@ def party_facts(uow: UnitOfWork, agreement_id: int) -> list[PartyFacts]:
     """Every party's name and status history under an agreement."""
     changes = uow.status_changes.by_party(agreement_id)
     return [
-        PartyFacts(row.id, row.name, tuple(changes.get(row.id, [])))
-        for row in uow.parties.all_rows()
+        PartyFacts(pid, name, tuple(changes.get(pid, [])))
+        for pid, name in sorted(uow.parties.names().items(), key=lambda item: (item[1], item[0]))
     ]
 
 
@@ -375,7 +373,7 @@ def where(
     at = common.utc(at, "at")
     _check_place(lat, lon)
     if current.engine is None:
-        return postgis.answer(uow.session, current.agreement, lat, lon, at)
+        return uow.postgis.answer(current.agreement, lat, lon, at)
     return current.engine.answer(lat, lon, at)
 
 
@@ -392,7 +390,7 @@ def where_many(
     use_postgis = engine == "postgis" or (engine == "auto" and uow.db.dialect == "postgresql")
     current = _current(uow, agreement_id, engine=not use_postgis)
     if current.engine is None:
-        return postgis.classify(uow.session, current.agreement, lon, lat, at)
+        return uow.postgis.classify(current.agreement, lon, lat, at)
     return current.engine.classify(lon, lat, at)
 
 

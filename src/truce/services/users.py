@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,14 +14,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from truce.domain.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
-from truce.domain.users import check_password, check_username
+from truce.domain.users import User, UserView, check_password, check_username
 from truce.ledger.entry import KEY_REVOKED, key_payload
 from truce.ledger.keys import Signer
 from truce.services import common
 from truce.services.throttle import SignInLimits
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change
-from truce.store.tables import SessionRow, TokenRow, UserRow
 from truce.store.uow import NoSecret, UnitOfWork
 
 log = logging.getLogger("truce.users")
@@ -41,36 +40,9 @@ class NewUser:
     party_id: int | None = None
 
 
-@dataclass(frozen=True)
-class UserView:
-    id: int
-    username: str
-    display_name: str
-    role: Role
-    state: str | None
-    party_id: int | None
-    key_id: str
-    active: bool
-    created_at: datetime
-
-
-def _view(row: UserRow) -> UserView:
-    return UserView(
-        row.id,
-        row.username,
-        row.display_name,
-        Role(row.role),
-        row.state_code,
-        row.party_id,
-        row.key_id,
-        row.active,
-        row.created_at,
-    )
-
-
-def actor_of(row: UserRow) -> Actor:
+def actor_of(user: User) -> Actor:
     """The actor a user acts as."""
-    return Actor(row.id, row.username, Role(row.role), row.state_code, row.party_id)
+    return Actor(user.id, user.username, user.role, user.state, user.party_id)
 
 
 def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
@@ -87,35 +59,34 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
     if uow.users.by_name(cmd.username) is not None:
         raise Conflict(N_("The user name {name!r} is taken."), field="username", name=cmd.username)
     signer = Signer.generate(cmd.username)
-    row = UserRow(
+    new = User(
+        id=0,
         username=cmd.username,
         display_name=cmd.display_name or cmd.username,
-        role=cmd.role.value,
-        state_code=cmd.state,
+        role=cmd.role,
+        state=cmd.state,
         party_id=cmd.party_id,
-        password_hash=_hasher.hash(cmd.password) if cmd.password else None,
         key_id=signer.key_id,
-        public_key=signer.public_key,
-        sealed_seed=_keyring(uow).seal(signer),
         active=True,
         created_at=uow.now(),
+        password_hash=_hasher.hash(cmd.password) if cmd.password else None,
     )
-    uow.users.add(row)
-    subject = f"user:{row.id}"
+    user = uow.users.add(new, signer=signer, sealed_seed=_keyring(uow).seal(signer))
+    subject = f"user:{user.id}"
     details = {
-        "user_id": row.id,
-        "username": row.username,
-        "role": row.role,
-        "state": row.state_code,
-        "party_id": row.party_id,
+        "user_id": user.id,
+        "username": user.username,
+        "role": user.role.value,
+        "state": user.state,
+        "party_id": user.party_id,
     }
     uow.record(
         actor,
         Change("user.created", subject, details),
-        Change("key.registered", subject, key_payload(signer, user_id=row.id)),
+        Change("key.registered", subject, key_payload(signer, user_id=user.id)),
     )
     uow.commit()
-    return _view(row)
+    return user.view()
 
 
 def _keyring(uow: UnitOfWork) -> Keyring:
@@ -188,11 +159,8 @@ def issue(label: str, uow: UnitOfWork, *, actor: Actor) -> IssuedToken:
     if actor.is_system:
         raise Conflict(N_("The system actor cannot hold API tokens."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token_id = uow.tokens.add(
-        TokenRow(
-            user_id=actor.user_id, token_hash=_token_hash(token), label=label, created_at=uow.now()
-        )
-    )
+    assert actor.user_id is not None  # a user's actor, not the system's
+    token_id = uow.tokens.add(actor.user_id, _token_hash(token), label, uow.now())
     uow.commit()
     return IssuedToken(token_id, token)
 
@@ -208,7 +176,7 @@ def revoke_token(token_id: int, uow: UnitOfWork, *, actor: Actor) -> None:
     if row is None or (row.user_id != actor.user_id and actor.role is not Role.ADMIN):
         raise NotFound(N_("There is no token {id} of yours."), field="token_id", id=token_id)
     if row.revoked_at is None:
-        row.revoked_at = uow.now()
+        uow.tokens.revoke(row.id, uow.now())
         uow.commit()
 
 
@@ -235,15 +203,14 @@ def open_session(cmd: NewSession, uow: UnitOfWork, *, actor: Actor) -> str:
     now = uow.now()
     token = secrets.token_urlsafe(32)
     uow.sessions.remove_expired(now)
+    assert actor.user_id is not None  # a user's actor, not the system's
     uow.sessions.add(
-        SessionRow(
-            user_id=actor.user_id,
-            token_hash=_token_hash(token),
-            created_at=now,
-            expires_at=now + timedelta(hours=cmd.hours),
-            user_agent=cmd.user_agent[:200],
-            address=cmd.address[:64],
-        )
+        actor.user_id,
+        _token_hash(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=cmd.hours),
+        user_agent=cmd.user_agent[:200],
+        address=cmd.address[:64],
     )
     uow.commit()
     return token
@@ -251,17 +218,18 @@ def open_session(cmd: NewSession, uow: UnitOfWork, *, actor: Actor) -> str:
 
 def actor_for_session(token: str, uow: UnitOfWork) -> Actor | None:
     """The actor of a web session; None once it is over (signed out, revoked or expired)."""
-    row = uow.sessions.by_hash(_token_hash(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= uow.now():
+    found = uow.sessions.by_hash(_token_hash(token))
+    if found is None or not found.open_at(uow.now()):
         return None
-    return actor_for_user(row.user_id, uow)
+    return actor_for_user(found.user_id, uow)
 
 
 def end_session(token: str, uow: UnitOfWork) -> None:
     """Sign a web session out: its cookie opens nothing from now on, wherever it was copied."""
-    row = uow.sessions.by_hash(_token_hash(token))
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = uow.now()
+    token_hash = _token_hash(token)
+    found = uow.sessions.by_hash(token_hash)
+    if found is not None and found.revoked_at is None:
+        uow.sessions.revoke(token_hash, uow.now())
         uow.commit()
 
 
@@ -293,7 +261,7 @@ def change_password(
     else:
         require(actor, Action.MANAGE_USERS)
     check_password(cmd.new_password)
-    row.password_hash = _hasher.hash(cmd.new_password)
+    uow.users.set_password(row.id, _hasher.hash(cmd.new_password))
     _end_sign_ins(row.id, uow)
     uow.commit()
     log.info("user %d has a new password; their sessions and tokens are revoked", row.id)
@@ -314,20 +282,20 @@ def disable_user(username: str, uow: UnitOfWork, *, actor: Actor) -> UserView:
     if row.id == actor.user_id:
         raise Conflict(N_("You cannot disable yourself; ask another admin."), field="username")
     if not row.active:
-        return _view(row)
+        return row.view()
     subject = f"user:{row.id}"
     uow.record(
         actor,
         Change("user.disabled", subject, {"user_id": row.id, "username": row.username}),
         Change(KEY_REVOKED, subject, {"key_id": row.key_id, "user_id": row.id}),
     )
-    row.active = False
+    uow.users.deactivate(row.id)
     _end_sign_ins(row.id, uow)
     uow.commit()
-    return _view(row)
+    return replace(row.view(), active=False)
 
 
-def _user_named(uow: UnitOfWork, username: str) -> UserRow:
+def _user_named(uow: UnitOfWork, username: str) -> User:
     row = uow.users.by_name(username) if _may_be_username(username) else None
     if row is None:
         raise NotFound(N_("There is no user {name!r}."), field="username", name=username)
@@ -343,7 +311,7 @@ def actor_for_user(user_id: int, uow: UnitOfWork) -> Actor | None:
 def list_users(uow: UnitOfWork, *, actor: Actor) -> list[UserView]:
     """Every user; admins only."""
     require(actor, Action.MANAGE_USERS)
-    return [_view(row) for row in uow.users.all()]
+    return [user.view() for user in uow.users.all()]
 
 
 def get_user(user_id: int, uow: UnitOfWork, *, actor: Actor) -> UserView:
@@ -353,4 +321,4 @@ def get_user(user_id: int, uow: UnitOfWork, *, actor: Actor) -> UserView:
     row = uow.users.get(user_id)
     if row is None:
         raise NotFound(N_("There is no user {id}."), field="user_id", id=user_id)
-    return _view(row)
+    return row.view()

@@ -9,7 +9,7 @@ the first they take. Reads take no lock on either.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from truce.store.ledger_store import LOCK_HEAD
 
 # How long a writer waits for its turn before giving up (the API then answers 503, retry).
 BUSY_TIMEOUT_MS = 30_000
-_WAIT_AT_MOST = text(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def normalise_url(db: str) -> str:
@@ -44,11 +43,13 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def _sqlite_engine(url: str, *, writer: bool) -> Engine:
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+def _sqlite_engine(url: str, *, writer: bool, wait_ms: int) -> Engine:
+    connect = {"check_same_thread": False, "timeout": wait_ms / 1000}
+    options: dict[str, Any] = {"connect_args": connect}
     if writer:
         # One connection: every write in this process queues for it, as SQLite allows one writer.
-        options.update(poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=60)
+        # Waiting for it may last as long as the one before took the database's lock.
+        options.update(poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=wait_ms / 500)
     engine = create_engine(url, **options)
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
@@ -56,7 +57,7 @@ def _sqlite_engine(url: str, *, writer: bool) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if writer:
             cursor.execute("PRAGMA journal_mode = WAL")
@@ -73,30 +74,39 @@ def _sqlite_engine(url: str, *, writer: bool) -> Engine:
     return engine
 
 
-def _take_turn(_session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
-    """Start a PostgreSQL write transaction by waiting for the other writers to finish."""
-    connection.execute(_WAIT_AT_MOST)
-    connection.execute(LOCK_HEAD)
+def _taking_turns(wait_ms: int) -> Callable[[Session, SessionTransaction, Connection], None]:
+    wait_at_most = text(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+
+    def take_turn(
+        _session: Session, _transaction: SessionTransaction, connection: Connection
+    ) -> None:
+        """Start a PostgreSQL write transaction by waiting for the other writers to finish."""
+        connection.execute(wait_at_most)
+        connection.execute(LOCK_HEAD)
+
+    return take_turn
 
 
 class Database:
-    """The engines and session factories for one database."""
+    """The engines and session factories for one database; a writer waits ``wait_ms`` at most
+    for its turn, then fails (SQLAlchemy's TimeoutError or OperationalError)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, wait_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.url = normalise_url(url)
         path = sqlite_path(self.url)
+        self.file = path  # the SQLite database file; None for PostgreSQL or memory
         self.is_sqlite = path is not None or self.url.startswith("sqlite")
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer_engine = _sqlite_engine(self.url, writer=True)
-            self.reader_engine = _sqlite_engine(self.url, writer=False)
+            self.writer_engine = _sqlite_engine(self.url, writer=True, wait_ms=wait_ms)
+            self.reader_engine = _sqlite_engine(self.url, writer=False, wait_ms=wait_ms)
         else:
             self.writer_engine = create_engine(self.url, pool_pre_ping=True)
             self.reader_engine = self.writer_engine
         self.writer = sessionmaker(self.writer_engine, expire_on_commit=False)
         self.reader = sessionmaker(self.reader_engine, expire_on_commit=False)
         if not self.is_sqlite:
-            event.listen(self.writer, "after_begin", _take_turn)
+            event.listen(self.writer, "after_begin", _taking_turns(wait_ms))
 
     @property
     def dialect(self) -> str:

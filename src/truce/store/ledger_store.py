@@ -157,6 +157,11 @@ def recorded_head(connection: Connection) -> tuple[int, str | None] | None:
     return (row[0], row[1]) if row else None
 
 
+def genesis_hash(connection: Connection) -> str | None:
+    """The hash of entry 1, the genesis entry; None before it is written."""
+    return connection.scalar(select(LedgerEntryRow.hash).where(LedgerEntryRow.seq == 1))
+
+
 def stream_entries(connection: Connection, batch: int = 5000) -> Iterator[Entry]:
     """Every stored entry in seq order, read in batches so memory stays flat."""
     last = 0

@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 from truce.domain.agreement import Agreement
 from truce.domain.parties import Status
 from truce.domain.territory import Presence, presence_of, verdict_of
-from truce.geo.engine import (
+from truce.geo.results import (
     NOT_IN_FORCE,
     Applicability,
     AreaHit,
     Batch,
+    Floats,
+    Ints,
     PartyHit,
     micros,
 )
-from truce.geo.grid import Floats, Ints
 
 # An area of the agreement that holds at {at}. Where the GiST index should find the areas on
 # its own, {agreement} is ``_GIST_ONLY``: no index serves that expression, so the planner cannot
@@ -286,3 +287,18 @@ def _codes(bits: Ints, in_force: NDArray[np.bool_]) -> NDArray[np.int8]:
     codes = bits.astype(np.int8)
     codes[~in_force] = NOT_IN_FORCE
     return codes
+
+
+class PostGIS:
+    """The PostGIS engine inside one unit of work's transaction (``uow.postgis``)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def answer(self, agreement: Agreement, lat: float, lon: float, at: datetime) -> Applicability:
+        """Who is active at (lat, lon) at ``at``, and the verdict (see ``answer``)."""
+        return answer(self.session, agreement, lat, lon, at)
+
+    def classify(self, agreement: Agreement, lon: Floats, lat: Floats, at: Ints) -> Batch:
+        """Verdicts for many (point, time) pairs (see ``classify``)."""
+        return classify(self.session, agreement, lon, lat, at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict, fields, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -22,8 +23,12 @@ from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
 from truce.domain.paging import KeyPart, Page
-from truce.domain.parties import Alias, Designation, Party, Status, StatusChange
+from truce.domain.parties import Alias, Commitment, Designation, Party, Status, StatusChange
+from truce.domain.permissions import Role
 from truce.domain.proposals import Proposal, ProposalState, require_open
+from truce.domain.territory import Area
+from truce.domain.users import ApiToken, User, WebSession
+from truce.ledger.keys import Signer
 from truce.store import paging
 from truce.store.paging import Column, Keyset, SortKey
 from truce.store.tables import (
@@ -187,7 +192,29 @@ class Parties:
             aliases=tuple(Alias(a.text, a.lang) for a in aliases),
             coalition_id=row.coalition_id,
             sponsor=row.sponsor_state,
+            notes=row.notes,
+            uncertain=tuple(row.uncertain or ()),
+            sources=tuple(row.sources or ()),
         )
+
+    def _with_aliases(self, rows: Sequence[PartyRow]) -> list[Party]:
+        aliases = self.aliases(row.id for row in rows)
+        return [self._domain(row, aliases[row.id]) for row in rows]
+
+    def all(self) -> list[Party]:
+        """Every party with its aliases, by name."""
+        return self._with_aliases(self.all_rows())
+
+    def names(self) -> dict[int, str]:
+        """Every party's name, by id."""
+        return {pid: name for pid, name in self.session.execute(select(PartyRow.id, PartyRow.name))}
+
+    def members(self, coalition_id: int) -> list[Party]:
+        """The parties that belong to a coalition, by name (without their aliases)."""
+        rows = self.session.scalars(
+            select(PartyRow).where(PartyRow.coalition_id == coalition_id).order_by(PartyRow.name)
+        )
+        return [self._domain(row, ()) for row in rows]
 
     def aliases(self, party_ids: Iterable[int]) -> dict[int, list[AliasRow]]:
         ids = list(party_ids)
@@ -220,9 +247,9 @@ class Parties:
         only: set[int] | None = None,
         cursor: str | None,
         limit: int,
-    ) -> Page[PartyRow]:
+    ) -> Page[Party]:
         """Parties by name, or best match first for a search key, with the status at ``at``,
-        among the ids in ``only`` when given."""
+        among the ids in ``only`` when given; each with its aliases."""
         query = select(PartyRow)
         if only is not None:
             query = query.where(PartyRow.id.in_(only))
@@ -234,7 +261,8 @@ class Parties:
             ranked = _ranked(key)
             query = query.join(ranked, ranked.c.party_id == PartyRow.id)
             keyset = Keyset("parties-found", (SortKey(ranked.c.rank, ID), *by_name))
-        return paging.page(self.session, query, keyset, cursor, limit).map(lambda row: row[0])
+        found = paging.page(self.session, query, keyset, cursor, limit).map(lambda row: row[0])
+        return replace(found, items=self._with_aliases(found.items))
 
     def ids(self) -> list[int]:
         return list(self.session.scalars(select(PartyRow.id)))
@@ -242,7 +270,20 @@ class Parties:
     def name_keys(self) -> list[str]:
         return list(self.session.scalars(select(PartyRow.name_key)))
 
-    def add(self, row: PartyRow) -> int:
+    def add(self, party: Party, *, name_key: str, created_at: datetime) -> int:
+        """Store a new party (``party.id`` and its aliases are not stored; see ``add_alias``)."""
+        row = PartyRow(
+            slug=party.slug,
+            name=party.name,
+            name_key=name_key,
+            side=party.side,
+            coalition_id=party.coalition_id,
+            sponsor_state=party.sponsor,
+            notes=party.notes,
+            uncertain=list(party.uncertain),
+            sources=list(party.sources),
+            created_at=created_at,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id
@@ -284,28 +325,39 @@ class Designations:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def of(self, party_id: int) -> list[Designation]:
-        return [self._domain(row) for row in self.rows(party_id)]
-
-    def rows(self, party_id: int | None = None) -> list[DesignationRow]:
-        statement = select(DesignationRow).order_by(DesignationRow.listed_at)
+    def of(self, party_id: int | None = None) -> list[Designation]:
+        """The designations of one party (of every party when None), by listing date."""
+        statement = select(DesignationRow).order_by(DesignationRow.listed_at, DesignationRow.id)
         if party_id is not None:
             statement = statement.where(DesignationRow.party_id == party_id)
-        return list(self.session.scalars(statement))
+        return [self._domain(row) for row in self.session.scalars(statement)]
 
     def by_party(self) -> dict[int, list[Designation]]:
         found: dict[int, list[Designation]] = defaultdict(list)
-        for row in self.rows():
-            found[row.party_id].append(self._domain(row))
+        for designation in self.of():
+            found[designation.party_id].append(designation)
         return found
 
     @staticmethod
     def _domain(row: DesignationRow) -> Designation:
         return Designation(
-            row.party_id, row.list_name, row.reference, row.listed_at, row.delisted_at
-        )
+            row.party_id, row.list_name, row.reference, row.listed_at, row.delisted_at,
+            row.source, row.id, row.recorded_by, row.recorded_at,
+        )  # fmt: skip
 
-    def add(self, row: DesignationRow) -> int:
+    def add(self, designation: Designation) -> int:
+        """Store a new designation (``designation.id`` is ignored); its id."""
+        assert designation.recorded_at is not None, "a designation is stored with its time"
+        row = DesignationRow(
+            party_id=designation.party_id,
+            list_name=designation.list_name,
+            reference=designation.reference,
+            listed_at=designation.listed_at,
+            delisted_at=designation.delisted_at,
+            source=designation.source,
+            recorded_by=designation.recorded_by,
+            recorded_at=designation.recorded_at,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id
@@ -315,15 +367,36 @@ class Commitments:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, row: CommitmentRow) -> int:
+    @staticmethod
+    def _domain(row: CommitmentRow) -> Commitment:
+        return Commitment(
+            row.id, row.party_id, row.guarantor_state, row.committed_at, row.late,
+            row.recorded_at, row.recorded_by, row.channel, row.note,
+        )  # fmt: skip
+
+    def add(self, agreement_id: int, commitment: Commitment) -> Commitment:
+        """Store a new commitment under an agreement; as stored, with its id."""
+        row = CommitmentRow(
+            agreement_id=agreement_id,
+            party_id=commitment.party_id,
+            guarantor_state=commitment.guarantor,
+            committed_at=commitment.committed_at,
+            late=commitment.late,
+            channel=commitment.channel,
+            note=commitment.note,
+            recorded_by=commitment.recorded_by,
+            recorded_at=commitment.recorded_at,
+        )
         self.session.add(row)
         self.session.flush()
-        return row.id
+        return self._domain(row)
 
-    def get(self, commitment_id: int) -> CommitmentRow | None:
-        return self.session.get(CommitmentRow, commitment_id)
+    def get(self, commitment_id: int) -> Commitment | None:
+        row = self.session.get(CommitmentRow, commitment_id)
+        return self._domain(row) if row else None
 
-    def list(self, agreement_id: int, party_id: int | None = None) -> list[CommitmentRow]:
+    def list(self, agreement_id: int, party_id: int | None = None) -> list[Commitment]:
+        """An agreement's commitments (of one party, if given), the earliest first."""
         statement = (
             select(CommitmentRow)
             .where(CommitmentRow.agreement_id == agreement_id)
@@ -331,7 +404,7 @@ class Commitments:
         )
         if party_id is not None:
             statement = statement.where(CommitmentRow.party_id == party_id)
-        return list(self.session.scalars(statement))
+        return [self._domain(row) for row in self.session.scalars(statement)]
 
 
 class Proposals:
@@ -417,7 +490,8 @@ class StatusChanges:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def rows(self, agreement_id: int, party_id: int | None = None) -> list[StatusChangeRow]:
+    def of(self, agreement_id: int, party_id: int | None = None) -> list[StatusChange]:
+        """A party's status changes under an agreement (every party's when None), in order."""
         statement = (
             select(StatusChangeRow)
             .where(StatusChangeRow.agreement_id == agreement_id)
@@ -425,44 +499,107 @@ class StatusChanges:
         )
         if party_id is not None:
             statement = statement.where(StatusChangeRow.party_id == party_id)
-        return list(self.session.scalars(statement))
-
-    def of(self, agreement_id: int, party_id: int) -> list[StatusChange]:
-        return [self._domain(row) for row in self.rows(agreement_id, party_id)]
+        return [self._domain(row) for row in self.session.scalars(statement)]
 
     def by_party(self, agreement_id: int) -> dict[int, list[StatusChange]]:
         found: dict[int, list[StatusChange]] = defaultdict(list)
-        for row in self.rows(agreement_id):
+        statement = (
+            select(StatusChangeRow)
+            .where(StatusChangeRow.agreement_id == agreement_id)
+            .order_by(StatusChangeRow.effective_at, StatusChangeRow.id)
+        )
+        for row in self.session.scalars(statement):
             found[row.party_id].append(self._domain(row))
         return found
 
     @staticmethod
     def _domain(row: StatusChangeRow) -> StatusChange:
-        return StatusChange(Status(row.status), row.effective_at, row.cause)
+        return StatusChange(
+            Status(row.status), row.effective_at, row.cause, row.proposal_id,
+            row.designation_id, row.recorded_at,
+        )  # fmt: skip
 
-    def add(self, row: StatusChangeRow) -> int:
+    def add(self, agreement_id: int, party_id: int, change: StatusChange) -> int:
+        """Store a party's new status under an agreement; its id."""
+        assert change.recorded_at is not None, "a status change is stored with its time"
+        row = StatusChangeRow(
+            agreement_id=agreement_id,
+            party_id=party_id,
+            status=change.status.value,
+            effective_at=change.effective_at,
+            cause=change.cause,
+            proposal_id=change.proposal_id,
+            designation_id=change.designation_id,
+            recorded_at=change.recorded_at,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        role=Role(row.role),
+        state=row.state_code,
+        party_id=row.party_id,
+        key_id=row.key_id,
+        active=row.active,
+        created_at=row.created_at,
+        password_hash=row.password_hash,
+    )
 
 
 class Users:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, user_id: int) -> UserRow | None:
-        return self.session.get(UserRow, user_id)
+    def get(self, user_id: int) -> User | None:
+        row = self.session.get(UserRow, user_id)
+        return _user(row) if row else None
 
-    def by_name(self, username: str) -> UserRow | None:
-        return self.session.scalar(select(UserRow).where(UserRow.username == username))
+    def by_name(self, username: str) -> User | None:
+        row = self.session.scalar(select(UserRow).where(UserRow.username == username))
+        return _user(row) if row else None
 
-    def all(self) -> list[UserRow]:
-        return list(self.session.scalars(select(UserRow).order_by(UserRow.username)))
+    def all(self) -> list[User]:
+        return [_user(r) for r in self.session.scalars(select(UserRow).order_by(UserRow.username))]
 
-    def add(self, row: UserRow) -> int:
+    def add(
+        self,
+        user: User,
+        *,
+        signer: Signer,
+        sealed_seed: bytes,
+    ) -> User:
+        """Store a new user (``user.id`` is ignored) with their signing key, sealed; the user
+        as stored, with their id."""
+        row = UserRow(
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role.value,
+            state_code=user.state,
+            party_id=user.party_id,
+            password_hash=user.password_hash,
+            key_id=signer.key_id,
+            public_key=signer.public_key,
+            sealed_seed=sealed_seed,
+            active=user.active,
+            created_at=user.created_at,
+        )
         self.session.add(row)
         self.session.flush()
-        return row.id
+        return _user(row)
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        self.session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
+        )
+
+    def deactivate(self, user_id: int) -> None:
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(active=False))
 
     def names(self, user_ids: Iterable[int | None]) -> dict[int, str]:
         ids = {uid for uid in user_ids if uid is not None}
@@ -472,27 +609,41 @@ class Users:
         return {uid: name for uid, name in rows}
 
 
+def _token(row: TokenRow) -> ApiToken:
+    return ApiToken(row.id, row.user_id, row.label, row.created_at, row.revoked_at)
+
+
 class Tokens:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_hash(self, token_hash: str) -> TokenRow | None:
-        return self.session.scalar(select(TokenRow).where(TokenRow.token_hash == token_hash))
+    def by_hash(self, token_hash: str) -> ApiToken | None:
+        row = self.session.scalar(select(TokenRow).where(TokenRow.token_hash == token_hash))
+        return _token(row) if row else None
 
-    def add(self, row: TokenRow) -> int:
+    def add(self, user_id: int, token_hash: str, label: str, created_at: datetime) -> int:
+        row = TokenRow(user_id=user_id, token_hash=token_hash, label=label, created_at=created_at)
         self.session.add(row)
         self.session.flush()
         return row.id
 
-    def of(self, user_id: int) -> list[TokenRow]:
-        return list(
-            self.session.scalars(
-                select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
-            )
+    def of(self, user_id: int) -> list[ApiToken]:
+        rows = self.session.scalars(
+            select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
         )
+        return [_token(row) for row in rows]
 
-    def get(self, token_id: int) -> TokenRow | None:
-        return self.session.get(TokenRow, token_id)
+    def get(self, token_id: int) -> ApiToken | None:
+        row = self.session.get(TokenRow, token_id)
+        return _token(row) if row else None
+
+    def revoke(self, token_id: int, at: datetime) -> None:
+        """Revoke one token, unless it already is."""
+        self.session.execute(
+            update(TokenRow)
+            .where(TokenRow.id == token_id, TokenRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
 
     def revoke_all(self, user_id: int, at: datetime) -> None:
         self.session.execute(
@@ -506,13 +657,39 @@ class Sessions:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_hash(self, token_hash: str) -> SessionRow | None:
-        return self.session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash))
+    def by_hash(self, token_hash: str) -> WebSession | None:
+        row = self.session.scalar(select(SessionRow).where(SessionRow.token_hash == token_hash))
+        return WebSession(row.id, row.user_id, row.expires_at, row.revoked_at) if row else None
 
-    def add(self, row: SessionRow) -> int:
+    def add(
+        self,
+        user_id: int,
+        token_hash: str,
+        *,
+        created_at: datetime,
+        expires_at: datetime,
+        user_agent: str,
+        address: str,
+    ) -> int:
+        row = SessionRow(
+            user_id=user_id,
+            token_hash=token_hash,
+            created_at=created_at,
+            expires_at=expires_at,
+            user_agent=user_agent,
+            address=address,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id
+
+    def revoke(self, token_hash: str, at: datetime) -> None:
+        """End one session, unless it already is."""
+        self.session.execute(
+            update(SessionRow)
+            .where(SessionRow.token_hash == token_hash, SessionRow.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
 
     def revoke_all(self, user_id: int, at: datetime) -> None:
         self.session.execute(
@@ -543,24 +720,43 @@ _NEWEST_VERSION = _VERSION_COLUMNS.order_by(AgreementRow.id.desc()).limit(1)
 _AREAS = Keyset("areas", (SortKey(AreaRow.id, ID),))
 
 
+_AREA_FIELDS = tuple(f.name for f in fields(Area))
+
+
+def _area(row: AreaRow) -> Area:
+    return Area(**{name: getattr(row, name) for name in _AREA_FIELDS})
+
+
 class Areas:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, area_id: int) -> AreaRow | None:
-        return self.session.get(AreaRow, area_id)
+    def get(self, area_id: int) -> Area | None:
+        row = self.session.get(AreaRow, area_id)
+        return _area(row) if row else None
 
-    def of(self, agreement_id: int) -> list[AreaRow]:
-        return list(
-            self.session.scalars(
-                select(AreaRow).where(AreaRow.agreement_id == agreement_id).order_by(AreaRow.id)
-            )
+    def of(self, agreement_id: int) -> list[Area]:
+        rows = self.session.scalars(
+            select(AreaRow).where(AreaRow.agreement_id == agreement_id).order_by(AreaRow.id)
         )
+        return [_area(row) for row in rows]
 
-    def add(self, row: AreaRow) -> int:
+    def add(self, area: Area) -> int:
+        """Store a new area (``area.id`` is ignored); its id."""
+        fields_of = asdict(area)
+        del fields_of["id"]
+        row = AreaRow(**fields_of)
         self.session.add(row)
         self.session.flush()
         return row.id
+
+    def supersede(self, area_id: int, at: datetime) -> None:
+        """Note that a later assertion replaces the area from ``at``."""
+        self.session.execute(update(AreaRow).where(AreaRow.id == area_id).values(superseded_at=at))
+
+    def set_review(self, area_id: int, review: str) -> None:
+        """The area's latest answer from the other guarantor."""
+        self.session.execute(update(AreaRow).where(AreaRow.id == area_id).values(review=review))
 
     def active_page(
         self,
@@ -570,7 +766,7 @@ class Areas:
         guarantor: str | None,
         cursor: str | None,
         limit: int,
-    ) -> Page[tuple[AreaRow, Status]]:
+    ) -> Page[tuple[Area, Status]]:
         """The areas that hold at ``at`` (of one guarantor, if given) with their party's status
         then, by id: valid from ``at`` or before, and neither ended nor replaced by then."""
         query = select(AreaRow, status_at(agreement_id, AreaRow.party_id, at)).where(
@@ -582,9 +778,20 @@ class Areas:
         if guarantor is not None:
             query = query.where(AreaRow.asserted_by == guarantor)
         found = paging.page(self.session, query, _AREAS, cursor, limit)
-        return found.map(lambda row: (row[0], Status(row[1])))
+        return found.map(lambda row: (_area(row[0]), Status(row[1])))
 
-    def add_review(self, row: AreaReviewRow) -> int:
+    def add_review(
+        self, area_id: int, *, state: str, review: str, reason: str, by: str, at: datetime
+    ) -> int:
+        """Store the other guarantor's answer on an area (``set_review`` keeps the latest)."""
+        row = AreaReviewRow(
+            area_id=area_id,
+            reviewer_state=state,
+            review=review,
+            reason=reason,
+            reviewed_by=by,
+            reviewed_at=at,
+        )
         self.session.add(row)
         self.session.flush()
         return row.id

@@ -11,9 +11,11 @@ from typing import Self
 
 from sqlalchemy import select
 
+from truce.domain.installation import Installation
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
+from truce.store import news, postgis
 from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
@@ -59,6 +61,10 @@ class UnitOfWork:
         self.tokens = repos.Tokens(session)
         self.sessions = repos.Sessions(session)
         self.areas = repos.Areas(session)
+        self.articles = news.Articles(session)
+        self.statements = news.Statements(session)
+        self.reports = news.Reports(session)
+        self.postgis = postgis.PostGIS(session)  # PostgreSQL only
         self.ledger = LedgerStore(session)
         return self
 
@@ -100,9 +106,31 @@ class UnitOfWork:
         """Run ``callback`` once the transaction has committed, never if it rolls back."""
         self._after_commit.append(callback)
 
-    def instance(self) -> Instance | None:
-        """This installation's row, once set up."""
+    def instance(self) -> Installation | None:
+        """This installation, once set up."""
+        row = self._instance_row()
+        if row is None:
+            return None
+        return Installation(row.name, row.key_id, row.secret_check, row.created_at)
+
+    def _instance_row(self) -> Instance | None:
         return self.session.scalar(select(Instance).where(Instance.id == 1))
+
+    def add_instance(self, name: str, signer: Signer) -> None:
+        """Set this installation up: its name and system key, sealed with the secret."""
+        if self.keyring is None:
+            raise NoSecret("setting up needs the installation's secret: set TRUCE_SECRET_KEY")
+        self.session.add(
+            Instance(
+                id=1,
+                name=name,
+                key_id=signer.key_id,
+                public_key=signer.public_key,
+                sealed_seed=self.keyring.seal(signer),
+                secret_check=self.keyring.secret_check,
+                created_at=self.now(),
+            )
+        )
 
     def signer(self, actor: Actor) -> Signer:
         """The actor's signing key, opened with the installation's secret."""
@@ -111,7 +139,7 @@ class UnitOfWork:
                 "writing needs the installation's secret: set TRUCE_SECRET_KEY or TRUCE_SECRET_FILE"
             )
         if actor.is_system:
-            instance = self.instance()
+            instance = self._instance_row()
             if instance is None:
                 raise RuntimeError("this database is not set up: run `truce db upgrade`")
             return self.keyring.open(instance.sealed_seed, instance.key_id, "system")

@@ -1,0 +1,1 @@
+"""The web interface: server-rendered pages that work without JavaScript, beside the API."""
