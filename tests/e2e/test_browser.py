@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from truce import cli
-from truce.services import parties, scenario
+from truce.services import demo, parties, scenario
 from truce.web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,7 @@ def screenshot(page: Page, name: str) -> None:
 def submit_sign_in(page: Page, username: str, password: str | None = None) -> None:
     """Fill the sign-in form on this page; the demo password unless another is given."""
     page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(password or cli.demo_password(username))
+    page.get_by_label("Password").fill(password or demo.password(username))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
 

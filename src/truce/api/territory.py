@@ -21,7 +21,7 @@ from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.permissions import redact
 from truce.domain.territory import Review
 from truce.geo.disagreements import Disagreement
-from truce.geo.engine import VERDICTS, Applicability, micros
+from truce.geo.engine import VERDICTS, micros
 from truce.geo.geometry import from_wkb, to_geojson
 from truce.services import exports, territory
 
@@ -35,37 +35,6 @@ At = Annotated[
 
 def _at(value: datetime | None) -> datetime:
     return value if value is not None else datetime.now(UTC)
-
-
-def applicability_json(answer: Applicability) -> dict[str, Any]:
-    """The answer for one place: the fields of ``Applicability``, as ``jsonable_encoder`` gives
-    them, written out because this is the hottest response."""
-    return {
-        "lat": answer.lat,
-        "lon": answer.lon,
-        "at": answer.at.isoformat(),
-        "in_force": answer.in_force,
-        "verdict": answer.verdict.value,
-        "by_guarantor": {state: verdict.value for state, verdict in answer.by_guarantor.items()},
-        "parties": [
-            {
-                "party_id": party.party_id,
-                "name": party.name,
-                "status": party.status.value,
-                "areas": [
-                    {
-                        "area_id": area.area_id,
-                        "guarantor": area.guarantor,
-                        "review": area.review,
-                        "label": area.label,
-                    }
-                    for area in party.areas
-                ],
-            }
-            for party in answer.parties
-        ],
-        "nearest_protected_km": answer.nearest_protected_km,
-    }
 
 
 def disagreement_json(item: Disagreement, names: dict[int, str]) -> dict[str, Any]:
@@ -216,7 +185,7 @@ def _question_routes(api: FastAPI) -> None:
         with get_truce(request).uow(write=False) as uow:
             answer = territory.where(uow, lat, lon, _at(at), agreement_id=agreement_id)
         # Already JSON-ready: a response skips validating and encoding it all over again.
-        return JSONResponse(applicability_json(answer))
+        return JSONResponse(territory.answer_record(answer))
 
     @api.post("/applicability", tags=["territory"])
     def applicability_batch(body: schemas.BatchIn, uow: Reader) -> dict[str, Any]:

@@ -379,6 +379,37 @@ def where(
     return current.engine.answer(lat, lon, at)
 
 
+def answer_record(answer: Applicability) -> dict[str, Any]:
+    """The answer for one place as JSON-ready data (the API's and `truce where --json`): the
+    fields of ``Applicability``, written out because this is the API's hottest response."""
+    return {
+        "lat": answer.lat,
+        "lon": answer.lon,
+        "at": answer.at.isoformat(),
+        "in_force": answer.in_force,
+        "verdict": answer.verdict.value,
+        "by_guarantor": {state: verdict.value for state, verdict in answer.by_guarantor.items()},
+        "parties": [
+            {
+                "party_id": party.party_id,
+                "name": party.name,
+                "status": party.status.value,
+                "areas": [
+                    {
+                        "area_id": area.area_id,
+                        "guarantor": area.guarantor,
+                        "review": area.review,
+                        "label": area.label,
+                    }
+                    for area in party.areas
+                ],
+            }
+            for party in answer.parties
+        ],
+        "nearest_protected_km": answer.nearest_protected_km,
+    }
+
+
 def where_many(
     uow: UnitOfWork,
     lon: Floats,
