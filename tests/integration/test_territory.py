@@ -187,7 +187,7 @@ def test_cli_where_answers_with_parties_and_a_verdict(mapped):
     )
     assert '"verdict": "mixed"' in as_json.output
     bad = runner.invoke(app, ["where", "36.2", "37.15", "--at", "yesterday", *db])
-    assert bad.exit_code == 2 and "not a date" in bad.output
+    assert bad.exit_code == 2 and "--at: give a date (YYYY-MM-DD" in bad.output
 
 
 def test_the_2016_scenario_maps_the_reference_places(truce):

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from gettext import ngettext
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -19,6 +18,7 @@ from truce.bootstrap import NotMigrated, Truce, bootstrap, require_current_schem
 from truce.config import Settings
 from truce.domain.errors import DomainError
 from truce.domain.permissions import SYSTEM, Actor
+from truce.domain.times import Zone, read_time
 from truce.ledger.export import ExportError
 from truce.services import users
 from truce.services.instance import WrongSecret
@@ -114,16 +114,6 @@ def party_id(uow: UnitOfWork, reference: str) -> int:
     return int(row.id)
 
 
-def moment(text: str | None, timezone: str) -> datetime:
-    """A time from the command line; a date means noon, and no offset the agreement's zone."""
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        if len(text) == 10:
-            return datetime.fromisoformat(text).replace(hour=12, tzinfo=ZoneInfo(timezone))
-        found = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise typer.BadParameter(
-            f"{text!r} is not a date (YYYY-MM-DD) or an RFC 3339 time"
-        ) from exc
-    return found if found.tzinfo else found.replace(tzinfo=ZoneInfo(timezone))
+def moment(text: str | None, *, field: str, zone: Zone) -> datetime:
+    """A time typed on the command line, read as everywhere (domain/times.py); now if none."""
+    return datetime.now(UTC) if text is None else read_time(text, field=field, zone=zone)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
+from truce.bootstrap import Truce
 from truce.cli.base import AsUser, Db, actor, console, count, errors, friendly, moment, opened
 from truce.news.extract import Extractor, run
-from truce.services import news
+from truce.services import common, news
 
 app = typer.Typer(
     help="Reading the news: statements, places, parties, events.", no_args_is_help=True
@@ -22,11 +24,29 @@ Published = Annotated[
 ]
 
 
-def _extractor(db: str | None) -> Extractor:
+def _reader(db: str | None, published: str | None) -> tuple[Extractor, datetime | None]:
+    """The extractor (its parties from ``db``'s registry, or 2016's) and the ``--published``."""
     if not db:
-        return Extractor.offline()
-    with opened(db) as truce, truce.uow(write=False) as uow:
-        return news.registry_extractor(uow)
+        return Extractor.offline(), _published(published, None)
+    with opened(db) as truce:
+        with truce.uow(write=False) as uow:
+            extractor = news.registry_extractor(uow)
+        return extractor, _published(published, truce)
+
+
+def _published(text: str | None, truce: Truce | None) -> datetime | None:
+    """``--published``: a date or a time without an offset is read on the clock of the newest
+    agreement of the database, if there is one (UTC otherwise)."""
+    if text is None:
+        return None
+
+    def zone() -> str:
+        if truce is None:
+            return "UTC"
+        with truce.uow(write=False) as uow:
+            return common.timezone(uow)
+
+    return moment(text, field="--published", zone=zone)
 
 
 @app.command("extract")
@@ -47,9 +67,9 @@ def news_extract(
     """Extract statements, places, parties and events from articles, with character offsets."""
     from truce.news.present import as_record, summary_table
 
-    when = moment(published, "UTC") if published else None
+    extractor, when = _reader(db, published)
     failed = 0
-    for outcome in run(_extractor(db), files, when):
+    for outcome in run(extractor, files, when):
         if outcome.error:
             failed += 1
             errors.print(f"[red]{escape(outcome.source)}[/red]: {escape(outcome.error)}")
@@ -97,9 +117,9 @@ def news_ingest(
     db: Db = None,
 ) -> None:
     """Store articles, statements and each event as a news report; an article is stored once."""
-    when = moment(published, "UTC") if published else None
     tally: dict[str, int] = {}
     with opened(db) as truce:
+        when = _published(published, truce)
         # Always the registry of the database written to, even when that is the default one.
         with truce.uow(write=False) as uow:
             extractor = news.registry_extractor(uow)

@@ -46,7 +46,13 @@ def where(
     """Who is active at LAT LON, and whether the place is protected there and then."""
     with opened(db) as truce, truce.uow(write=False) as uow:
         found = common.agreement(uow, agreement)
-        answer = territory.where(uow, lat, lon, moment(at, found.timezone), agreement_id=found.id)
+        answer = territory.where(
+            uow,
+            lat,
+            lon,
+            moment(at, field="--at", zone=found.timezone),
+            agreement_id=found.id,
+        )
     if as_json:
         console.print_json(json.dumps(territory.answer_record(answer), ensure_ascii=False))
         return
@@ -96,7 +102,9 @@ def import_geojson(
     with opened(db) as truce, truce.uow() as uow:
         found = common.agreement(uow, agreement)
         signer = actor(uow, as_user)
-        start = moment(valid_from, found.timezone) if valid_from else None
+        start = None
+        if valid_from:
+            start = moment(valid_from, field="--valid-from", zone=found.timezone)
         cmd = territory.ImportAreas(
             found.id, party_id(uow, party), guarantor, collection, start, repair
         )
@@ -127,7 +135,7 @@ def areas_export(
     """Write the areas that hold at a time to FILE as GeoJSON (re-importable)."""
     with opened(db) as truce, truce.uow(write=False) as uow:
         found = common.agreement(uow, agreement)
-        chosen = moment(at, found.timezone)
+        chosen = moment(at, field="--at", zone=found.timezone)
         _, active = territory.areas_at(uow, chosen, guarantor=guarantor, agreement_id=found.id)
         names = {row.id: row.name for row in uow.parties.all_rows()}
     features = [exports.area_feature(area, status, names) for area, status in active]

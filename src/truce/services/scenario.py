@@ -15,6 +15,7 @@ from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.proposals import Decision
 from truce.domain.territory import Review
+from truce.domain.times import read_time
 from truce.geo.geojson import Feature, parse, read_features
 from truce.services import agreements, parties, standing, territory, users
 from truce.store.uow import UnitOfWork
@@ -47,10 +48,6 @@ def read_scenario(name_or_path: str) -> dict[str, Any]:
     return data
 
 
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _with_doubts(text: str, doubts: list[str]) -> str:
     return f"{text} [uncertain: {'; '.join(doubts)}]" if doubts else text
 
@@ -67,6 +64,10 @@ class _Loader:
     def at(self, moment: datetime) -> None:
         self.uow.clock = lambda: moment
 
+    def time(self, record: dict[str, Any], key: str) -> datetime:
+        """A time of the scenario, read as every typed time is (domain/times.py)."""
+        return read_time(record[key], field=key, zone=self.data["agreement"]["timezone"])
+
     def run(self) -> int:
         spec = self.data["agreement"]
         if self.uow.agreements.by_slug(spec["slug"]) is not None:
@@ -75,7 +76,7 @@ class _Loader:
                 field="scenario",
                 slug=spec["slug"],
             )
-        self.at(_at(spec["signed_at"]))
+        self.at(self.time(spec, "signed_at"))
         self.states()
         agreement_id = self.agreement(spec)
         self.desk_users()
@@ -99,9 +100,9 @@ class _Loader:
         cmd = agreements.NewAgreement(
             slug=spec["slug"],
             title=spec["title"],
-            signed_at=_at(spec["signed_at"]),
-            effective_at=_at(spec["effective_at"]),
-            acceptance_deadline=_at(spec["acceptance_deadline"]),
+            signed_at=self.time(spec, "signed_at"),
+            effective_at=self.time(spec, "effective_at"),
+            acceptance_deadline=self.time(spec, "acceptance_deadline"),
             timezone=spec["timezone"],
             guarantors=tuple(spec["guarantors"]),
             members=tuple(spec.get("members", [])),
@@ -152,14 +153,14 @@ class _Loader:
                 party_id=self.keys[item["party"]],
                 list_name=item["list_name"],
                 reference=item["reference"],
-                listed_at=_at(item["listed_at"]),
+                listed_at=self.time(item, "listed_at"),
                 source=_with_doubts(item.get("source", ""), item.get("uncertain", [])),
             )
             standing.record_designation(cmd, self.uow, actor=SYSTEM)
 
     def commitments(self, agreement_id: int) -> None:
         for item in self.data.get("commitments", []):
-            moment = _at(item["committed_at"])
+            moment = self.time(item, "committed_at")
             self.at(moment)
             cmd = standing.RecordCommitment(
                 agreement_id,
@@ -179,7 +180,7 @@ class _Loader:
             self.decide(proposal_id, step)
 
     def propose(self, agreement_id: int, step: dict[str, Any]) -> int:
-        self.at(_at(step["proposed_at"]))
+        self.at(self.time(step, "proposed_at"))
         reason = _with_doubts(step["reason"], step.get("uncertain", []))
         cmd = standing.ProposeStatus(
             agreement_id, self.keys[step["party"]], Status(step["status"]), reason
@@ -187,7 +188,7 @@ class _Loader:
         return standing.propose_status(cmd, self.uow, actor=self.desks[step["proposer"]]).id
 
     def decide(self, proposal_id: int, step: dict[str, Any]) -> None:
-        self.at(_at(step["decided_at"]))
+        self.at(self.time(step, "decided_at"))
         other = next(code for code in self.desks if code != step["proposer"])
         cmd = standing.DecideProposal(
             proposal_id, Decision(step["decision"]), step.get("decision_reason", "")
@@ -211,7 +212,7 @@ class _Loader:
 
     def area(self, agreement_id: int, feature: Feature) -> None:
         props = feature.properties
-        start = _at(props["valid_from"])
+        start = self.time(props, "valid_from")
         self.at(start)
         cmd = territory.AssertArea(
             agreement_id=agreement_id,
@@ -219,7 +220,7 @@ class _Loader:
             guarantor=props["guarantor"],
             geometry={},
             valid_from=start,
-            valid_to=_at(props["valid_to"]) if props.get("valid_to") else None,
+            valid_to=self.time(props, "valid_to") if props.get("valid_to") else None,
             label=props.get("label", feature.name),
             source=props.get("source", ""),
             confidence=props.get("confidence", "medium"),

@@ -25,6 +25,7 @@ from truce.domain.territory import (
     check_validity,
     until,
 )
+from truce.domain.times import read_time
 from truce.geo.disagreements import Disagreement, disagreements
 from truce.geo.engine import Applicability, AreaFacts, Batch, PartyFacts, Territory
 from truce.geo.geojson import Feature, GeoJSONError, parse, read_features
@@ -228,10 +229,12 @@ def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported
             count=len(bad),
             problems="; ".join(str(b) for b in bad[:20]),
         )
+    zone = common.agreement(uow, cmd.agreement_id).timezone
     result = Imported()
     with uow.batch():
         for feature in good:
-            result.area_ids.append(store_area(_command(cmd, feature), feature.shape, uow, actor))
+            area = _command(cmd, feature, zone)
+            result.area_ids.append(store_area(area, feature.shape, uow, actor))
             result.repaired += [
                 f"feature {feature.index + 1} ({feature.name}): {note}"
                 for note in feature.shape.repaired
@@ -239,12 +242,12 @@ def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported
     return result
 
 
-def _command(cmd: ImportAreas, feature: Feature) -> AssertArea:
+def _command(cmd: ImportAreas, feature: Feature, zone: str) -> AssertArea:
     props = feature.properties
     try:
-        start = _moment(props.get("valid_from")) or cmd.valid_from
-        end = _moment(props.get("valid_to"))
-    except ValueError as exc:
+        start = _moment(props.get("valid_from"), "valid_from", zone) or cmd.valid_from
+        end = _moment(props.get("valid_to"), "valid_to", zone)
+    except Invalid as exc:
         raise Invalid(
             N_("feature {n} ({name}): {problem}"),
             field="features",
@@ -273,15 +276,15 @@ def _command(cmd: ImportAreas, feature: Feature) -> AssertArea:
     )
 
 
-def _moment(value: Any) -> datetime | None:
+def _moment(value: Any, field: str, zone: str) -> datetime | None:
+    """A feature's valid_from or valid_to, read as every typed time is (domain/times.py)."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"times are RFC 3339 text, got {value!r}")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{value!r} needs a time zone offset")
-    return moment
+        raise Invalid(
+            N_("{name} must be a date or an RFC 3339 time, as text."), field=field, name=field
+        )
+    return read_time(value, field=field, zone=zone)
 
 
 # --- the engine, cached per database and agreement ------------------------------------------
