@@ -118,7 +118,7 @@ def test_a_speaker_is_found_in_any_script_among_the_demos_statements(
     def said(speaker: str) -> list[int]:
         found = client.get(f"{API}/statements", params={"speaker": speaker, "limit": 1000})
         assert found.status_code == 200, found.text
-        return sorted(s["id"] for s in found.json())
+        return sorted(s["id"] for s in found.json()["items"])
 
     lavrov = said("Lavrov")
     assert len(lavrov) == 5

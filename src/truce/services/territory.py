@@ -466,10 +466,8 @@ def areas_page(
 
 def _layer_of(uow: UnitOfWork, guarantor: str | None, agreement_id: int | None) -> Agreement:
     agreement = common.agreement(uow, agreement_id)
-    if guarantor is not None and not agreement.is_guarantor(guarantor):
-        raise Invalid(
-            N_("{state} is not a guarantor of this agreement."), field="guarantor", state=guarantor
-        )
+    if guarantor is not None:
+        agreement.require_guarantor(guarantor)
     return agreement
 
 

@@ -202,9 +202,7 @@ def _flat(detail: parties.PartyDetail) -> dict[str, Any]:
 
 
 def _abilities(actor: Actor | None, agreement: Any, detail: Any) -> dict[str, Any]:
-    is_guarantor = (
-        actor is not None and actor.role is Role.GUARANTOR and agreement.is_guarantor(actor.state)
-    )
+    is_guarantor = agreement.guarantor_of(actor) is not None
     may_commit = allowed(actor, Action.RECORD_COMMITMENT) and (
         actor is not None and (actor.role is not Role.LIAISON or actor.party_id == detail.entry.id)
     )
