@@ -7,6 +7,7 @@ import pytest
 from tests.helpers import EFFECTIVE, add_area, approve_status, square
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status
+from truce.domain.permissions import SYSTEM
 from truce.domain.territory import Review, Verdict
 from truce.services import ledger, territory
 
@@ -102,7 +103,8 @@ def test_status_changes_move_the_verdict_in_time(mapped):
 
 def review(world, who, area_id, answer):
     with world.truce.uow() as uow:
-        territory.review_area(area_id, answer, "seen", uow, actor=world.actors[who])
+        cmd = territory.ReviewArea(area_id, answer, "seen")
+        territory.review_area(cmd, uow, actor=world.actors[who])
 
 
 def test_only_the_other_guarantor_reviews_an_area(mapped):
@@ -194,7 +196,7 @@ def test_the_2016_scenario_maps_the_reference_places(truce):
     from truce.services import scenario
 
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     aleppo = where_in(truce, *ALEPPO, MARCH_1)
     assert aleppo.verdict is Verdict.MIXED
     assert "Jabhat al-Nusra" in {p.name for p in aleppo.parties}

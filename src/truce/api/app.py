@@ -219,7 +219,7 @@ def _party_routes(api: FastAPI) -> None:
     def add_alias(
         party_id: PathId, body: schemas.AliasIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        parties.add_alias(party_id, body.text, body.lang, uow, actor=actor)
+        parties.add_alias(parties.NewAlias(party_id, body.text, body.lang), uow, actor=actor)
         return {"party_id": party_id, "text": body.text, "lang": body.lang}
 
 

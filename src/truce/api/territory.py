@@ -168,7 +168,8 @@ def _area_routes(api: FastAPI) -> None:
     def review_area(
         area_id: AreaId, body: schemas.ReviewIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        territory.review_area(area_id, Review(body.review), body.reason, uow, actor=actor)
+        cmd = territory.ReviewArea(area_id, Review(body.review), body.reason)
+        territory.review_area(cmd, uow, actor=actor)
         return {"id": area_id, "review": body.review}
 
     @api.post("/areas/import", status_code=201, tags=["territory"])

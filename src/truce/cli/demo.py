@@ -11,6 +11,7 @@ from rich.table import Table
 from truce.bootstrap import Truce, prepare
 from truce.cli.base import Host, Port, console, count, friendly, settings
 from truce.cli.serve import listen, run
+from truce.domain.permissions import SYSTEM
 from truce.services import demo as demo_service
 from truce.services import news
 
@@ -54,7 +55,7 @@ def demo(
 
 def _load(truce: Truce) -> None:
     with console.status("Loading the 2016 scenario…"):
-        demo_service.load_scenario_and_users(truce.uow)
+        demo_service.load_scenario_and_users(truce.uow, actor=SYSTEM)
     files = demo_service.news_files()
     if not files:
         console.print("[dim]No data/news/articles here: the demo has no news.[/dim]")

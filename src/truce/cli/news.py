@@ -125,7 +125,8 @@ def news_ingest(
             extractor = news.registry_extractor(uow)
         for outcome in run(extractor, paths, when):
             with truce.uow() as uow:
-                result = news.ingest(outcome, extractor.book, uow, actor=actor(uow, as_user))
+                cmd = news.Ingest(outcome, extractor.book)
+                result = news.ingest(cmd, uow, actor=actor(uow, as_user))
             tally[result.status] = tally.get(result.status, 0) + 1
             _print_ingested(result)
         with truce.uow(write=False) as uow:

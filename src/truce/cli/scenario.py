@@ -8,6 +8,7 @@ import typer
 
 from truce.bootstrap import prepare
 from truce.cli.base import Db, console, friendly, settings
+from truce.domain.permissions import SYSTEM
 from truce.services import scenario
 
 app = typer.Typer(
@@ -27,7 +28,7 @@ def scenario_load(
     truce = prepare(settings(db))
     try:
         with console.status(f"Loading {name}…"), truce.uow() as uow:
-            agreement_id = scenario.load_scenario(scenario.read_scenario(name), uow)
+            agreement_id = scenario.load_scenario(scenario.read_scenario(name), uow, actor=SYSTEM)
         console.print(f"[green]loaded[/green] {name} as agreement {agreement_id}")
     finally:
         truce.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.domain.permissions import Actor, Role
 from truce.news.extract import articles_in, run
 from truce.services import news, scenario, users
 from truce.store.uow import UnitOfWork
@@ -67,10 +67,10 @@ def is_empty(uow: UnitOfWork) -> bool:
     return not uow.agreements.all()
 
 
-def load_scenario_and_users(open_uow: OpenUow, *, actor: Actor = SYSTEM) -> int:
+def load_scenario_and_users(open_uow: OpenUow, *, actor: Actor) -> int:
     """Load the 2016 scenario (one transaction), then add the demo users; the agreement's id."""
     with open_uow() as uow:
-        agreement_id = scenario.load_scenario(scenario.read_scenario(SCENARIO), uow)
+        agreement_id = scenario.load_scenario(scenario.read_scenario(SCENARIO), uow, actor=actor)
     for user in USERS:
         with open_uow() as uow:
             party = uow.parties.by_slug(user.party_slug) if user.party_slug else None
@@ -101,7 +101,7 @@ def load_news(open_uow: OpenUow, files: list[Path]) -> Iterator[Path]:
         moment = SEED_PUBLISHED if file.name == SEED_ARTICLE else None
         for outcome in run(extractor, [file], moment):
             with open_uow() as uow:
-                news.ingest(outcome, extractor.book, uow, actor=actor)
+                news.ingest(news.Ingest(outcome, extractor.book), uow, actor=actor)
         yield file
 
 

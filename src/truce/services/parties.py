@@ -120,9 +120,19 @@ def _store_aliases(
     return stored
 
 
-def add_alias(party_id: int, text: str, lang: str, uow: UnitOfWork, *, actor: Actor) -> None:
+@dataclass(frozen=True)
+class NewAlias:
+    """Another name of a party, in a language (BCP 47, e.g. ar, ru; empty for unknown)."""
+
+    party_id: int
+    text: str
+    lang: str = ""
+
+
+def add_alias(cmd: NewAlias, uow: UnitOfWork, *, actor: Actor) -> None:
     """Give a party another name."""
     require(actor, Action.EDIT_PARTY)
+    party_id, text, lang = cmd.party_id, cmd.text, cmd.lang
     common.party(uow, party_id)
     if not fold(text):
         raise Invalid(N_("An alias needs at least one letter."), field="text")

@@ -12,7 +12,7 @@ from truce.domain.agreement import State, Term
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
-from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.domain.permissions import Action, Actor, Role, require
 from truce.domain.proposals import Decision
 from truce.domain.territory import Review
 from truce.domain.times import read_time
@@ -55,9 +55,10 @@ def _with_doubts(text: str, doubts: list[str]) -> str:
 class _Loader:
     """Replays a scenario through the services, each step at its historical time."""
 
-    def __init__(self, data: dict[str, Any], uow: UnitOfWork) -> None:
+    def __init__(self, data: dict[str, Any], uow: UnitOfWork, actor: Actor) -> None:
         self.data = data
         self.uow = uow
+        self.actor = actor  # who loads it: the states, agreement, desks, parties and listings
         self.keys: dict[str, int] = {}
         self.desks: dict[str, Actor] = {}
 
@@ -93,7 +94,7 @@ class _Loader:
                 agreements.add_state(
                     State(item["code"], item["name"], item.get("kind", "state")),
                     self.uow,
-                    actor=SYSTEM,
+                    actor=self.actor,
                 )
 
     def agreement(self, spec: dict[str, Any]) -> int:
@@ -109,7 +110,7 @@ class _Loader:
             excluded_lists=tuple(spec.get("excluded_lists", [])),
             terms=tuple(Term(t["number"], t["title"], t["text"]) for t in spec.get("terms", [])),
         )
-        return agreements.create_agreement(cmd, self.uow, actor=SYSTEM).id
+        return agreements.create_agreement(cmd, self.uow, actor=self.actor).id
 
     def desk_users(self) -> None:
         for desk in self.data.get("desks", []):
@@ -122,7 +123,7 @@ class _Loader:
                     desk.get("display_name", ""),
                     state=desk["state"],
                 )
-                users.add_user(cmd, self.uow, actor=SYSTEM)
+                users.add_user(cmd, self.uow, actor=self.actor)
                 existing = self.uow.users.by_name(desk["username"])
             assert existing is not None
             self.desks[desk["state"]] = users.actor_of(existing)
@@ -145,7 +146,7 @@ class _Loader:
                 uncertain=tuple(item.get("uncertain", [])),
                 sources=tuple(item.get("sources", [])),
             )
-            self.keys[item["key"]] = parties.create_party(cmd, self.uow, actor=SYSTEM)
+            self.keys[item["key"]] = parties.create_party(cmd, self.uow, actor=self.actor)
 
     def designations(self) -> None:
         for item in self.data.get("designations", []):
@@ -156,7 +157,7 @@ class _Loader:
                 listed_at=self.time(item, "listed_at"),
                 source=_with_doubts(item.get("source", ""), item.get("uncertain", [])),
             )
-            standing.record_designation(cmd, self.uow, actor=SYSTEM)
+            standing.record_designation(cmd, self.uow, actor=self.actor)
 
     def commitments(self, agreement_id: int) -> None:
         for item in self.data.get("commitments", []):
@@ -226,19 +227,24 @@ class _Loader:
             confidence=props.get("confidence", "medium"),
             approximate=bool(props.get("approximate", True)),
         )
-        area_id = territory.store_area(cmd, feature.shape, self.uow, self.desks[props["guarantor"]])
+        desk = self.desks[props["guarantor"]]
+        area_id = territory.store_area(cmd, self.uow, actor=desk, shape=feature.shape)
         review = props.get("review", "pending")
         if review != "pending":
             other = next(code for code in self.desks if code != props["guarantor"])
-            territory.review_area(area_id, Review(review), "", self.uow, actor=self.desks[other])
+            answer = territory.ReviewArea(area_id, Review(review))
+            territory.review_area(answer, self.uow, actor=self.desks[other])
 
 
-def load_scenario(data: dict[str, Any], uow: UnitOfWork) -> int:
-    """Load a scenario in one transaction; the id of its agreement. Nothing lands on error."""
+def load_scenario(data: dict[str, Any], uow: UnitOfWork, *, actor: Actor) -> int:
+    """Load a scenario in one transaction; the id of its agreement. Nothing lands on error.
+    ``actor`` (an admin, or the system at the command line) records the agreement and its
+    registry; each guarantor's desk records its own commitments, proposals and areas."""
+    require(actor, Action.CREATE_AGREEMENT)
     clock = uow.clock
     try:
         with uow.batch():
-            agreement_id = _Loader(data, uow).run()
+            agreement_id = _Loader(data, uow, actor).run()
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(
             N_("The scenario is malformed: {error}."), field="scenario", error=repr(exc)

@@ -63,13 +63,14 @@ def assert_area(cmd: AssertArea, uow: UnitOfWork, *, actor: Actor) -> int:
         shape = check_area(cmd.geometry, {"radius_m": cmd.radius_m}, repair=cmd.repair)
     except GeometryProblem as exc:
         raise Invalid(N_("geometry: {problem}"), field="geometry", problem=str(exc)) from exc
-    area_id = store_area(cmd, shape, uow, actor)
+    area_id = store_area(cmd, uow, actor=actor, shape=shape)
     uow.commit()
     return area_id
 
 
-def store_area(cmd: AssertArea, shape: AreaShape, uow: UnitOfWork, actor: Actor) -> int:
-    """Store a checked area and its ledger entry, without committing."""
+def store_area(cmd: AssertArea, uow: UnitOfWork, *, actor: Actor, shape: AreaShape) -> int:
+    """Store an area whose geometry ``shape`` is already checked, and its ledger entry, without
+    committing (for loads that store many in one transaction)."""
     agreement = common.agreement(uow, cmd.agreement_id)
     common.party(uow, cmd.party_id)
     check_asserter(actor, agreement, cmd.guarantor)
@@ -159,10 +160,18 @@ def _supersede(uow: UnitOfWork, cmd: AssertArea, validity: Validity) -> None:
     old.superseded_at = validity.start
 
 
-def review_area(
-    area_id: int, review: Review, reason: str, uow: UnitOfWork, *, actor: Actor
-) -> None:
+@dataclass(frozen=True)
+class ReviewArea:
+    """The other guarantor's answer to an area: accepted or disputed, and why."""
+
+    area_id: int
+    review: Review
+    reason: str = ""
+
+
+def review_area(cmd: ReviewArea, uow: UnitOfWork, *, actor: Actor) -> None:
     """The other guarantor accepts or disputes an area (and may change its answer later)."""
+    area_id, review, reason = cmd.area_id, cmd.review, cmd.reason
     row = uow.areas.get(area_id)
     if row is None:
         raise NotFound(N_("There is no area {id}."), field="area_id", id=area_id)
@@ -234,7 +243,7 @@ def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported
     with uow.batch():
         for feature in good:
             area = _command(cmd, feature, zone)
-            result.area_ids.append(store_area(area, feature.shape, uow, actor))
+            result.area_ids.append(store_area(area, uow, actor=actor, shape=feature.shape))
             result.repaired += [
                 f"feature {feature.index + 1} ({feature.name}): {note}"
                 for note in feature.shape.repaired
