@@ -205,8 +205,10 @@ def test_right_to_left(site: str, page: Page, js_errors: JsErrors) -> None:
 def test_javascript_errors_are_caught(site: str, page: Page, js_errors: JsErrors) -> None:
     """The watcher itself works: a thrown error on a page is collected."""
     page.goto(f"{site}/")
-    page.evaluate("setTimeout(() => { throw new Error('boom') }, 0)")
-    page.evaluate("console.error('bang')")
-    page.wait_for_timeout(200)
+    # Wait for the error and the console message themselves, not for a fixed time.
+    with page.expect_event("pageerror"):
+        page.evaluate("setTimeout(() => { throw new Error('boom') }, 0)")
+    with page.expect_console_message(lambda message: message.type == "error"):
+        page.evaluate("console.error('bang')")
     assert any("boom" in error for error in js_errors), js_errors
     assert any("bang" in error for error in js_errors), js_errors
