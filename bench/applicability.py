@@ -55,7 +55,7 @@ from shared import (
 from truce.bootstrap import Truce, bootstrap, set_up
 from truce.config import Settings
 from truce.domain.parties import Status
-from truce.domain.permissions import Actor
+from truce.domain.permissions import SYSTEM, Actor
 from truce.domain.proposals import Decision
 from truce.geo.geometry import check_area
 from truce.geo.results import VERDICTS, Batch, Floats, Ints, micros
@@ -312,7 +312,7 @@ def load(
     truce = bootstrap(Settings(database_url=url, secret_key=SECRET))
     set_up(truce)
     with truce.uow() as uow:
-        agreement_id = load_scenario(scenario(people), uow)
+        agreement_id = load_scenario(scenario(people), uow, actor=SYSTEM)
     party_ids, desks = _cast(truce, people)
     _later_statuses(truce, agreement_id, people, party_ids, desks)
     started = time.perf_counter()
@@ -331,7 +331,7 @@ def load(
                 radius_m=plan.radius_m,
                 supersedes_id=None if plan.replaces is None else ids[plan.replaces],
             )
-            ids.append(territory.store_area(command, shape, uow, desks[plan.guarantor]))
+            ids.append(territory.store_area(command, uow, actor=desks[plan.guarantor], shape=shape))
             tick(1)
     loaded = Loaded(name, version, url, truce, agreement_id)
     loaded.load_seconds = time.perf_counter() - started

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
 from truce.config import Settings
-from truce.services.instance import initialise
+from truce.services.instance import check_secret, initialise
 from truce.services.throttle import SignInLimits
 from truce.store import migrate
 from truce.store.db import Database
@@ -58,6 +60,37 @@ def set_up(truce: Truce) -> bool:
     migrate.upgrade(truce.db)
     with truce.uow() as uow:
         return initialise(uow, truce.settings.instance_name)
+
+
+def prepare(settings: Settings) -> Truce:
+    """Truce with its schema migrated and its ledger begun (``truce db upgrade``, the demo, a
+    scenario load); a new SQLite database gets a secret file beside it."""
+    truce = bootstrap(settings)
+    try:
+        if truce.secret is None and not _is_set_up(truce):
+            truce.close()
+            truce = bootstrap(settings, create_secret=True)
+        set_up(truce)
+    except BaseException:
+        truce.close()
+        raise
+    return truce
+
+
+def _is_set_up(truce: Truce) -> bool:
+    try:
+        with truce.uow(write=False) as uow:
+            return uow.instance() is not None
+    except (OperationalError, ProgrammingError):
+        return False
+
+
+def require_set_up(truce: Truce) -> None:
+    """Refuse to serve a database that is not set up, or with a secret other than its own."""
+    require_current_schema(truce)
+    with truce.uow(write=False) as uow:
+        if check_secret(uow) is None:
+            raise NotMigrated("the database is not set up: run `truce db upgrade`")
 
 
 def require_current_schema(truce: Truce) -> None:

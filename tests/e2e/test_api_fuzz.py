@@ -56,7 +56,7 @@ def fuzzed(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     """The whole web app on SQLite with the 2016 scenario, and an admin to sign in as."""
     truce = sqlite_truce(sqlite_template, tmp_path_factory.mktemp("fuzz"))
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     with truce.uow() as uow:
         admin = users.add_user(users.NewUser("fuzz-admin", Role.ADMIN, None), uow, actor=SYSTEM)
     yield Fuzzed(truce, create_app(truce), admin.id)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from truce import cli
-from truce.services import parties, scenario
+from truce.services import demo, parties, scenario
 from truce.web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,7 @@ def screenshot(page: Page, name: str) -> None:
 def submit_sign_in(page: Page, username: str, password: str | None = None) -> None:
     """Fill the sign-in form on this page; the demo password unless another is given."""
     page.get_by_label("User name").fill(username)
-    page.get_by_label("Password").fill(password or cli.demo_password(username))
+    page.get_by_label("Password").fill(password or demo.password(username))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
 
@@ -205,8 +205,10 @@ def test_right_to_left(site: str, page: Page, js_errors: JsErrors) -> None:
 def test_javascript_errors_are_caught(site: str, page: Page, js_errors: JsErrors) -> None:
     """The watcher itself works: a thrown error on a page is collected."""
     page.goto(f"{site}/")
-    page.evaluate("setTimeout(() => { throw new Error('boom') }, 0)")
-    page.evaluate("console.error('bang')")
-    page.wait_for_timeout(200)
+    # Wait for the error and the console message themselves, not for a fixed time.
+    with page.expect_event("pageerror"):
+        page.evaluate("setTimeout(() => { throw new Error('boom') }, 0)")
+    with page.expect_console_message(lambda message: message.type == "error"):
+        page.evaluate("console.error('bang')")
     assert any("boom" in error for error in js_errors), js_errors
     assert any("bang" in error for error in js_errors), js_errors

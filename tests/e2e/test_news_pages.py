@@ -141,7 +141,7 @@ def test_statements_filter_by_date(client: TestClient, seeded: dict[str, int]) -
     both = statements_page(client, speaker="Earnest", since="2016-02-23", until="2016-02-23")
     assert len(both) == 3 and {r["article"] for r in both} == {str(seeded["seed"])}
     bad = client.get("/statements", params={"since": "23/02/2016"})
-    assert bad.status_code == 422 and "Give the date as YYYY-MM-DD." in bad.text
+    assert bad.status_code == 422 and "since: give a date (YYYY-MM-DD" in bad.text
 
 
 # --- /articles ------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ def acted(world: World) -> Acted:
         standing.record_commitment(commitment, uow, actor=world.actors["us"])
     area = add_area(world, "us", "fsa", square(36.0, 35.0, 36.2, 35.2))
     with world.truce.uow() as uow:
-        territory.review_area(area, Review.ACCEPTED, "seen", uow, actor=world.actors["ru"])
+        cmd = territory.ReviewArea(area, Review.ACCEPTED, "seen")
+        territory.review_area(cmd, uow, actor=world.actors["ru"])
     return Acted(decided.id, still_open.id, area)
 
 

@@ -63,7 +63,8 @@ def ingest(
     results = []
     for outcome in run(extractor, list(paths), published):
         with world.truce.uow() as uow:
-            results.append(news.ingest(outcome, extractor.book, uow, actor=world.actors[who]))
+            cmd = news.Ingest(outcome, extractor.book)
+            results.append(news.ingest(cmd, uow, actor=world.actors[who]))
     return results
 
 

@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 from truce.bootstrap import bootstrap
 from truce.cli import app
 from truce.config import Settings
-from truce.domain.errors import Conflict, Invalid
+from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.paging import MAX_LIMIT
 from truce.domain.parties import Status
-from truce.domain.permissions import SYSTEM, Role
+from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.services import ledger, parties, scenario, users
 from truce.services.instance import WrongSecret, initialise
 from truce.store.tables import TokenRow, UserRow
@@ -70,7 +70,7 @@ def test_passwords_and_tokens_are_stored_only_as_hashes(truce):
 
 def test_the_2016_scenario_loads_with_its_facts(truce):
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     with truce.uow(write=False) as uow:
         agreement, page = parties.registry(uow, actor=None, limit=MAX_LIMIT)
     entries = page.items
@@ -100,7 +100,7 @@ def test_a_scenario_that_fails_halfway_commits_nothing(truce):
     with truce.uow(write=False) as uow:
         before = uow.ledger.head()
     with truce.uow() as uow, pytest.raises(Invalid):
-        scenario.load_scenario(data, uow)
+        scenario.load_scenario(data, uow, actor=SYSTEM)
     with truce.uow(write=False) as uow:
         assert uow.ledger.head() == before
         assert uow.agreements.all() == [] and uow.parties.all_rows() == []
@@ -108,9 +108,20 @@ def test_a_scenario_that_fails_halfway_commits_nothing(truce):
 
 def test_loading_a_scenario_twice_is_refused(truce):
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     with truce.uow() as uow, pytest.raises(Conflict):
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
+
+
+@pytest.mark.parametrize("role", [Role.GUARANTOR, Role.MONITOR, Role.ANALYST])
+def test_only_an_admin_loads_a_scenario(truce, role):
+    someone = Actor(
+        user_id=99, username="someone", role=role, state="US" if role is Role.GUARANTOR else None
+    )
+    with truce.uow() as uow, pytest.raises(Forbidden, match="may not create agreements"):
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=someone)
+    with truce.uow(write=False) as uow:
+        assert uow.agreements.all() == [] and uow.parties.all_rows() == []
 
 
 def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):

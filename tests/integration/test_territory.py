@@ -7,6 +7,7 @@ import pytest
 from tests.helpers import EFFECTIVE, add_area, approve_status, square
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status
+from truce.domain.permissions import SYSTEM
 from truce.domain.territory import Review, Verdict
 from truce.services import ledger, territory
 
@@ -102,7 +103,8 @@ def test_status_changes_move_the_verdict_in_time(mapped):
 
 def review(world, who, area_id, answer):
     with world.truce.uow() as uow:
-        territory.review_area(area_id, answer, "seen", uow, actor=world.actors[who])
+        cmd = territory.ReviewArea(area_id, answer, "seen")
+        territory.review_area(cmd, uow, actor=world.actors[who])
 
 
 def test_only_the_other_guarantor_reviews_an_area(mapped):
@@ -187,14 +189,14 @@ def test_cli_where_answers_with_parties_and_a_verdict(mapped):
     )
     assert '"verdict": "mixed"' in as_json.output
     bad = runner.invoke(app, ["where", "36.2", "37.15", "--at", "yesterday", *db])
-    assert bad.exit_code == 2 and "not a date" in bad.output
+    assert bad.exit_code == 2 and "--at: give a date (YYYY-MM-DD" in bad.output
 
 
 def test_the_2016_scenario_maps_the_reference_places(truce):
     from truce.services import scenario
 
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     aleppo = where_in(truce, *ALEPPO, MARCH_1)
     assert aleppo.verdict is Verdict.MIXED
     assert "Jabhat al-Nusra" in {p.name for p in aleppo.parties}

@@ -8,6 +8,7 @@ import pytest
 from tests.unit.cessation import DEADLINE, EFFECTIVE, TICK, cessation
 from truce.domain.agreement import Term, check_agreement, zone
 from truce.domain.errors import Invalid, NotFound
+from truce.domain.permissions import SYSTEM, Actor, Role
 
 DAMASCUS = ZoneInfo("Asia/Damascus")
 
@@ -69,6 +70,32 @@ def test_guarantors_and_excluded_lists() -> None:
     assert not agreement.is_guarantor(None)
     assert agreement.excludes_list("UNSC 1267")
     assert not agreement.excludes_list("EU")
+
+
+def test_a_state_given_for_a_guarantor_must_be_one() -> None:
+    agreement = cessation()
+    assert agreement.require_guarantor("RU") == "RU"
+    with pytest.raises(Invalid) as raised:
+        agreement.require_guarantor("GB", field="layer")
+    assert raised.value.field == "layer"
+    assert str(raised.value) == ("GB is not a guarantor of this agreement; choose one of US, RU.")
+
+
+@pytest.mark.parametrize(
+    ("actor", "state"),
+    [
+        (Actor(1, "us-ops", Role.GUARANTOR, state="US"), "US"),
+        (Actor(2, "ru-ops", Role.GUARANTOR, state="RU"), "RU"),
+        (Actor(3, "fr-ops", Role.GUARANTOR, state="FR"), None),  # not this agreement's
+        (Actor(4, "uk-member", Role.MEMBER, state="GB"), None),
+        (Actor(5, "us-member", Role.MEMBER, state="US"), None),  # the state, not the role
+        (Actor(6, "admin", Role.ADMIN), None),
+        (SYSTEM, None),
+        (None, None),
+    ],
+)
+def test_who_speaks_for_a_guarantor(actor: Actor | None, state: str | None) -> None:
+    assert cessation().guarantor_of(actor) == state
 
 
 def test_a_sound_agreement_passes() -> None:

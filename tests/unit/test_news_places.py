@@ -25,7 +25,24 @@ def test_cities_towns_and_their_coordinates() -> None:
     hama = found[2]
     assert (hama.lat, hama.lon, hama.country, hama.kind) == (35.13179, 36.75783, "SY", "city")
     assert hama.geonameid == 170017
-    assert all(0.0 < p.confidence <= 1.0 for p in found)
+    # A name of several words is surer than a one-word name (0.9, 0.75).
+    assert [p.confidence for p in found] == [0.9, 0.75, 0.75, 0.75, 0.75]
+
+
+@pytest.mark.parametrize(
+    ("body", "confidence"),
+    [
+        ("Fighting went on in Jisr al-Shughur.", 0.9),  # several words
+        ("Jisr al-Shughur was shelled again.", 0.9),  # ... even opening a sentence
+        ("Fighting went on in Homs.", 0.75),  # one word
+        ("Homs was shelled again.", 0.65),  # one word opening a sentence: maybe not a place
+        ("Fighting in Eastern Ghouta.", 0.75),  # a region is vaguer than a town
+        ("Fighting in Ghouta.", 0.6),  # one word, and a region
+    ],
+)
+def test_a_places_confidence_follows_how_it_was_named(body: str, confidence: float) -> None:
+    [place] = places(body)
+    assert place.confidence == confidence
 
 
 def test_spans_are_exact() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from functools import partial
 from typing import IO, Annotated, Any
 
@@ -32,6 +31,7 @@ from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import Actor, redact
 from truce.domain.proposals import Accord, ProposalState
+from truce.domain.times import read_period
 from truce.services import agreements, common, exports, ledger, news, parties, standing, users
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -42,6 +42,20 @@ TOO_MANY_ATTEMPTS: dict[str, Any] = {
 }
 AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
 TruceDep = Annotated[Truce, Depends(get_truce)]
+_BOUND = (
+    "a date (its whole day in the newest agreement's time zone) or an RFC 3339 time (without"
+    " an offset: that agreement's clock)"
+)
+Since = Annotated[
+    str | None,
+    Query(max_length=40, description=f"From {_BOUND}.", examples=["2016-02-27"]),
+]
+Until = Annotated[
+    str | None,
+    Query(
+        max_length=40, description=f"Before {_BOUND}; a date is included.", examples=["2016-02-28"]
+    ),
+]
 
 TAGS = [
     {"name": "agreements", "description": "Agreements, their terms, guarantors and members."},
@@ -205,7 +219,7 @@ def _party_routes(api: FastAPI) -> None:
     def add_alias(
         party_id: PathId, body: schemas.AliasIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        parties.add_alias(party_id, body.text, body.lang, uow, actor=actor)
+        parties.add_alias(parties.NewAlias(party_id, body.text, body.lang), uow, actor=actor)
         return {"party_id": party_id, "text": body.text, "lang": body.lang}
 
 
@@ -393,18 +407,19 @@ def _news_routes(api: FastAPI) -> None:
         truce: TruceDep,
         speaker: Annotated[str | None, Query(max_length=100)] = None,
         party_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-        since: Annotated[datetime | None, Query()] = None,
-        until: Annotated[datetime | None, Query()] = None,
+        since: Since = None,
+        until: Until = None,
         cursor: schemas.CursorQuery = None,
         limit: schemas.LimitQuery = DEFAULT_LIMIT,
         format: schemas.CsvFormat = None,
     ) -> Any:
         """Who said what, newest first, with the article each statement comes from."""
+        start, end = read_period(since, until, zone=partial(common.timezone, uow))
         filters: news.StatementFilters = {
             "speaker": speaker,
             "party_id": party_id,
-            "since": common.utc(since, "since") if since else None,
-            "until": common.utc(until, "until") if until else None,
+            "since": start,
+            "until": end,
         }
         if views.wants(request, format, "csv"):
             reading = partial(truce.uow, write=False)

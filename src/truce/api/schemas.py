@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -15,12 +14,15 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
 )
 
+from truce.domain.errors import Invalid
 from truce.domain.paging import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import Role
 from truce.domain.proposals import Decision, ProposalState
+from truce.domain.times import read_time
 
 MAX_ID = 2**53 - 1
 
@@ -51,21 +53,18 @@ def _printable(value: str) -> str:
     return value
 
 
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
-
-
-def _rfc3339(value: object) -> object:
-    # Pydantic would also read numbers (and strings of digits) as Unix seconds or milliseconds:
-    # a guess, like a naive time. Times are written out, with their offset.
-    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.match(value)):
+def _typed_time(value: object, info: ValidationInfo) -> object:
+    # Read as every typed time is (domain/times.py). A body is read before any agreement is
+    # looked up, so its times carry their offset. Pydantic would also read numbers (and
+    # strings of digits) as Unix seconds or milliseconds: a guess, like a naive time.
+    if isinstance(value, datetime):
         return value
-    raise ValueError("must be an RFC 3339 time, e.g. 2016-02-26T12:00:00+02:00")
-
-
-def _sane_year(value: datetime) -> datetime:
-    if not 1900 <= value.year <= 2200:
-        raise ValueError("the year must be between 1900 and 2200")
-    return value
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 time, e.g. 2016-02-26T12:00:00+02:00")
+    try:
+        return read_time(value, field=info.field_name or "time", zone=None)
+    except Invalid as exc:
+        raise ValueError(str(exc)) from exc
 
 
 # Strict: true or 1.0 is not an id.
@@ -87,8 +86,7 @@ StateCode = Annotated[
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$")]
 Moment = Annotated[
     AwareDatetime,
-    BeforeValidator(_rfc3339),
-    AfterValidator(_sane_year),
+    BeforeValidator(_typed_time),
     Field(description="RFC 3339 time with an offset, e.g. 2016-02-26T12:00:00+02:00"),
 ]
 Lang = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]

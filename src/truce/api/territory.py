@@ -20,52 +20,31 @@ from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.permissions import redact
 from truce.domain.territory import Review
+from truce.domain.times import read_time
 from truce.geo.disagreements import Disagreement
 from truce.geo.geometry import from_wkb, to_geojson
-from truce.geo.results import VERDICTS, Applicability, micros
-from truce.services import exports, territory
+from truce.geo.results import VERDICTS, micros
+from truce.services import common, exports, territory
+from truce.store.uow import UnitOfWork
 
 AreaId = Annotated[int, Path(ge=1, le=MAX_ID)]
 AgreementQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: newest.")]
 At = Annotated[
-    datetime | None,
-    Query(description="RFC 3339 time with an offset; default: now."),
+    str | None,
+    Query(
+        max_length=40,
+        description="A date (noon in the agreement's time zone) or an RFC 3339 time (without"
+        " an offset: the agreement's clock); default: now.",
+        examples=["2016-02-28", "2016-02-28T12:00:00+02:00"],
+    ),
 ]
 
 
-def _at(value: datetime | None) -> datetime:
-    return value if value is not None else datetime.now(UTC)
-
-
-def applicability_json(answer: Applicability) -> dict[str, Any]:
-    """The answer for one place: the fields of ``Applicability``, as ``jsonable_encoder`` gives
-    them, written out because this is the hottest response."""
-    return {
-        "lat": answer.lat,
-        "lon": answer.lon,
-        "at": answer.at.isoformat(),
-        "in_force": answer.in_force,
-        "verdict": answer.verdict.value,
-        "by_guarantor": {state: verdict.value for state, verdict in answer.by_guarantor.items()},
-        "parties": [
-            {
-                "party_id": party.party_id,
-                "name": party.name,
-                "status": party.status.value,
-                "areas": [
-                    {
-                        "area_id": area.area_id,
-                        "guarantor": area.guarantor,
-                        "review": area.review,
-                        "label": area.label,
-                    }
-                    for area in party.areas
-                ],
-            }
-            for party in answer.parties
-        ],
-        "nearest_protected_km": answer.nearest_protected_km,
-    }
+def _at(value: str | None, uow: UnitOfWork, agreement_id: int | None) -> datetime:
+    """``at`` read as every entrypoint reads a typed time (domain/times.py)."""
+    if value is None:
+        return datetime.now(UTC)
+    return read_time(value, field="at", zone=partial(common.timezone, uow, agreement_id))
 
 
 def disagreement_json(item: Disagreement, names: dict[int, str]) -> dict[str, Any]:
@@ -122,7 +101,7 @@ def _area_routes(api: FastAPI) -> None:
     ) -> Any:
         """A page of the areas that hold at ``at``, by id, as a GeoJSON FeatureCollection (one
         guarantor's layer, if given); `format=geojson` downloads them all."""
-        moment = _at(at)
+        moment = _at(at, uow, agreement_id)
         if views.wants(request, format, "geojson"):
             opened = partial(truce.uow, write=False)
             found = exports.areas_geojson(
@@ -189,7 +168,8 @@ def _area_routes(api: FastAPI) -> None:
     def review_area(
         area_id: AreaId, body: schemas.ReviewIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        territory.review_area(area_id, Review(body.review), body.reason, uow, actor=actor)
+        cmd = territory.ReviewArea(area_id, Review(body.review), body.reason)
+        territory.review_area(cmd, uow, actor=actor)
         return {"id": area_id, "review": body.review}
 
     @api.post("/areas/import", status_code=201, tags=["territory"])
@@ -214,9 +194,10 @@ def _question_routes(api: FastAPI) -> None:
         # The hottest route: its unit of work is opened here rather than by the Reader
         # dependency, which would cost two more hops to a worker thread per request.
         with get_truce(request).uow(write=False) as uow:
-            answer = territory.where(uow, lat, lon, _at(at), agreement_id=agreement_id)
+            moment = _at(at, uow, agreement_id)
+            answer = territory.where(uow, lat, lon, moment, agreement_id=agreement_id)
         # Already JSON-ready: a response skips validating and encoding it all over again.
-        return JSONResponse(applicability_json(answer))
+        return JSONResponse(territory.answer_record(answer))
 
     @api.post("/applicability", tags=["territory"])
     def applicability_batch(body: schemas.BatchIn, uow: Reader) -> dict[str, Any]:
@@ -238,7 +219,7 @@ def _question_routes(api: FastAPI) -> None:
         uow: Reader, at: At = None, agreement_id: AgreementQuery = None
     ) -> dict[str, Any]:
         """Where the two guarantors' maps disagree at ``at``."""
-        moment = _at(at)
+        moment = _at(at, uow, agreement_id)
         agreement, items = territory.disagreements_at(uow, moment, agreement_id=agreement_id)
         names = {row.id: row.name for row in uow.parties.all_rows()}
         return {

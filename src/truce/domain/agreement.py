@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from truce.domain.errors import Invalid, NotFound
 from truce.domain.i18n import N_
+from truce.domain.permissions import Actor, Role
 
 
 class StateRole(StrEnum):
@@ -62,6 +63,26 @@ class Agreement:
     def is_guarantor(self, state_code: str | None) -> bool:
         """Whether a state co-chairs this agreement."""
         return state_code is not None and state_code in self.guarantors
+
+    def require_guarantor(self, state: str, field: str = "guarantor") -> str:
+        """``state``, if it co-chairs this agreement; otherwise Invalid naming those who do.
+        The one check that a state given for a guarantor is one."""
+        if not self.is_guarantor(state):
+            raise Invalid(
+                N_("{state} is not a guarantor of this agreement; choose one of {guarantors}."),
+                field=field,
+                state=state,
+                guarantors=", ".join(self.guarantors),
+            )
+        return state
+
+    def guarantor_of(self, actor: Actor | None) -> str | None:
+        """The guarantor state ``actor`` speaks for under this agreement: the state of guarantor
+        staff of one of its guarantors; None for anyone else. The one check that a user acts
+        as a guarantor here (to review an area, propose or decide a status)."""
+        if actor is None or actor.role is not Role.GUARANTOR or not self.is_guarantor(actor.state):
+            return None
+        return actor.state
 
     def is_late(self, at: datetime) -> bool:
         """Whether an acceptance made at ``at`` came after the deadline."""

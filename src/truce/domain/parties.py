@@ -130,13 +130,7 @@ def check_commitment(
     designations: Sequence[Designation],
 ) -> CommitmentCheck:
     """Accept a party's commitment to a guarantor, flag it late, or refuse it with the reason."""
-    if not agreement.is_guarantor(guarantor):
-        raise Invalid(
-            N_("{state} is not a guarantor of this agreement; choose one of {guarantors}."),
-            field="guarantor",
-            state=guarantor,
-            guarantors=", ".join(agreement.guarantors),
-        )
+    agreement.require_guarantor(guarantor)
     if committed_at < agreement.signed_at:
         raise Invalid(N_("committed_at is before the agreement was signed."), field="committed_at")
     designation = excluding_designation(agreement, designations, committed_at)

@@ -11,7 +11,7 @@ from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.i18n import N_, Word
 from truce.domain.parties import Designation, Status, excluding_designation
-from truce.domain.permissions import Action, Actor, Role, require
+from truce.domain.permissions import Action, Actor, require
 from truce.domain.text import check_length
 
 
@@ -53,13 +53,13 @@ class Proposal:
 
 def _guarantor_of(actor: Actor, agreement: Agreement, action: Action) -> str:
     require(actor, action)
-    if actor.role is not Role.GUARANTOR or not agreement.is_guarantor(actor.state):
+    state = agreement.guarantor_of(actor)
+    if state is None:
         raise Forbidden(
             N_("Only a guarantor of this agreement may do this; {state} is not one."),
             state=actor.state or "none",
         )
-    assert actor.state is not None
-    return actor.state
+    return state
 
 
 def check_proposal(

@@ -133,13 +133,7 @@ def until(validity: Validity, successor_start: datetime | None) -> Validity:
 def check_asserter(actor: Actor, agreement: Agreement, guarantor: str) -> str:
     """The guarantor an area is asserted for: a guarantor asserts for its own state only."""
     require(actor, Action.ASSERT_AREA)
-    if not agreement.is_guarantor(guarantor):
-        raise Invalid(
-            N_("{state} is not a guarantor of this agreement; choose one of {guarantors}."),
-            field="guarantor",
-            state=guarantor,
-            guarantors=", ".join(agreement.guarantors),
-        )
+    agreement.require_guarantor(guarantor)
     if actor.role is Role.GUARANTOR and actor.state != guarantor:
         raise Forbidden(
             N_("Guarantor staff assert areas for their own state ({state})."),
@@ -151,15 +145,15 @@ def check_asserter(actor: Actor, agreement: Agreement, guarantor: str) -> str:
 def check_reviewer(actor: Actor, agreement: Agreement, asserted_by: str) -> str:
     """The reviewing state: only the other guarantor may accept or dispute an area."""
     require(actor, Action.REVIEW_AREA)
-    if actor.role is not Role.GUARANTOR or not agreement.is_guarantor(actor.state):
+    state = agreement.guarantor_of(actor)
+    if state is None:
         raise Forbidden(N_("Only a guarantor of this agreement may review an area."))
-    if actor.state == asserted_by:
+    if state == asserted_by:
         raise Forbidden(
             N_("{state} asserted this area; only the other guarantor may accept or dispute it."),
             state=asserted_by,
         )
-    assert actor.state is not None
-    return actor.state
+    return state
 
 
 CONFIDENCE = ("low", "medium", "high")

@@ -8,6 +8,7 @@ from truce.domain.agreement import Agreement
 from truce.domain.errors import Invalid, NotFound
 from truce.domain.i18n import N_
 from truce.domain.parties import Party
+from truce.domain.times import NEEDS_OFFSET
 from truce.ledger.entry import rfc3339
 from truce.store.uow import UnitOfWork
 
@@ -23,6 +24,14 @@ def agreement(uow: UnitOfWork, agreement_id: int | None) -> Agreement:
     if result is None:
         raise NotFound(N_("There is no agreement {id}."), field="agreement_id", id=agreement_id)
     return result
+
+
+def timezone(uow: UnitOfWork, agreement_id: int | None = None) -> str:
+    """The agreement's time zone, on whose clock typed dates and local times are read
+    (domain/times.py); UTC while no agreement is set up."""
+    if agreement_id is None and not uow.agreements.all():
+        return "UTC"
+    return agreement(uow, agreement_id).timezone
 
 
 def party(uow: UnitOfWork, party_id: int) -> Party:
@@ -47,10 +56,7 @@ def require_state(uow: UnitOfWork, code: str, field: str) -> str:
 def utc(moment: datetime, field: str) -> datetime:
     """An aware time converted to UTC; naive times are refused, not guessed."""
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise Invalid(
-            N_("{field} needs a time zone offset, e.g. 2016-02-26T12:00:00+02:00."),
-            field=field,
-        )
+        raise Invalid(NEEDS_OFFSET, field=field, name=field)
     return moment.astimezone(UTC)
 
 

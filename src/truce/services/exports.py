@@ -21,7 +21,6 @@ from truce.domain.news import StatementView
 from truce.domain.paging import MAX_LIMIT, Page, walk
 from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, allowed
-from truce.domain.proposals import Accord
 from truce.domain.spreadsheet import Cell, csv_chunks
 from truce.geo.engine import AreaFacts
 from truce.geo.geometry import to_geojson
@@ -79,28 +78,15 @@ REGISTRY_COLUMNS = (
 
 
 def registry_entries(
-    open_uow: OpenUow,
-    *,
-    actor: Actor | None,
-    agreement_id: int | None = None,
-    query: str | None = None,
-    status: Status | None = None,
-    accord_is: Accord | None = None,
+    open_uow: OpenUow, *, actor: Actor | None, **filters: Unpack[parties.RegistryFilters]
 ) -> tuple[Agreement, datetime, Iterator[parties.RegistryEntry]]:
     """The agreement, the moment read, and every registry entry the filters keep then."""
-    agreement, now = _agreement(open_uow, agreement_id)
+    agreement, now = _agreement(open_uow, filters.get("agreement_id"))
+    narrowed: parties.RegistryFilters = {**filters, "agreement_id": agreement.id}
 
     def read(uow: UnitOfWork, cursor: str | None) -> Page[parties.RegistryEntry]:
         found = parties.registry(
-            uow,
-            actor=actor,
-            agreement_id=agreement.id,
-            query=query,
-            status=status,
-            accord_is=accord_is,
-            at=now,
-            cursor=cursor,
-            limit=MAX_LIMIT,
+            uow, actor=actor, at=now, cursor=cursor, limit=MAX_LIMIT, **narrowed
         )
         return found[1]
 
@@ -108,24 +94,11 @@ def registry_entries(
 
 
 def registry_csv(
-    open_uow: OpenUow,
-    *,
-    actor: Actor | None,
-    agreement_id: int | None = None,
-    query: str | None = None,
-    status: Status | None = None,
-    accord_is: Accord | None = None,
+    open_uow: OpenUow, *, actor: Actor | None, **filters: Unpack[parties.RegistryFilters]
 ) -> Download:
     """The registry as the filters narrow it, one party a row; notes for those who may read
     them."""
-    agreement, now, entries = registry_entries(
-        open_uow,
-        actor=actor,
-        agreement_id=agreement_id,
-        query=query,
-        status=status,
-        accord_is=accord_is,
-    )
+    agreement, now, entries = registry_entries(open_uow, actor=actor, **filters)
     notes = allowed(actor, Action.READ_RESTRICTED)
     header = [*REGISTRY_COLUMNS, *(["notes"] if notes else [])]
     rows = (_registry_row(entry, notes) for entry in entries)

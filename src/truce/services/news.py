@@ -53,9 +53,18 @@ def registry_extractor(uow: UnitOfWork) -> Extractor:
     )
 
 
-def ingest(outcome: Outcome, book: PartyBook, uow: UnitOfWork, *, actor: Actor) -> Ingested:
+@dataclass(frozen=True)
+class Ingest:
+    """One article as the extractor read it, and the party book it matched parties in."""
+
+    outcome: Outcome
+    book: PartyBook
+
+
+def ingest(cmd: Ingest, uow: UnitOfWork, *, actor: Actor) -> Ingested:
     """Store one extracted article, its statements and reports, and one ledger entry; once."""
     require(actor, Action.INGEST_NEWS)
+    outcome, book = cmd.outcome, cmd.book
     if outcome.extraction is None or outcome.article is None:
         return Ingested(outcome.source, "failed", error=outcome.error)
     found, warnings = _as_published(outcome.extraction)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Invalid
@@ -119,9 +120,19 @@ def _store_aliases(
     return stored
 
 
-def add_alias(party_id: int, text: str, lang: str, uow: UnitOfWork, *, actor: Actor) -> None:
+@dataclass(frozen=True)
+class NewAlias:
+    """Another name of a party, in a language (BCP 47, e.g. ar, ru; empty for unknown)."""
+
+    party_id: int
+    text: str
+    lang: str = ""
+
+
+def add_alias(cmd: NewAlias, uow: UnitOfWork, *, actor: Actor) -> None:
     """Give a party another name."""
     require(actor, Action.EDIT_PARTY)
+    party_id, text, lang = cmd.party_id, cmd.text, cmd.lang
     common.party(uow, party_id)
     if not fold(text):
         raise Invalid(N_("An alias needs at least one letter."), field="text")
@@ -238,30 +249,45 @@ def search(uow: UnitOfWork, query: str) -> list[int]:
     return uow.parties.matching(key) if key else []
 
 
+class RegistryFilters(TypedDict, total=False):
+    """What narrows the registry (the keywords of ``registry``, the CSV and the CLI's list): the
+    agreement (the newest by default), a name in any script, a status, and where the guarantors
+    stand on the party."""
+
+    agreement_id: int | None
+    query: str | None
+    status: Status | None
+    accord_is: Accord | None
+
+
 def registry(
     uow: UnitOfWork,
     *,
     actor: Actor | None,
-    agreement_id: int | None = None,
-    query: str | None = None,
-    status: Status | None = None,
     at: datetime | None = None,
-    accord_is: Accord | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    **filters: Unpack[RegistryFilters],
 ) -> tuple[Agreement, Page[RegistryEntry]]:
     """One page of the registry under one agreement at one moment, by name; narrowed by a
     name search (best match first), by status and by where the guarantors stand on each
     party (agreed, pending or disputed)."""
-    agreement = common.agreement(uow, agreement_id)
+    agreement = common.agreement(uow, filters.get("agreement_id"))
     moment = common.utc(at, "at") if at else uow.now()
+    query, accord_is = filters.get("query"), filters.get("accord_is")
     key = fold(query) if query is not None and query.strip() else None
     if key == "":
         return agreement, Page([], 0)  # a query of punctuation alone names no party
     standing = _standing(uow, agreement)
     only = None if accord_is is None else _parties_where(uow, standing, accord_is)
     rows = uow.parties.registry_page(
-        agreement.id, moment, key=key, status=status, only=only, cursor=cursor, limit=limit
+        agreement.id,
+        moment,
+        key=key,
+        status=filters.get("status"),
+        only=only,
+        cursor=cursor,
+        limit=limit,
     )
     return agreement, rows.map(lambda party: _entry(uow, agreement, party, standing, moment, actor))
 

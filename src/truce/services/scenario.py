@@ -12,9 +12,10 @@ from truce.domain.agreement import State, Term
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
-from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.domain.permissions import Action, Actor, Role, require
 from truce.domain.proposals import Decision
 from truce.domain.territory import Review
+from truce.domain.times import read_time
 from truce.geo.geojson import Feature, parse, read_features
 from truce.services import agreements, parties, standing, territory, users
 from truce.store.uow import UnitOfWork
@@ -47,10 +48,6 @@ def read_scenario(name_or_path: str) -> dict[str, Any]:
     return data
 
 
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _with_doubts(text: str, doubts: list[str]) -> str:
     return f"{text} [uncertain: {'; '.join(doubts)}]" if doubts else text
 
@@ -58,14 +55,19 @@ def _with_doubts(text: str, doubts: list[str]) -> str:
 class _Loader:
     """Replays a scenario through the services, each step at its historical time."""
 
-    def __init__(self, data: dict[str, Any], uow: UnitOfWork) -> None:
+    def __init__(self, data: dict[str, Any], uow: UnitOfWork, actor: Actor) -> None:
         self.data = data
         self.uow = uow
+        self.actor = actor  # who loads it: the states, agreement, desks, parties and listings
         self.keys: dict[str, int] = {}
         self.desks: dict[str, Actor] = {}
 
     def at(self, moment: datetime) -> None:
         self.uow.clock = lambda: moment
+
+    def time(self, record: dict[str, Any], key: str) -> datetime:
+        """A time of the scenario, read as every typed time is (domain/times.py)."""
+        return read_time(record[key], field=key, zone=self.data["agreement"]["timezone"])
 
     def run(self) -> int:
         spec = self.data["agreement"]
@@ -75,7 +77,7 @@ class _Loader:
                 field="scenario",
                 slug=spec["slug"],
             )
-        self.at(_at(spec["signed_at"]))
+        self.at(self.time(spec, "signed_at"))
         self.states()
         agreement_id = self.agreement(spec)
         self.desk_users()
@@ -92,23 +94,23 @@ class _Loader:
                 agreements.add_state(
                     State(item["code"], item["name"], item.get("kind", "state")),
                     self.uow,
-                    actor=SYSTEM,
+                    actor=self.actor,
                 )
 
     def agreement(self, spec: dict[str, Any]) -> int:
         cmd = agreements.NewAgreement(
             slug=spec["slug"],
             title=spec["title"],
-            signed_at=_at(spec["signed_at"]),
-            effective_at=_at(spec["effective_at"]),
-            acceptance_deadline=_at(spec["acceptance_deadline"]),
+            signed_at=self.time(spec, "signed_at"),
+            effective_at=self.time(spec, "effective_at"),
+            acceptance_deadline=self.time(spec, "acceptance_deadline"),
             timezone=spec["timezone"],
             guarantors=tuple(spec["guarantors"]),
             members=tuple(spec.get("members", [])),
             excluded_lists=tuple(spec.get("excluded_lists", [])),
             terms=tuple(Term(t["number"], t["title"], t["text"]) for t in spec.get("terms", [])),
         )
-        return agreements.create_agreement(cmd, self.uow, actor=SYSTEM).id
+        return agreements.create_agreement(cmd, self.uow, actor=self.actor).id
 
     def desk_users(self) -> None:
         for desk in self.data.get("desks", []):
@@ -121,7 +123,7 @@ class _Loader:
                     desk.get("display_name", ""),
                     state=desk["state"],
                 )
-                users.add_user(cmd, self.uow, actor=SYSTEM)
+                users.add_user(cmd, self.uow, actor=self.actor)
                 existing = self.uow.users.by_name(desk["username"])
             assert existing is not None
             self.desks[desk["state"]] = users.actor_of(existing)
@@ -144,7 +146,7 @@ class _Loader:
                 uncertain=tuple(item.get("uncertain", [])),
                 sources=tuple(item.get("sources", [])),
             )
-            self.keys[item["key"]] = parties.create_party(cmd, self.uow, actor=SYSTEM)
+            self.keys[item["key"]] = parties.create_party(cmd, self.uow, actor=self.actor)
 
     def designations(self) -> None:
         for item in self.data.get("designations", []):
@@ -152,14 +154,14 @@ class _Loader:
                 party_id=self.keys[item["party"]],
                 list_name=item["list_name"],
                 reference=item["reference"],
-                listed_at=_at(item["listed_at"]),
+                listed_at=self.time(item, "listed_at"),
                 source=_with_doubts(item.get("source", ""), item.get("uncertain", [])),
             )
-            standing.record_designation(cmd, self.uow, actor=SYSTEM)
+            standing.record_designation(cmd, self.uow, actor=self.actor)
 
     def commitments(self, agreement_id: int) -> None:
         for item in self.data.get("commitments", []):
-            moment = _at(item["committed_at"])
+            moment = self.time(item, "committed_at")
             self.at(moment)
             cmd = standing.RecordCommitment(
                 agreement_id,
@@ -179,7 +181,7 @@ class _Loader:
             self.decide(proposal_id, step)
 
     def propose(self, agreement_id: int, step: dict[str, Any]) -> int:
-        self.at(_at(step["proposed_at"]))
+        self.at(self.time(step, "proposed_at"))
         reason = _with_doubts(step["reason"], step.get("uncertain", []))
         cmd = standing.ProposeStatus(
             agreement_id, self.keys[step["party"]], Status(step["status"]), reason
@@ -187,7 +189,7 @@ class _Loader:
         return standing.propose_status(cmd, self.uow, actor=self.desks[step["proposer"]]).id
 
     def decide(self, proposal_id: int, step: dict[str, Any]) -> None:
-        self.at(_at(step["decided_at"]))
+        self.at(self.time(step, "decided_at"))
         other = next(code for code in self.desks if code != step["proposer"])
         cmd = standing.DecideProposal(
             proposal_id, Decision(step["decision"]), step.get("decision_reason", "")
@@ -211,7 +213,7 @@ class _Loader:
 
     def area(self, agreement_id: int, feature: Feature) -> None:
         props = feature.properties
-        start = _at(props["valid_from"])
+        start = self.time(props, "valid_from")
         self.at(start)
         cmd = territory.AssertArea(
             agreement_id=agreement_id,
@@ -219,25 +221,30 @@ class _Loader:
             guarantor=props["guarantor"],
             geometry={},
             valid_from=start,
-            valid_to=_at(props["valid_to"]) if props.get("valid_to") else None,
+            valid_to=self.time(props, "valid_to") if props.get("valid_to") else None,
             label=props.get("label", feature.name),
             source=props.get("source", ""),
             confidence=props.get("confidence", "medium"),
             approximate=bool(props.get("approximate", True)),
         )
-        area_id = territory.store_area(cmd, feature.shape, self.uow, self.desks[props["guarantor"]])
+        desk = self.desks[props["guarantor"]]
+        area_id = territory.store_area(cmd, self.uow, actor=desk, shape=feature.shape)
         review = props.get("review", "pending")
         if review != "pending":
             other = next(code for code in self.desks if code != props["guarantor"])
-            territory.review_area(area_id, Review(review), "", self.uow, actor=self.desks[other])
+            answer = territory.ReviewArea(area_id, Review(review))
+            territory.review_area(answer, self.uow, actor=self.desks[other])
 
 
-def load_scenario(data: dict[str, Any], uow: UnitOfWork) -> int:
-    """Load a scenario in one transaction; the id of its agreement. Nothing lands on error."""
+def load_scenario(data: dict[str, Any], uow: UnitOfWork, *, actor: Actor) -> int:
+    """Load a scenario in one transaction; the id of its agreement. Nothing lands on error.
+    ``actor`` (an admin, or the system at the command line) records the agreement and its
+    registry; each guarantor's desk records its own commitments, proposals and areas."""
+    require(actor, Action.CREATE_AGREEMENT)
     clock = uow.clock
     try:
         with uow.batch():
-            agreement_id = _Loader(data, uow).run()
+            agreement_id = _Loader(data, uow, actor).run()
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(
             N_("The scenario is malformed: {error}."), field="scenario", error=repr(exc)

@@ -26,6 +26,7 @@ from truce.domain.territory import (
     check_validity,
     until,
 )
+from truce.domain.times import read_time
 from truce.geo.disagreements import Disagreement, disagreements
 from truce.geo.engine import AreaFacts, PartyFacts, Territory
 from truce.geo.geojson import Feature, GeoJSONError, parse, read_features
@@ -61,13 +62,14 @@ def assert_area(cmd: AssertArea, uow: UnitOfWork, *, actor: Actor) -> int:
         shape = check_area(cmd.geometry, {"radius_m": cmd.radius_m}, repair=cmd.repair)
     except GeometryProblem as exc:
         raise Invalid(N_("geometry: {problem}"), field="geometry", problem=str(exc)) from exc
-    area_id = store_area(cmd, shape, uow, actor)
+    area_id = store_area(cmd, uow, actor=actor, shape=shape)
     uow.commit()
     return area_id
 
 
-def store_area(cmd: AssertArea, shape: AreaShape, uow: UnitOfWork, actor: Actor) -> int:
-    """Store a checked area and its ledger entry, without committing."""
+def store_area(cmd: AssertArea, uow: UnitOfWork, *, actor: Actor, shape: AreaShape) -> int:
+    """Store an area whose geometry ``shape`` is already checked, and its ledger entry, without
+    committing (for loads that store many in one transaction)."""
     agreement = common.agreement(uow, cmd.agreement_id)
     common.party(uow, cmd.party_id)
     check_asserter(actor, agreement, cmd.guarantor)
@@ -158,10 +160,18 @@ def _supersede(uow: UnitOfWork, cmd: AssertArea, validity: Validity) -> None:
     uow.areas.supersede(old.id, validity.start)
 
 
-def review_area(
-    area_id: int, review: Review, reason: str, uow: UnitOfWork, *, actor: Actor
-) -> None:
+@dataclass(frozen=True)
+class ReviewArea:
+    """The other guarantor's answer to an area: accepted or disputed, and why."""
+
+    area_id: int
+    review: Review
+    reason: str = ""
+
+
+def review_area(cmd: ReviewArea, uow: UnitOfWork, *, actor: Actor) -> None:
     """The other guarantor accepts or disputes an area (and may change its answer later)."""
+    area_id, review, reason = cmd.area_id, cmd.review, cmd.reason
     row = uow.areas.get(area_id)
     if row is None:
         raise NotFound(N_("There is no area {id}."), field="area_id", id=area_id)
@@ -226,10 +236,12 @@ def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported
             count=len(bad),
             problems="; ".join(str(b) for b in bad[:20]),
         )
+    zone = common.agreement(uow, cmd.agreement_id).timezone
     result = Imported()
     with uow.batch():
         for feature in good:
-            result.area_ids.append(store_area(_command(cmd, feature), feature.shape, uow, actor))
+            area = _command(cmd, feature, zone)
+            result.area_ids.append(store_area(area, uow, actor=actor, shape=feature.shape))
             result.repaired += [
                 f"feature {feature.index + 1} ({feature.name}): {note}"
                 for note in feature.shape.repaired
@@ -237,12 +249,12 @@ def import_areas(cmd: ImportAreas, uow: UnitOfWork, *, actor: Actor) -> Imported
     return result
 
 
-def _command(cmd: ImportAreas, feature: Feature) -> AssertArea:
+def _command(cmd: ImportAreas, feature: Feature, zone: str) -> AssertArea:
     props = feature.properties
     try:
-        start = _moment(props.get("valid_from")) or cmd.valid_from
-        end = _moment(props.get("valid_to"))
-    except ValueError as exc:
+        start = _moment(props.get("valid_from"), "valid_from", zone) or cmd.valid_from
+        end = _moment(props.get("valid_to"), "valid_to", zone)
+    except Invalid as exc:
         raise Invalid(
             N_("feature {n} ({name}): {problem}"),
             field="features",
@@ -271,15 +283,15 @@ def _command(cmd: ImportAreas, feature: Feature) -> AssertArea:
     )
 
 
-def _moment(value: Any) -> datetime | None:
+def _moment(value: Any, field: str, zone: str) -> datetime | None:
+    """A feature's valid_from or valid_to, read as every typed time is (domain/times.py)."""
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"times are RFC 3339 text, got {value!r}")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"{value!r} needs a time zone offset")
-    return moment
+        raise Invalid(
+            N_("{name} must be a date or an RFC 3339 time, as text."), field=field, name=field
+        )
+    return read_time(value, field=field, zone=zone)
 
 
 # --- the engine, cached per database and agreement ------------------------------------------
@@ -377,6 +389,37 @@ def where(
     return current.engine.answer(lat, lon, at)
 
 
+def answer_record(answer: Applicability) -> dict[str, Any]:
+    """The answer for one place as JSON-ready data (the API's and `truce where --json`): the
+    fields of ``Applicability``, written out because this is the API's hottest response."""
+    return {
+        "lat": answer.lat,
+        "lon": answer.lon,
+        "at": answer.at.isoformat(),
+        "in_force": answer.in_force,
+        "verdict": answer.verdict.value,
+        "by_guarantor": {state: verdict.value for state, verdict in answer.by_guarantor.items()},
+        "parties": [
+            {
+                "party_id": party.party_id,
+                "name": party.name,
+                "status": party.status.value,
+                "areas": [
+                    {
+                        "area_id": area.area_id,
+                        "guarantor": area.guarantor,
+                        "review": area.review,
+                        "label": area.label,
+                    }
+                    for area in party.areas
+                ],
+            }
+            for party in answer.parties
+        ],
+        "nearest_protected_km": answer.nearest_protected_km,
+    }
+
+
 def where_many(
     uow: UnitOfWork,
     lon: Floats,
@@ -430,10 +473,8 @@ def areas_page(
 
 def _layer_of(uow: UnitOfWork, guarantor: str | None, agreement_id: int | None) -> Agreement:
     agreement = common.agreement(uow, agreement_id)
-    if guarantor is not None and not agreement.is_guarantor(guarantor):
-        raise Invalid(
-            N_("{state} is not a guarantor of this agreement."), field="guarantor", state=guarantor
-        )
+    if guarantor is not None:
+        agreement.require_guarantor(guarantor)
     return agreement
 
 

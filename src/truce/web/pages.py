@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlparse
@@ -19,6 +19,7 @@ from truce import i18n
 from truce.api.app import ledger_download
 from truce.api.deps import client_address
 from truce.bootstrap import Truce
+from truce.domain import times
 from truce.domain.agreement import Agreement
 from truce.domain.errors import DomainError, Forbidden, Invalid, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
@@ -201,9 +202,7 @@ def _flat(detail: parties.PartyDetail) -> dict[str, Any]:
 
 
 def _abilities(actor: Actor | None, agreement: Any, detail: Any) -> dict[str, Any]:
-    is_guarantor = (
-        actor is not None and actor.role is Role.GUARANTOR and agreement.is_guarantor(actor.state)
-    )
+    is_guarantor = agreement.guarantor_of(actor) is not None
     may_commit = allowed(actor, Action.RECORD_COMMITMENT) and (
         actor is not None and (actor.role is not Role.LIAISON or actor.party_id == detail.entry.id)
     )
@@ -321,7 +320,14 @@ def commit(
         return again
     with _truce(request).uow() as uow:
         agreement = common.agreement(uow, None)
-        moment = _local_time(committed_at, agreement.timezone) if committed_at else None
+        moment = None
+        if committed_at:  # a datetime-local field: the agreement's clock
+            moment = times.read_time(
+                committed_at,
+                field="committed_at",
+                zone=agreement.timezone,
+                on_agreement_clock=True,
+            )
         cmd = standing.RecordCommitment(agreement.id, party_id, guarantor, moment, "web", note)
         _attempt(
             request,
@@ -329,15 +335,6 @@ def commit(
             N_("Commitment recorded."),
         )
     return _back(f"/parties/{party_id}")
-
-
-def _local_time(text: str, timezone: str) -> datetime:
-    """A time typed in the agreement's zone (an HTML datetime-local field)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise Invalid(N_("Give the time as YYYY-MM-DD HH:MM."), field="committed_at") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 @router.get("/agreement", response_class=HTMLResponse)
@@ -360,7 +357,7 @@ def map_page(
         agreement = common.agreement(uow, None)
         states = uow.states.names()
     days, chosen = _map_day(agreement, day)
-    noon = _noon(agreement, chosen)
+    noon = times.noon(chosen, agreement.timezone)
     locale = locale_of(request)
     return render(
         request,
@@ -380,11 +377,6 @@ def _map_day(agreement: Agreement, text: str) -> tuple[MapDays, date]:
     """The map's days and the one asked for, kept inside them."""
     days = MapDays.of(agreement.signed_at, agreement.effective_at, agreement.timezone)
     return days, min(max(_day(text, days.default), days.first), days.last)
-
-
-def _noon(agreement: Agreement, day: date) -> datetime:
-    """The moment the map and the areas list show for a day: noon in the agreement's zone."""
-    return datetime.combine(day, time(12), ZoneInfo(agreement.timezone))
 
 
 def _noon_label(noon: datetime, locale: str) -> str:
@@ -408,7 +400,7 @@ def areas_page(
             return render(request, "empty.html")
         agreement = common.agreement(uow, None)
         _, chosen = _map_day(agreement, day)
-        at = _noon(agreement, chosen)
+        at = times.noon(chosen, agreement.timezone)
         layer = guarantor or None
         if format == "geojson":
             return _download(exports.areas_geojson(_reading(truce), at, guarantor=layer))
@@ -464,8 +456,8 @@ class MapDays:
 def _day(text: str, default: date) -> date:
     """The ?date= of a bookmarked or no-JavaScript map; the default when absent or malformed."""
     try:
-        return date.fromisoformat(text) if text else default
-    except ValueError:
+        return times.read_date(text, field="date") if text else default
+    except Invalid:
         return default
 
 
@@ -612,13 +604,15 @@ def statements_page(
     format: CsvFormat = None,
 ) -> Response:
     party_id = int(party) if party.isdigit() and int(party) <= MAX_ID else None
+    truce = _truce(request)
+    # From and To are days on the agreement's clock, To included (as in the API).
+    start, end = times.read_period(since, until, zone=partial(_timezone, truce))
     filters: news.StatementFilters = {
         "speaker": speaker.strip() or None,
         "party_id": party_id,
-        "since": _filter_day(since, "since"),
-        "until": _filter_day(until, "until", 1),
+        "since": start,
+        "until": end,
     }
-    truce = _truce(request)
     if format == "csv":
         return _download(exports.statements_csv(_reading(truce), **filters))
     with truce.uow(write=False) as uow:
@@ -638,14 +632,9 @@ def statements_page(
     )
 
 
-def _filter_day(text: str, field: str, plus: int = 0) -> datetime | None:
-    if not text:
-        return None
-    try:
-        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise Invalid(N_("Give the date as YYYY-MM-DD."), field=field) from exc
-    return day + timedelta(days=plus)
+def _timezone(truce: Truce) -> str:
+    with truce.uow(write=False) as uow:
+        return common.timezone(uow)
 
 
 @router.get("/articles", response_class=HTMLResponse)

@@ -1,0 +1,46 @@
+"""The `truce` command: serve, demo, database, users, parties, scenarios and the ledger.
+
+One module per command group; each calls the services and prints what they return.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from truce import __version__
+from truce.cli import db, demo, ledger, news, parties, scenario, serve, territory, users
+from truce.cli.base import console, opened
+
+__all__ = ["app", "main", "opened"]
+
+app = typer.Typer(
+    help="Truce: run and monitor a ceasefire.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    """Truce: who a ceasefire covers, where, what happened, and who decided: signed."""
+    if version:
+        console.print(f"truce {__version__}")
+        raise typer.Exit()
+
+
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.command("where")(territory.where)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(parties.app, name="parties")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(scenario.app, name="scenario")
+app.add_typer(territory.import_app, name="import")
+app.add_typer(territory.areas_app, name="areas")
+app.add_typer(news.app, name="news")

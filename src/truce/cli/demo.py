@@ -1,0 +1,84 @@
+"""`truce demo`: the 2016 scenario, the demo users and the news, served (services/demo.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from truce.bootstrap import Truce, prepare
+from truce.cli.base import Host, Port, console, count, friendly, settings
+from truce.cli.serve import listen, run
+from truce.domain.permissions import SYSTEM
+from truce.services import demo as demo_service
+from truce.services import news
+
+DEMO_DATABASE = "sqlite:///var/demo.db"
+DemoDb = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="TRUCE_DATABASE_URL",
+        show_envvar=True,
+        help=f"Database URL or SQLite file path. Default: {DEMO_DATABASE.removeprefix('sqlite:///')}.",
+    ),
+]
+
+
+@friendly
+def demo(
+    db: DemoDb = None,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    serve: Annotated[bool, typer.Option(help="Serve after loading (--no-serve to stop).")] = True,
+) -> None:
+    """Set up a demo database with the 2016 scenario and demo users, then serve it."""
+    sock = listen(host, port) if serve else None  # a taken port is said before any loading
+    truce = prepare(settings(db or DEMO_DATABASE, demo=True))
+    try:
+        with truce.uow(write=False) as uow:
+            empty = demo_service.is_empty(uow)
+        if empty:
+            _load(truce)
+        else:
+            console.print("The database already holds an agreement: serving it as it is.")
+        _print_sign_ins(truce)
+        if sock is not None:
+            run(truce, sock)
+    finally:
+        if sock is not None:
+            sock.close()
+        truce.close()
+
+
+def _load(truce: Truce) -> None:
+    with console.status("Loading the 2016 scenario…"):
+        demo_service.load_scenario_and_users(truce.uow, actor=SYSTEM)
+    files = demo_service.news_files()
+    if not files:
+        console.print("[dim]No data/news/articles here: the demo has no news.[/dim]")
+        return
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Reading the news…", total=len(files))
+        for _ in demo_service.load_news(truce.uow, files):
+            progress.advance(task)
+    with truce.uow(write=False) as uow:
+        articles, statements, reports = news.counts(uow)
+    console.print(
+        f"News: {count(articles, 'article')}, {count(statements, 'statement')},"
+        f" {count(reports, 'news report')}."
+    )
+
+
+def _print_sign_ins(truce: Truce) -> None:
+    """The demo users this database holds, with their passwords: on every start of the demo."""
+    table = Table(title="Demo sign-ins (demo only: never use these passwords elsewhere)")
+    for column in ("user", "role", "bound to", "password"):
+        table.add_column(column)
+    with truce.uow(write=False) as uow:
+        present = demo_service.sign_ins(uow)
+    for user in present:
+        table.add_row(user.username, user.role.value, user.bound_to, user.password)
+    console.print(table)

@@ -1,0 +1,110 @@
+"""The demo: the 2016 scenario, one user of each role with a known password, and the news.
+
+`truce demo` calls these and prints what they did; the browser tests set up the same demo.
+The passwords are public (they are printed on every start of the demo): never use them
+elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from truce.domain.permissions import Actor, Role
+from truce.news.extract import articles_in, run
+from truce.services import news, scenario, users
+from truce.store.uow import UnitOfWork
+
+OpenUow = Callable[[], AbstractContextManager[UnitOfWork]]
+SCENARIO = "syria-2016"
+# The labelled articles of data/news, beside the package in a source checkout.
+ARTICLES = Path(__file__).resolve().parents[3] / "data" / "news" / "articles"
+# The seed article carries no date of its own (data/news/labels.json gives this one).
+SEED_ARTICLE, SEED_PUBLISHED = "seed.txt", datetime(2016, 2, 23, 9, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo sign-in: one user of each role, bound as that role needs."""
+
+    username: str
+    role: Role
+    state: str | None = None
+    party_slug: str | None = None
+
+    @property
+    def password(self) -> str:
+        return password(self.username)
+
+    @property
+    def bound_to(self) -> str:
+        return self.state or self.party_slug or ""
+
+
+USERS = (
+    DemoUser("admin", Role.ADMIN),
+    DemoUser("us-ops", Role.GUARANTOR, state="US"),
+    DemoUser("ru-ops", Role.GUARANTOR, state="RU"),
+    DemoUser("uk-member", Role.MEMBER, state="GB"),
+    DemoUser("monitor", Role.MONITOR),
+    DemoUser("fsa-liaison", Role.LIAISON, party_slug="free-syrian-army"),
+    DemoUser("analyst", Role.ANALYST),
+)
+# Who reads the news into the demo.
+NEWS_READER = "monitor"
+
+
+def password(username: str) -> str:
+    """The demo password of a demo user."""
+    return f"{username}-demo-2016"
+
+
+def is_empty(uow: UnitOfWork) -> bool:
+    """Whether the database holds no agreement yet: the demo loads only into such a one."""
+    return not uow.agreements.all()
+
+
+def load_scenario_and_users(open_uow: OpenUow, *, actor: Actor) -> int:
+    """Load the 2016 scenario (one transaction), then add the demo users; the agreement's id."""
+    with open_uow() as uow:
+        agreement_id = scenario.load_scenario(scenario.read_scenario(SCENARIO), uow, actor=actor)
+    for user in USERS:
+        with open_uow() as uow:
+            party = uow.parties.by_slug(user.party_slug) if user.party_slug else None
+            cmd = users.NewUser(
+                user.username,
+                user.role,
+                user.password,
+                state=user.state,
+                party_id=party.id if party else None,
+            )
+            users.add_user(cmd, uow, actor=actor)
+    return agreement_id
+
+
+def news_files(folder: Path = ARTICLES) -> list[Path]:
+    """The demo's articles: none when the folder is not there (an installed package)."""
+    return list(articles_in(folder)) if folder.is_dir() else []
+
+
+def load_news(open_uow: OpenUow, files: list[Path]) -> Iterator[Path]:
+    """Read and store each article, as the demo's monitor; yields each file once it is in."""
+    with open_uow() as uow:
+        extractor = news.registry_extractor(uow)
+        reader = uow.users.by_name(NEWS_READER)
+        assert reader is not None, "the demo users are added before the news"
+        actor = users.actor_of(reader)
+    for file in files:
+        moment = SEED_PUBLISHED if file.name == SEED_ARTICLE else None
+        for outcome in run(extractor, [file], moment):
+            with open_uow() as uow:
+                news.ingest(news.Ingest(outcome, extractor.book), uow, actor=actor)
+        yield file
+
+
+def sign_ins(uow: UnitOfWork) -> list[DemoUser]:
+    """The demo users this database holds, in the order they are shown."""
+    return [user for user in USERS if uow.users.by_name(user.username) is not None]
