@@ -253,11 +253,33 @@ _ACTING = re.compile(
 )
 
 
+# What each generic name is (model.PARTY_KINDS); registry parties are armed groups or forces,
+# but for the political bodies below.
+_BODIES = frozenset({"United Nations", "International Syria Support Group"})
+_FORCES = frozenset(
+    {SYRIAN_ARMY, OPPOSITION, RUSSIAN_FORCES, TURKISH_FORCES, COALITION, "al-Qaeda"}
+)
+POLITICAL = frozenset({"High Negotiations Committee"})
+
+
+def generic_kind(name: str) -> str:
+    """The kind of a generic name: a force, a body of states, or a state."""
+    if name in _FORCES:
+        return "armed"
+    return "intergovernmental" if name in _BODIES else "state"
+
+
+def registry_kind(name: str) -> str:
+    """The kind of a registry party: an armed group or force, unless a political body."""
+    return "other" if name in POLITICAL else "armed"
+
+
 @dataclass(frozen=True)
 class _Name:
     canonical: str
     party_id: int | None
     exact_case: str | None  # acronyms must match their case: "IS" is not "is"
+    kind: str = "armed"
 
 
 # Words repeat, and folding is the costly part of reading a long article.
@@ -279,15 +301,24 @@ class PartyBook:
     def __init__(self) -> None:
         self.names: dict[str, list[_Name]] = {}
         self.prefixes: set[str] = set()  # every name's first word, first two words, ...
+        self.kinds: dict[str, str] = {}  # canonical name -> model.PARTY_KINDS
 
-    def add(self, canonical: str, aliases: Iterable[str], party_id: int | None = None) -> None:
-        """Teach the book a party and its names."""
+    def add(
+        self,
+        canonical: str,
+        aliases: Iterable[str],
+        party_id: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Teach the book a party and its names (``kind``: model.PARTY_KINDS)."""
+        kind = kind or registry_kind(canonical)
+        self.kinds[canonical] = kind
         for alias in {canonical, *aliases}:
             key = " ".join(k for k, _, _ in _tokens(alias, 0, len(alias)))
             if not key:
                 continue
             exact = alias if len(alias.replace(".", "")) <= 4 and alias.isupper() else None
-            self.names.setdefault(key, []).append(_Name(canonical, party_id, exact))
+            self.names.setdefault(key, []).append(_Name(canonical, party_id, exact, kind))
             words = key.split(" ")
             self.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
 
@@ -320,7 +351,10 @@ class PartyBook:
             for name in self.names.get(key, []):
                 if self._fits(text, name, span, key):
                     confidence = 0.9 if name.party_id is not None else 0.6
-                    return PartyMention(name.canonical, span, name.party_id, confidence), width
+                    mention = PartyMention(
+                        name.canonical, span, name.party_id, confidence, name.kind
+                    )
+                    return mention, width
         return None, 1
 
     @staticmethod
@@ -335,6 +369,10 @@ class PartyBook:
         if name.canonical in _TERRITORIAL and name.exact_case is None and _is_territory(text, span):
             return False
         return not (key in {"army", "the army"} and written[:1].islower() and "Syria" not in text)
+
+    def kind_of(self, name: str) -> str:
+        """The kind of a party by its canonical name (armed when unknown)."""
+        return self.kinds.get(name, generic_kind(name) if name in GENERIC else "armed")
 
     def is_name(self, text: str) -> bool:
         """Whether ``text`` is, as a whole, the name of a party."""
@@ -370,7 +408,7 @@ def book_from_registry(rows: Iterable[tuple[int, str, Iterable[str]]]) -> PartyB
 
 def _add_generic(book: PartyBook) -> None:
     for canonical, aliases in GENERIC.items():
-        book.add(canonical, aliases)
+        book.add(canonical, aliases, kind=generic_kind(canonical))
 
 
 # "U.N. envoy Staffan de Mistura", "Syria's ambassador to the United Nations", "Kremlin
