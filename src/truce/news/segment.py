@@ -12,12 +12,16 @@ ABBREVIATIONS = frozenset(
     """mr mrs ms dr gen lt col maj sgt capt cpl brig adm st no vs jan feb mar apr jun jul aug
     sep sept oct nov dec u.s u.n u.k e.g i.e a.m p.m jr sr prof rev gov sen rep pres dept""".split()
 )
-_PARAGRAPH = re.compile(r"\n[ \t]*\n+|\n(?=[ \t]*[\"“«])")
-_END = re.compile(r"[.!?؟](?=[\"”»’)]*\s)")
+# A paragraph ends at a line break: wire copy, kremlin.ru and UN texts put one paragraph on
+# each line, with or without a blank line between them.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n+|\n(?=[ \t]*\S)")
+# A sentence ends at a full stop before a space, before an Arabic letter ("داريا.وأوضح", as
+# UN News prints it), or at the end of a line without one (a dateline, a heading).
+_END = re.compile(r"[.!?؟](?=[\"”»’)]*\s)|[.!?؟](?=[\u0621-\u064a])|(?<=[^\s.!?؟])(?=\n)")
 
 
 def paragraphs(text: str, start: int = 0) -> list[Span]:
-    """Blocks of text separated by blank lines (a line opening a quotation also starts one)."""
+    """Blocks of text separated by line breaks (blank lines or not)."""
     spans: list[Span] = []
     position = start
     for match in _PARAGRAPH.finditer(text, start):
