@@ -554,7 +554,7 @@ _VIEW_THAT = re.compile(
 )
 # ", after three weeks of fighting": what may follow a trailing ", X said" in its sentence.
 _AFTER_TRAILER = re.compile(
-    r"(?:\s+[a-z][\w-]*){0,3}\s*,\s*(?:after|in|on|as|while|with|amid|when|but|citing|adding|without|despite|"
+    r"\s*,\s*(?:after|in|on|as|while|with|amid|when|but|citing|adding|without|despite|"
     r"following|before|during|which|where|who|hours|days|a\s+day)\b"
 )
 _TELLING = frozenset({"told", "informed", "assured", "warned", "reminded", "briefed"})
@@ -621,6 +621,9 @@ def _clause(
         else cue_end,
     )
     tail = text[tail_end:]
+    if not speaker_first:
+        # "according to the Syria Civil Defence rescue service, in …": the speaker's words
+        tail = re.sub(r"^(?:\s+[a-z][\w-]*){1,3}(?=\s*,)", "", tail)
     if len(tail.strip(" .,;").split()) >= 4 and not _AFTER_TRAILER.match(tail):
         interrupted = re.match(r"\s*,\s*", tail)
         if interrupted and len(text[:head].split()) < 6 and attribution.cue.lower() in _SAY:
