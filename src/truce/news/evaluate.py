@@ -193,7 +193,13 @@ def score(
     """Tallies for one article, on the items every subset keeps."""
     labels = labelled_items(label, party_kind)
     found = found_items(extraction)
+    roleless = not any("roles" in place for place in label.get("places", []))
     for subset in subsets:
+        if subset.field == "roles" and roleless:
+            # Labels without roles (the synthetic set) list places named as places, in any
+            # role but a state acting: compare them with every such extracted place.
+            found["places"] = [i for i in found["places"] if set(i.roles) - {"actor"}]
+            continue
         labels[subset.kind] = [i for i in labels[subset.kind] if subset.keeps(_field(i, subset))]
         found[subset.kind] = [i for i in found[subset.kind] if subset.keeps(_field(i, subset))]
     same = {"statements": _statement, "places": _place, "parties": _party, "events": _event}
@@ -207,8 +213,9 @@ def _field(item: Any, subset: Subset) -> Any:
 def labelled_items(label: dict[str, Any], party_kind: Kinds | None = None) -> dict[str, list[Any]]:
     """The labels of one article, with the fields subsets filter on filled in: a statement is
     a claim unless marked a quoted term; a place without roles names territory (the synthetic
-    set labels no acting countries) and its level comes from the gazetteer; a party given by
-    name alone takes the kind its name has in the party book."""
+    set labels no acting countries; a roles subset compares such labels with every extracted
+    place that is not a state acting) and its level comes from the gazetteer; a party given
+    by name alone takes the kind its name has in the party book."""
     kind_of = party_kind or (lambda name: "armed")
     statements = [{"quoted_term": False, **item} for item in label.get("statements", [])]
     places = [
@@ -251,7 +258,7 @@ def found_items(extraction: Extraction) -> dict[str, list[Any]]:
     """The extracted items of one article: places and parties once each, with every role
     their mentions take."""
     places: dict[tuple[float, float], _Found] = {}
-    for place in extraction.places:
+    for place in (*extraction.places, *extraction.states):
         key = (round(place.lat, 3), round(place.lon, 3))
         seen = places.get(key)
         if seen is None:

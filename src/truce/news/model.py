@@ -176,3 +176,6 @@ class Extraction:
     parties: tuple[PartyMention, ...] = ()
     events: tuple[Event, ...] = ()
     people: tuple[Person, ...] = field(default=())
+    # Places that stand for a state rather than name a place: a country acting ("Russia
+    # agreed", role actor) and a seat of government ("the Kremlin", role metonym).
+    states: tuple[Place, ...] = ()
