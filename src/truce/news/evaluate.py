@@ -119,6 +119,24 @@ def _match(labels: Sequence[Any], found: Sequence[Any], same: Callable[[Any, Any
     return Tally(hits, len(found), len(labels))
 
 
+def _match_places(labels: Sequence[dict[str, Any]], found: Sequence[Any]) -> Tally:
+    """Places pair nearest first, so that a missed town does not take a neighbour's match."""
+    pairs = sorted(
+        (km((label["lat"], label["lon"]), (item.lat, item.lon)), li, fi)
+        for li, label in enumerate(labels)
+        for fi, item in enumerate(found)
+    )
+    taken_labels: set[int] = set()
+    taken_found: set[int] = set()
+    for distance, li, fi in pairs:
+        if distance > NEAR_KM:
+            break
+        if li not in taken_labels and fi not in taken_found:
+            taken_labels.add(li)
+            taken_found.add(fi)
+    return Tally(len(taken_labels), len(found), len(labels))
+
+
 def _names_match(label: str, found: str) -> bool:
     """Same name, or the same surname with one name inside the other; a label naming several
     speakers ("Vladimir Putin and Barack Obama") matches any one of them."""
@@ -202,8 +220,10 @@ def score(
             continue
         labels[subset.kind] = [i for i in labels[subset.kind] if subset.keeps(_field(i, subset))]
         found[subset.kind] = [i for i in found[subset.kind] if subset.keeps(_field(i, subset))]
-    same = {"statements": _statement, "places": _place, "parties": _party, "events": _event}
-    return {kind: _match(labels[kind], found[kind], same[kind]) for kind in KINDS}
+    same = {"statements": _statement, "parties": _party, "events": _event}
+    tallies = {kind: _match(labels[kind], found[kind], same[kind]) for kind in same}
+    tallies["places"] = _match_places(labels["places"], found["places"])
+    return {kind: tallies[kind] for kind in KINDS}
 
 
 def _field(item: Any, subset: Subset) -> Any:

@@ -106,6 +106,10 @@ class Gazetteer:
         """The entries whose folded name is ``key``."""
         return [Hit(self.entries[code >> 1], bool(code & 1)) for code in self._index.get(key, ())]
 
+    def names(self) -> Iterable[tuple[str, list[int]]]:
+        """Every folded name, with its entry codes (entry number * 2 + 1 if primary)."""
+        return self._index.items()
+
     def find_loose(self, key: str) -> list[Hit]:
         """Entries whose loose key matches: for inflected Russian (``Сирии`` finds Syria)."""
         return [Hit(self.entries[number], False) for number in self._loose.get(key, ())]

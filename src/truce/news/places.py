@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from truce.domain.text import fold
 from truce.news.article import Article
-from truce.news.gazetteer import Entry, Gazetteer, Hit, gazetteer, loose_key
+from truce.news.gazetteer import Entry, Gazetteer, Hit, gazetteer, loose_key, name_key
 from truce.news.model import Place, Sentence, Span, SpanIndex
 
 MAX_WORDS = 6
@@ -432,13 +432,109 @@ def _match(gaz: Gazetteer, doc: _Doc) -> list[_Mention]:
     found = []
     index = 0
     while index < len(doc.tokens):
-        mention = _longest(gaz, doc, index)
+        mention = _longest(gaz, doc, index) or _spelt_otherwise(gaz, doc, index)
         if mention is None:
             index += 1
         else:
             found.append(mention)
             index = mention.last + 1
     return found
+
+
+# -- Spellings the gazetteer does not have ----------------------------------------------------
+
+FUZZY_SCORE = 88.0  # rapidfuzz ratio of the names' keys (gazetteer.name_key)
+FUZZY_MARGIN = 4.0  # a second town, elsewhere, this close in score makes the name ambiguous
+FUZZY_APART_KM = 2.0
+
+
+def _spelt_otherwise(gaz: Gazetteer, doc: _Doc, first: int) -> _Mention | None:
+    """ "Kafr Zeita" for Kafr Zaytā, "al-Muadamiya" for Moadamiyat al-Sham: a name one letter
+    or a vowel away from a town of Syria or its neighbours, where the words say a place is
+    named ("in", "the town of", a list of places). Refused when two distinct towns fit about
+    as well: neighbouring villages are often named alike."""
+    token = doc.tokens[first]
+    if token.script == "ru" or len(token.text) < 4 or not _can_start(doc, first):
+        return None
+    if token.script == "la" and not token.capital:
+        return None
+    if token.lower in COMMON or token.lower in doc.lower_words or _key(token.text) in IGNORED:
+        return None
+    words = re.findall(r"[^\W\d_]+", doc.text[max(0, token.start - 25) : token.start])
+    if not words or words[-1].lower() not in _PLACE_BEFORE:
+        return None
+    for last in range(min(_run_end(doc, first), first + 2), first - 1, -1):
+        if not _can_end(doc.tokens[last]):
+            continue
+        name = doc.text[token.start : doc.tokens[last].end]
+        entry = _nearest_spelling(name, token.script)
+        if entry is not None:
+            return _Mention(
+                first, last, token.start, [Hit(entry, False)], True, end=doc.tokens[last].end
+            )
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _nearest_spelling(name: str, script: str) -> Entry | None:
+    from rapidfuzz import fuzz, process
+
+    key = name_key(name)
+    keys, owners = _spellings(script)
+    if len(key) < 4:
+        return None
+    best: dict[int, float] = {}
+    for _, score, at in process.extract(
+        key, keys, scorer=fuzz.ratio, limit=12, score_cutoff=FUZZY_SCORE - FUZZY_MARGIN
+    ):
+        for number in owners[at]:
+            best[number] = max(best.get(number, 0.0), score)
+    if not best:
+        return None
+    entries = gazetteer().entries
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    top, score = ranked[0]
+    if score < FUZZY_SCORE or key[:1] != keys_first(entries[top].name):
+        return None
+    for other, other_score in ranked[1:]:
+        far = _apart(entries[top], entries[other]) > FUZZY_APART_KM
+        if far and score - other_score < FUZZY_MARGIN:
+            if (
+                entries[other].kind != entries[top].kind
+                and _apart(entries[top], entries[other]) < 15
+            ):
+                continue  # the town and the district named after it: one place
+            return None  # "Kafriya" or "Kafrayya": two villages, and no telling which
+    # The town before the district or subdistrict named after it.
+    towns = [n for n, sc in ranked if entries[n].kind == "city" and score - sc < FUZZY_MARGIN]
+    near = [n for n in towns if _apart(entries[top], entries[n]) < 15]
+    return entries[near[0]] if entries[top].kind != "city" and near else entries[top]
+
+
+def keys_first(name: str) -> str:
+    return name_key(name)[:1]
+
+
+def _apart(a: Entry, b: Entry) -> float:
+    return math.hypot((a.lat - b.lat) * 111.2, (a.lon - b.lon) * 111.2 * 0.82)
+
+
+@lru_cache(maxsize=2)
+def _spellings(script: str) -> tuple[list[str], list[list[int]]]:
+    """Every name of the towns, districts and regions of Syria and its neighbours in one
+    script, by name key, with the entries each key names."""
+    gaz = gazetteer()
+    by_key: dict[str, set[int]] = {}
+    for folded, codes in gaz.names():
+        for code in codes:
+            entry = gaz.entries[code >> 1]
+            if entry.country not in _NEAR_SYRIA or entry.kind == "country":
+                continue
+            if _script_of(folded) != ("ar" if script == "ar" else "la"):
+                continue
+            by_key.setdefault(name_key(folded), set()).add(code >> 1)
+    keys = sorted(k for k in by_key if len(k) >= 4)
+    return keys, [sorted(by_key[k]) for k in keys]
 
 
 def _longest(gaz: Gazetteer, doc: _Doc, first: int) -> _Mention | None:
@@ -544,7 +640,7 @@ def _located_only(entry: Entry) -> bool:
 _PLACE_BEFORE = frozenset(
     """in at near from to into outside inside around of towns town villages village city
     cities besieged suburb suburbs and в во на из у около под и في من إلى الى قرب بلدة
-    مدينة قرية بلدتي قريتي و""".split()
+    مدينة قرية بلدتي قريتي و دخول دخلت وصلت وصول حول""".split()
 )
 _PLACE_AFTER = re.compile(r"\s+(?:town|village|city|suburb|countryside)\b|\s*[,،]\s|\s+(?:and|و)\s")
 
@@ -552,9 +648,11 @@ _PLACE_AFTER = re.compile(r"\s+(?:town|village|city|suburb|countryside)\b|\s*[,�
 def _placed(doc: _Doc, m: _Mention) -> bool:
     words = re.findall(r"[^\W\d_]+", doc.text[max(0, m.start - 25) : m.start])
     before = words[-1].lower() if words else ""
-    if m.start > doc.tokens[m.first].start:
-        before = doc.text[doc.tokens[m.first].start : m.start]  # the Arabic clitic: ب, و, ل
-        return before in ("ب", "و", "ل")
+    token = doc.tokens[m.first]
+    if token.script == "ar" and token.text[:1] in ("ب", "و", "ل") and len(token.text) > 4:
+        return True  # "والمعضمية", "بداريا": and, in
+    if m.start > token.start:
+        return doc.text[token.start : m.start] in ("ب", "و", "ل")
     return before in _PLACE_BEFORE or bool(_PLACE_AFTER.match(doc.text, m.end))
 
 
