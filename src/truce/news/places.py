@@ -1014,7 +1014,18 @@ def _seat_acting(doc: _Doc, m: _Mention) -> bool:
     before = _words_before(doc, m)
     if before[:1] and before[0] in _TERRITORY_BEFORE:
         return False
+    if before[:2] in (["by", w] for w in _AGENT_PARTICIPLES):
+        return True  # "agreed by Washington and Moscow"
+    if (
+        before[:1] == ["and"]
+        and len(before) > 3
+        and before[2:4] in (["by", w] for w in _AGENT_PARTICIPLES)
+    ):
+        return True  # "… by Washington and Moscow": the second of the pair
     return bool(_ACTING.match(doc.text[m.end : m.end + 40]))
+
+
+_AGENT_PARTICIPLES = ("agreed", "brokered", "announced", "signed", "backed", "proposed", "drafted")
 
 
 def _seats(doc: _Doc) -> list[Place]:
