@@ -38,6 +38,7 @@ from truce.news.article import Article
 from truce.news.dates import DAY, DateMention, find_dates
 from truce.news.model import Event, PartyMention, Place, Quote, Sentence, Span, SpanIndex
 from truce.news.places import datelines
+from truce.news.segment import pattern_script, scripts
 
 BATTLES = "Battles"
 EXPLOSIONS = "Explosions/Remote violence"
@@ -470,11 +471,17 @@ def _next_toll(context: _Context, sentence: Sentence) -> int | None:
     return fatalities(words)
 
 
+_TRIGGER_SCRIPTS = tuple(pattern_script(trigger.pattern) for trigger in TRIGGERS)
+
+
 def _all_triggers(text: str, start: int) -> SpanIndex[tuple[int, Trigger, Span]]:
-    # Each pattern runs once over the body, not once per sentence: a long article has many.
+    # Each pattern runs once over the body, not once per sentence: a long article has many;
+    # and only the patterns of the scripts the article is written in.
+    written = scripts(text[start:])
     found = [
         (rank, trigger, Span(match.start(), match.end()))
         for rank, trigger in enumerate(TRIGGERS)
+        if _TRIGGER_SCRIPTS[rank] is None or _TRIGGER_SCRIPTS[rank] in written
         for match in trigger.pattern.finditer(text, start)
     ]
     return SpanIndex(found, lambda item: item[2])

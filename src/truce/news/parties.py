@@ -388,6 +388,8 @@ class PartyBook:
                         name.canonical, span, name.party_id, confidence, name.kind
                     )
                     return mention, width
+        if tokens[index][0] not in self.by_first:
+            return None, 1
         return self._misspelt(text, tokens, index)
 
     def _misspelt(

@@ -220,14 +220,8 @@ class _Token:
     text: str
     script: str  # la | ar | ru
     possessive: bool = False
-
-    @property
-    def capital(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    lower: str = ""  # the text in lower case, worked out once
+    capital: bool = False  # whether it starts with a capital letter
 
 
 @dataclass
@@ -349,7 +343,17 @@ def _tokens(text: str, start: int, end: int) -> list[_Token]:
         word, stop, possessive = match.group(0), match.end(), False
         if len(word) > 3 and word[-2:] in ("'s", "’s"):
             word, stop, possessive = word[:-2], stop - 2, True
-        tokens.append(_Token(match.start(), stop, word, _script_of(word), possessive))
+        tokens.append(
+            _Token(
+                match.start(),
+                stop,
+                word,
+                _script_of(word),
+                possessive,
+                word.lower(),
+                word[:1].isupper(),
+            )
+        )
     return tokens
 
 
@@ -454,14 +458,16 @@ def _spelt_otherwise(gaz: Gazetteer, doc: _Doc, first: int) -> _Mention | None:
     named ("in", "the town of", a list of places). Refused when two distinct towns fit about
     as well: neighbouring villages are often named alike."""
     token = doc.tokens[first]
-    if token.script == "ru" or len(token.text) < 4 or not _can_start(doc, first):
+    if first == 0 or len(token.text) < 4 or token.script == "ru":
         return None
-    if token.script == "la" and not token.capital:
+    if token.script == "la" and not token.text[0].isupper():
+        return None
+    previous = doc.tokens[first - 1]
+    if previous.lower not in _PLACE_BEFORE or token.start - previous.end > 3:
         return None
     if token.lower in COMMON or token.lower in doc.lower_words or _key(token.text) in IGNORED:
         return None
-    words = re.findall(r"[^\W\d_]+", doc.text[max(0, token.start - 25) : token.start])
-    if not words or words[-1].lower() not in _PLACE_BEFORE:
+    if not _can_start(doc, first):
         return None
     for last in range(min(_run_end(doc, first), first + 2), first - 1, -1):
         if not _can_end(doc.tokens[last]):

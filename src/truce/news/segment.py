@@ -15,9 +15,9 @@ ABBREVIATIONS = frozenset(
 # A paragraph ends at a line break: wire copy, kremlin.ru and UN texts put one paragraph on
 # each line, with or without a blank line between them.
 _PARAGRAPH = re.compile(r"\n[ \t]*\n+|\n(?=[ \t]*\S)")
-# A sentence ends at a full stop before a space, before an Arabic letter ("داريا.وأوضح", as
-# UN News prints it), or at the end of a line without one (a dateline, a heading).
-_END = re.compile(r"[.!?؟](?=[\"”»’)]*\s)|[.!?؟](?=[\u0621-\u064a])|(?<=[^\s.!?؟])(?=\n)")
+# A sentence ends at a full stop before a space, or before an Arabic letter ("داريا.وأوضح", as
+# UN News prints it); a line's end ends its paragraph, and so its sentence.
+_END = re.compile(r"[.!?؟](?=[\"”»’)]*\s|[\u0621-\u064a])")
 
 
 def paragraphs(text: str, start: int = 0) -> list[Span]:
@@ -121,3 +121,31 @@ def segment(text: str, start: int = 0) -> tuple[list[Span], list[Sentence], list
         all_quotes += inside
         all_sentences += sentences(text, block, number, inside)
     return blocks, all_sentences, all_quotes
+
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_LATIN_WORD = re.compile("[A-Za-z]{2}")
+
+
+def scripts(text: str) -> frozenset[str]:
+    """The scripts a text uses: "la" (Latin), "ar" (Arabic), "ru" (Cyrillic)."""
+    found = set()
+    if _LATIN_WORD.search(text):
+        found.add("la")
+    if _ARABIC_LETTER.search(text):
+        found.add("ar")
+    if _CYRILLIC_LETTER.search(text):
+        found.add("ru")
+    return frozenset(found)
+
+
+def pattern_script(pattern: re.Pattern[str]) -> str | None:
+    """The script a pattern's words are written in, or None when it has no letters (digits):
+    a pattern need not run over a text without its script."""
+    source = pattern.pattern.replace("[وبل]?", "")
+    if _CYRILLIC_LETTER.search(source):
+        return "ru"
+    if _ARABIC_LETTER.search(source):
+        return "ar"
+    return "la" if _LATIN_WORD.search(source.replace("\\b", "").replace("\\d", "")) else None
