@@ -380,7 +380,7 @@ def datelines(text: str, body_start: int) -> list[Span]:
         if not match:
             continue
         place = match.group("place")
-        dated = re.match(r"[^\n]{0,40}?(?:\d|\s[—–-]\s)", text[match.end("place") :])
+        dated = _DATED.match(text, match.end("place"))
         head = match.end("more") if match.group("more") else match.end("place")
         # Arabic: the date (or the dash) right after the place, not a clause's comma and a number.
         arabic = _script_of(place) == "ar" and re.match(
@@ -388,15 +388,14 @@ def datelines(text: str, body_start: int) -> list[Span]:
         )
         if dated and (place.isupper() or arabic):
             found.append(Span(match.start(), head))
-        elif _FILED.match(text, at):
-            found.append(Span(at, _FILED.match(text, at).end("place")))  # type: ignore[union-attr]
-        elif _PLACE_LINE.match(text, at):
-            found.append(Span(at, _PLACE_LINE.match(text, at).end("place")))  # type: ignore[union-attr]
+        elif filed := _FILED.match(text, at) or _PLACE_LINE.match(text, at):
+            found.append(Span(at, filed.end("place")))
     # "Washington, DC February 3, 2016" inside a press release's heading.
     found += [Span(m.start(), m.end("place")) for m in _CAPITAL_DC.finditer(text, body_start)]
     return found
 
 
+_DATED = re.compile(r"[^\n]{0,40}?(?:\d|\s[—–-]\s)")
 # "Washington, DC - After two weeks …", "Geneva, Switzerland — …": where a release was filed.
 _FILED = re.compile(
     r"(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2}),\s*(?:D\.?C\.?|[A-Z]{2}|"
