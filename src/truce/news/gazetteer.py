@@ -274,7 +274,7 @@ def same_name(a: str, b: str, score: float = 75.0) -> bool:
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlat = (lat2 - lat1) * 111.2
     dlon = (lon2 - lon1) * 111.2 * 0.82  # cos(35°): Syria's latitudes
-    return (dlat * dlat + dlon * dlon) ** 0.5
+    return float((dlat * dlat + dlon * dlon) ** 0.5)
 
 
 def _add_cities(rows: list[list[Any]], entries: list[Entry], names: Names) -> dict[str, Entry]:

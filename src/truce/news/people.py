@@ -87,8 +87,13 @@ _TITLE_WORDS = ROLE_WORDS | {"state", "foreign", "defence", "defense", "interior
 _PART_OF_NAME = re.compile(r"[A-Z][\w'’.-]*\s+(?:of|for|and)\s+$")
 
 
+def _bare(word: str) -> str:
+    """A word without its possessive or a trailing comma ("State's" -> state; not "tate")."""
+    return re.sub(r"(?:['’]s)?[,'’]*$", "", word.lower())
+
+
 def _is_title(word: str) -> bool:
-    parts = word.lower().strip("'’s,").split("-")
+    parts = _bare(word).split("-")
     return all(part in _TITLE_WORDS for part in parts)
 
 
@@ -98,7 +103,7 @@ def _candidates(text: str, start: int) -> list[_Candidate]:
         words = match.group(0).split()
         # A name comes last: "Russian President Vladimir Putin", "Kremlin spokesman Dmitry Peskov".
         cut = max(
-            (i for i, w in enumerate(words) if _is_title(w) or w.lower().strip("'’s,") in NOT_NAME),
+            (i for i, w in enumerate(words) if _is_title(w) or _bare(w) in NOT_NAME),
             default=-1,
         )
         words = words[cut + 1 :]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -848,14 +847,15 @@ def _wanted_kind(doc: _Doc, m: _Mention) -> str | None:
 
 def _focus(mentions: list[_Mention]) -> str:
     """The country the article is about: the one most of its unambiguous names belong to."""
-    counts: Counter[str] = Counter({DEFAULT_FOCUS: 1.0})
+    counts: dict[str, float] = {DEFAULT_FOCUS: 1.0}
     for mention in mentions:
         countries = {h.entry.country for h in mention.hits if h.entry.country}
         if len(countries) == 1:
             # A country's own name is as often the state acting as its land: half a vote.
             state = all(h.entry.kind == "country" for h in mention.hits)
-            counts[countries.pop()] += 0.5 if state else 1.0
-    return counts.most_common(1)[0][0]
+            country = countries.pop()
+            counts[country] = counts.get(country, 0.0) + (0.5 if state else 1.0)
+    return max(counts, key=lambda country: counts[country])
 
 
 # -- Choosing the entry -----------------------------------------------------------------------

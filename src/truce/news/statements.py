@@ -554,7 +554,7 @@ _VIEW_THAT = re.compile(
 )
 # ", after three weeks of fighting": what may follow a trailing ", X said" in its sentence.
 _AFTER_TRAILER = re.compile(
-    r"\s*,\s*(?:after|in|on|as|while|with|amid|when|but|citing|adding|without|despite|"
+    r"\s*,\s*(?:stressing|warning|noting|adding|insisting|emphasi[sz]ing|underlining|cautioning|after|in|on|as|while|with|amid|when|but|citing|adding|without|despite|"
     r"following|before|during|which|where|who|hours|days|a\s+day)\b"
 )
 _TELLING = frozenset({"told", "informed", "assured", "warned", "reminded", "briefed"})
@@ -574,16 +574,30 @@ def _indirect(ctx: _Context, sentence: Sentence) -> None:
         if clause is None:
             continue  # "briefed the Council …, where he said …": the next cue may report
         start, end = clause
-        clauses = []
-        for match in _PARTICIPLE.finditer(text, start, end):
+        after = cue_end_of(attribution, sentence)
+        if end <= after:
+            # "X, he continued, stressing that Y and warning that Z": X, then each participle.
+            clauses: list[tuple[int, int]] = [(start, end)]
+            scan_from, scan_to = after, len(text.rstrip(". "))
+        else:
+            clauses, scan_from, scan_to = [], start, end
+        for match in _PARTICIPLE.finditer(text, scan_from, scan_to):
             if not clauses:
                 clauses.append((start, match.start()))
-            else:
+            elif clauses[-1][1] > match.start():
                 clauses[-1] = (clauses[-1][0], match.start())
-            clauses.append((match.end(), end))
+            clauses.append((match.end(), scan_to))
         for begin, stop in clauses or [(start, end)]:
             _indirect_statement(ctx, sentence, attribution, begin, stop)
         return
+
+
+def cue_end_of(attribution: _Attribution, sentence: Sentence) -> int:
+    """Where the attribution ends in its sentence (the cue, or the speaker after it)."""
+    ends = [attribution.cue_span.end]
+    if attribution.speaker_span:
+        ends.append(attribution.speaker_span.end)
+    return max(ends) - sentence.span.start
 
 
 def _clause(
@@ -680,7 +694,8 @@ def _after_cue(text: str, cue_end: int, cue: str = "said") -> tuple[int, int] | 
     russian = re.match(r"\s*,\s*что\s+", text[cue_end:])
     if re.match(r"\s*,", text[cue_end:]) and not russian:
         return None  # "said, calling it …": the reported clause comes before the verb
-    start = cue_end + _SKIP_AFTER_CUE.match(text, cue_end).end() - cue_end
+    skipped = _SKIP_AFTER_CUE.match(text, cue_end)
+    start = skipped.end() if skipped else cue_end
     if cue.lower() in _TELLING:
         addressee = _ADDRESSEE.match(text, start)
         if addressee:
