@@ -94,9 +94,9 @@ bench-news: $(VENV)/.installed-app
 bench-dedup: $(VENV)/.installed-app
 	$(BIN)/python bench/dedup.py
 
-## news-scores: score the news extractor on the labelled test split and write docs/news-scores.md
+## news-scores: score the news extractor on real dev, real test and synthetic, per language; write docs/news-scores.md
 news-scores: $(VENV)/.installed-app
-	$(BIN)/truce news eval data/news/labels.json --articles data/news/articles --split test --markdown docs/news-scores.md
+	$(BIN)/truce news scores --data data/news --markdown docs/news-scores.md
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis node_modules $(VENDOR)

@@ -5,14 +5,20 @@ import pytest
 from truce.news.article import from_text
 from truce.news.gazetteer import gazetteer
 from truce.news.model import Place, Span
-from truce.news.places import find_places, listed
+from truce.news.places import find_places, listed, standing_for_state
 from truce.news.segment import segment
 
 
-def places(body: str, title: str = "Report", exclude: list[Span] | None = None) -> list[Place]:
+def mentions(body: str, title: str = "Report", exclude: list[Span] | None = None) -> list[Place]:
+    """Every place mention with its role, states acting included."""
     article = from_text(f"{title}\n\n{body}")
     _, sentences, _ = segment(article.text, article.body_start)
     return find_places(article, sentences, exclude or [])
+
+
+def places(body: str, title: str = "Report", exclude: list[Span] | None = None) -> list[Place]:
+    """The mentions that name a place (Extraction.places): not a state acting."""
+    return [p for p in mentions(body, title, exclude) if not standing_for_state(p)]
 
 
 def entries(body: str, title: str = "Report") -> list[str]:
@@ -127,6 +133,41 @@ def test_countries_are_places_only_as_territory() -> None:
     )
     assert [p.name for p in found] == ["Syria", "Turkey", "Jordan", "Lebanon"]
     assert (found[0].lat, found[0].lon, found[0].kind) == (35.0, 38.0, "country")
+    assert {p.role for p in found} == {"territory"}
+
+
+def test_every_place_says_what_it_names() -> None:
+    found = mentions(
+        "Washington, DC - Russia said on Monday that Moscow and Washington agreed a truce in "
+        "Syria, and the Kremlin welcomed it."
+    )
+    assert [(p.name, p.role) for p in found] == [
+        ("Washington", "dateline"),
+        ("Russia", "actor"),
+        ("Moscow", "metonym"),
+        ("Washington", "metonym"),
+        ("Syria", "territory"),
+        ("Kremlin", "metonym"),
+    ]
+    kremlin = found[-1]
+    assert (kremlin.entry, kremlin.country) == ("Moscow", "RU")  # the seat's city
+    # A country acting and a building for its government stand for the state: kept apart.
+    assert [p.name for p in found if standing_for_state(p)] == ["Russia", "Kremlin"]
+
+
+def test_titles_and_documents_name_no_place() -> None:
+    found = mentions(
+        "President Vladimir Putin of Russia spoke with the Special Envoy for Syria about "
+        "the Minsk agreements and the fighting in Aleppo."
+    )
+    assert [p.name for p in found] == ["Aleppo"]
+
+
+def test_a_place_inside_a_group_name_is_not_a_place() -> None:
+    body = "Islamic State in Iraq and the Levant claimed the attacks in Jableh."
+    start = len("Report\n\n")
+    group = Span(start, start + len("Islamic State in Iraq and the Levant"))
+    assert [p.name for p in places(body, exclude=[group])] == ["Jableh"]
 
 
 def test_dateline() -> None:
@@ -173,7 +214,7 @@ def test_regions() -> None:
         ("Ghab plain", "region"),
         ("Jabal al-Akrad", "region"),
     ]
-    assert listed(found) == []  # the labels list countries, governorates, cities and towns
+    assert [p.kind for p in listed(found)] == ["region"] * 3  # listed, and said to be regions
 
 
 def test_listed_keeps_each_place_once() -> None:

@@ -89,20 +89,53 @@ def news_eval(
     labels: Annotated[Path, typer.Argument(help="The labels file (see docs/news-labels.md).")],
     articles: Annotated[Path, typer.Option(help="The folder the labelled articles are in.")],
     split: Annotated[str, typer.Option(help="dev, test or all.")] = "test",
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Score only a subset, KIND.FIELD=VALUE[,VALUE] (repeatable), e.g."
+            " statements.kind=direct,mixed or places.roles=territory (docs/news-labels.md)."
+        ),
+    ] = None,
     markdown: Annotated[
         Path | None, typer.Option(help="Also write the scores as Markdown here.")
     ] = None,
 ) -> None:
     """Precision, recall and F1 per article and overall, for each kind of item."""
+    from truce.news.evaluate import Subset
     from truce.news.present import evaluate_split, scores_markdown, scores_table
 
-    result = evaluate_split(labels, articles, split)
+    subsets = [Subset.parse(text) for text in only or []]
+    result = evaluate_split(labels, articles, split, subsets)
     console.print(scores_table(result))
     if markdown is not None:
+        chosen = "".join(f" --only {s}" for s in subsets)
         markdown.write_text(
             scores_markdown(
-                result, f"truce news eval {labels} --articles {articles} --split {split}"
+                result, f"truce news eval {labels} --articles {articles} --split {split}{chosen}"
             ),
+            encoding="utf-8",
+        )
+        console.print(f"[green]wrote[/green] {markdown}")
+
+
+@app.command("scores")
+@friendly
+def news_scores(
+    data: Annotated[Path, typer.Option(help="The folder holding the labelled sets.")] = Path(
+        "data/news"
+    ),
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the report as Markdown here.")
+    ] = None,
+) -> None:
+    """Score the shipped sets (real dev, real test, synthetic) per language, with the targets."""
+    from truce.news.present import report_markdown, report_table, score_set, shipped_sets
+
+    sets = [score_set(entry) for entry in shipped_sets(data)]
+    console.print(report_table(sets))
+    if markdown is not None:
+        markdown.write_text(
+            report_markdown(sets, f"truce news scores --data {data} --markdown {markdown}"),
             encoding="utf-8",
         )
         console.print(f"[green]wrote[/green] {markdown}")

@@ -23,9 +23,9 @@ from truce.cli.base import (
     party_id,
 )
 from truce.domain.agreement import Agreement
-from truce.geo.results import Applicability
 from truce.geo.geojson import GeoJSONError
 from truce.geo.geojson import load as load_geojson
+from truce.geo.results import Applicability
 from truce.services import common, exports, territory
 
 import_app = typer.Typer(help="Import areas and other records from files.", no_args_is_help=True)

@@ -13,7 +13,9 @@ from typing import Any
 
 MAX_BYTES = 12 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HEADER = re.compile(r"^(Published|Outlet|URL|Url|Date|By)\s*:\s*(.+)$")
+_HEADER = re.compile(
+    r"^(Published|Outlet|URL|Url|Date|By|Language|Licence|License|Excerpt|Note)\s*:\s*(.+)$"
+)
 _SOURCE_LINE = re.compile(r"(?:^|\n)[ \t]*Source\s*:\s*(?P<source>[^\n]{1,80}?)[ \t]*\n*\Z")
 
 

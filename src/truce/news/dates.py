@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from truce.news.model import Span
+from truce.news.segment import pattern_script, scripts
 
 DAY = "day"
 VAGUE = "vague"
@@ -408,6 +409,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Handler], ...] = (
 )
 
 
+_PATTERN_SCRIPTS = tuple(pattern_script(pattern) for pattern, _ in _PATTERNS)
+
+
 def publication_date(published: date | datetime | None) -> date | None:
     """The calendar date of the publication time in its own UTC offset."""
     if isinstance(published, datetime):
@@ -423,7 +427,10 @@ def find_dates(
     anchor = publication_date(published)
     taken: list[DateMention] = []
     covered = bytearray(stop - start)  # 1 where an earlier pattern's date lies
-    for pattern, handler in _PATTERNS:
+    written = scripts(text[start:stop])
+    for (pattern, handler), script in zip(_PATTERNS, _PATTERN_SCRIPTS, strict=True):
+        if script is not None and script not in written:
+            continue  # no Arabic month in an English text
         for match in _matches(pattern, text, start, stop):
             span = Span(match.start(), match.end())
             if any(covered[span.start - start : span.end - start]):

@@ -3,6 +3,9 @@
 Matching rules (docs/news-labels.md): statements by speaker and overlapping quote; places
 within 25 km; parties by folded name; events by type, sub-type, place within 25 km and date
 within a day. Each label matches at most one extracted item.
+
+A :class:`Subset` keeps, on both sides, only the items of a kind whose field takes one of some
+values ("statements.kind=direct,mixed", "places.roles=territory"), so any slice can be scored.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -21,6 +24,43 @@ from truce.news.model import Extraction
 
 KINDS = ("statements", "places", "parties", "events")
 NEAR_KM = 25.0
+SUBSET_FIELDS = {
+    "statements": ("kind", "quoted_term"),
+    "places": ("kind", "roles"),
+    "parties": ("kind",),
+    "events": ("type", "sub_type"),
+}
+
+
+@dataclass(frozen=True)
+class Subset:
+    """Items of one kind whose ``field`` takes one of ``values`` (both sides are filtered)."""
+
+    kind: str
+    field: str
+    values: frozenset[str]
+
+    @classmethod
+    def parse(cls, text: str) -> Subset:
+        """ "statements.kind=direct,mixed"; ValueError saying what is wrong and what fits."""
+        head, sep, values = text.partition("=")
+        kind, dot, name = head.strip().partition(".")
+        if not sep or not dot or not values.strip():
+            raise ValueError(
+                f"--only {text!r}: write KIND.FIELD=VALUE[,VALUE], e.g. places.roles=territory"
+            )
+        if kind not in SUBSET_FIELDS or name not in SUBSET_FIELDS[kind]:
+            fields = ", ".join(f"{k}.{f}" for k, fs in SUBSET_FIELDS.items() for f in fs)
+            raise ValueError(f"--only {text!r}: no such field; the fields are {fields}")
+        return cls(kind, name, frozenset(v.strip().lower() for v in values.split(",") if v.strip()))
+
+    def keeps(self, value: object) -> bool:
+        """Whether an item with this field value (a list: any of them) is kept."""
+        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        return any(str(item).lower() in self.values for item in items)
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.field}={','.join(sorted(self.values))}"
 
 
 @dataclass
@@ -79,7 +119,29 @@ def _match(labels: Sequence[Any], found: Sequence[Any], same: Callable[[Any, Any
     return Tally(hits, len(found), len(labels))
 
 
+def _match_places(labels: Sequence[dict[str, Any]], found: Sequence[Any]) -> Tally:
+    """Places pair nearest first, so that a missed town does not take a neighbour's match."""
+    pairs = sorted(
+        (km((label["lat"], label["lon"]), (item.lat, item.lon)), li, fi)
+        for li, label in enumerate(labels)
+        for fi, item in enumerate(found)
+    )
+    taken_labels: set[int] = set()
+    taken_found: set[int] = set()
+    for distance, li, fi in pairs:
+        if distance > NEAR_KM:
+            break
+        if li not in taken_labels and fi not in taken_found:
+            taken_labels.add(li)
+            taken_found.add(fi)
+    return Tally(len(taken_labels), len(found), len(labels))
+
+
 def _names_match(label: str, found: str) -> bool:
+    """Same name, or the same surname with one name inside the other; a label naming several
+    speakers ("Vladimir Putin and Barack Obama") matches any one of them."""
+    if " and " in label:
+        return any(_names_match(part, found) for part in label.split(" and "))
     a, b = fold(label), fold(found)
     if not a or not b:
         return False
@@ -104,8 +166,8 @@ def _place(label: dict[str, Any], item: Any) -> bool:
     return km((label["lat"], label["lon"]), (item.lat, item.lon)) <= NEAR_KM
 
 
-def _party(label: str, item: Any) -> bool:
-    return fold(label) == fold(item.name)
+def _party(label: dict[str, Any], item: Any) -> bool:
+    return fold(label["name"]) == fold(item.name)
 
 
 def _day(value: Any) -> date | None:
@@ -126,35 +188,112 @@ def _event(label: dict[str, Any], item: Any) -> bool:
     return km((place["lat"], place["lon"]), (item.place.lat, item.place.lon)) <= NEAR_KM
 
 
-def score(label: dict[str, Any], extraction: Extraction) -> dict[str, Tally]:
-    """Tallies for one article."""
+@dataclass(frozen=True)
+class _Found:
+    """An extracted place or party once per article, with what its mentions say of it."""
+
+    name: str
+    lat: float = 0.0
+    lon: float = 0.0
+    kind: str = ""
+    roles: tuple[str, ...] = ()
+
+
+Kinds = Callable[[str], str]  # a party's kind by its canonical name
+
+
+def score(
+    label: dict[str, Any],
+    extraction: Extraction,
+    subsets: Sequence[Subset] = (),
+    party_kind: Kinds | None = None,
+) -> dict[str, Tally]:
+    """Tallies for one article, on the items every subset keeps."""
+    labels = labelled_items(label, party_kind)
+    found = found_items(extraction)
+    roleless = not any("roles" in place for place in label.get("places", []))
+    for subset in subsets:
+        if subset.field == "roles" and roleless:
+            # Labels without roles (the synthetic set) list places named as places, in any
+            # role but a state acting: compare them with every such extracted place.
+            found["places"] = [i for i in found["places"] if set(i.roles) - {"actor"}]
+            continue
+        labels[subset.kind] = [i for i in labels[subset.kind] if subset.keeps(_field(i, subset))]
+        found[subset.kind] = [i for i in found[subset.kind] if subset.keeps(_field(i, subset))]
+    same = {"statements": _statement, "parties": _party, "events": _event}
+    tallies = {kind: _match(labels[kind], found[kind], same[kind]) for kind in same}
+    tallies["places"] = _match_places(labels["places"], found["places"])
+    return {kind: tallies[kind] for kind in KINDS}
+
+
+def _field(item: Any, subset: Subset) -> Any:
+    return item.get(subset.field) if isinstance(item, dict) else getattr(item, subset.field)
+
+
+def labelled_items(label: dict[str, Any], party_kind: Kinds | None = None) -> dict[str, list[Any]]:
+    """The labels of one article, with the fields subsets filter on filled in: a statement is
+    a claim unless marked a quoted term; a place without roles names territory (the synthetic
+    set labels no acting countries; a roles subset compares such labels with every extracted
+    place that is not a state acting) and its level comes from the gazetteer; a party given
+    by name alone takes the kind its name has in the party book."""
+    kind_of = party_kind or (lambda name: "armed")
+    statements = [{"quoted_term": False, **item} for item in label.get("statements", [])]
+    places = [
+        {
+            **item,
+            "roles": item.get("roles") or ["territory"],
+            "kind": item.get("kind") or _level(item),
+        }
+        for item in label.get("places", [])
+    ]
+    parties = [
+        {"name": item, "kind": kind_of(item)}
+        if isinstance(item, str)
+        else {"kind": kind_of(item["name"]), **item}
+        for item in label.get("parties", [])
+    ]
     return {
-        "statements": _match(label.get("statements", []), extraction.statements, _statement),
-        "places": _match(label.get("places", []), _unique_places(extraction), _place),
-        "parties": _match(label.get("parties", []), _unique_parties(extraction), _party),
-        "events": _match(label.get("events", []), extraction.events, _event),
+        "statements": statements,
+        "places": places,
+        "parties": parties,
+        "events": list(label.get("events", [])),
     }
 
 
-def _unique_places(extraction: Extraction) -> list[Any]:
-    seen: set[tuple[float, float]] = set()
-    unique = []
-    for place in extraction.places:
+def _level(place: dict[str, Any]) -> str:
+    """A labelled place's level when the label does not say: a country if its point is the
+    gazetteer's point for that country, else below country."""
+    from truce.news.gazetteer import gazetteer
+
+    for hit in gazetteer().find(fold(place.get("name", ""))):
+        if (
+            hit.entry.kind == "country"
+            and km((place["lat"], place["lon"]), (hit.entry.lat, hit.entry.lon)) <= NEAR_KM
+        ):
+            return "country"
+    return "city"
+
+
+def found_items(extraction: Extraction) -> dict[str, list[Any]]:
+    """The extracted items of one article: places and parties once each, with every role
+    their mentions take."""
+    places: dict[tuple[float, float], _Found] = {}
+    for place in (*extraction.places, *extraction.states):
         key = (round(place.lat, 3), round(place.lon, 3))
-        if key not in seen:
-            seen.add(key)
-            unique.append(place)
-    return unique
-
-
-def _unique_parties(extraction: Extraction) -> list[Any]:
-    seen: set[str] = set()
-    unique = []
+        seen = places.get(key)
+        if seen is None:
+            places[key] = _Found(place.name, place.lat, place.lon, place.kind, (place.role,))
+        elif place.role not in seen.roles:
+            places[key] = replace(seen, roles=(*seen.roles, place.role))
+    parties: dict[str, _Found] = {}
     for party in extraction.parties:
-        if fold(party.name) not in seen:
-            seen.add(fold(party.name))
-            unique.append(party)
-    return unique
+        parties.setdefault(fold(party.name), _Found(party.name, kind=party.kind))
+    return {
+        "statements": list(extraction.statements),
+        "places": list(places.values()),
+        "parties": list(parties.values()),
+        "events": list(extraction.events),
+    }
 
 
 def load_labels(path: Path) -> dict[str, Any]:
@@ -172,7 +311,10 @@ def published_of(label: dict[str, Any]) -> datetime | None:
 
 
 def evaluate(
-    labels: Iterable[dict[str, Any]], extract: Callable[[dict[str, Any]], Extraction]
+    labels: Iterable[dict[str, Any]],
+    extract: Callable[[dict[str, Any]], Extraction],
+    subsets: Sequence[Subset] = (),
+    party_kind: Kinds | None = None,
 ) -> tuple[list[ArticleScore], dict[str, Tally]]:
     """Score every labelled article; an article that fails is scored as finding nothing."""
     scores = []
@@ -180,7 +322,7 @@ def evaluate(
     for label in labels:
         entry = ArticleScore(label["id"])
         try:
-            entry.tallies = score(label, extract(label))
+            entry.tallies = score(label, extract(label), subsets, party_kind)
         except Exception as exc:
             entry.error = f"{type(exc).__name__}: {exc}"
             entry.tallies = {k: Tally(0, 0, len(label.get(k, []))) for k in KINDS}

@@ -30,13 +30,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import pairwise
 
 from truce.news.article import Article
 from truce.news.dates import DAY, DateMention, find_dates
 from truce.news.model import Event, PartyMention, Place, Quote, Sentence, Span, SpanIndex
 from truce.news.places import datelines
+from truce.news.segment import pattern_script, scripts
 
 BATTLES = "Battles"
 EXPLOSIONS = "Explosions/Remote violence"
@@ -101,6 +103,10 @@ TRIGGERS: tuple[Trigger, ...] = (
         r"|helicopters? dropped|bombarded from the air|jets? (?:struck|bombed|hit)"
         r"|(?<!the )strikes? (?:on|against|hit|killed)|carried out (?:\w+ )?strikes")),
     Trigger(EXPLOSIONS, "Shelling/artillery/missile attack", _en(_SHELLS)),
+    Trigger(VIOLENCE, "Attack", _en(
+        r"terrorist attacks?|(?:attacks?|assaults?) (?:on|against|targeting) (?:\w+ ){0,2}?"
+        r"(?:civilians?|schools?|hospitals?|markets?|bakery|bakeries|convoys?|camps?|mosques?)"
+        r"|massacred?")),
     Trigger(BATTLES, TERRITORY, _en(
         r"recaptured|retook|regained(?: control)?|took back|recapture of|retaking|recapturing"
         r"|captured|seized(?: control)?|overran|(?:took|taking) (?:full )?control|broke the siege"
@@ -134,7 +140,9 @@ TRIGGERS: tuple[Trigger, ...] = (
         r"agreed(?: upon| on| to)?|reached (?:an |a )?(?:agreement|deal|understanding|arrangement)"
         r"|(?:deal|agreement|arrangement|truce|ceasefire) (?:was )?reached"
         r"|announced\b[^.]{0,30}?\b(?:plan|deal|agreement|arrangement|ceasefire|truce)"
-        r"|signed|accept(?:ed|ance)|approved|struck a deal|brokered|committed to")),
+        r"|signed|accept(?:ed|ance)|approved|struck a deal|brokered|committed to"
+        r"|(?:announced|adopted) the adoption of|concluded (?:the )?(?:final )?arrangements"
+        r"|arrangements concluded")),
     # Arabic
     Trigger(EXPLOSIONS, "Suicide bomb", _other(r"انتحاري|انتحارية|تفجير(?:ين)? انتحاري")),
     Trigger(EXPLOSIONS, "Remote explosive/landmine/IED", _other(r"سيارة مفخخة|عبوة ناسفة|لغم")),
@@ -170,7 +178,8 @@ _NOT_HAPPENED = re.compile(
     r"\b(?:no|not|never|without|nor|will|would|could|might|may|should|must|shall|can|if|unless"
     r"|to|plans?|planned|threat(?:en|ened|ens)|vow(?:ed|s)?|warn(?:ed|s)|urged?|calls?|called"
     r"|demand(?:ed|s)?|ready|prepared|intends?|hopes?|ahead of|any|avoid|prevent|possible"
-    r"|potential|future|upcoming|proposed|draft|whether|since)\b|n't\b"
+    r"|potential|future|upcoming|proposed|draft|whether|since|eliminat\w*|destr(?:oy|oyed|uction)"
+    r"|remov(?:e|al|ing)|dismantl\w*|stockpiles?|arsenals?)\b|n't\b"
     r"|(?<![^\W\d_])(?:لم|لن|لا|سوف|قد|عدم|не|нет|будут?|будет|может|могут|если)(?![^\W\d_])",
     re.IGNORECASE,
 )
@@ -187,8 +196,23 @@ _BACK_REFERENCE = re.compile(
 )
 # "forces backed by Russian air strikes recaptured": the strikes support, the capture happened.
 _SUPPORTING = re.compile(
-    r"\b(?:backed|supported|aided) by\s+(?:\S+\s+){0,2}$|\b(?:cover|help) of\s+(?:\S+\s+){0,2}$"
+    r"\b(?:backed|supported|aided|enabled) by\s+(?:\S+\s+){0,2}$"
+    r"|\b(?:cover|help) of\s+(?:\S+\s+){0,2}$"
 )
+# "Strikes against them will continue": what comes next, not what happened.
+_FUTURE_AFTER = re.compile(
+    r"(?:\s+\S+){0,2}?\s+(?:will|would|could|may|might|must|should|shall|are to|is to)\b",
+    re.IGNORECASE,
+)
+# "effectively fighting terrorist groups", "the fight against terrorism": a campaign, no event.
+_CAMPAIGN_AFTER = re.compile(
+    r"\s+(?:against\s+)?(?:international\s+)?(?:terrorist\s+groups|terrorism|terrorists|"
+    r"extremists)\b",
+    re.IGNORECASE,
+)
+# "The truce, brokered by …", "the U.S.-and-Russia-brokered truce": the deal described, not made.
+_DESCRIBED = re.compile(r"(?:,\s*|-)$")
+_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|once)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:—–()\"“”«»]|\b(?:and|but|while|after|as|when|which|who|that)\b")
 _LOOKBACK = 40  # characters before the trigger inside its clause
 _PROSE_END = re.compile(r"[.!?؟…\"”»’')]\s*$")
@@ -226,7 +250,7 @@ _DEATHS = (
     ),
     re.compile(
         rf"\b{_HEDGE}{_COUNT}\s+(?:\w+\s+){{0,3}}(?:were|was|have been|had been|are|being)?\s*"
-        r"(?:killed|dead|died|lost their lives)\b",
+        r"(?:killed|dead|died|lost their lives)\b(?!\s+(?:and|or)\s+(?:injured|wounded|hurt))",
         re.IGNORECASE,
     ),
     re.compile(rf"\bdeath toll\s+(?:\w+\s+){{0,3}}{_HEDGE}{_COUNT}\b", re.IGNORECASE),
@@ -284,6 +308,7 @@ class _Context:
     # For the first i places: the last town, and the last place, in the focus country.
     last_town: list[Place | None]
     last_named: list[Place | None]
+    next_sentence: dict[int, Sentence] = field(default_factory=dict)  # by the sentence's start
 
 
 def find_events(
@@ -350,6 +375,7 @@ def _context(
             located.items, lambda p: p.country == focus.country and p.kind == "city"
         ),
         last_named=_running_last(located.items, lambda p: p.country == focus.country),
+        next_sentence={a.span.start: b for a, b in pairwise(sentences)},
     )
 
 
@@ -374,26 +400,88 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
     found = _triggers(context, sentence)
     if not found:
         return []
-    day, day_span = _day(context, sentence)
-    own_places = context.places.within(sentence.span)
+    own_places = [p for p in context.places.within(sentence.span) if not _clock(context.text, p)]
     events = []
     for item in _one_per_territory(context, found):
+        day, day_span = _day(context, sentence, item)
         if day_span is None and item.trigger.type == STRATEGIC:
             continue  # decisions are dated by their own sentence
         when = day if day_span is not None or not _back_reference(context.text, item.span) else None
         if when is None:
             continue
         actors = _actors(context.text, sentence.span, context.parties.within(sentence.span))
-        place = _where(context, sentence, item, own_places, actors)
-        events.append(_event(context.text, item, when, day_span, place, actors, bool(own_places)))
+        listed = _listed_towns(context.text, item, own_places)
+        for place in listed or [_where(context, sentence, item, own_places, actors)]:
+            event = _event(context.text, item, when, day_span, place, actors, bool(own_places))
+            if event.fatalities is None and not listed:
+                event = replace(event, fatalities=_next_toll(context, sentence))
+            events.append(event)
     return events
 
 
+# "(Damascus time)": a clock, not where anything happened.
+_CLOCK_AFTER = re.compile(r"\s+time\b|\s*\)?\s*\(?\s*(?:GMT|UTC)", re.IGNORECASE)
+
+
+def _clock(text: str, place: Place) -> bool:
+    return bool(_CLOCK_AFTER.match(text, place.span.end))
+
+
+# Strikes, shelling and attacks that one sentence reports on a list of towns ("the terrorist
+# attacks in Jableh and Tartous", "air strikes hit Saraqeb, Binnish and Taftanaz"): one event
+# each, as ACLED codes them. Not for clashes and captures, which name their front by its towns.
+_LIST_TYPES = frozenset({EXPLOSIONS, VIOLENCE})
+_LIST_JOIN = re.compile(r"\s*(?:,|،|\band\b|\bو)\s*(?:and\s+)?$|^\s*(?:,|،)?\s*(?:and|و)?\s*$")
+
+
+def _listed_towns(text: str, found: _Found, places: list[Place]) -> list[Place]:
+    if found.trigger.type not in _LIST_TYPES:
+        return []
+    towns = [p for p in places if p.kind == "city" and p.span.start > found.span.start]
+    run: list[Place] = []
+    for town in towns:
+        gap = text[(run[-1].span.end if run else found.span.end) : town.span.start]
+        if run and not _LIST_JOIN.search(gap):
+            break
+        if not run and (len(gap) > 60 or re.search(r"[.;]", gap)):
+            break
+        run.append(town)
+    return run if len(run) > 1 else []
+
+
+# "… the attack. Fourteen people were killed": a toll in the next sentence of the paragraph.
+_TOLL_OPENING = re.compile(
+    r"^\s*(?:the\s+(?:attack|strike|strikes|raid|raids|blast|explosion|bombing|shelling|"
+    r"shells|rockets)\b|(?:at least|more than|about|some|nearly)?\s*\w+\s+(?:people|civilians|"
+    r"children|soldiers|fighters|members)\b|(?:at least|more than)\b)",
+    re.IGNORECASE,
+)
+
+
+def _next_toll(context: _Context, sentence: Sentence) -> int | None:
+    following = context.next_sentence.get(sentence.span.start)
+    if following is None or following.paragraph != sentence.paragraph:
+        return None
+    words = following.span.of(context.text)
+    if not _TOLL_OPENING.match(words) or (
+        context.triggers.within(following.span)
+        and not (_TOLL_OPENING.match(words) and re.match(r"^\s*the\s", words, re.IGNORECASE))
+    ):
+        return None
+    return fatalities(words)
+
+
+_TRIGGER_SCRIPTS = tuple(pattern_script(trigger.pattern) for trigger in TRIGGERS)
+
+
 def _all_triggers(text: str, start: int) -> SpanIndex[tuple[int, Trigger, Span]]:
-    # Each pattern runs once over the body, not once per sentence: a long article has many.
+    # Each pattern runs once over the body, not once per sentence: a long article has many;
+    # and only the patterns of the scripts the article is written in.
+    written = scripts(text[start:])
     found = [
         (rank, trigger, Span(match.start(), match.end()))
         for rank, trigger in enumerate(TRIGGERS)
+        if _TRIGGER_SCRIPTS[rank] is None or _TRIGGER_SCRIPTS[rank] in written
         for match in trigger.pattern.finditer(text, start)
     ]
     return SpanIndex(found, lambda item: item[2])
@@ -423,6 +511,15 @@ def _happened(text: str, sentence_start: int, span: Span) -> bool:
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause = before[breaks[-1].end() :] if breaks else before
     if _NOT_HAPPENED.search(clause) or _COUNTED.search(clause) or _SUPPORTING.search(clause):
+        return False
+    written = text[span.start : span.end]
+    if _CONDITIONAL.search(written):
+        return False  # "announced that if the truce holds …"
+    if written.lower() == "brokered" and _DESCRIBED.search(
+        text[max(0, span.start - 3) : span.start]
+    ):
+        return False
+    if _FUTURE_AFTER.match(text, span.end) or _CAMPAIGN_AFTER.match(text, span.end):
         return False
     return _NOT_AFTER.match(text, span.end) is None
 
@@ -482,10 +579,28 @@ def _event(
     )
 
 
-def _day(context: _Context, sentence: Sentence) -> tuple[date | None, Span | None]:
+# "It was agreed that the cessation commences … on February 27": the day it starts, not the day
+# it was agreed.
+_STARTS = re.compile(
+    r"\b(?:commence\w*|begin\w*|began|start\w*|take\w* effect|come\w* into force|from|until|"
+    r"(?:no )?later than)\b",
+    re.IGNORECASE,
+)
+
+
+def _day(
+    context: _Context, sentence: Sentence, found: _Found | None = None
+) -> tuple[date | None, Span | None]:
     """The sentence's own day, else the last day named before it in its paragraph, else the
     article's lead day. A sentence dated only vaguely has no day."""
     inside = context.dates.within(sentence.span)
+    if found is not None and found.trigger.sub_type == "Agreement":
+        inside = [
+            m
+            for m in inside
+            if m.span.start < found.span.start
+            or not _STARTS.search(context.text[found.span.end : m.span.start])
+        ]
     days = [m for m in inside if m.kind == DAY and m.value is not None]
     if days:
         return days[0].value, days[0].span
@@ -516,7 +631,7 @@ def _where(
             located, key=lambda p: (_SPECIFICITY.get(p.kind, 5), _relative(text, p), p.span.start)
         )
     country = context.focus.country
-    if found.trigger.sub_type == "Agreement" and set(actors) & _FOREIGN_STATES:
+    if found.trigger.sub_type == "Agreement" and actors and actors[0] in _FOREIGN_STATES:
         abroad = context.dateline is not None and context.dateline.country != country
         return context.dateline if abroad and context.dateline else context.focus
     seen = bisect_left(context.places.starts, sentence.span.start)

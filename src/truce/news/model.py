@@ -106,6 +106,13 @@ class Statement:
     affiliation: str | None = None
     reported_by: str | None = None
     confidence: float = 0.5
+    # Quoted words that name or mention something rather than claim it: a coined term
+    # ("humanitarian pause"), a name ("Daesh"), a title. Kept so a reader can filter them out.
+    quoted_term: bool = False
+
+
+PLACE_ROLES = ("territory", "actor", "metonym", "dateline")
+PARTY_KINDS = ("armed", "state", "intergovernmental", "other")
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,9 @@ class Place:
     kind: str  # country | admin1 | admin2 | city | region
     geonameid: int | None = None
     confidence: float = 0.5
+    # What the mention names (PLACE_ROLES): land ("in Syria"), a state acting ("Russia agreed"),
+    # a government by its seat ("Moscow said", "the Kremlin"), or where a story was filed.
+    role: str = "territory"
 
 
 @dataclass(frozen=True)
@@ -131,6 +141,7 @@ class PartyMention:
     span: Span
     party_id: int | None = None
     confidence: float = 0.5
+    kind: str = "armed"  # PARTY_KINDS: an armed group or force, a state, a body of states
 
 
 @dataclass(frozen=True)
@@ -165,3 +176,6 @@ class Extraction:
     parties: tuple[PartyMention, ...] = ()
     events: tuple[Event, ...] = ()
     people: tuple[Person, ...] = field(default=())
+    # Places that stand for a state rather than name a place: a country acting ("Russia
+    # agreed", role actor) and a seat of government ("the Kremlin", role metonym).
+    states: tuple[Place, ...] = ()

@@ -12,7 +12,9 @@ from importlib import resources
 from truce.domain.text import fold
 from truce.news.model import PartyMention, Span, SpanIndex
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’.-]*\w|[^\W\d_]|\d+\w*", re.UNICODE)
+# A full stop inside a word only between Latin letters ("U.S."); "الحكومة.وقال" is two words.
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]|\.(?![\u0600-\u06FF]))*\w|[^\W\d_]|\d+\w*", re.UNICODE)
+_CLITIC = "وبلف"
 _ARTICLES = frozenset({"al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "the", "ال"})
 MAX_WORDS = 8
 
@@ -38,7 +40,10 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "Syrian Defence Ministry",
         "Syrian Defense Ministry",
         "Syrian security forces",
+        "Government of Syria",
+        "Syrian Government",
         "الحكومة السورية",
+        "الحكومة",
         "النظام السوري",
         "правительство Сирии",
         "сирийское правительство",
@@ -124,6 +129,10 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "Russia",
         "Kremlin",
         "Russian Federation",
+        "Российская Федерация",
+        "Российской Федерации",
+        "Российскую Федерацию",
+        "Российской Федерацией",
         "Russian Defence Ministry",
         "Russian Defense Ministry",
         "Russian Foreign Ministry",
@@ -172,7 +181,10 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "ceasefire task force",
         "Ceasefire Task Force",
         "Международная группа поддержки Сирии",
+        "Международной группы поддержки Сирии",
         "المجموعة الدولية لدعم سوريا",
+        "مجموعة الدعم الدولية لسوريا",
+        "مجموعة الدعم الدولية",
     ),
     "al-Qaeda": ("al-Qaeda", "al Qaeda", "al-Qaida", "Al-Qaeda", "القاعدة", "Аль-Каида"),
     "Turkey": ("Turkey", "Ankara", "Turkish government", "Turkish Foreign Ministry", "تركيا"),
@@ -249,8 +261,30 @@ _CAPITALS = frozenset(
 )
 _ACTING = re.compile(
     r"^\s*(?:and\s+\w+\s+)?(?:said|says|has|have|had|will|would|agreed|agree|warned|accused|"
-    r"denied|insisted|announced|called|urged|wants|welcomed|rejected|is|was|were|are)\b"
+    r"denied|insisted|announced|called|urged|wants|welcomed|rejected|is|was|were|are|"
+    r"considers|considered|believes|accuses|regards|sees|says)\b"
 )
+
+
+# What each generic name is (model.PARTY_KINDS); registry parties are armed groups or forces,
+# but for the political bodies below.
+_BODIES = frozenset({"United Nations", "International Syria Support Group"})
+_FORCES = frozenset(
+    {SYRIAN_ARMY, OPPOSITION, RUSSIAN_FORCES, TURKISH_FORCES, COALITION, "al-Qaeda"}
+)
+POLITICAL = frozenset({"High Negotiations Committee"})
+
+
+def generic_kind(name: str) -> str:
+    """The kind of a generic name: a force, a body of states, or a state."""
+    if name in _FORCES:
+        return "armed"
+    return "intergovernmental" if name in _BODIES else "state"
+
+
+def registry_kind(name: str) -> str:
+    """The kind of a registry party: an armed group or force, unless a political body."""
+    return "other" if name in POLITICAL else "armed"
 
 
 @dataclass(frozen=True)
@@ -258,6 +292,7 @@ class _Name:
     canonical: str
     party_id: int | None
     exact_case: str | None  # acronyms must match their case: "IS" is not "is"
+    kind: str = "armed"
 
 
 # Words repeat, and folding is the costly part of reading a long article.
@@ -267,7 +302,10 @@ _fold_word = lru_cache(maxsize=1 << 16)(fold)
 def _tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     found = []
     for match in _TOKEN.finditer(text, start, end):
-        key = _fold_word(match.group(0))
+        word = match.group(0)
+        if len(word) > 3 and word[-2:] in ("'s", "’s"):
+            word = word[:-2]  # "the Syrian opposition’s umbrella group"
+        key = _fold_word(word)
         if key and key not in _ARTICLES:
             found.append((key, match.start(), match.end()))
     return found
@@ -279,21 +317,33 @@ class PartyBook:
     def __init__(self) -> None:
         self.names: dict[str, list[_Name]] = {}
         self.prefixes: set[str] = set()  # every name's first word, first two words, ...
+        self.kinds: dict[str, str] = {}  # canonical name -> model.PARTY_KINDS
+        self.by_first: dict[str, set[str]] = {}  # first word -> multi-word names, for spellings
 
-    def add(self, canonical: str, aliases: Iterable[str], party_id: int | None = None) -> None:
-        """Teach the book a party and its names."""
+    def add(
+        self,
+        canonical: str,
+        aliases: Iterable[str],
+        party_id: int | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Teach the book a party and its names (``kind``: model.PARTY_KINDS)."""
+        kind = kind or registry_kind(canonical)
+        self.kinds[canonical] = kind
         for alias in {canonical, *aliases}:
             key = " ".join(k for k, _, _ in _tokens(alias, 0, len(alias)))
             if not key:
                 continue
             exact = alias if len(alias.replace(".", "")) <= 4 and alias.isupper() else None
-            self.names.setdefault(key, []).append(_Name(canonical, party_id, exact))
+            self.names.setdefault(key, []).append(_Name(canonical, party_id, exact, kind))
             words = key.split(" ")
+            if len(words) > 1 and len(key) >= 8:
+                self.by_first.setdefault(words[0], set()).add(key)
             self.prefixes.update(" ".join(words[:n]) for n in range(1, len(words) + 1))
 
     def find(self, text: str, start: int = 0, skip: Iterable[Span] = ()) -> list[PartyMention]:
         """Every mention in ``text`` from ``start``, longest names first, outside ``skip``."""
-        tokens = _tokens(text, start, len(text))
+        tokens = [self._unclitic(text, token) for token in _tokens(text, start, len(text))]
         blocked = SpanIndex(skip, lambda span: span)
         found: list[PartyMention] = []
         index = 0
@@ -303,6 +353,20 @@ class PartyBook:
                 found.append(mention)
             index += max(width, 1)
         return found
+
+    def _unclitic(self, text: str, token: tuple[str, int, int]) -> tuple[str, int, int]:
+        """ "وروسيا" is و + روسيا: an Arabic clitic cut off when the rest starts a name."""
+        key, begin, end = token
+        if (
+            len(key) > 3
+            and key[0] in _CLITIC
+            and "\u0600" <= key[0] <= "\u06ff"
+            and key not in self.prefixes
+        ):
+            rest = _fold_word(text[begin + 1 : end])
+            if rest in self.prefixes:
+                return rest, begin + 1, end
+        return token
 
     def _longest(
         self, text: str, tokens: list[tuple[str, int, int]], index: int
@@ -320,7 +384,37 @@ class PartyBook:
             for name in self.names.get(key, []):
                 if self._fits(text, name, span, key):
                     confidence = 0.9 if name.party_id is not None else 0.6
-                    return PartyMention(name.canonical, span, name.party_id, confidence), width
+                    mention = PartyMention(
+                        name.canonical, span, name.party_id, confidence, name.kind
+                    )
+                    return mention, width
+        if tokens[index][0] not in self.by_first:
+            return None, 1
+        return self._misspelt(text, tokens, index)
+
+    def _misspelt(
+        self, text: str, tokens: list[tuple[str, int, int]], index: int
+    ) -> tuple[PartyMention | None, int]:
+        """ "Jabhat Al-Nursa": a capitalised name one letter or two off a known one."""
+        from rapidfuzz import fuzz
+
+        first = tokens[index][0]
+        if first not in self.by_first or not text[tokens[index][1]].isupper():
+            return None, 1
+        for width in range(min(4, len(tokens) - index), 1, -1):
+            window = tokens[index : index + width]
+            if text[window[0][1] : window[-1][2]].count("\n"):
+                continue
+            key = " ".join(t[0] for t in window)
+            best = max(
+                (k for k in self.by_first[first] if k.count(" ") == width - 1),
+                key=lambda k: fuzz.ratio(key, k),
+                default=None,
+            )
+            if best is not None and fuzz.ratio(key, best) >= 88:
+                name = self.names[best][0]
+                span = Span(window[0][1], window[-1][2])
+                return PartyMention(name.canonical, span, name.party_id, 0.5, name.kind), width
         return None, 1
 
     @staticmethod
@@ -336,15 +430,41 @@ class PartyBook:
             return False
         return not (key in {"army", "the army"} and written[:1].islower() and "Syria" not in text)
 
+    def party_id_of(self, canonical: str) -> int | None:
+        """The registry id of a party by its canonical name, if it has one."""
+        for names in self.names.values():
+            for name in names:
+                if name.canonical == canonical and name.party_id is not None:
+                    return name.party_id
+        return None
+
+    def kind_of(self, name: str) -> str:
+        """The kind of a party by its canonical name (armed when unknown)."""
+        return self.kinds.get(name, generic_kind(name) if name in GENERIC else "armed")
+
     def is_name(self, text: str) -> bool:
         """Whether ``text`` is, as a whole, the name of a party."""
         key = " ".join(k for k, _, _ in _tokens(text, 0, len(text)))
         return bool(key) and key in self.names
 
 
+_ARABIC_FROM_PLACE = re.compile(
+    r"(?:نزح|فر|فروا|عاد|عادوا|انسحب|انسحبت|خرج|خرجت|دخل|قادم|قادمة|وصل|وصلت|"
+    r"القادمين|اللاجئين|النازحين)\w*$"
+)
+
+
 def _is_territory(text: str, span: Span) -> bool:
-    before = text[max(0, span.start - 30) : span.start].split()
-    return bool(before) and before[-1].lower().strip(",") in _TERRITORY_BEFORE
+    before = text[max(0, span.start - 40) : span.start].split()
+    if not before:
+        return False
+    word = before[-1].lower().strip(",")
+    if word == "من":
+        # "الجهود … من الولايات المتحدة وروسيا": the efforts of the states; "نزحوا من سوريا": land
+        return len(before) > 1 and bool(_ARABIC_FROM_PLACE.search(before[-2]))
+    if word == "with" and len(before) > 1 and before[-2].lower() in ("border", "borders"):
+        return True  # "the border with Jordan"
+    return word in _TERRITORY_BEFORE
 
 
 def default_book() -> PartyBook:
@@ -368,9 +488,43 @@ def book_from_registry(rows: Iterable[tuple[int, str, Iterable[str]]]) -> PartyB
     return book
 
 
+# Names of registry parties that real 2016 texts use and the registry does not list (written
+# for Truce): UN wording, spellings, and the Russian and Arabic forms of the forces.
+EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "Islamic State of Iraq and the Levant": (
+        "Islamic State in Iraq and the Levant",
+        "Islamic State in Iraq and Syria",
+        "Da’esh",
+        "Da'esh",
+        "ИГИЛ",
+        "Исламское государство",
+        "داعش",
+        "تنظيم الدولة",
+    ),
+    "Jabhat al-Nusra": ("Al-Nusra Front", "al-Nusra Front", "Nusra", "Джабхат ан-Нусра", "النصرة"),
+    "Syrian Democratic Forces": ("Democratic Forces of Syria",),
+    "Syrian Arab Army": ("Armed Forces of the Syrian Arab Republic", "Syrian regime forces"),
+    "Armed Forces of the Russian Federation (Russian group of forces in Syria)": (
+        "Russian Armed Forces",
+        "Russian Aerospace Forces",
+        "Russia’s Aerospace Forces",
+        "Russia's Aerospace Forces",
+        "российской военной группировки",
+        "российская военная группировка",
+        "российской группировки",
+        "Вооружённые силы Российской Федерации",
+        "Вооруженные силы Российской Федерации",
+        "российские вооружённые силы",
+        "ВКС",
+    ),
+}
+
+
 def _add_generic(book: PartyBook) -> None:
     for canonical, aliases in GENERIC.items():
-        book.add(canonical, aliases)
+        book.add(canonical, aliases, kind=generic_kind(canonical))
+    for canonical, aliases in EXTRA_ALIASES.items():
+        book.add(canonical, aliases, book.party_id_of(canonical))
 
 
 # "U.N. envoy Staffan de Mistura", "Syria's ambassador to the United Nations", "Kremlin
@@ -383,14 +537,34 @@ _TITLE_AFTER = re.compile(
 _TITLE_BEFORE = re.compile(r"\b(?:ambassador|envoy|representative)\s+(?:to|at)\s+(?:the\s+)?$")
 
 
+# "UN Security Council Resolution 2268": the name of a document, not the body acting.
+_DOCUMENT_AFTER = re.compile(r"\s+(?:[Rr]esolutions?|[Dd]ocuments?)\s+(?:no\.?\s*)?\d", re.I)
+# "المتحدث باسم الأمم المتحدة", "مبعوث الأمم المتحدة": a body in an Arabic title.
+_ARABIC_TITLE_BEFORE = re.compile(
+    r"(?:باسم|مبعوث|لمبعوث|المبعوث|ممثل|مندوب|سفير|الأمين العام|أمين عام|منسق|مستشار|"
+    r"المستشار|وكيل)\s*(?:لل|ل)?$"
+)
+
+
 def acting(text: str, mentions: Iterable[PartyMention]) -> list[PartyMention]:
-    """The mentions that name an actor, not part of a person's title."""
-    return [
-        m
-        for m in mentions
-        if not _TITLE_AFTER.match(text, m.span.end)
-        and not _TITLE_BEFORE.search(text[max(0, m.span.start - 30) : m.span.start])
-    ]
+    """The mentions that name an actor, not part of a person's title or a document's name."""
+    kept = []
+    for m in mentions:
+        before = text[max(0, m.span.start - 30) : m.span.start]
+        if _TITLE_AFTER.match(text, m.span.end) or _TITLE_BEFORE.search(before):
+            continue
+        if _DOCUMENT_AFTER.match(text, m.span.end):
+            continue
+        arabic_before = text[max(0, m.span.start - 20) : m.span.start].rstrip()
+        if _ARABIC_TITLE_BEFORE.search(arabic_before) or (
+            text[m.span.start - 2 : m.span.start] == "لل"
+            and _ARABIC_TITLE_BEFORE.search(
+                text[max(0, m.span.start - 22) : m.span.start - 2].rstrip()
+            )
+        ):
+            continue
+        kept.append(m)
+    return kept
 
 
 def unique(mentions: Iterable[PartyMention]) -> list[PartyMention]:

@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from truce.domain.text import fold
 from truce.news.article import Article
-from truce.news.gazetteer import Entry, Gazetteer, Hit, gazetteer, loose_key
+from truce.news.gazetteer import Entry, Gazetteer, Hit, gazetteer, loose_key, name_key
 from truce.news.model import Place, Sentence, Span, SpanIndex
 
 MAX_WORDS = 6
@@ -220,14 +219,8 @@ class _Token:
     text: str
     script: str  # la | ar | ru
     possessive: bool = False
-
-    @property
-    def capital(self) -> bool:
-        return self.text[:1].isupper()
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    lower: str = ""  # the text in lower case, worked out once
+    capital: bool = False  # whether it starts with a capital letter
 
 
 @dataclass
@@ -270,27 +263,41 @@ def find_places(article: Article, sentences: list[Sentence], exclude: list[Span]
     previous: tuple[_Mention, bool] | None = None  # the last country, and whether a place
     for mention in mentions:
         mention.entry = _choose(gaz, doc, mention)
-        if mention.entry is None:
+        if mention.entry is None or _in_title_of_office(doc, mention):
             continue
+        role = "dateline" if _in_dateline(doc, mention) else "territory"
         if mention.entry.kind == "country":
             previous = (mention, _country_is_place(doc, mention, previous))
             if not previous[1]:
-                continue
-        places.append(_place(doc, mention))
-    return places
+                role = "actor"  # "Russia agreed": the state acting, listed as a party too
+        elif role == "territory" and _seat_acting(doc, mention):
+            role = "metonym"  # "Moscow and Washington said": the governments by their seats
+        places.append(_place(doc, mention, role))
+    places += _seats(doc)
+    return sorted(places, key=lambda place: place.span.start)
+
+
+def standing_for_state(place: Place) -> bool:
+    """A country acting, or a building for its government ("the Kremlin"): not a place named as
+    a place, so kept apart (``Extraction.states``); a city acting ("Moscow said") stays a place."""
+    return place.role == "actor" or (place.role == "metonym" and place.name in _SEATS)
 
 
 def listed(places: Iterable[Place]) -> list[Place]:
-    """The places as the labels list them: each entry once, regions left out (policy)."""
-    seen: set[tuple[str, str]] = set()
+    """Each place once per role it takes (the first mention in that role)."""
+    seen: set[tuple[str, str, str]] = set()
     kept = []
     for place in places:
-        key = (place.entry, place.kind)
-        if place.kind != "region" and key not in seen:
+        key = (place.entry, place.kind, place.role)
+        if place.kind == "region" and _ROAD.search(place.entry):
+            continue  # a road locates an event; it is not a place in the labels' sense
+        if key not in seen:
             seen.add(key)
             kept.append(place)
     return kept
 
+
+_ROAD = re.compile(r"\b(?:road|highway|route)\b", re.IGNORECASE)
 
 # -- The article ------------------------------------------------------------------------------
 
@@ -335,7 +342,17 @@ def _tokens(text: str, start: int, end: int) -> list[_Token]:
         word, stop, possessive = match.group(0), match.end(), False
         if len(word) > 3 and word[-2:] in ("'s", "’s"):
             word, stop, possessive = word[:-2], stop - 2, True
-        tokens.append(_Token(match.start(), stop, word, _script_of(word), possessive))
+        tokens.append(
+            _Token(
+                match.start(),
+                stop,
+                word,
+                _script_of(word),
+                possessive,
+                word.lower(),
+                word[:1].isupper(),
+            )
+        )
     return tokens
 
 
@@ -362,7 +379,7 @@ def datelines(text: str, body_start: int) -> list[Span]:
         if not match:
             continue
         place = match.group("place")
-        dated = re.match(r"[^\n]{0,40}?(?:\d|\s[—–-]\s)", text[match.end("place") :])
+        dated = _DATED.match(text, match.end("place"))
         head = match.end("more") if match.group("more") else match.end("place")
         # Arabic: the date (or the dash) right after the place, not a clause's comma and a number.
         arabic = _script_of(place) == "ar" and re.match(
@@ -370,7 +387,22 @@ def datelines(text: str, body_start: int) -> list[Span]:
         )
         if dated and (place.isupper() or arabic):
             found.append(Span(match.start(), head))
+        elif filed := _FILED.match(text, at) or _PLACE_LINE.match(text, at):
+            found.append(Span(at, filed.end("place")))
+    # "Washington, DC February 3, 2016" inside a press release's heading.
+    found += [Span(m.start(), m.end("place")) for m in _CAPITAL_DC.finditer(text, body_start)]
     return found
+
+
+_DATED = re.compile(r"[^\n]{0,40}?(?:\d|\s[—–-]\s)")
+# "Washington, DC - After two weeks …", "Geneva, Switzerland — …": where a release was filed.
+_FILED = re.compile(
+    r"(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2}),\s*(?:D\.?C\.?|[A-Z]{2}|"
+    r"[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+[-—–]+\s"
+)
+# A line that is only a place's name ("New York" above a statement's date).
+_PLACE_LINE = re.compile(r"(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})[ \t]*(?=\n|\Z)")
+_CAPITAL_DC = re.compile(r"(?P<place>Washington),\s*D\.?C\.?")
 
 
 def _itself(span: Span) -> Span:
@@ -402,13 +434,111 @@ def _match(gaz: Gazetteer, doc: _Doc) -> list[_Mention]:
     found = []
     index = 0
     while index < len(doc.tokens):
-        mention = _longest(gaz, doc, index)
+        mention = _longest(gaz, doc, index) or _spelt_otherwise(gaz, doc, index)
         if mention is None:
             index += 1
         else:
             found.append(mention)
             index = mention.last + 1
     return found
+
+
+# -- Spellings the gazetteer does not have ----------------------------------------------------
+
+FUZZY_SCORE = 88.0  # rapidfuzz ratio of the names' keys (gazetteer.name_key)
+FUZZY_MARGIN = 4.0  # a second town, elsewhere, this close in score makes the name ambiguous
+FUZZY_APART_KM = 2.0
+
+
+def _spelt_otherwise(gaz: Gazetteer, doc: _Doc, first: int) -> _Mention | None:
+    """ "Kafr Zeita" for Kafr Zaytā, "al-Muadamiya" for Moadamiyat al-Sham: a name one letter
+    or a vowel away from a town of Syria or its neighbours, where the words say a place is
+    named ("in", "the town of", a list of places). Refused when two distinct towns fit about
+    as well: neighbouring villages are often named alike."""
+    token = doc.tokens[first]
+    if first == 0 or len(token.text) < 4 or token.script == "ru":
+        return None
+    if token.script == "la" and not token.text[0].isupper():
+        return None
+    previous = doc.tokens[first - 1]
+    if previous.lower not in _PLACE_BEFORE or token.start - previous.end > 3:
+        return None
+    if token.lower in COMMON or token.lower in doc.lower_words or _key(token.text) in IGNORED:
+        return None
+    if not _can_start(doc, first):
+        return None
+    for last in range(min(_run_end(doc, first), first + 2), first - 1, -1):
+        if not _can_end(doc.tokens[last]):
+            continue
+        name = doc.text[token.start : doc.tokens[last].end]
+        entry = _nearest_spelling(name, token.script)
+        if entry is not None:
+            return _Mention(
+                first, last, token.start, [Hit(entry, False)], True, end=doc.tokens[last].end
+            )
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _nearest_spelling(name: str, script: str) -> Entry | None:
+    from rapidfuzz import fuzz, process
+
+    key = name_key(name)
+    keys, owners = _spellings(script)
+    if len(key) < 4:
+        return None
+    best: dict[int, float] = {}
+    for _, score, at in process.extract(
+        key, keys, scorer=fuzz.ratio, limit=12, score_cutoff=FUZZY_SCORE - FUZZY_MARGIN
+    ):
+        for number in owners[at]:
+            best[number] = max(best.get(number, 0.0), score)
+    if not best:
+        return None
+    entries = gazetteer().entries
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    top, score = ranked[0]
+    if score < FUZZY_SCORE or key[:1] != keys_first(entries[top].name):
+        return None
+    for other, other_score in ranked[1:]:
+        far = _apart(entries[top], entries[other]) > FUZZY_APART_KM
+        if far and score - other_score < FUZZY_MARGIN:
+            if (
+                entries[other].kind != entries[top].kind
+                and _apart(entries[top], entries[other]) < 15
+            ):
+                continue  # the town and the district named after it: one place
+            return None  # "Kafriya" or "Kafrayya": two villages, and no telling which
+    # The town before the district or subdistrict named after it.
+    towns = [n for n, sc in ranked if entries[n].kind == "city" and score - sc < FUZZY_MARGIN]
+    near = [n for n in towns if _apart(entries[top], entries[n]) < 15]
+    return entries[near[0]] if entries[top].kind != "city" and near else entries[top]
+
+
+def keys_first(name: str) -> str:
+    return name_key(name)[:1]
+
+
+def _apart(a: Entry, b: Entry) -> float:
+    return math.hypot((a.lat - b.lat) * 111.2, (a.lon - b.lon) * 111.2 * 0.82)
+
+
+@lru_cache(maxsize=2)
+def _spellings(script: str) -> tuple[list[str], list[list[int]]]:
+    """Every name of the towns, districts and regions of Syria and its neighbours in one
+    script, by name key, with the entries each key names."""
+    gaz = gazetteer()
+    by_key: dict[str, set[int]] = {}
+    for folded, codes in gaz.names():
+        for code in codes:
+            entry = gaz.entries[code >> 1]
+            if entry.country not in _NEAR_SYRIA or entry.kind == "country":
+                continue
+            if _script_of(folded) != ("ar" if script == "ar" else "la"):
+                continue
+            by_key.setdefault(name_key(folded), set()).add(code >> 1)
+    keys = sorted(k for k in by_key if len(k) >= 4)
+    return keys, [sorted(by_key[k]) for k in keys]
 
 
 def _longest(gaz: Gazetteer, doc: _Doc, first: int) -> _Mention | None:
@@ -492,6 +622,8 @@ def _skipped(doc: _Doc, m: _Mention) -> bool:
     first = doc.tokens[m.first]
     if doc.blocked.overlapping(span) or _key(doc.text[m.start : m.end]) in IGNORED:
         return True
+    if all(_located_only(h.entry) for h in m.hits) and not _placed(doc, m):
+        return True  # "Hawar news agency": a name UCDP located, here not named as a place
     if first.script == "ar":
         return _arabic_skipped(doc, m)
     return (
@@ -503,10 +635,37 @@ def _skipped(doc: _Doc, m: _Mention) -> bool:
     )
 
 
+def _located_only(entry: Entry) -> bool:
+    """A town only UCDP's event locations know (no GeoNames id): its name alone proves little."""
+    return entry.geonameid is None and entry.kind == "city"
+
+
+# Words that say a name is a place: "in Foah", "the town of Zamalka", "Zamalka town", "في زملكا".
+_PLACE_BEFORE = frozenset(
+    """in at near from to into outside inside around of towns town villages village city
+    cities besieged suburb suburbs and в во на из у около под и في من إلى الى قرب بلدة
+    مدينة قرية بلدتي قريتي و دخول دخلت وصلت وصول حول""".split()
+)
+_PLACE_AFTER = re.compile(r"\s+(?:town|village|city|suburb|countryside)\b|\s*[,،]\s|\s+(?:and|و)\s")
+
+
+def _placed(doc: _Doc, m: _Mention) -> bool:
+    words = re.findall(r"[^\W\d_]+", doc.text[max(0, m.start - 25) : m.start])
+    before = words[-1].lower() if words else ""
+    token = doc.tokens[m.first]
+    if token.script == "ar" and token.text[:1] in ("ب", "و", "ل") and len(token.text) > 4:
+        return True  # "والمعضمية", "بداريا": and, in
+    if m.start > token.start:
+        return doc.text[token.start : m.start] in ("ب", "و", "ل")
+    return before in _PLACE_BEFORE or bool(_PLACE_AFTER.match(doc.text, m.end))
+
+
 def _common_word(doc: _Doc, m: _Mention) -> bool:
     if m.first != m.last:
         return False
     word = doc.tokens[m.first].text
+    if word in _ABBREVIATIONS:
+        return False  # "the US": the capitals say it is not the word "us"
     return word.lower() in COMMON or word.lower() in doc.lower_words or _key(word) in doc.surnames
 
 
@@ -624,9 +783,16 @@ def _after_title(doc: _Doc, m: _Mention) -> bool:
     return bool(before) and before[-1].lower().rstrip(".") in _TITLES and m.first == m.last
 
 
+_NEAR_SYRIA = frozenset({"SY", "LB", "JO", "IQ", "TR", "IL", "PS"})
+
+
 def _arabic_skipped(doc: _Doc, m: _Mention) -> bool:
     # Arabic has no capitals: a body's word before a name makes it part of the body's name
     # ("جيش الإسلام", "وكالة أنباء الفرات").
+    if m.start > doc.tokens[m.first].start and not any(
+        h.entry.country in _NEAR_SYRIA or h.entry.kind == "country" for h in m.hits
+    ):
+        return True  # "كامل" is not ك + Āmol: a clitic cut off only for a name near Syria
     if m.first > 0 and doc.tokens[m.first - 1].text in _ARABIC_BODIES:
         return True
     if m.first == m.last and doc.text[m.start : m.end] in _ARABIC_COMMON:
@@ -681,12 +847,15 @@ def _wanted_kind(doc: _Doc, m: _Mention) -> str | None:
 
 def _focus(mentions: list[_Mention]) -> str:
     """The country the article is about: the one most of its unambiguous names belong to."""
-    counts: Counter[str] = Counter({DEFAULT_FOCUS: 1})
+    counts: dict[str, float] = {DEFAULT_FOCUS: 1.0}
     for mention in mentions:
         countries = {h.entry.country for h in mention.hits if h.entry.country}
         if len(countries) == 1:
-            counts[countries.pop()] += 1
-    return counts.most_common(1)[0][0]
+            # A country's own name is as often the state acting as its land: half a vote.
+            state = all(h.entry.kind == "country" for h in mention.hits)
+            country = countries.pop()
+            counts[country] = counts.get(country, 0.0) + (0.5 if state else 1.0)
+    return max(counts, key=lambda country: counts[country])
 
 
 # -- Choosing the entry -----------------------------------------------------------------------
@@ -799,10 +968,111 @@ def _raw_after(doc: _Doc, m: _Mention) -> str:
     return match.group(1) if match else ""
 
 
+# -- Roles: titles, seats of government -------------------------------------------------------
+
+# "President of Syria", "Special Envoy for Syria", "ambassador to Turkey": a title names no place.
+_OFFICE_BEFORE = re.compile(
+    r"\b(?:[Pp]resident|[Ee]nvoy|[Aa]mbassador|[Mm]inister|[Rr]epresentative|[Ss]ecretary|"
+    r"[Kk]ing|[Ee]mir|[Cc]oordinator|[Aa]dviser|[Aa]dvisor|[Mm]ission|[Пп]резидент\w*|"
+    r"[Пп]осл\w*|[Мм]инистр\w*)(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:of|for|to|in)\s+(?:the\s+)?$"
+)
+# "the Minsk agreements", "the Geneva communiqué": a name inside a document's name.
+_DOCUMENT_AFTER = re.compile(
+    r"\s+(?:agreements?|accords?|communiqu[eé]|protocols?|memorandum|declaration|Statement|"
+    r"format|peace process)\b"
+)
+_ACTING = re.compile(
+    r"^\s*(?:and\s+[A-Z\u0600-\u06FF\u0400-\u04FF][\w\u0600-\u06FF\u0400-\u04FF]*\s+)?"
+    r"(?:said|says|has|have|had|will|would|agreed|agree|warned|accused|denied|insisted|"
+    r"announced|called|urged|wants|welcomed|rejected|accepted|believes|considers|"
+    r"заявил\w*|считает|сообщил\w*|قالت|أعلنت|رحبت|أكدت)\b"
+)
+_CAPITAL_OF = {"SY": "Damascus", "RU": "Moscow", "US": "Washington", "TR": "Ankara"}
+# Buildings that stand for a government: the place is the city they are in.
+_SEATS = {
+    "Kremlin": "Moscow",
+    "Кремль": "Moscow",
+    "Кремля": "Moscow",
+    "الكرملين": "Moscow",
+    "White House": "Washington",
+    "البيت الأبيض": "Washington",
+    "Белый дом": "Washington",
+    "Pentagon": "Washington",
+    "البنتاغون": "Washington",
+    "Пентагон": "Washington",
+}
+_SEAT = re.compile("|".join(re.escape(name) for name in sorted(_SEATS, key=len, reverse=True)))
+
+
+def _in_title_of_office(doc: _Doc, m: _Mention) -> bool:
+    before = doc.text[max(0, m.start - 45) : m.start]
+    if m.entry is not None and m.entry.kind == "country" and _OFFICE_BEFORE.search(before):
+        return True
+    return bool(_DOCUMENT_AFTER.match(doc.text, m.end))
+
+
+def _seat_acting(doc: _Doc, m: _Mention) -> bool:
+    """A capital named as the government acting ("Moscow said", "Moscow and Washington")."""
+    entry = m.entry
+    if entry is None or entry.kind != "city" or _CAPITAL_OF.get(entry.country or "") != entry.name:
+        return False
+    before = _words_before(doc, m)
+    if before[:1] and before[0] in _TERRITORY_BEFORE:
+        return False
+    if before[:2] in (["by", w] for w in _AGENT_PARTICIPLES):
+        return True  # "agreed by Washington and Moscow"
+    if (
+        before[:1] == ["and"]
+        and len(before) > 3
+        and before[2:4] in (["by", w] for w in _AGENT_PARTICIPLES)
+    ):
+        return True  # "… by Washington and Moscow": the second of the pair
+    return bool(_ACTING.match(doc.text[m.end : m.end + 40]))
+
+
+_AGENT_PARTICIPLES = ("agreed", "brokered", "announced", "signed", "backed", "proposed", "drafted")
+
+
+def _seats(doc: _Doc) -> list[Place]:
+    """ "The Kremlin said", "the White House": the seat's city, as a metonym."""
+    found = []
+    gaz = gazetteer()
+    for start, end in _scope_ranges(doc):
+        for match in _SEAT.finditer(doc.text, start, end):
+            city = max(
+                (h.entry for h in gaz.find(_key(_SEATS[match.group(0)])) if h.entry.kind == "city"),
+                key=lambda e: e.population,
+                default=None,
+            )
+            if city is None or doc.blocked.overlapping(Span(match.start(), match.end())):
+                continue
+            found.append(
+                Place(
+                    name=match.group(0),
+                    span=Span(match.start(), match.end()),
+                    lat=city.lat,
+                    lon=city.lon,
+                    country=city.country,
+                    entry=city.name,
+                    kind=city.kind,
+                    geonameid=city.geonameid,
+                    confidence=0.6,
+                    role="metonym",
+                )
+            )
+    return found
+
+
+def _scope_ranges(doc: _Doc) -> list[tuple[int, int]]:
+    if not doc.tokens:
+        return []
+    return [(doc.tokens[0].start, doc.tokens[-1].end)]
+
+
 # -- The place --------------------------------------------------------------------------------
 
 
-def _place(doc: _Doc, m: _Mention) -> Place:
+def _place(doc: _Doc, m: _Mention, role: str = "territory") -> Place:
     entry = m.entry
     assert entry is not None
     end = m.end
@@ -822,6 +1092,7 @@ def _place(doc: _Doc, m: _Mention) -> Place:
         kind=entry.kind,
         geonameid=entry.geonameid,
         confidence=_confidence(doc, m, entry),
+        role=role,
     )
 
 

@@ -12,12 +12,16 @@ ABBREVIATIONS = frozenset(
     """mr mrs ms dr gen lt col maj sgt capt cpl brig adm st no vs jan feb mar apr jun jul aug
     sep sept oct nov dec u.s u.n u.k e.g i.e a.m p.m jr sr prof rev gov sen rep pres dept""".split()
 )
-_PARAGRAPH = re.compile(r"\n[ \t]*\n+|\n(?=[ \t]*[\"“«])")
-_END = re.compile(r"[.!?؟](?=[\"”»’)]*\s)")
+# A paragraph ends at a line break: wire copy, kremlin.ru and UN texts put one paragraph on
+# each line, with or without a blank line between them.
+_PARAGRAPH = re.compile(r"\n[ \t]*\n+|\n(?=[ \t]*\S)")
+# A sentence ends at a full stop before a space, or before an Arabic letter ("داريا.وأوضح", as
+# UN News prints it); a line's end ends its paragraph, and so its sentence.
+_END = re.compile(r"[.!?؟](?=[\"”»’)]*\s|[\u0621-\u064a])")
 
 
 def paragraphs(text: str, start: int = 0) -> list[Span]:
-    """Blocks of text separated by blank lines (a line opening a quotation also starts one)."""
+    """Blocks of text separated by line breaks (blank lines or not)."""
     spans: list[Span] = []
     position = start
     for match in _PARAGRAPH.finditer(text, start):
@@ -117,3 +121,31 @@ def segment(text: str, start: int = 0) -> tuple[list[Span], list[Sentence], list
         all_quotes += inside
         all_sentences += sentences(text, block, number, inside)
     return blocks, all_sentences, all_quotes
+
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_LATIN_WORD = re.compile("[A-Za-z]{2}")
+
+
+def scripts(text: str) -> frozenset[str]:
+    """The scripts a text uses: "la" (Latin), "ar" (Arabic), "ru" (Cyrillic)."""
+    found = set()
+    if _LATIN_WORD.search(text):
+        found.add("la")
+    if _ARABIC_LETTER.search(text):
+        found.add("ar")
+    if _CYRILLIC_LETTER.search(text):
+        found.add("ru")
+    return frozenset(found)
+
+
+def pattern_script(pattern: re.Pattern[str]) -> str | None:
+    """The script a pattern's words are written in, or None when it has no letters (digits):
+    a pattern need not run over a text without its script."""
+    source = pattern.pattern.replace("[وبل]?", "")
+    if _CYRILLIC_LETTER.search(source):
+        return "ru"
+    if _ARABIC_LETTER.search(source):
+        return "ar"
+    return "la" if _LATIN_WORD.search(source.replace("\\b", "").replace("\\d", "")) else None

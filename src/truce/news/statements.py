@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from truce.news.model import Person, Quote, Sentence, Span, SpanIndex, Statement
-from truce.news.people import CUES, ROLE_WORDS, surnames
+from truce.news.people import CUES, ROLE_WORDS, headline_at, surnames
 
 OUTLETS = (
     "Sputnik|TASS|Tass|RIA Novosti|RIA|Interfax|SANA|Reuters|AFP|Agence France-Presse|AP|"
@@ -40,6 +40,7 @@ _OUTLET_REPORTED = re.compile(
     rf"(?:the\s+)?(?:state\s+news\s+agency\s+)?\b(?P<outlet>{OUTLETS})\b(?:\s+(?:news\s+agency|"
     rf"news|agency|television|TV))?\s+(?:reported|said|quoted|cited)"
 )
+_OUTLET_NAME = re.compile(rf"(?:{OUTLETS})")
 _ACCORDING_OUTLET = re.compile(rf"according to (?:the\s+)?(?P<outlet>{OUTLETS})\b")
 _CUE = re.compile(
     rf"(?<![\w\u0600-\u06FF])(?P<cue>{CUES}|according to|told reporters|told|"
@@ -82,6 +83,7 @@ class _Context:
     speakers: list[tuple[str, Person | None]] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     mention_starts: list[int] = field(default_factory=list)  # of ``mentions``, for bisection
+    is_name: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         self.mention_starts = [p.span.start for p in self.mentions]
@@ -106,13 +108,17 @@ class _Attribution:
 
 
 def _attribution(ctx: _Context, sentence: Span, masked: str) -> _Attribution | None:
+    return next(_attributions(ctx, sentence, masked), None)
+
+
+def _attributions(ctx: _Context, sentence: Span, masked: str) -> Iterator[_Attribution]:
+    """Every cue of the sentence with a speaker next to it, in the order written."""
     for match in _CUE.finditer(masked):
         if _MASK in match.group(0):
             continue
         found = _speaker_near(ctx, sentence, masked, match)
         if found is not None:
-            return found
-    return None
+            yield found
 
 
 def _speaker_near(
@@ -122,9 +128,12 @@ def _speaker_near(
     word = cue.group("cue")
     if _ARABIC.match(word):
         return _arabic_speaker(ctx, sentence, masked, cue, cue_span)
-    candidates = []
+    candidates: list[tuple[int, int] | None] = []
+    together = _TOGETHER_BEFORE.search(masked[: cue.start()])
+    if together:
+        candidates.append((together.start(1), together.end(1)))
     if word != "according to":
-        candidates.append(_before_np(masked[: cue.start()]))
+        candidates.append(_before_np(masked[: cue.start()], ctx.is_name))
     if word not in ("told", "told reporters") and not (candidates and candidates[0]):
         candidates.append(_after_np(masked, cue.end()))
     for found in candidates:
@@ -142,23 +151,44 @@ def _speaker_near(
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 _ARABIC_STOP = re.compile(
     r"^(?:إن|أن|بأن|وإن|يوم|خلال|إنه|أنه|إنها|أنها|"
-    r"ل(?:وكالة|صحيفة|قناة|الصحفيين|موقع|تلفزيون|رويترز)\w*)$"
+    r"ل(?:وكالة|صحيفة|قناة|الصحفيين|موقع|تلفزيون|رويترز)\w*|لل(?:صحفيين|صحافيين|صحفي)\w*|"
+    r"قائلا|قائلاً|مشيرا|مشيراً|مضيفا|مضيفاً|موضحا|مؤكدا)$"
 )
 _ARABIC_IN_A = re.compile(r"^(?:في|خلال)$")
 _ARABIC_STATEMENT = re.compile(r"^(?:بيان|تصريح|تصريحات|مؤتمر|حديث|رسالة|كلمة|مقابلة)")
 _ARABIC_ANONYMOUS = re.compile(r"^(?:مصدر|مصادر|ناشطون|ناشطين|سكان|مسؤول|مسؤولون|شهود)")
+# Words of a title that follow an Arabic name ("يان إيغلاند منسق فريق العمل …"): the name ends.
+_ARABIC_ROLE = re.compile(
+    r"^و?(?:ال)?(?:منسق|متحدث|ناطق|وزير|مبعوث|ممثل|مندوب|رئيس|أمين|نائب|مدير|مستشار|سفير|"
+    r"وكيل|قائد|عضو|زعيم|مسؤول|الأمين)"
+)
+_ARABIC_PREPOSITION = re.compile(r"^(?:في|إلى|الى|على|عن|مع|خلال|أمام|لدى)$")
+# Participles ("مشيرا إلى أن", "قائلا"): the speaker is the one the sentence named before.
+_ARABIC_PARTICIPLE = re.compile(r"^(?:قائلا|مشيرا|مضيفا|موضحا|مؤكدا)ً?$")
+_ARABIC_CLAUSE = re.compile(
+    r"(?<![\w\u0600-\u06FF])(?:ب?أن|إن|أنه|إنه|أنها|إنها)(?![\w\u0600-\u06FF])\s*"
+)
 
 
 def _arabic_speaker(
     ctx: _Context, sentence: Span, masked: str, cue: re.Match[str], cue_span: Span
 ) -> _Attribution | None:
     """Arabic puts the speaker after the verb: قال المتحدث … إن …, بحسب المرصد …"""
+    if _ARABIC_PARTICIPLE.match(cue.group("cue")):
+        if ctx.last_speaker is None:
+            return None
+        return _Attribution(ctx.last_speaker, None, cue.group("cue"), cue_span, None)
     taken: list[re.Match[str]] = []
     words = list(_WORDS.finditer(masked, cue.end()))
     for index, word in enumerate(words):
         gap = masked[(taken[-1].end() if taken else cue.end()) : word.start()]
         if re.search(r"[،,:.]", gap) or _MASK in word.group(0) or _ARABIC_STOP.match(word.group(0)):
             break
+        if taken and _ARABIC_ROLE.match(word.group(0)):
+            break  # the title after the name
+        role_tied = bool(taken) and bool(_ARABIC_ROLE.match(taken[0].group(0)))
+        if taken and _ARABIC_PREPOSITION.match(word.group(0)) and not role_tied:
+            break  # "أشار X إلى …"; but "عضو في المجلس المحلي" is a role tied to a body
         following = words[index + 1].group(0) if index + 1 < len(words) else ""
         if _ARABIC_IN_A.match(word.group(0)) and _ARABIC_STATEMENT.match(following):
             break  # "قال X في بيان": the statement, not the speaker
@@ -169,8 +199,17 @@ def _arabic_speaker(
         return None
     span = Span(sentence.start + taken[0].start(), sentence.start + taken[-1].end())
     name = span.of(ctx.text).rstrip(".،")
+    if len(taken) == 1:
+        # A surname alone ("قال إيغلاند"): the speaker named in full before.
+        for earlier, _ in reversed(ctx.speakers):
+            if earlier.endswith(" " + name):
+                name = earlier
+                break
     cue_word = "according to" if cue.group("cue") in ("بحسب", "وفقا", "وفقاً") else cue.group("cue")
     return _Attribution(name, span, cue_word, cue_span, None)
+
+
+_CYRILLIC_NAME = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)?$")
 
 
 def _np_word(word: str) -> bool:
@@ -180,13 +219,19 @@ def _np_word(word: str) -> bool:
     )
 
 
-def _before_np(before: str) -> tuple[int, int] | None:
-    """The noun phrase that ends right before a reporting verb (skipping an appositive)."""
+def _before_np(before: str, is_name: Callable[[str], bool] | None = None) -> tuple[int, int] | None:
+    """The noun phrase that ends right before a reporting verb (skipping an appositive, unless
+    the appositive is a party's name: "The opposition's umbrella group, the High Negotiations
+    Committee, said")."""
     before = before.rstrip(_MASK + ' "”')
     aux = _AUXILIARY.search(before)
     if aux:
         before = before[: aux.start()]
     appositive = _APPOSITIVE_END.search(before)
+    if appositive and is_name is not None:
+        named = re.sub(r"^(?:the|a|an)\s+", "", appositive.group(1).strip(), flags=re.I)
+        if is_name(named):
+            return appositive.end(1) - len(named), appositive.end(1)
     if appositive and _describes(appositive.group(1)):
         before = before[: appositive.start()]
     words = list(_WORDS.finditer(before))
@@ -202,6 +247,10 @@ def _before_np(before: str) -> tuple[int, int] | None:
         first += 1
     if first >= len(words):
         return None
+    tail = [w.group(0) for w in words[first:]]
+    if len(tail) >= 3 and all(_CYRILLIC_NAME.match(w) for w in tail[-2:]):
+        # "МИД России Мария Захарова": the body's name, then the person's
+        return words[-2].start(), words[-1].end()
     return words[first].start(), words[-1].end()
 
 
@@ -249,12 +298,75 @@ def _after_np(masked: str, start: int) -> tuple[int, int] | None:
     return taken[0].start(), end
 
 
+# Offices of 2016 that the news names instead of the holder ("the President of Russia told …",
+# "the U.N. envoy for Syria says …"): the holder, when the article names them too.
+_OFFICES = (
+    (re.compile(r"^(?:the\s+)?(?:President of Russia|Russian President)$", re.I), "Vladimir Putin"),
+    (
+        re.compile(
+            r"^(?:the\s+)?(?:President of the United States(?: of America)?|U\.?S\.? President)$",
+            re.I,
+        ),
+        "Barack Obama",
+    ),
+    (re.compile(r"^(?:the\s+)?(?:President of Syria|Syrian President)$", re.I), "Bashar al-Assad"),
+    (re.compile(r"^(?:the\s+)?(?:U\.?S\.? )?Secretary of State$", re.I), "John Kerry"),
+    (re.compile(r"^(?:the\s+)?Russian Foreign Minister$", re.I), "Sergei Lavrov"),
+    (re.compile(r"^(?:the\s+)?(?:U\.?N\.? )?Secretary-General$", re.I), "Ban Ki-moon"),
+    (
+        re.compile(
+            r"^(?:the\s+)?(?:U\.?N\.?|United Nations)(?: Special)? [Ee]nvoy(?: for Syria)?$", re.I
+        ),
+        "Staffan de Mistura",
+    ),
+)
+_TOGETHER = re.compile(
+    r"^(?:the\s+)?(?:two\s+|both\s+)?(?:leaders|presidents|heads of state|ministers)$", re.I
+)
+
+
+_TOGETHER_BEFORE = re.compile(
+    r"(?:^|\s)((?:[Tt]he\s+)?(?:two\s+|both\s+)?(?:leaders|presidents|heads of state))\s+$"
+)
+
+
+def _office(ctx: _Context, raw: str) -> str | None:
+    for pattern, holder in _OFFICES:
+        if pattern.match(raw):
+            surname = holder.split()[-1].split("-")[-1]
+            person = ctx.people.get(holder.split()[-1]) or ctx.people.get(surname)
+            if person is not None:
+                return person.name
+            if surname in ctx.text:
+                return holder
+    return None
+
+
+def _together(ctx: _Context, span: Span) -> str | None:
+    """ "The two leaders stated …": the two people named last before, in the order named."""
+    at = bisect_left(ctx.mention_starts, span.start)
+    named: list[str] = []
+    for index in range(at - 1, -1, -1):
+        person = ctx.people.get(ctx.mentions[index].name.split()[-1], ctx.mentions[index])
+        if person.name not in named:
+            named.append(person.name)
+        if len(named) == 2:
+            return f"{named[1]} and {named[0]}"
+    return None
+
+
 def _resolve(ctx: _Context, raw: str, span: Span) -> tuple[str, Person | None, Span] | None:
     raw = raw.strip(" ,")
     if not raw or ANONYMOUS.search(raw) or raw.lower() in {"it", "this", "that", "which", "who"}:
         return None
     if _PRONOUN.match(raw):
         return _antecedent(ctx, span)
+    holder = _office(ctx, raw)
+    if holder is not None:
+        return holder, ctx.people.get(holder), span
+    if _TOGETHER.match(raw):
+        pair = _together(ctx, span)
+        return (pair, None, span) if pair else None
     person = _person_in(ctx, span)
     if person is not None:
         full = ctx.people.get(person.name, person)
@@ -329,13 +441,49 @@ def _is_direct(text: str, quote: Quote, sentence: Span) -> bool:
     """A quotation is direct when it is the sentence itself: it opens it, or closes it after
     "said:" or "said,", and starts with a capital letter."""
     words = quote.span.of(text).lstrip()
-    if not words[:1].isupper():
+    first = words[:1]
+    if first.lower() == first.upper() and first.isalpha():
+        pass  # Arabic has no capitals
+    elif not first.isupper():
         return False
     opens = text[sentence.start : quote.outer.start].strip() == ""
     closes = text[quote.outer.end : sentence.end].strip(' ."”') == "" and bool(
-        re.search(r"[:,]\s*$", text[sentence.start : quote.outer.start])
+        re.search(r"[:,،]\s*$", text[sentence.start : quote.outer.start])
     )
     return opens or closes
+
+
+# Quoted words used as a noun, after a determiner or an adjective ("the proposed weekly
+# “humanitarian pause”", "a nationwide “cessation of hostilities”") name a thing; after a
+# verb of being or saying ("it was a “major achievement”", "called it “a step”") they claim.
+_TERM_BEFORE = re.compile(
+    r"(?:^|\s)(?:the|a|an|this|that|these|those|its|their|his|her|our|so-called|proposed|"
+    r"weekly|daily|nationwide|broad|new|partial|local|temporary|full|so|of|for|on|under|"
+    r"call|calls|called for)\s*$",
+    re.IGNORECASE,
+)
+_CLAIM_BEFORE = re.compile(
+    r"\b(?:is|was|were|are|be|been|being|as|called|calling|describ\w+|term\w*|labell?\w*|"
+    r"branded|dubbed|deemed|considered|said|says|saying)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+TERMS = frozenset(
+    """cessation of hostilities|ceasefire|cease-fire|truce|humanitarian pause|regime of calm|
+    regime of silence|de-escalation|days of tranquility|calm|freeze|hudna|moderate opposition|
+    режим тишины|режим прекращения огня|режим прекращения боевых действий|перемирие|
+    وقف الأعمال العدائية|وقف إطلاق النار|هدنة|الهدنة|التهدئة""".replace("\n", "").split("|")
+)
+
+
+def _quoted_term(text: str, quote: Quote, kind: str) -> bool:
+    """Whether quoted words name or mention something rather than claim it."""
+    words = " ".join(quote.span.of(text).split()).strip(" ,.").lower()
+    if words in {t.strip() for t in TERMS}:
+        return True
+    if kind != "mixed" or len(words.split()) > 4:
+        return False
+    before = text[max(0, quote.outer.start - 50) : quote.outer.start]
+    return bool(_TERM_BEFORE.search(before)) and not _CLAIM_BEFORE.search(before)
 
 
 def _add(ctx: _Context, statement: Statement) -> None:
@@ -358,10 +506,11 @@ def _quoted(ctx: _Context, sentence: Sentence, quotes: list[Quote], carry: str |
     outlet = _reported_by(sentence.span.of(ctx.text))
     for quote in quotes:
         words, span = _clean(ctx.text, quote.span)
-        if len(words) < 2:
-            continue
+        if len(words) < 2 or _OUTLET_NAME.fullmatch(words):
+            continue  # «Интерфакс»: an outlet's name, not words said
         person = attribution.person if attribution else ctx.people.get(speaker)
         kind = "direct" if _is_direct(ctx.text, quote, sentence.span) else "mixed"
+        term = _quoted_term(ctx.text, quote, kind)
         _add(
             ctx,
             Statement(
@@ -375,31 +524,134 @@ def _quoted(ctx: _Context, sentence: Sentence, quotes: list[Quote], carry: str |
                 role=person.role if person else None,
                 affiliation=person.affiliation if person else None,
                 reported_by=outlet if outlet != speaker else None,
-                confidence=0.8 if attribution else 0.6,
+                confidence=(0.8 if attribution else 0.6) * (0.5 if term else 1.0),
+                quoted_term=term,
             ),
         )
     if attribution:
         ctx.speakers.append((attribution.speaker, attribution.person))
 
 
+# Verbs of saying take a bare clause ("Kerry said he …"); other cues need "that" ("stressed
+# that …"): "stressed the importance of …", "urged Putin to …", "claimed responsibility"
+# report an act, not words.
+_SAY = frozenset(
+    """said says told added adds saying quoted wrote tweeted replied responded continued
+    заявил заявила сказал сказала сообщил сообщила добавил отметил отметила подчеркнул""".split()
+)
+_SKIP_AFTER_CUE = re.compile(
+    r"\s*(?:(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|"
+    r"yesterday|late on \w+|earlier)\s+)?"
+    r"(?:(?:hours|days|minutes|weeks|moments|shortly)\s+(?:earlier|later|before|after)\s+)?"
+    r"(?:(?:in|at|during|after)\s+(?:a|an|the|his|her|its|their)\s+"
+    r"(?:[\w-]+\s+){0,4}?(?:statement|address|interview|speech|remarks|briefing|conference|"
+    r"message|letter|post|tweet|meeting|call)\s*,?\s*)?"
+)
+_ADDRESSEE = re.compile(r"\s*[^,.;]{1,90}?\s+(?=that\s)")
+_VIEW_THAT = re.compile(
+    r"\s*(?:the|his|her|its|their|a)\s+(?:[\w'’]+\s+){0,2}(?:view|position|belief|claim|"
+    r"assertion|argument|stance|demand|warning|hope|fear|assessment)\s+(?=that\s)"
+)
+# ", after three weeks of fighting": what may follow a trailing ", X said" in its sentence.
+_AFTER_TRAILER = re.compile(
+    r"\s*,\s*(?:stressing|warning|noting|adding|insisting|emphasi[sz]ing|underlining|cautioning|after|in|on|as|while|with|amid|when|but|citing|adding|without|despite|"
+    r"following|before|during|which|where|who|hours|days|a\s+day)\b"
+)
+_TELLING = frozenset({"told", "informed", "assured", "warned", "reminded", "briefed"})
+_PARTICIPLE = re.compile(
+    r"(?:,|\s+and)\s+(?:stressing|warning|noting|adding|insisting|emphasi[sz]ing|underlining|"
+    r"cautioning|saying)\s+that\s+"
+    r"|[،,]?\s*(?:و)?(?:مشيرا|مضيفا|مؤكدا|موضحا)ً?\s+(?:إلى\s+)?(?:ب?أن|إن|أنه|إنه)\s+"
+)
+
+
 def _indirect(ctx: _Context, sentence: Sentence) -> None:
     text = sentence.span.of(ctx.text)
-    attribution = _attribution(ctx, sentence.span, text)
-    if attribution is None:
+    if headline_at(ctx.text, sentence.span.start):
         return
+    for attribution in _attributions(ctx, sentence.span, text):
+        clause = _clause(ctx, sentence, text, attribution)
+        if clause is None:
+            continue  # "briefed the Council …, where he said …": the next cue may report
+        start, end = clause
+        after = cue_end_of(attribution, sentence)
+        if end <= after:
+            # "X, he continued, stressing that Y and warning that Z": X, then each participle.
+            clauses: list[tuple[int, int]] = [(start, end)]
+            scan_from, scan_to = after, len(text.rstrip(". "))
+        else:
+            clauses, scan_from, scan_to = [], start, end
+        for match in _PARTICIPLE.finditer(text, scan_from, scan_to):
+            if not clauses:
+                clauses.append((start, match.start()))
+            elif clauses[-1][1] > match.start():
+                clauses[-1] = (clauses[-1][0], match.start())
+            clauses.append((match.end(), scan_to))
+        for begin, stop in clauses or [(start, end)]:
+            _indirect_statement(ctx, sentence, attribution, begin, stop)
+        return
+
+
+def cue_end_of(attribution: _Attribution, sentence: Sentence) -> int:
+    """Where the attribution ends in its sentence (the cue, or the speaker after it)."""
+    ends = [attribution.cue_span.end]
+    if attribution.speaker_span:
+        ends.append(attribution.speaker_span.end)
+    return max(ends) - sentence.span.start
+
+
+def _clause(
+    ctx: _Context, sentence: Sentence, text: str, attribution: _Attribution
+) -> tuple[int, int] | None:
+    """Where the reported words of an attribution are: after the cue, or before a trailing
+    ", X said" (only when the attribution ends the sentence)."""
     cue_end = attribution.cue_span.end - sentence.span.start
     cue_start = attribution.cue_span.start - sentence.span.start
-    clause = (
-        _after_cue(text, cue_end)
-        if attribution.speaker_span
-        and (attribution.speaker_span.start < attribution.cue_span.start)
-        else None
+    speaker_first = bool(
+        attribution.speaker_span and attribution.speaker_span.start < attribution.cue_span.start
     )
-    if clause is None:
-        clause = _before_attribution(text, attribution, sentence.span, cue_start)
-    if clause is None:
-        return
-    start, end = clause
+    if _ARABIC.match(attribution.cue):
+        after = (
+            attribution.speaker_span.end - sentence.span.start
+            if attribution.speaker_span and not speaker_first
+            else cue_end
+        )
+        return _arabic_clause(text, after)
+    clause = None
+    if speaker_first or attribution.speaker_span is None:
+        clause = _after_cue(text, cue_end, attribution.cue)
+    if clause is not None:
+        return clause
+    head = min(
+        cue_start,
+        (attribution.speaker_span.start - sentence.span.start)
+        if attribution.speaker_span
+        else cue_start,
+    )
+    tail_end = max(
+        cue_end,
+        (attribution.speaker_span.end - sentence.span.start)
+        if attribution.speaker_span
+        else cue_end,
+    )
+    tail = text[tail_end:]
+    if not speaker_first:
+        # "according to the Syria Civil Defence rescue service, in …": the speaker's words
+        tail = re.sub(r"^(?:\s+[a-z][\w-]*){1,3}(?=\s*,)", "", tail)
+    if len(tail.strip(" .,;").split()) >= 4 and not _AFTER_TRAILER.match(tail):
+        interrupted = re.match(r"\s*,\s*", tail)
+        if interrupted and len(text[:head].split()) < 6 and attribution.cue.lower() in _SAY:
+            # "So far in 2016, he continued, aid had reached …": the words go on after it.
+            start = tail_end + interrupted.end()
+            end = len(text.rstrip(". "))
+            return (start, end) if end - start > 15 else None
+        return None  # the cue does not end the sentence: what precedes is not its clause
+    return _before_attribution(text, attribution, sentence.span, cue_start)
+
+
+def _indirect_statement(
+    ctx: _Context, sentence: Sentence, attribution: _Attribution, start: int, end: int
+) -> None:
     words, span = _clean(ctx.text, Span(sentence.span.start + start, sentence.span.start + end))
     if len(words.split()) < 4:
         return
@@ -417,10 +669,19 @@ def _indirect(ctx: _Context, sentence: Sentence) -> None:
             cue_span=attribution.cue_span,
             role=person.role if person else None,
             affiliation=person.affiliation if person else None,
-            reported_by=_reported_by(text),
+            reported_by=_reported_by(sentence.span.of(ctx.text)),
             confidence=0.5,
         ),
     )
+
+
+def _arabic_clause(text: str, after: int) -> tuple[int, int] | None:
+    """ "قال X إن …", "لفت X الانتباه إلى أن …": the clause after إن or أن, near the speaker."""
+    match = _ARABIC_CLAUSE.search(text, after, min(len(text), after + 90))
+    if match is None:
+        return None
+    end = len(text.rstrip(". "))
+    return (match.end(), end) if end - match.end() > 15 else None
 
 
 _DATELINE = re.compile(
@@ -429,11 +690,24 @@ _DATELINE = re.compile(
 )
 
 
-def _after_cue(text: str, cue_end: int) -> tuple[int, int] | None:
-    if re.match(r"\s*,", text[cue_end:]):
+def _after_cue(text: str, cue_end: int, cue: str = "said") -> tuple[int, int] | None:
+    russian = re.match(r"\s*,\s*что\s+", text[cue_end:])
+    if re.match(r"\s*,", text[cue_end:]) and not russian:
         return None  # "said, calling it …": the reported clause comes before the verb
-    lead = _THAT.match(text[cue_end:])
-    start = cue_end + (lead.end() if lead else 0)
+    skipped = _SKIP_AFTER_CUE.match(text, cue_end)
+    start = skipped.end() if skipped else cue_end
+    if cue.lower() in _TELLING:
+        addressee = _ADDRESSEE.match(text, start)
+        if addressee:
+            start = addressee.end()
+    view = _VIEW_THAT.match(text, start)
+    if view:
+        start = view.end()
+    lead = _THAT.match(text[start:])
+    said_that = bool(lead and re.search(r"(?:that|что)\s*$", lead.group(0)))
+    if not said_that and cue.lower() not in _SAY:
+        return None  # "stressed the importance of …": an act, not a clause
+    start = start + (lead.end() if lead else 0)
     end = len(text.rstrip(". "))
     nested = _CUE.search(text, start)
     if nested and nested.start() > start + 20 and text[nested.start() - 2 : nested.start()] == ", ":
@@ -455,6 +729,19 @@ def _before_attribution(
     return (dateline.end() if dateline else 0), comma
 
 
+def _introducing(ctx: _Context, sentence: Sentence) -> str | None:
+    """The speaker of a sentence that ends with a colon after its attribution, if any."""
+    words = sentence.span.of(ctx.text).rstrip()
+    if not words.endswith(":"):
+        return None
+    attribution = _attribution(ctx, sentence.span, sentence.span.of(ctx.text))
+    if attribution is None:
+        return None
+    ctx.speakers.append((attribution.speaker, attribution.person))
+    ctx.last_speaker = attribution.speaker
+    return attribution.speaker
+
+
 def find_statements(
     text: str,
     paragraphs: Sequence[Span],
@@ -468,6 +755,7 @@ def find_statements(
     ``is_name`` tells quotation marks around a group's name ("جبهة النصرة") from quoted speech.
     """
     ctx = _Context(text, surnames(list(people)), sorted(people, key=lambda p: p.span.start))
+    ctx.is_name = is_name
     paragraph_speaker: dict[int, str | None] = {}
     by_start = SpanIndex(quotes, lambda quote: quote.outer)
     for sentence in sentences:
@@ -483,10 +771,16 @@ def find_statements(
             paragraph_speaker.get(sentence.paragraph - 1) if opens_with_quote else None
         )
         before = len(ctx.statements)
+        if headline_at(text, sentence.span.start):
+            continue  # a heading inside the body ("Obama: IS losing ground") attributes nothing
         if inside:
             _quoted(ctx, sentence, inside, carry)
         else:
             _indirect(ctx, sentence)
+            introduced = _introducing(ctx, sentence)
+            if introduced:
+                # "… قال إيغلاند:" or "he said:" ends the paragraph; the quotation follows.
+                paragraph_speaker[sentence.paragraph] = introduced
         if len(ctx.statements) > before:
             paragraph_speaker[sentence.paragraph] = ctx.statements[-1].speaker
     return ctx.statements

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from truce.domain.installation import Installation
 from truce.ledger.entry import FORMAT, key_payload
 from truce.ledger.keys import Signer
-from truce.domain.installation import Installation
 from truce.store.uow import NoSecret, UnitOfWork
 
 MISSING_SECRET = (
