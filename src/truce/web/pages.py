@@ -529,6 +529,10 @@ def login(
         request.session["last_username"] = name
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     _start_session(request, actor)
+    with truce.uow(write=False) as uow:
+        saved = users.saved_language(uow, actor=actor)
+    if saved:  # the user's own choice, over one made in this browser before signing in
+        request.session["lang"] = saved
     return RedirectResponse(target, status_code=303)
 
 
@@ -542,9 +546,17 @@ def _start_session(request: Request, actor: Actor) -> None:
     )
     with truce.uow() as uow:
         token = users.open_session(client, uow, actor=actor)
-    request.session.clear()
+    _clear_session(request)
     request.session[SESSION] = token
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def _clear_session(request: Request) -> None:
+    """Forget everything this browser's cookie holds but its language."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
@@ -553,7 +565,7 @@ def logout(request: Request) -> Response:
     if isinstance(token, str):
         with _truce(request).uow() as uow:
             users.end_session(token, uow)
-    request.session.clear()
+    _clear_session(request)  # the page after signing out still speaks the visitor's language
     return RedirectResponse("/", status_code=303)
 
 
@@ -594,10 +606,27 @@ def change_password(
     return _back("/account")
 
 
+@router.post("/lang", dependencies=[Depends(check_csrf)])
+def switch_language(
+    request: Request,
+    lang: Annotated[str, Form(max_length=8)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The header's language switch: this browser remembers the choice, and a signed-in user
+    keeps it for every later sign-in; then back to the page it was made on."""
+    code = i18n.check_locale(lang)
+    actor = current_user(request)
+    if actor is not None:
+        with _truce(request).uow() as uow:
+            users.choose_language(users.ChooseLanguage(code), uow, actor=actor)
+    request.session["lang"] = code
+    return _back(_safe_next(next))
+
+
 @router.get("/lang/{code}")
 def choose_language(request: Request, code: Annotated[str, Path(max_length=8)]) -> Response:
-    if code in i18n.SUPPORTED:
-        request.session["lang"] = code
+    """A link to a language, remembered in this browser's session only (a GET changes no user)."""
+    request.session["lang"] = i18n.check_locale(code)
     return RedirectResponse("/", status_code=303)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -33,9 +34,49 @@ def catalog(request: Request) -> NullTranslations:
 
 
 def locale_of(request: Request) -> str:
-    """The visitor's language: ?lang=, then the session's choice, then the browser's."""
-    chosen = request.query_params.get("lang") or request.session.get("lang")
-    return i18n.negotiate(chosen, request.headers.get("accept-language"))
+    """The visitor's language: ?lang=, then this browser's choice (the session), then the
+    signed-in user's saved language, then the browser's Accept-Language; once per request."""
+    known = getattr(request.state, "locale", None)
+    if isinstance(known, str):
+        return known
+    locale = i18n.negotiate(_choices(request), request.headers.get("accept-language"))
+    request.state.locale = locale
+    return locale
+
+
+def _choices(request: Request) -> Iterator[str | None]:
+    """The languages the visitor chose, most explicit first; the saved one is read only when
+    neither the address nor the session names a language."""
+    yield request.query_params.get("lang")
+    yield request.session.get("lang")
+    actor = current_user(request)
+    if actor is not None:
+        truce: Truce = request.app.state.truce
+        with truce.uow(write=False) as uow:
+            saved = users.saved_language(uow, actor=actor)
+        yield saved
+
+
+def language_switch(request: Request, locale: str) -> dict[str, Any]:
+    """The header's language switch: each language in itself, where to come back to, and
+    this page's address in each language (the head's hreflang alternates)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    # After a form's answer (a POST) there is no page to come back to but the registry.
+    here = request.url.path + (f"?{urlencode(query)}" if query else "")
+    return {
+        "current": locale,
+        "here": here if request.method == "GET" else "/",
+        "choices": [
+            {"code": code, "name": i18n.NAMES[code], "dir": i18n.direction(code)}
+            for code in i18n.SUPPORTED
+        ],
+        "alternates": [
+            (code, str(request.url.replace(query=urlencode([*query, ("lang", code)]))))
+            for code in i18n.SUPPORTED
+        ]
+        if request.method == "GET"
+        else [],
+    }
 
 
 def make_templates() -> Jinja2Templates:
@@ -125,6 +166,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "csrf": request.session["csrf"],
         "locale": locale,
         "direction": i18n.direction(locale),
+        "languages": language_switch(request, locale),
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
         "_": translations.gettext,
