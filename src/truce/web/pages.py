@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
@@ -34,10 +33,12 @@ from truce.web.rendering import (
     SESSION,
     catalog,
     current_user,
+    datetime_pattern,
     download_link,
     locale_of,
     pager,
     render,
+    when,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -369,7 +370,8 @@ def map_page(
         states=states,
         days=days,
         day=chosen,
-        day_label=_noon_label(noon, locale),
+        day_label=when(noon, agreement.timezone, locale),
+        datetime_pattern=datetime_pattern(locale),
         at=noon.isoformat(),
         plural_samples=i18n.plural_samples(locale),
         download=f"/areas?date={chosen.isoformat()}&format=geojson",
@@ -385,11 +387,6 @@ def _map_day(agreement: Agreement, text: str) -> tuple[MapDays, date]:
 def _noon(agreement: Agreement, day: date) -> datetime:
     """The moment the map and the areas list show for a day: noon in the agreement's zone."""
     return datetime.combine(day, time(12), ZoneInfo(agreement.timezone))
-
-
-def _noon_label(noon: datetime, locale: str) -> str:
-    offset = noon.isoformat()[-6:]  # "+02:00", as map.js writes it
-    return f"{format_date(noon.date(), 'medium', locale=locale)}, 12:00 {offset}"
 
 
 @router.get("/areas", response_class=HTMLResponse)
@@ -423,7 +420,7 @@ def areas_page(
         pager=pager(request, found),
         download=download_link(request, "geojson"),
         day=chosen,
-        day_label=_noon_label(at, locale_of(request)),
+        day_label=when(at, agreement.timezone, locale_of(request)),
         guarantor=layer,
         states=states,
     )
@@ -688,10 +685,12 @@ def articles_page(request: Request, cursor: Cursor = None) -> Response:
 def article_page(request: Request, article_id: PageId) -> Response:
     with _truce(request).uow(write=False) as uow:
         row = news.article(uow, article_id)
+        agreements = uow.agreements.all()
     return render(
         request,
         "article.html",
         article=row,
+        timezone=agreements[0].timezone if agreements else "UTC",  # the site's times
         extraction=row.extraction,
         marked=highlighted(row.text, row.extraction),
     )
