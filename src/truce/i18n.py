@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -11,11 +12,16 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from truce.domain.errors import Invalid
+from truce.domain.i18n import N_
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "truce"
 DEFAULT_LOCALE = "en"
 # Languages the interface is written in; English is the source and has no catalog.
 SUPPORTED = ("en", "ar", "ru")
+# Each language named in itself, as the language switch offers it.
+NAMES = {"en": "English", "ar": "العربية", "ru": "Русский"}
 
 
 def catalog_path(locale: str) -> Path:
@@ -55,15 +61,48 @@ def direction(locale: str) -> str:
         return "ltr"
 
 
-def negotiate(requested: str | None, accept_language: str | None) -> str:
-    """The locale to use: an explicit choice, else the browser's first supported language."""
-    if requested in SUPPORTED:
-        return requested
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip().lower()[:2]
+def check_locale(code: str) -> str:
+    """``code`` when the interface is written in that language; else Invalid naming the choice."""
+    if code not in SUPPORTED:
+        raise Invalid(
+            N_("There is no language {code!r} here: choose one of {languages}."),
+            field="lang",
+            code=code,
+            languages=", ".join(SUPPORTED),
+        )
+    return code
+
+
+def negotiate(chosen: Iterable[str | None], accept_language: str | None) -> str:
+    """The locale to use: the first supported of the visitor's choices (most explicit first),
+    else the browser's most preferred supported language, else English."""
+    for code in chosen:
+        if code in SUPPORTED:
+            return code
+    for code in _preferred(accept_language or ""):
         if code in SUPPORTED:
             return code
     return DEFAULT_LOCALE
+
+
+def _preferred(accept_language: str) -> list[str]:
+    """The primary language subtags of an Accept-Language header, by falling quality
+    ("ru;q=0.5, ar" is ar, then ru); a language the browser refuses (q=0) is left out."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        code = tag.strip().lower().split("-")[0]
+        if code and quality > 0:
+            ranked.append((-quality, position, code))
+    return [code for _, _, code in sorted(ranked)]
 
 
 @lru_cache(maxsize=16)

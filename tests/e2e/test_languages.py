@@ -112,3 +112,135 @@ def test_a_wrong_password_is_refused_in_arabic(client: TestClient) -> None:
     form = {"csrf": csrf.group(1), "username": "nobody", "password": "wrong password"}
     shown = client.post("/login", data=form)
     assert "اسم المستخدم أو كلمة المرور غير صحيحة." in text_of(shown.text)
+
+
+# --- the language switch ------------------------------------------------------------------
+
+SWITCH = re.compile(r'<form method="post" action="/lang".*?</form>', re.S)
+
+
+def add_user_with_password(world: World, username: str) -> None:
+    with world.truce.uow() as uow:
+        users.add_user(users.NewUser(username, Role.ANALYST, PASSWORD), uow, actor=SYSTEM)
+
+
+def switch_to(client: TestClient, lang: str, page: str = "/") -> str:
+    """Press a language in the header of ``page``; the address the switch went back to."""
+    body = client.get(page).text
+    csrf = CSRF.search(body)
+    next_page = re.search(r'name="next" value="([^"]*)"', SWITCH.search(body).group(0))
+    assert csrf is not None and next_page is not None
+    form = {"csrf": csrf.group(1), "lang": lang, "next": html.unescape(next_page.group(1))}
+    answer = client.post("/lang", data=form, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return answer.headers["location"]
+
+
+def test_every_page_offers_each_language_in_itself(client: TestClient) -> None:
+    body = client.get("/statements", params={"lang": "ar", "speaker": "Lavrov"}).text
+    switch = SWITCH.search(body)
+    assert switch is not None, "no language switch in the header"
+    assert switch.start() > body.index("<header") and switch.end() < body.index("</header>")
+    buttons = re.findall(r'<button[^>]*name="lang" value="(\w+)" lang="(\w+)" dir="(\w+)"', body)
+    assert buttons == [("en", "en", "ltr"), ("ar", "ar", "rtl"), ("ru", "ru", "ltr")]
+    names = re.findall(r'<button[^>]*name="lang"[^>]*>([^<]*)</button>', body)
+    assert names == ["English", "العربية", "Русский"]
+    assert re.search(r'value="ar"[^>]*aria-current="true"', body), "the current language is marked"
+    # The way back keeps the page's filters but not the language it was asked in.
+    assert 'name="next" value="/statements?speaker=Lavrov"' in body
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="(\w+)" href="([^"]+)"', body))
+    assert set(alternates) == {"en", "ar", "ru"}
+    assert html.unescape(alternates["ru"]).endswith("/statements?speaker=Lavrov&lang=ru")
+
+
+def test_the_switch_is_remembered_by_an_anonymous_browser(client: TestClient) -> None:
+    assert switch_to(client, "ru", "/agreement?lang=en") == "/agreement"
+    for page in ("/", "/agreement", "/map", "/login"):
+        assert '<html lang="ru" dir="ltr">' in client.get(page).text, page
+    assert switch_to(client, "ar") == "/"
+    assert '<html lang="ar" dir="rtl">' in client.get("/statements").text
+    # ?lang= still wins for the page it is on.
+    assert '<html lang="en" dir="ltr">' in client.get("/?lang=en").text
+
+
+def test_the_switch_takes_a_form_from_our_pages_only(client: TestClient) -> None:
+    client.get("/")
+    refused = client.post("/lang", data={"lang": "ru", "csrf": "forged"})
+    assert refused.status_code == 403
+    assert '<html lang="en"' in client.get("/").text
+
+
+def test_a_language_the_site_does_not_speak_is_refused_by_name(client: TestClient) -> None:
+    body = client.get("/").text
+    csrf = CSRF.search(body)
+    assert csrf is not None
+    refused = client.post("/lang", data={"csrf": csrf.group(1), "lang": "fr"})
+    assert refused.status_code == 422
+    assert "There is no language 'fr' here: choose one of en, ar, ru." in text_of(refused.text)
+    assert client.get("/lang/fr").status_code == 422
+
+
+def test_a_next_address_on_another_site_is_not_followed(client: TestClient) -> None:
+    csrf = CSRF.search(client.get("/").text)
+    assert csrf is not None
+    form = {"csrf": csrf.group(1), "lang": "ru", "next": "//evil.example/"}
+    assert client.post("/lang", data=form, follow_redirects=False).headers["location"] == "/"
+
+
+def test_accept_language_is_the_default_by_preference(client: TestClient) -> None:
+    for header, lang in (
+        ("ru-RU,ru;q=0.9,en;q=0.8", "ru"),
+        ("fr-FR, en;q=0.2, ar;q=0.7", "ar"),
+        ("de, fr", "en"),
+        ("ar;q=0, ru;q=0.1", "ru"),
+    ):
+        body = client.get("/", headers={"Accept-Language": header}).text
+        assert f'<html lang="{lang}"' in body, header
+
+
+def test_a_users_language_is_saved_and_wins_over_the_browser(
+    world: World, client: TestClient
+) -> None:
+    add_user_with_password(world, "reader")
+    sign_in(client, "reader", "en")
+    switch_to(client, "ar", "/account")
+    with world.truce.uow(write=False) as uow:
+        row = uow.users.by_name("reader")
+        assert row is not None and row.locale == "ar"
+    # Another browser, which asks for Russian: after signing in, the saved Arabic.
+    other = TestClient(client.app, headers={"Accept-Language": "ru"})
+    assert '<html lang="ru"' in other.get("/").text
+    sign_in(other, "reader", "ru")
+    assert '<html lang="ar" dir="rtl">' in other.get("/account").text
+    # Signing out keeps the page in the visitor's language.
+    csrf = CSRF.search(other.get("/").text)
+    assert csrf is not None
+    other.post("/logout", data={"csrf": csrf.group(1)})
+    assert '<html lang="ar"' in other.get("/").text
+
+
+def test_an_anonymous_choice_stays_with_a_user_who_never_chose(
+    world: World, client: TestClient
+) -> None:
+    add_user_with_password(world, "reader")
+    switch_to(client, "ru")
+    sign_in(client, "reader", "ru")
+    assert '<html lang="ru"' in client.get("/account").text
+    with world.truce.uow(write=False) as uow:
+        row = uow.users.by_name("reader")
+        assert row is not None and row.locale is None  # nothing saved without the switch
+
+
+def test_a_choice_reaches_the_users_other_browsers_that_never_chose(
+    world: World, client: TestClient
+) -> None:
+    add_user_with_password(world, "reader")
+    other = TestClient(client.app)
+    for browser in (client, other):
+        csrf = CSRF.search(browser.get("/login").text)
+        assert csrf is not None
+        form = {"csrf": csrf.group(1), "username": "reader", "password": PASSWORD}
+        assert browser.post("/login", data=form, follow_redirects=False).status_code == 303
+    assert '<html lang="en"' in other.get("/").text
+    switch_to(client, "ru")
+    assert '<html lang="ru"' in other.get("/").text  # read from the user, not the session

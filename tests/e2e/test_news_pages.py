@@ -84,7 +84,7 @@ def test_statements_lists_who_said_what_each_linked_to_its_article(
     found = statements_page(client)
     seed_rows = [r for r in found if r["article"] == str(seeded["seed"])]
     assert sorted(r["speaker"] for r in seed_rows) == sorted(SEED_SPEAKERS)
-    assert {r["date"] for r in seed_rows} == {"2016-02-23"}
+    assert {r["date"] for r in seed_rows} == {"Feb 23, 2016"}
     quotes = {r["quote"]: r["speaker"] for r in seed_rows}
     assert quotes[SPUTNIK_QUOTE] == "Vladimir Putin"
     assert quotes[PESKOV_QUOTE] == "Dmitry Peskov"
@@ -137,7 +137,7 @@ def test_statements_filter_by_date(client: TestClient, seeded: dict[str, int]) -
     assert statements_page(client, until="2016-02-22") == []
     since = statements_page(client, since="2016-03-01")
     assert since and {r["article"] for r in since} == {str(seeded["later"])}
-    assert {r["date"] for r in since} == {"2016-03-15"}
+    assert {r["date"] for r in since} == {"Mar 15, 2016"}
     both = statements_page(client, speaker="Earnest", since="2016-02-23", until="2016-02-23")
     assert len(both) == 3 and {r["article"] for r in both} == {str(seeded["seed"])}
     bad = client.get("/statements", params={"since": "23/02/2016"})
@@ -156,7 +156,7 @@ def test_articles_lists_the_seed_with_what_was_found(
     assert [int(a) for a, _ in links] == [seeded["later"], seeded["seed"]]  # newest first
     assert html.unescape(links[1][1]).startswith("Russian President Vladimir Putin has said")
     [seed_row] = [r for r in response.text.split("<tr>") if f'"/articles/{seeded["seed"]}"' in r]
-    assert "<td>2016-02-23</td>" in seed_row and "8 statements, 1 event</td>" in seed_row
+    assert "<td>Feb 23, 2016</td>" in seed_row and "8 statements, 1 event</td>" in seed_row
     # The outlet's name the site appended to the headline is gone.
     assert html.unescape(links[0][1]).endswith("out of Syria")
 
@@ -233,7 +233,7 @@ def test_an_article_shows_its_text_with_every_extraction_marked(
         "hl-event",
     }
     # Below the text: the lists of what was found, the date of the agreement among them.
-    assert "Strategic developments / Agreement — 2016-02-22, Syria" in body
+    assert "Strategic developments / Agreement — Feb 22, 2016, Syria" in body
     assert "2016-02-23T09:00:00+00:00" in body and "Source: NNA" in body
 
 

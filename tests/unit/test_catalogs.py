@@ -32,7 +32,9 @@ FIX = "run `make catalogs` and translate it in src/truce/locale/{lang}/LC_MESSAG
 PLACEHOLDER = re.compile(
     r"\{[A-Za-z_]\w*(?:![rsa])?(?::[^{}]*)?\}|%\([A-Za-z_]\w*\)[sdifr]|%[sdifr]|</?[A-Za-z][^<>]*>"
 )
-COUNT = re.compile(r"%\([A-Za-z_]\w*\)d")
+# The count of a plural message: %(num)d, or %(num)s when the page has written the number in
+# its language first (1,234 · 1 234).
+COUNT = re.compile(r"%\([A-Za-z_]\w*\)d|%\(num\)s")
 
 MsgId = str | tuple[str, str]
 
@@ -154,10 +156,10 @@ def test_the_app_reads_the_catalogs_with_their_plural_rules() -> None:
     ar, ru = i18n.translations("ar"), i18n.translations("ru")
     assert ru.gettext("Registry of parties") == "Реестр сторон"
     assert ar.gettext("Registry of parties") == "سجل الأطراف"
-    counts = {n: ru.ngettext("%(num)d party", "%(num)d parties", n) % {"num": n} for n in (1, 3, 5)}
+    counts = {n: ru.ngettext("%(num)s party", "%(num)s parties", n) % {"num": n} for n in (1, 3, 5)}
     assert counts == {1: "1 сторона", 3: "3 стороны", 5: "5 сторон"}
-    assert ar.ngettext("%(num)d party", "%(num)d parties", 2) == "طرفان"
-    assert ar.ngettext("%(num)d party", "%(num)d parties", 11) % {"num": 11} == "11 طرفًا"
+    assert ar.ngettext("%(num)s party", "%(num)s parties", 2) == "طرفان"
+    assert ar.ngettext("%(num)s party", "%(num)s parties", 11) % {"num": 11} == "11 طرفًا"
     assert i18n.translations("en").gettext("Registry of parties") == "Registry of parties"
 
 

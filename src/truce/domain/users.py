@@ -58,6 +58,7 @@ class User(UserView):
     """A user as stored: as shown, and the hash of their password (None: cannot sign in)."""
 
     password_hash: str | None = field(default=None, repr=False)
+    locale: str | None = None  # the language they chose for the site; None: their browser's
 
     def view(self) -> UserView:
         """The user without the password's hash, to show."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from truce import i18n
 from truce.domain.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
@@ -306,6 +307,30 @@ def actor_for_user(user_id: int, uow: UnitOfWork) -> Actor | None:
     """The actor for a signed-in user id, None if the user is gone or inactive."""
     row = uow.users.get(user_id)
     return actor_of(row) if row and row.active else None
+
+
+@dataclass(frozen=True)
+class ChooseLanguage:
+    """The language a user reads the site in (en, ar, ru), kept for their next sign-ins."""
+
+    locale: str
+
+
+def choose_language(cmd: ChooseLanguage, uow: UnitOfWork, *, actor: Actor) -> None:
+    """Remember the signed-in user's language, so that it follows them to any browser."""
+    locale = i18n.check_locale(cmd.locale)
+    row = uow.users.get(actor.user_id)
+    if row is None or not row.active:
+        raise NotFound(N_("There is no user {id}."), field="user_id", id=actor.user_id)
+    if row.locale != locale:
+        uow.users.set_locale(row.id, locale)
+        uow.commit()
+
+
+def saved_language(uow: UnitOfWork, *, actor: Actor) -> str | None:
+    """The language the user chose last, if any (and if the site still speaks it)."""
+    row = uow.users.get(actor.user_id)
+    return row.locale if row and row.locale in i18n.SUPPORTED else None
 
 
 def list_users(uow: UnitOfWork, *, actor: Actor) -> list[UserView]:

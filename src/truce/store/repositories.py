@@ -549,6 +549,7 @@ def _user(row: UserRow) -> User:
         active=row.active,
         created_at=row.created_at,
         password_hash=row.password_hash,
+        locale=row.locale,
     )
 
 
@@ -597,6 +598,9 @@ class Users:
         self.session.execute(
             update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash)
         )
+
+    def set_locale(self, user_id: int, locale: str) -> None:
+        self.session.execute(update(UserRow).where(UserRow.id == user_id).values(locale=locale))
 
     def deactivate(self, user_id: int) -> None:
         self.session.execute(update(UserRow).where(UserRow.id == user_id).values(active=False))

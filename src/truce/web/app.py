@@ -119,5 +119,5 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     title = N_("Not found") if exc.status_code == 404 else N_("That did not work")
     translate = catalog(request).gettext
-    message = translate("There is no such page.") if exc.status_code == 404 else str(exc.detail)
+    message = translate(N_("There is no such page.")) if exc.status_code == 404 else str(exc.detail)
     return render(request, "error.html", status_code=exc.status_code, title=title, message=message)

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlparse
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
@@ -35,10 +34,12 @@ from truce.web.rendering import (
     SESSION,
     catalog,
     current_user,
+    datetime_pattern,
     download_link,
     locale_of,
     pager,
     render,
+    when,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -366,7 +367,8 @@ def map_page(
         states=states,
         days=days,
         day=chosen,
-        day_label=_noon_label(noon, locale),
+        day_label=when(noon, agreement.timezone, locale),
+        datetime_pattern=datetime_pattern(locale),
         at=noon.isoformat(),
         plural_samples=i18n.plural_samples(locale),
         download=f"/areas?date={chosen.isoformat()}&format=geojson",
@@ -377,11 +379,6 @@ def _map_day(agreement: Agreement, text: str) -> tuple[MapDays, date]:
     """The map's days and the one asked for, kept inside them."""
     days = MapDays.of(agreement.signed_at, agreement.effective_at, agreement.timezone)
     return days, min(max(_day(text, days.default), days.first), days.last)
-
-
-def _noon_label(noon: datetime, locale: str) -> str:
-    offset = noon.isoformat()[-6:]  # "+02:00", as map.js writes it
-    return f"{format_date(noon.date(), 'medium', locale=locale)}, 12:00 {offset}"
 
 
 @router.get("/areas", response_class=HTMLResponse)
@@ -415,7 +412,7 @@ def areas_page(
         pager=pager(request, found),
         download=download_link(request, "geojson"),
         day=chosen,
-        day_label=_noon_label(at, locale_of(request)),
+        day_label=when(at, agreement.timezone, locale_of(request)),
         guarantor=layer,
         states=states,
     )
@@ -521,6 +518,10 @@ def login(
         request.session["last_username"] = name
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     _start_session(request, actor)
+    with truce.uow(write=False) as uow:
+        saved = users.saved_language(uow, actor=actor)
+    if saved:  # the user's own choice, over one made in this browser before signing in
+        request.session["lang"] = saved
     return RedirectResponse(target, status_code=303)
 
 
@@ -534,9 +535,17 @@ def _start_session(request: Request, actor: Actor) -> None:
     )
     with truce.uow() as uow:
         token = users.open_session(client, uow, actor=actor)
-    request.session.clear()
+    _clear_session(request)
     request.session[SESSION] = token
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def _clear_session(request: Request) -> None:
+    """Forget everything this browser's cookie holds but its language."""
+    lang = request.session.get("lang")
+    request.session.clear()
+    if lang:
+        request.session["lang"] = lang
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
@@ -545,7 +554,7 @@ def logout(request: Request) -> Response:
     if isinstance(token, str):
         with _truce(request).uow() as uow:
             users.end_session(token, uow)
-    request.session.clear()
+    _clear_session(request)  # the page after signing out still speaks the visitor's language
     return RedirectResponse("/", status_code=303)
 
 
@@ -586,10 +595,27 @@ def change_password(
     return _back("/account")
 
 
+@router.post("/lang", dependencies=[Depends(check_csrf)])
+def switch_language(
+    request: Request,
+    lang: Annotated[str, Form(max_length=8)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The header's language switch: this browser remembers the choice, and a signed-in user
+    keeps it for every later sign-in; then back to the page it was made on."""
+    code = i18n.check_locale(lang)
+    actor = current_user(request)
+    if actor is not None:
+        with _truce(request).uow() as uow:
+            users.choose_language(users.ChooseLanguage(code), uow, actor=actor)
+    request.session["lang"] = code
+    return _back(_safe_next(next))
+
+
 @router.get("/lang/{code}")
 def choose_language(request: Request, code: Annotated[str, Path(max_length=8)]) -> Response:
-    if code in i18n.SUPPORTED:
-        request.session["lang"] = code
+    """A link to a language, remembered in this browser's session only (a GET changes no user)."""
+    request.session["lang"] = i18n.check_locale(code)
     return RedirectResponse("/", status_code=303)
 
 
@@ -648,10 +674,12 @@ def articles_page(request: Request, cursor: Cursor = None) -> Response:
 def article_page(request: Request, article_id: PageId) -> Response:
     with _truce(request).uow(write=False) as uow:
         row = news.article(uow, article_id)
+        agreements = uow.agreements.all()
     return render(
         request,
         "article.html",
         article=row,
+        timezone=agreements[0].timezone if agreements else "UTC",  # the site's times
         extraction=row.extraction,
         marked=highlighted(row.text, row.extraction),
     )

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_datetime, format_skeleton
+from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from truce import __version__, i18n
 from truce.bootstrap import Truce
@@ -33,9 +39,49 @@ def catalog(request: Request) -> NullTranslations:
 
 
 def locale_of(request: Request) -> str:
-    """The visitor's language: ?lang=, then the session's choice, then the browser's."""
-    chosen = request.query_params.get("lang") or request.session.get("lang")
-    return i18n.negotiate(chosen, request.headers.get("accept-language"))
+    """The visitor's language: ?lang=, then this browser's choice (the session), then the
+    signed-in user's saved language, then the browser's Accept-Language; once per request."""
+    known = getattr(request.state, "locale", None)
+    if isinstance(known, str):
+        return known
+    locale = i18n.negotiate(_choices(request), request.headers.get("accept-language"))
+    request.state.locale = locale
+    return locale
+
+
+def _choices(request: Request) -> Iterator[str | None]:
+    """The languages the visitor chose, most explicit first; the saved one is read only when
+    neither the address nor the session names a language."""
+    yield request.query_params.get("lang")
+    yield request.session.get("lang")
+    actor = current_user(request)
+    if actor is not None:
+        truce: Truce = request.app.state.truce
+        with truce.uow(write=False) as uow:
+            saved = users.saved_language(uow, actor=actor)
+        yield saved
+
+
+def language_switch(request: Request, locale: str) -> dict[str, Any]:
+    """The header's language switch: each language in itself, where to come back to, and
+    this page's address in each language (the head's hreflang alternates)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    # After a form's answer (a POST) there is no page to come back to but the registry.
+    here = request.url.path + (f"?{urlencode(query)}" if query else "")
+    return {
+        "current": locale,
+        "here": here if request.method == "GET" else "/",
+        "choices": [
+            {"code": code, "name": i18n.NAMES[code], "dir": i18n.direction(code)}
+            for code in i18n.SUPPORTED
+        ],
+        "alternates": [
+            (code, str(request.url.replace(query=urlencode([*query, ("lang", code)]))))
+            for code in i18n.SUPPORTED
+        ]
+        if request.method == "GET"
+        else [],
+    }
 
 
 def make_templates() -> Jinja2Templates:
@@ -43,7 +89,11 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.add_extension("jinja2.ext.i18n")
     templates.env.policies["ext.i18n.trimmed"] = True
-    templates.env.filters["when"] = _when
+    templates.env.filters["when"] = when
+    templates.env.filters["day"] = day_filter
+    templates.env.filters["number"] = number_filter
+    templates.env.filters["moment"] = moment_filter
+    templates.env.globals["fill"] = fill
     templates.env.filters["web_link"] = web_link
     templates.env.filters["link"] = link
     templates.env.filters["headline"] = headline
@@ -65,11 +115,70 @@ def link(url: str | None, label: str | None = None) -> Markup:
     return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(safe, label or safe)
 
 
-def _when(moment: Any, timezone: str = "UTC", locale: str = "en") -> str:
-    """A UTC time shown in the agreement's time zone, with its offset."""
+def when(moment: datetime | None, timezone: str = "UTC", locale: str = "en") -> Markup:
+    """A moment in a time zone, in the words and order of ``locale``: "Feb 27, 2016, 02:00
+    +02:00", "27 февр. 2016 г., 02:00 +02:00", "27 فبراير 2016، 02:00 +02:00".
+
+    The clock and its offset are one left-to-right island (a ``<bdi dir="ltr">``), so that a
+    right-to-left line does not turn "02:00 +02:00" into "+02:00 02:00" or "02:00+"."""
     if moment is None:
+        return Markup("")
+    zone = ZoneInfo(timezone)
+    day = format_skeleton("yMMMd", moment, tzinfo=zone, locale=locale)
+    clock = format_skeleton("Hm", moment, tzinfo=zone, locale=locale)
+    offset = format_datetime(moment, "xxx", tzinfo=zone, locale=locale)
+    return date_and_time(day, Markup('<bdi dir="ltr">{} {}</bdi>').format(clock, offset), locale)
+
+
+def date_and_time(day: str, clock: Markup, locale: str) -> Markup:
+    """A date and a time joined as ``locale`` joins them ("{1}, {0}"; Arabic with «،»)."""
+    return Markup(escape(datetime_pattern(locale))).format(clock, day)
+
+
+def datetime_pattern(locale: str) -> str:
+    """How ``locale`` joins a date ({1}) and a time ({0}), for map.js to do the same."""
+    return str(Locale.parse(locale).datetime_formats["medium"]).replace("'", "")
+
+
+@pass_context
+def day_filter(context: Context, value: date | datetime | str | None) -> str:
+    """A calendar day in the page's language ("Feb 27, 2016", "27 февр. 2016 г."); text that
+    is not an ISO day (a month alone, say) is shown as it is."""
+    if value is None:
         return ""
-    return format_datetime(moment, "d MMM y, HH:mm ZZZZZ", tzinfo=ZoneInfo(timezone), locale=locale)
+    if isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        day = value.date() if isinstance(value, datetime) else value
+    return format_skeleton("yMMMd", day, locale=context.get("locale", "en"))
+
+
+@pass_context
+def number_filter(context: Context, value: float | None, digits: int = 0) -> str:
+    """A count or a measure in the page's language: 1,234 · 1 234; ``digits`` decimals."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, pattern, locale=context.get("locale", "en"))
+
+
+@pass_context
+def moment_filter(context: Context, text: str) -> Markup:
+    """A ledger time (RFC 3339, UTC) in the page's language, to the second."""
+    moment = datetime.fromisoformat(text)
+    locale = context.get("locale", "en")
+    day = format_skeleton("yMMMd", moment, tzinfo=UTC, locale=locale)
+    clock = format_skeleton("Hms", moment, tzinfo=UTC, locale=locale)
+    return date_and_time(day, Markup('<bdi dir="ltr">{}</bdi>').format(clock), locale)
+
+
+def fill(message: str, **values: Any) -> Markup:
+    """A translated sentence with its values put in (``%(name)s``); the sentence is escaped,
+    a value that is already markup (a time from ``when``) is kept."""
+    return Markup(escape(message)) % values
 
 
 SESSION = "session"  # the key of the session token in the signed cookie
@@ -126,16 +235,28 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "csrf": request.session["csrf"],
         "locale": locale,
         "direction": i18n.direction(locale),
+        "languages": language_switch(request, locale),
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
         "_": translations.gettext,
         "demo": truce.settings.demo,
         "version": __version__,
     }
+    if "states" in context:
+        context["states"] = state_names(context["states"], locale)
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code
     )
+
+
+def state_names(names: dict[str, str], locale: str) -> dict[str, str]:
+    """The states' names in the page's language: CLDR's name of each ISO code (Babel) where
+    the page is not in English, else the name the state was registered with."""
+    if locale == i18n.DEFAULT_LOCALE:
+        return names
+    territories = Locale.parse(locale).territories
+    return {code: territories.get(code, name) for code, name in names.items()}
 
 
 # Values of enums that templates show through _(); listed so that extraction finds them.
@@ -155,4 +276,22 @@ SHOWN_VALUES = (
     N_("pending"),
     N_("accepted"),
     N_("disputed"),
+    # roles
+    N_("admin"),
+    N_("guarantor"),
+    N_("member"),
+    N_("monitor"),
+    N_("liaison"),
+    N_("analyst"),
+    # the sides of the scenario's parties (a free text: another side is shown as written)
+    N_("government"),
+    N_("opposition"),
+    N_("foreign"),
+    N_("kurdish-led"),
+    # the channel of a commitment recorded on the party page
+    N_("web"),
+    # how a statement is quoted (news.model.Statement.kind)
+    N_("direct"),
+    N_("mixed"),
+    N_("indirect"),
 )

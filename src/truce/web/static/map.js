@@ -30,6 +30,13 @@
   // The agreement's time zone: the day shown is a day there, and noon is its noon (the rest of
   // the site shows times in it too).
   const zone = el.dataset.timezone || "UTC";
+  // Days and numbers in the page's language, as the server writes them (Babel there, the same
+  // CLDR data here); how the language joins a date ({1}) and a time ({0}) comes from the page.
+  const dayFormat = new Intl.DateTimeFormat(lang, {
+    year: "numeric", month: "short", day: "numeric", timeZone: "UTC",
+  });
+  const numberFormat = new Intl.NumberFormat(lang);
+  const datetimePattern = el.dataset.datetimePattern || "{1}, {0}";
 
   // Syria and a margin, used until the governorates have loaded and as the panning limit.
   const SYRIA = [[32.3, 35.7], [37.35, 42.4]];
@@ -106,16 +113,56 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  /** "{state} accepted" with {state} filled in. */
-  function fmt(template, values) {
-    return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
+  /** "{state} accepted" with {state} filled in, as nodes: each value in a <bdi> of its own (a
+   * node given as a value is kept), so that a number, a time or a Latin name keeps its order
+   * inside a sentence written the other way ("US" in Arabic, "02:00 +02:00" after Arabic). */
+  function fill(template, values) {
+    const out = document.createDocumentFragment();
+    let rest = 0;
+    for (const match of template.matchAll(/\{(\w+)\}/g)) {
+      if (!(match[1] in values)) continue;
+      out.append(template.slice(rest, match.index), isolated(values[match[1]]));
+      rest = match.index + match[0].length;
+    }
+    out.append(template.slice(rest));
+    return out;
   }
 
-  /** An element with a class and text (text, not HTML: API values are never parsed). */
+  function isolated(value) {
+    return value instanceof Node ? value : node("bdi", null, String(value));
+  }
+
+  /** Pieces (text or nodes) one after the other with a separator between them. */
+  function joined(pieces, separator) {
+    const out = document.createDocumentFragment();
+    pieces.forEach((piece, index) => {
+      if (index) out.append(separator);
+      out.append(piece);
+    });
+    return out;
+  }
+
+  /** The HTML of some nodes, for the few Leaflet options that take HTML. */
+  function htmlOf(content) {
+    const holder = document.createElement("span");
+    holder.append(content);
+    return holder.innerHTML;
+  }
+
+  /** An element with a class and content: text (never parsed as HTML: API values are text)
+   * or nodes. */
   function node(tag, className, content) {
     const item = document.createElement(tag);
     if (className) item.className = className;
-    if (content !== undefined && content !== null) item.textContent = content;
+    if (content instanceof Node) item.append(content);
+    else if (content !== undefined && content !== null) item.textContent = content;
+    return item;
+  }
+
+  /** Text that reads left to right wherever it is (a clock, coordinates). */
+  function ltr(text) {
+    const item = node("bdi", null, text);
+    item.dir = "ltr";
     return item;
   }
 
@@ -130,7 +177,7 @@
   }
 
   function say(message) {
-    dom.status.textContent = message;
+    dom.status.replaceChildren(message);
   }
 
   async function getJSON(url, signal) {
@@ -202,18 +249,21 @@
     return day < firstDay ? firstDay : day > lastDay ? lastDay : day;
   }
 
-  /** "Feb 28, 2016, 12:00 +02:00": the day and the zone's noon, as the page first shows it. */
+  /** "Feb 28, 2016, 12:00 +02:00": the day and the zone's noon, as the page first shows it
+   * (rendering.when on the server): the clock and offset one left-to-right island. */
   function dayLabel(day) {
     const calendarDay = new Date((dayNumber(day) * 24 + 12) * 3600000);
-    const date = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" });
-    return date.format(calendarDay) + ", 12:00 " + offsetAtNoon(day);
+    return fill(datetimePattern, {
+      0: ltr("12:00 " + offsetAtNoon(day)),
+      1: document.createTextNode(dayFormat.format(calendarDay)),
+    });
   }
 
   /** A message in the plural form the language uses for `count` (forms come from gettext). */
   function plural(forms, count, values) {
     const category = new Intl.PluralRules(lang).select(count);
     const template = forms[category] || forms.other || Object.values(forms)[0] || "";
-    return fmt(template, Object.assign({ num: count }, values));
+    return fill(template, Object.assign({ num: numberFormat.format(count) }, values));
   }
 
   // --- panes and patterns -----------------------------------------------------------------
@@ -299,7 +349,7 @@
       el.dataset.basemap = "ready";
     } catch (error) {
       el.dataset.basemap = "failed";
-      say(fmt(text.failed, { what: text.what_basemap, why: error.message }));
+      say(fill(text.failed, { what: text.what_basemap, why: error.message }));
     }
   }
 
@@ -412,15 +462,19 @@
     head.dir = "auto";
     content.append(head, " ", statusBadge(p.status));
     const details = areaDetails(p.label, p.guarantor, p.review);
-    const approximate = p.approximate ? " · " + text.approximate : "";
-    content.append(node("div", "muted", details + approximate));
+    if (p.approximate) details.append(" · " + text.approximate);
+    content.append(node("div", "muted", details));
     layer.bindTooltip(content, { sticky: true, direction: "top", opacity: 0.95 });
   }
 
   /** "Label · asserted by US · RU accepted": who drew an area and what the other side said. */
   function areaDetails(label, guarantor, review) {
-    const bits = [label, fmt(text.asserted, { state: guarantor }), reviewText(guarantor, review)];
-    return bits.filter(Boolean).join(" · ");
+    const bits = [
+      label ? isolated(label) : null,
+      fill(text.asserted, { state: guarantor }),
+      reviewText(guarantor, review),
+    ];
+    return joined(bits.filter(Boolean), " · ");
   }
 
   function statusBadge(status) {
@@ -435,7 +489,7 @@
   function reviewText(by, review) {
     const others = guarantors.filter((g) => g !== by);
     const template = text.review[review];
-    return template && others.length ? fmt(template, { state: others.join(", ") }) : "";
+    return template && others.length ? fill(template, { state: others.join(", ") }) : null;
   }
 
   function disagreementGroup() {
@@ -494,7 +548,7 @@
   function layersControl() {
     const overlays = {};
     for (const g of guarantors) {
-      overlays[escapeHtml(fmt(text.layer.areas, { state: stateName(g) }))] = areaLayers[g];
+      overlays[htmlOf(fill(text.layer.areas, { state: stateName(g) }))] = areaLayers[g];
     }
     overlays[escapeHtml(text.layer.disagreements)] = disagreementLayer;
     overlays[escapeHtml(text.layer.one_sided)] = oneSidedLayer;
@@ -509,7 +563,7 @@
     const at = momentOf(state.day);
     dom.slider.value = String(dayNumber(state.day) - dayNumber(firstDay));
     dom.date.value = state.day;
-    dom.shown.textContent = dayLabel(state.day);
+    dom.shown.replaceChildren(dayLabel(state.day));
     dom.shown.setAttribute("datetime", at);
     const inForce = Date.parse(at) >= effectiveAt;
     dom.force.textContent = inForce ? text.in_force : text.not_yet;
@@ -552,13 +606,13 @@
       el.dataset.areasAt = at;
       const summary = summaryOf(counts, drawn);
       const problem = disagreements.error
-        ? fmt(text.failed, { what: text.what_disagreements, why: disagreements.error.message })
-        : "";
-      say(problem ? summary + " — " + problem : summary);
+        ? fill(text.failed, { what: text.what_disagreements, why: disagreements.error.message })
+        : null;
+      say(problem ? joined([summary, problem], " — ") : summary);
     } catch (error) {
       if (isAbort(error)) return;
       el.dataset.areasAt = "failed";
-      say(fmt(text.failed, { what: text.what_areas, why: error.message }));
+      say(fill(text.failed, { what: text.what_areas, why: error.message }));
     }
   }
 
@@ -570,12 +624,15 @@
    * the maps conflict": what each guarantor delineates, then where they disagree. */
   function summaryOf(counts, drawn) {
     const sides = guarantors.map((g) =>
-      plural(text.summary_side, counts[g], { state: stateName(g), alone: drawn.oneSided[g] || 0 }),
+      plural(text.summary_side, counts[g], {
+        state: stateName(g),
+        alone: numberFormat.format(drawn.oneSided[g] || 0),
+      }),
     );
     const conflicts = drawn.conflicts
       ? plural(text.summary_conflicts, drawn.conflicts)
       : text.summary_no_conflict;
-    return sides.concat([conflicts]).join(" · ");
+    return joined(sides.concat([conflicts]), " · ");
   }
 
   /** Replace each guarantor's areas; returns how many were drawn for each. */
@@ -662,7 +719,7 @@
       }
     } catch (error) {
       if (isAbort(error)) return;
-      const message = fmt(text.failed, { what: text.what_point, why: error.message });
+      const message = fill(text.failed, { what: text.what_point, why: error.message });
       popup.setContent(node("p", "map-error", message));
     }
   }
@@ -684,9 +741,8 @@
       card.append(partyList(answer.parties || []));
     }
     if (answer.in_force !== false) card.append(node("p", "nearest", nearestText(answer)));
-    const place = answer.lat.toFixed(4) + ", " + answer.lon.toFixed(4);
-    const where = place + " · " + dayLabel(state.day);
-    card.append(node("p", "muted where", where));
+    const place = ltr(answer.lat.toFixed(4) + ", " + answer.lon.toFixed(4));
+    card.append(node("p", "muted where", joined([place, dayLabel(state.day)], " · ")));
     return card;
   }
 
@@ -695,7 +751,7 @@
     row.dataset.testid = "by-guarantor";
     row.append(node("span", "caption muted", text.by_guarantor));
     for (const g of Object.keys(verdicts)) {
-      const chip = node("span", "chip verdict-" + verdicts[g], g + " " + verdictWord(verdicts[g]));
+      const chip = node("span", "chip verdict-" + verdicts[g], joined([isolated(g), verdictWord(verdicts[g])], " "));
       chip.title = stateName(g);
       row.append(chip, " ");
     }
@@ -734,6 +790,6 @@
     if (km === 0) return text.inside;
     const digits = km < 10 ? 1 : 0;
     const number = new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(km);
-    return fmt(text.nearest, { km: number });
+    return fill(text.nearest, { km: number });
   }
 })();
