@@ -94,6 +94,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.filters["number"] = number_filter
     templates.env.filters["moment"] = moment_filter
     templates.env.globals["fill"] = fill
+    templates.env.filters["isolate"] = isolate
     templates.env.filters["web_link"] = web_link
     templates.env.filters["link"] = link
     templates.env.filters["headline"] = headline
@@ -119,20 +120,26 @@ def when(moment: datetime | None, timezone: str = "UTC", locale: str = "en") -> 
     """A moment in a time zone, in the words and order of ``locale``: "Feb 27, 2016, 02:00
     +02:00", "27 февр. 2016 г., 02:00 +02:00", "27 فبراير 2016، 02:00 +02:00".
 
-    The clock and its offset are one left-to-right island (a ``<bdi dir="ltr">``), so that a
-    right-to-left line does not turn "02:00 +02:00" into "+02:00 02:00" or "02:00+"."""
+    In a right-to-left language the clock and its offset are one left-to-right island (a
+    ``<bdi dir="ltr">``), so that the line does not show "+02:00 02:00" or "02:00+"."""
     if moment is None:
         return Markup("")
     zone = ZoneInfo(timezone)
     day = format_skeleton("yMMMd", moment, tzinfo=zone, locale=locale)
     clock = format_skeleton("Hm", moment, tzinfo=zone, locale=locale)
     offset = format_datetime(moment, "xxx", tzinfo=zone, locale=locale)
-    return date_and_time(day, Markup('<bdi dir="ltr">{} {}</bdi>').format(clock, offset), locale)
+    return date_and_time(day, f"{clock} {offset}", locale)
 
 
-def date_and_time(day: str, clock: Markup, locale: str) -> Markup:
-    """A date and a time joined as ``locale`` joins them ("{1}, {0}"; Arabic with «،»)."""
-    return Markup(escape(datetime_pattern(locale))).format(clock, day)
+def date_and_time(day: str, clock: str, locale: str) -> Markup:
+    """A date and a time joined as ``locale`` joins them ("{1}, {0}"; Arabic with «،»), the
+    time a left-to-right island in a right-to-left language."""
+    isolated = (
+        Markup('<bdi dir="ltr">{}</bdi>').format(clock)
+        if i18n.direction(locale) == "rtl"
+        else escape(clock)
+    )
+    return Markup(escape(datetime_pattern(locale))).format(isolated, day)
 
 
 def datetime_pattern(locale: str) -> str:
@@ -172,13 +179,32 @@ def moment_filter(context: Context, text: str) -> Markup:
     locale = context.get("locale", "en")
     day = format_skeleton("yMMMd", moment, tzinfo=UTC, locale=locale)
     clock = format_skeleton("Hms", moment, tzinfo=UTC, locale=locale)
-    return date_and_time(day, Markup('<bdi dir="ltr">{}</bdi>').format(clock), locale)
+    return date_and_time(day, clock, locale)
 
 
-def fill(message: str, **values: Any) -> Markup:
-    """A translated sentence with its values put in (``%(name)s``); the sentence is escaped,
-    a value that is already markup (a time from ``when``) is kept."""
-    return Markup(escape(message)) % values
+@pass_context
+def fill(context: Context, message: str, **values: Any) -> Markup:
+    """A translated sentence with its values put in (``%(name)s``), each value isolated.
+
+    The sentence is escaped; markup among the values (a time from ``when``) is kept. In a
+    right-to-left page each value goes in a ``<bdi>`` (see ``isolate``), so that "عرض 1–50 من
+    183" keeps its numbers and dash in order and "US" beside Arabic words does not take their
+    punctuation."""
+    return Markup(escape(message)) % {
+        name: isolate(context, value) for name, value in values.items()
+    }
+
+
+@pass_context
+def isolate(context: Context, value: Any) -> Markup:
+    """``value`` (text or markup) as a bidi isolate in a right-to-left page: a ``<bdi>``, whose
+    direction is its first strong letter's and which does not reorder the text around it. A
+    left-to-right page shows it as it is: its values (numbers, codes, Latin names, dates) read
+    in order there already, and a name in Arabic script sits in an element of its own with
+    its ``dir``."""
+    if context.get("direction") == "rtl":
+        return Markup("<bdi>{}</bdi>").format(value)
+    return escape(value)
 
 
 SESSION = "session"  # the key of the session token in the signed cookie

@@ -113,9 +113,10 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  /** "{state} accepted" with {state} filled in, as nodes: each value in a <bdi> of its own (a
-   * node given as a value is kept), so that a number, a time or a Latin name keeps its order
-   * inside a sentence written the other way ("US" in Arabic, "02:00 +02:00" after Arabic). */
+  /** "{state} accepted" with {state} filled in, as nodes: in a right-to-left page each value
+   * in a <bdi> of its own (a node given as a value is kept), so that a number, a time or a
+   * Latin name keeps its order inside the sentence ("US" in Arabic, "12:00 +02:00" after an
+   * Arabic date), as rendering.fill does on the server. */
   function fill(template, values) {
     const out = document.createDocumentFragment();
     let rest = 0;
@@ -129,7 +130,8 @@
   }
 
   function isolated(value) {
-    return value instanceof Node ? value : node("bdi", null, String(value));
+    if (value instanceof Node) return value;
+    return direction === "rtl" ? node("bdi", null, String(value)) : document.createTextNode(value);
   }
 
   /** Pieces (text or nodes) one after the other with a separator between them. */
@@ -159,8 +161,9 @@
     return item;
   }
 
-  /** Text that reads left to right wherever it is (a clock, coordinates). */
+  /** Text that reads left to right (a clock, coordinates): an isolate in a right-to-left page. */
   function ltr(text) {
+    if (direction !== "rtl") return document.createTextNode(text);
     const item = node("bdi", null, text);
     item.dir = "ltr";
     return item;
@@ -751,7 +754,8 @@
     row.dataset.testid = "by-guarantor";
     row.append(node("span", "caption muted", text.by_guarantor));
     for (const g of Object.keys(verdicts)) {
-      const chip = node("span", "chip verdict-" + verdicts[g], joined([isolated(g), verdictWord(verdicts[g])], " "));
+      const words = joined([isolated(g), verdictWord(verdicts[g])], " ");
+      const chip = node("span", "chip verdict-" + verdicts[g], words);
       chip.title = stateName(g);
       row.append(chip, " ");
     }
