@@ -18,7 +18,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e import test_browser
 from tests.e2e.browsing import ARTIFACTS, JsErrors
-from truce import cli, i18n
+from truce import i18n
+from truce.services import demo
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +102,7 @@ def sign_in(page: Page, site: str, username: str) -> None:
     """Sign in through the form, in whatever language the page is in."""
     page.goto(f"{site}/login")
     page.locator("#username").fill(username)
-    page.locator("#password").fill(cli.demo_password(username))
+    page.locator("#password").fill(demo.password(username))
     page.locator("form[action='/login'] button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.get_by_test_id("whoami")).to_contain_text(username)
