@@ -68,7 +68,7 @@ def test_the_link_records_its_score_and_each_comparison():
     decision = link([report(1, "UCDP"), acled(2)]).explain(2, 1)
     assert decision is not None and decision.merged
     levels = {outcome.comparison: outcome.level for outcome in decision.comparisons}
-    assert levels["place"] == "within 1 km"
+    assert levels["place"] == "both exact, within 0.5 km"
     assert levels["time"] == "same day: windows overlap"
     assert levels["actors"] == "same perpetrator and target"
     odds = PRIOR / (1 - PRIOR)

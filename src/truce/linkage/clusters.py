@@ -40,7 +40,7 @@ BELOW_THRESHOLD = "below the threshold"
 class Window:
     """How far apart two reports of one incident may be."""
 
-    max_gap_hours: float = 12.0
+    max_gap_hours: float = 30.0
     max_km: float = 10.0
     same_source: bool = False
 

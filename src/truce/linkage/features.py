@@ -7,10 +7,12 @@ normalised actor names and the set of words of its text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from truce.domain.events import event_kind
 from truce.domain.text import fold
@@ -30,11 +32,45 @@ class Grid:
     bucket_hours: float = 72.0
 
 
+# Words as the linker splits a name or a text: at spaces and punctuation, not at hyphens or
+# apostrophes, which ``fold`` reads inside a word ("al-Sham", "Hay'at").
+WORD_BREAKS = r"[\s,.;:!?()\[\]{}/\\\"|+*=<>]+"
+
+
 def normalise_name(name: str | None) -> str | None:
     """A name for fuzzy comparison: the registry's search key (one spelling per sound)."""
     if name is None:
         return None
     return fold(name) or None
+
+
+def word_key(word: str) -> str:
+    """One word's search key, without spaces; empty for an article standing alone ("al",
+    "ash": ``fold`` drops them before a word) and for punctuation."""
+    if fold(f"{word} x") == "x":
+        return ""
+    return fold(word).replace(" ", "")
+
+
+def name_key(name: str | None) -> str | None:
+    """A name as one key: its words' keys run together, so "Ash Shafah", "ash-Shafah" and
+    "Shafah" give one key, and the key is found among a text's runs of words (see
+    :func:`text_keys`)."""
+    if name is None:
+        return None
+    return "".join(word_key(word) for word in re.split(WORD_BREAKS, name.lower())) or None
+
+
+def text_keys(texts: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each text's word keys, in order (a list per text): ``fold`` runs once per distinct word
+    of the batch, not once per text."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    words = pc.split_pattern_regex(pc.utf8_lower(texts), WORD_BREAKS)
+    flat = pc.list_flatten(words).dictionary_encode()
+    vocabulary = pa.array([word_key(word) for word in flat.dictionary.to_pylist()], pa.string())
+    keys = vocabulary.take(flat.indices)
+    return pa.ListArray.from_arrays(words.offsets, keys)
 
 
 def _kinds_table(table: pa.Table) -> pa.Table:
@@ -59,7 +95,11 @@ def _names_table(table: pa.Table) -> pa.Table:
     for column in ("actor1", "actor2", "location"):
         names |= set(table[column].unique().to_pylist())
     ordered = sorted(name for name in names if name is not None)
-    return pa.table({"name": ordered, "norm": [normalise_name(name) for name in ordered]})
+    return pa.table({
+        "name": ordered,
+        "norm": [normalise_name(name) for name in ordered],
+        "key": [name_key(name) for name in ordered],
+    })  # fmt: skip
 
 
 # The words of a text (three letters or more) as a 128-bit signature, one bit per word (two
@@ -87,7 +127,8 @@ with timed as (
         r.time_precision <> 'day' as time_coarse,
         r.lat is not null and coalesce(r.geo_precision, 'exact') in ('exact', 'near') as geo_fine,
         {word_bits} as bits,
-        regexp_extract(r.text, '[\\p{{Arabic}}\\p{{Cyrillic}}]') as script_letter
+        regexp_extract(r.text, '[\\p{{Arabic}}\\p{{Cyrillic}}]') as script_letter,
+        list_filter(r.text_keys, lambda k: k <> '') as tk
     from {source} r
     join {kinds} k using (event_type, sub_event_type)
 )
@@ -105,10 +146,24 @@ select
     case when t.time_coarse then
         year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) end
         as c_m_end,
+    case when t.time_coarse and t.admin2 is null and t.admin1 is not null then
+        year(t."start") * 12 + month(t."start") end as c1_m_start,
+    case when t.time_coarse and t.admin2 is null and t.admin1 is not null then
+        year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) end
+        as c1_m_end,
+    case when t.time_coarse and t.admin1 is null then
+        year(t."start") * 12 + month(t."start") end as c0_m_start,
+    case when t.time_coarse and t.admin1 is null then
+        year(t."end" - interval 1 second) * 12 + month(t."end" - interval 1 second) end
+        as c0_m_end,
     case when not t.geo_fine and coalesce(t.geo_precision, '') <> 'province' then t.admin2 end
         as d_admin2,
     case when not t.geo_fine and (t.geo_precision = 'province' or t.admin2 is null)
         then t.admin1 end as p_admin1,
+    case when t.geo_precision = 'country' and not t.time_coarse then
+        floor((t.t_start + t.t_end) / 2 / {bucket})::bigint end as w_tb0,
+    case when t.geo_precision = 'country' and not t.time_coarse then
+        floor((t.t_start + t.t_end) / 2 / {bucket} + 0.5)::bigint end as w_tb1,
     cos(radians(t.lat)) * cos(radians(t.lon)) as ux,
     cos(radians(t.lat)) * sin(radians(t.lon)) as uy,
     sin(radians(t.lat)) as uz,
@@ -123,6 +178,10 @@ select
         as c11,
     t.actor1_party_id as a1p, t.actor2_party_id as a2p,
     n1.norm as a1n, n2.norm as a2n, n3.norm as place_name,
+    n1.key as a1k, n2.key as a2k,
+    case when t.geo_fine then n3.key end as place_key,
+    case when t.geo_fine then hash(n3.key) end as place_hash,
+    {text_grams} as text_grams,
     t.killed_best as killed,
     case when t.script_letter = '' then 'other'
          when regexp_matches(t.script_letter, '\\p{{Arabic}}') then 'arabic' else 'cyrillic' end
@@ -136,12 +195,26 @@ left join {names} n3 on n3.name = t.location
 """
 
 
+# Each run of one to four consecutive word keys of the text, hashed: a place name's key (its
+# words' keys run together) is among them when the text names the place.
+_TEXT_GRAMS = (
+    "list_concat("
+    + ", ".join(
+        "list_transform(range(1, len(t.tk) + {start}), lambda i: hash({run}))".format(
+            start=2 - size, run=" || ".join(f"t.tk[i + {k}]" for k in range(size))
+        )
+        for size in (1, 2, 3, 4)
+    )
+    + ")"
+)
+
+
 def build_features(
     con: duckdb.DuckDBPyConnection, table: pa.Table, target: str, grid: Grid
 ) -> None:
     """Create table ``target`` in ``con`` with the linking columns of each report."""
     source, kinds, names = f"{target}_input", f"{target}_kinds", f"{target}_names"
-    con.register(source, table)
+    con.register(source, table.append_column("text_keys", text_keys(table["text"])))
     con.register(kinds, _kinds_table(table))
     con.register(names, _names_table(table))
     try:
@@ -156,6 +229,7 @@ def build_features(
                 signature_low=_signature(0),
                 signature_high=_signature(1),
                 word_bits=_WORD_BITS.format(),
+                text_grams=_TEXT_GRAMS,
             )
         )
     finally:

@@ -77,7 +77,12 @@ _MIDPOINTS = "abs((t_start_l + t_end_l) - (t_start_r + t_end_r)) / 2"
 # only guard the SQL.
 TIME = comparison("time", "overlap of, or gap between, the observed windows (hours)", (
     Level("a window is missing", "t_start_l is null or t_start_r is null", is_null=True),
-    Level("both give hours, within 2 h of each other", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 2"),
+    Level("both give hours, within 30 min of each other",
+          f"{_BOTH_HOURS} and {_MIDPOINTS} <= 0.5"),
+    Level("both give hours, within 1 h", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 1"),
+    Level("both give hours, within 2 h", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 2"),
+    Level("both give hours, within 4 h", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 4"),
+    Level("both give hours, further apart", _BOTH_HOURS),
     Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}"),
     Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24"),
     Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72"),
@@ -93,9 +98,14 @@ _CHORD2 = "(pow(ux_l - ux_r, 2) + pow(uy_l - uy_r, 2) + pow(uz_l - uz_r, 2))"
 EARTH_KM = 6371.0
 
 
-def _within(km: float) -> str:
+def _within(km: float, both: str = _BOTH_FINE) -> str:
     chord = 2 * math.sin(km / (2 * EARTH_KM))
-    return f"{_BOTH_FINE} and {_CHORD2} <= {chord * chord!r}"
+    return f"{both} and {_CHORD2} <= {chord * chord!r}"
+
+
+# Sources that give the exact place are a few hundred metres apart at most; those that give a
+# place near the event (within a few km) spread further, so each has its own distance levels.
+_BOTH_EXACT = "geo_precision_l = 'exact' and geo_precision_r = 'exact'"
 
 
 _NO_PROVINCE = (
@@ -104,10 +114,11 @@ _NO_PROVINCE = (
 PLACE = comparison("place", "distance between points (km), else the admin unit shared", (
     Level("a place is missing", "(lat_l is null and admin1_l is null) or "
           "(lat_r is null and admin1_r is null)", is_null=True),
-    Level("within 1 km", _within(1)),
-    Level("within 3 km", _within(3)),
-    Level("within 10 km", _within(10)),
-    Level("within 25 km", _within(25)),
+    *(Level(f"both exact, within {km} km", _within(km, _BOTH_EXACT))
+      for km in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10)),
+    *(Level(f"within {km} km", _within(km)) for km in (0.5, 1, 2, 3, 5, 10, 25)),
+    Level("one report gives only the country", "geo_precision_l = 'country' or "
+          "geo_precision_r = 'country'"),
     Level("same district (one report gives only the district)",
           f"not ({_BOTH_FINE}) and admin2_l = admin2_r and {_NO_PROVINCE}"),
     Level("same province (one report gives only the province)",
@@ -115,13 +126,33 @@ PLACE = comparison("place", "distance between points (km), else the admin unit s
     Level("further apart, or another admin unit", "else"),
 ))  # fmt: skip
 
-PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling", (
+_IN_TEXT = (
+    "(list_contains(text_grams_r, place_hash_l) or list_contains(text_grams_l, place_hash_r))"
+)
+_SIMILAR_KEYS = (
+    "jaro_winkler_similarity(place_key_l, place_key_r) >= 0.9 or "
+    "(least(length(place_key_l), length(place_key_r)) >= 4 and "
+    "(suffix(place_key_l, place_key_r) or suffix(place_key_r, place_key_l)))"
+)
+_PREFIX_KEYS = (
+    "least(length(place_key_l), length(place_key_r)) >= 4 and "
+    "(starts_with(place_key_l, place_key_r) or starts_with(place_key_r, place_key_l))"
+)
+PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling, and "
+                        "the place one names in the other's text", (
     # A district or province report names its district or province: the place comparison
-    # already weighs that, so its name says nothing more.
-    Level("a report names no place, or only its district or province",
-          f"place_name_l is null or place_name_r is null or not ({_BOTH_FINE})", is_null=True),
-    Level("same place name", "jaro_winkler_similarity(place_name_l, place_name_r) >= 0.9"),
-    Level("another place name", "else"),
+    # already weighs that, so only its text can name the place (place_key is null for it).
+    Level("no place name to compare", "place_key_l is null and place_key_r is null",
+          is_null=True),
+    Level("same place name", "place_key_l = place_key_r"),
+    Level("similar place names", _SIMILAR_KEYS),
+    Level("one place name begins with the other", _PREFIX_KEYS),
+    Level("the place one names is in the other's text", f"{_BOTH_FINE} and {_IN_TEXT}"),
+    Level("another place name", "place_key_l is not null and place_key_r is not null"),
+    Level("one gives only an area, whose report's text names the other's place", _IN_TEXT),
+    Level("one gives only an area, whose report's text does not name the other's place",
+          f"not ({_BOTH_FINE})"),
+    Level("the place one names is not in the other's text", "else"),
 ))  # fmt: skip
 
 KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, civilians)", (
@@ -132,12 +163,23 @@ KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, c
 ))  # fmt: skip
 
 
+def _names_agree(left: str, right: str) -> str:
+    """Two name keys (the words' ``fold`` keys run together) name one actor: equal, one inside
+    the other ("ahrarsham" in "harakatahrarsham"), or one letter apart in a long key."""
+    return (
+        f"({left} = {right} or (least(length({left}), length({right})) >= 5 and "
+        f"(contains({left}, {right}) or contains({right}, {left}))) or "
+        f"(least(length({left}), length({right})) >= 6 and "
+        f"damerau_levenshtein({left}, {right}) <= 1))"
+    )
+
+
 def _agree(left: str, right: str) -> str:
     """Actor ``left`` of the left report is actor ``right`` of the right report: the same
     registry party, or, when either is unresolved, the same name once folded (``fold`` spells
     every transliteration one way: "Jaish el-Islam" is "Jaysh al-Islam")."""
-    lp, rp, ln, rn = f"{left}p_l", f"{right}p_r", f"{left}n_l", f"{right}n_r"
-    return f"coalesce({lp} = {rp}, {ln} = {rn}, false)"
+    lp, rp, ln, rn = f"{left}p_l", f"{right}p_r", f"{left}k_l", f"{right}k_r"
+    return f"coalesce({lp} = {rp}, {_names_agree(ln, rn)}, false)"
 
 
 _PERPETRATOR_UNKNOWN = "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
@@ -156,9 +198,13 @@ _KILLED_DIFF = "abs(killed_l - killed_r)"
 _KILLED_MAX = "greatest(killed_l, killed_r)"
 KILLED = comparison("killed", "people killed (best estimate)", (
     Level("a count is missing", "killed_l is null or killed_r is null", is_null=True),
-    Level("same count", "killed_l = killed_r"),
-    Level("close: within 2 or 20%",
-          f"{_KILLED_DIFF} <= greatest(2, 0.2 * {_KILLED_MAX})"),
+    Level("same count, five or more", "killed_l = killed_r and killed_l >= 5"),
+    Level("same count, one to four", "killed_l = killed_r and killed_l >= 1"),
+    Level("same count: none killed", "killed_l = killed_r"),
+    Level("one apart", f"{_KILLED_DIFF} <= 1"),
+    Level("two apart", f"{_KILLED_DIFF} <= 2"),
+    Level("three apart", f"{_KILLED_DIFF} <= 3"),
+    Level("close: within 20%", f"{_KILLED_DIFF} <= 0.2 * {_KILLED_MAX}"),
     Level("within half", f"{_KILLED_DIFF} <= 0.5 * {_KILLED_MAX}"),
     Level("far apart", "else"),
 ))  # fmt: skip
@@ -202,10 +248,19 @@ def blocking_rules(same_source: bool) -> list[str]:
         for coarse, column in (("d_admin2", "admin2"), ("p_admin1", "admin1")):
             rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{coarse} = r.{column}")
             rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{column} = r.{coarse}")
+    for t in (0, 1):  # a report that gives only the country meets its time bucket's reports
+        rules.append(f"{family} and l.w_tb{t} = r.tb{t}")
+        rules.append(f"{family} and l.tb{t} = r.w_tb{t}")
     overlap = "least(l.t_end, r.t_end) > greatest(l.t_start, r.t_start)"
     for month in ("m_start", "m_end"):
         rules.append(f"{family} and l.c_{month} = r.{month} and l.admin2 = r.admin2 and {overlap}")
         rules.append(f"{family} and l.{month} = r.c_{month} and l.admin2 = r.admin2 and {overlap}")
+        # a week or month report that names no district meets its province's reports in the
+        # month, one that names no province every report of the month
+        rules.append(f"{family} and l.c1_{month} = r.{month} and l.admin1 = r.admin1 and {overlap}")
+        rules.append(f"{family} and l.{month} = r.c1_{month} and l.admin1 = r.admin1 and {overlap}")
+        rules.append(f"{family} and l.c0_{month} = r.{month} and {overlap}")
+        rules.append(f"{family} and l.{month} = r.c0_{month} and {overlap}")
     return rules
 
 

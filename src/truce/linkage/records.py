@@ -22,9 +22,9 @@ from truce.domain.events import event_kind
 from truce.domain.i18n import N_
 
 TimePrecision = Literal["day", "week", "month"]
-GeoPrecision = Literal["exact", "near", "district", "province"]
+GeoPrecision = Literal["exact", "near", "district", "province", "country"]
 TIME_PRECISIONS: tuple[str, ...] = ("day", "week", "month")
-GEO_PRECISIONS: tuple[str, ...] = ("exact", "near", "district", "province")
+GEO_PRECISIONS: tuple[str, ...] = ("exact", "near", "district", "province", "country")
 
 
 @dataclass(frozen=True)
