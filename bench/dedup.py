@@ -410,6 +410,9 @@ def _places(ev: Events, source: np.ndarray, rng: np.random.Generator
     centroid (or the country's, when the event has no such unit)."""
     n = len(ev)
     sigma = np.array([0.0, 0.4, 1.0, 1.5, 0.3])[source]
+    # where UCDP knows only a point near the event, the others often know no better
+    vague = (source != 0) & (ev.where_prec == 2) & (rng.random(n) < 0.6)
+    sigma = np.where(vague, np.maximum(sigma, 1.0), sigma)
     lat, lon = _move(ev.lat, ev.lon, np.abs(rng.normal(0, 1, n)) * sigma, rng)
     precision = np.where(sigma <= 0.5, "exact", "near").astype(object)
     coarse = rng.random(n)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from truce.linkage.clusters import Window
 from truce.linkage.features import Grid
 
 PARAMETERS_FILE = Path(__file__).with_name("parameters.json")
@@ -85,7 +86,6 @@ TIME = comparison("time", "overlap of, or gap between, the observed windows (hou
     Level("both give hours, further apart", _BOTH_HOURS),
     Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}"),
     Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24"),
-    Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72"),
     Level("a week or month window covers the other", _OVERLAP),
     Level("further apart", "else"),
 ))  # fmt: skip
@@ -105,7 +105,10 @@ def _within(km: float, both: str = _BOTH_FINE) -> str:
 
 # Sources that give the exact place are a few hundred metres apart at most; those that give a
 # place near the event (within a few km) spread further, so each has its own distance levels.
-_BOTH_EXACT = "geo_precision_l = 'exact' and geo_precision_r = 'exact'"
+_BOTH_EXACT = (
+    "coalesce(geo_precision_l, 'exact') = 'exact' and coalesce(geo_precision_r, 'exact') = 'exact'"
+)
+_BOTH_NEAR = "geo_precision_l = 'near' and geo_precision_r = 'near'"
 
 
 _NO_PROVINCE = (
@@ -116,7 +119,10 @@ PLACE = comparison("place", "distance between points (km), else the admin unit s
           "(lat_r is null and admin1_r is null)", is_null=True),
     *(Level(f"both exact, within {km} km", _within(km, _BOTH_EXACT))
       for km in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10)),
-    *(Level(f"within {km} km", _within(km)) for km in (0.5, 1, 2, 3, 5, 10, 25)),
+    *(Level(f"both near, within {km} km", _within(km, _BOTH_NEAR))
+      for km in (0.5, 1, 2, 3, 5, 10)),
+    *(Level(f"one exact, one near, within {km} km", _within(km)) for km in (0.5, 1, 2, 3, 5, 10)),
+    Level("within 25 km", _within(25)),
     Level("one report gives only the country", "geo_precision_l = 'country' or "
           "geo_precision_r = 'country'"),
     Level("same district (one report gives only the district)",
@@ -129,13 +135,14 @@ PLACE = comparison("place", "distance between points (km), else the admin unit s
 _IN_TEXT = (
     "(list_contains(text_grams_r, place_hash_l) or list_contains(text_grams_l, place_hash_r))"
 )
+_BOTH_NAMED = "place_key_l is not null and place_key_r is not null"
 _SIMILAR_KEYS = (
-    "jaro_winkler_similarity(place_key_l, place_key_r) >= 0.9 or "
+    f"{_BOTH_NAMED} and (jaro_winkler_similarity(place_key_l, place_key_r) >= 0.9 or "
     "(least(length(place_key_l), length(place_key_r)) >= 4 and "
-    "(suffix(place_key_l, place_key_r) or suffix(place_key_r, place_key_l)))"
+    "(suffix(place_key_l, place_key_r) or suffix(place_key_r, place_key_l))))"
 )
 _PREFIX_KEYS = (
-    "least(length(place_key_l), length(place_key_r)) >= 4 and "
+    f"{_BOTH_NAMED} and least(length(place_key_l), length(place_key_r)) >= 4 and "
     "(starts_with(place_key_l, place_key_r) or starts_with(place_key_r, place_key_l))"
 )
 PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling, and "
@@ -148,7 +155,7 @@ PLACE_NAME = comparison("place_name", "the place names the sources gave, in any 
     Level("similar place names", _SIMILAR_KEYS),
     Level("one place name begins with the other", _PREFIX_KEYS),
     Level("the place one names is in the other's text", f"{_BOTH_FINE} and {_IN_TEXT}"),
-    Level("another place name", "place_key_l is not null and place_key_r is not null"),
+    Level("another place name", _BOTH_NAMED),
     Level("one gives only an area, whose report's text names the other's place", _IN_TEXT),
     Level("one gives only an area, whose report's text does not name the other's place",
           f"not ({_BOTH_FINE})"),
@@ -163,23 +170,12 @@ KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, c
 ))  # fmt: skip
 
 
-def _names_agree(left: str, right: str) -> str:
-    """Two name keys (the words' ``fold`` keys run together) name one actor: equal, one inside
-    the other ("ahrarsham" in "harakatahrarsham"), or one letter apart in a long key."""
-    return (
-        f"({left} = {right} or (least(length({left}), length({right})) >= 5 and "
-        f"(contains({left}, {right}) or contains({right}, {left}))) or "
-        f"(least(length({left}), length({right})) >= 6 and "
-        f"damerau_levenshtein({left}, {right}) <= 1))"
-    )
-
-
 def _agree(left: str, right: str) -> str:
     """Actor ``left`` of the left report is actor ``right`` of the right report: the same
-    registry party, or, when either is unresolved, the same name once folded (``fold`` spells
-    every transliteration one way: "Jaish el-Islam" is "Jaysh al-Islam")."""
-    lp, rp, ln, rn = f"{left}p_l", f"{right}p_r", f"{left}k_l", f"{right}k_r"
-    return f"coalesce({lp} = {rp}, {_names_agree(ln, rn)}, false)"
+    registry party, or, when either is unresolved, the same name group (``features.names_table``:
+    the name once folded, so "Jaish el-Islam" is "Jaysh al-Islam", or nearly that)."""
+    lp, rp, lg, rg = f"{left}p_l", f"{right}p_r", f"{left}g_l", f"{right}g_r"
+    return f"coalesce({lp} = {rp}, {lg} = {rg}, false)"
 
 
 _PERPETRATOR_UNKNOWN = "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
@@ -228,44 +224,56 @@ TEXT = comparison("text", "words of three letters or more shared by the texts (J
 COMPARISONS = (TIME, PLACE, PLACE_NAME, KIND, ACTORS, KILLED, TEXT)
 
 
-def blocking_rules(same_source: bool) -> list[str]:
-    """Candidate pairs: one family, and close in time and place by one of the rules below.
+def blocking_rules(window: Window) -> list[str]:
+    """Candidate pairs: one family, close in time and place by one of the rules below, and
+    possibly one incident (their windows less than ``window.max_gap_hours`` apart, their
+    points at most ``window.max_km``): no other pair could be merged, so scoring it would be
+    wasted. These are join conditions on ``l`` and ``r``; a pair is a candidate when it meets
+    any of them, in either order (:func:`truce.linkage.features.mark_candidates`).
 
-    Point reports: one of two time bucketings × one of four shifted grids (8 rules). A report
-    that gives only its district (or province) meets every report of that district (province)
-    in its time bucket: its ``d_admin2`` (``p_admin1``) is set, and null for point reports, so
-    the join only pairs it with the others (8 rules, each side in turn). A week or month report
-    meets every report of its district in a month its window covers (4 rules).
+    Point reports: the same or the next day's time bucket × one of four shifted grids (8
+    rules). A report that gives only its district (or province, or the country) meets every
+    report of that district (province, country) in its time bucket and the two beside it: its
+    ``d_admin2`` (``p_admin1``, ``w_tb``) is set, and null for point reports, so the join only
+    pairs it with the others.
+    A week or month report meets every report of its district in a month its window covers,
+    of its province when it names no district, of the country when it names no province.
     """
     family = "l.family = r.family"
-    if not same_source:
+    if not window.same_source:
         family += " and l.source <> r.source"
+    family += (" and greatest(l.t_start, r.t_start) - least(l.t_end, r.t_end) < "
+               f"{window.max_gap_hours!r}")  # fmt: skip
+    chord = 2 * math.sin(window.max_km / (2 * EARTH_KM))
+    near = f"(pow(l.ux - r.ux, 2) + pow(l.uy - r.uy, 2) + pow(l.uz - r.uz, 2)) <= {chord**2!r}"
+    same_or_next = ("l.tb = r.tb", "l.tb = r.tb + 1")  # either order: both adjacent buckets
     rules = [
-        f"{family} and l.tb{t} = r.tb{t} and l.c{cell} = r.c{cell}"
-        for t in (0, 1) for cell in ("00", "10", "01", "11")
+        f"{family} and {bucket} and l.c{cell} = r.c{cell} and {near}"
+        for bucket in same_or_next for cell in ("00", "10", "01", "11")
     ]  # fmt: skip
-    for t in (0, 1):
-        for coarse, column in (("d_admin2", "admin2"), ("p_admin1", "admin1")):
-            rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{coarse} = r.{column}")
-            rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{column} = r.{coarse}")
-    for t in (0, 1):  # a report that gives only the country meets its time bucket's reports
-        rules.append(f"{family} and l.w_tb{t} = r.tb{t}")
-        rules.append(f"{family} and l.tb{t} = r.w_tb{t}")
+    # the coarse report is l: the bucket after it and the one before it, in turn
+    for bucket in ("l.tb = r.tb", "l.tb = r.tb + 1", "l.tb + 1 = r.tb"):
+        rules.append(f"{family} and {bucket} and l.d_admin2 = r.admin2")
+        rules.append(f"{family} and {bucket} and l.p_admin1 = r.admin1")
+        rules.append(f"{family} and {bucket.replace('l.tb', 'l.w_tb')}")
     overlap = "least(l.t_end, r.t_end) > greatest(l.t_start, r.t_start)"
+    for month in ("c_m_start", "c_m_end"):  # c_m_end: only for windows across two months
+        rules.append(f"{family} and l.{month} = r.m_start and l.admin2 = r.admin2 and {overlap}")
     for month in ("m_start", "m_end"):
-        rules.append(f"{family} and l.c_{month} = r.{month} and l.admin2 = r.admin2 and {overlap}")
-        rules.append(f"{family} and l.{month} = r.c_{month} and l.admin2 = r.admin2 and {overlap}")
-        # a week or month report that names no district meets its province's reports in the
-        # month, one that names no province every report of the month
-        rules.append(f"{family} and l.c1_{month} = r.{month} and l.admin1 = r.admin1 and {overlap}")
-        rules.append(f"{family} and l.{month} = r.c1_{month} and l.admin1 = r.admin1 and {overlap}")
-        rules.append(f"{family} and l.c0_{month} = r.{month} and {overlap}")
-        rules.append(f"{family} and l.{month} = r.c0_{month} and {overlap}")
+        rules.append(f"{family} and l.c1_{month} = r.m_start and l.admin1 = r.admin1 and {overlap}")
+        rules.append(f"{family} and l.c0_{month} = r.m_start and {overlap}")
     return rules
 
 
-def settings(grid: Grid, same_source: bool, gammas: bool = False) -> dict[str, Any]:
-    """The splink settings: dedupe, blocking rules, comparisons with their fixed m and u.
+# splink's blocking: the candidate pairs found by blocking_rules, each given a key that its two
+# reports hold in ``pair_keys`` (an exploding blocking rule pairs the reports sharing a key).
+PAIR_RULE = {"blocking_rule": "l.pair_keys = r.pair_keys", "sql_dialect": "duckdb",
+             "arrays_to_explode": ["pair_keys"]}  # fmt: skip
+
+
+def settings(grid: Grid, gammas: bool = False) -> dict[str, Any]:
+    """The splink settings: dedupe, blocking on the candidate pairs, comparisons with their
+    fixed m and u.
 
     ``gammas`` keeps each comparison's level (``gamma_<name>``) and the columns it read, for
     calibration; otherwise the level is read back from its distinct match weight.
@@ -275,7 +283,7 @@ def settings(grid: Grid, same_source: bool, gammas: bool = False) -> dict[str, A
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": PRIOR,
-        "blocking_rules_to_generate_predictions": blocking_rules(same_source),
+        "blocking_rules_to_generate_predictions": [PAIR_RULE],
         "comparisons": [comparison.as_dict() for comparison in COMPARISONS],
         "retain_matching_columns": gammas,
         "retain_intermediate_calculation_columns": True,
