@@ -164,8 +164,7 @@ def _name_groups(con: duckdb.DuckDBPyConnection, weight: Counter[str]) -> dict[s
 # word (two unsigned 64-bit halves): comparing two texts is then a few bit operations, not list
 # work.
 _WORD_BITS = (
-    "list_transform(list_filter(r.text_keys, lambda w: length(w) >= 3), "
-    "lambda w: hash(w) % 128)"
+    "list_transform(list_filter(r.text_keys, lambda w: length(w) >= 3), lambda w: hash(w) % 128)"
 )
 
 
