@@ -123,6 +123,8 @@ PLACE = comparison("place", "distance between points (km), else the admin unit s
       for km in (0.5, 1, 2, 3, 5, 10)),
     *(Level(f"one exact, one near, within {km} km", _within(km)) for km in (0.5, 1, 2, 3, 5, 10)),
     Level("within 25 km", _within(25)),
+    Level("both give only the country", "geo_precision_l = 'country' and "
+          "geo_precision_r = 'country'"),
     Level("one report gives only the country", "geo_precision_l = 'country' or "
           "geo_precision_r = 'country'"),
     Level("same district (one report gives only the district)",
@@ -184,6 +186,8 @@ ACTORS = comparison("actors", "claimed perpetrator and target: registry party, e
     Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}"),
     Level("same perpetrator", _agree("a1", "a1")),
     Level("perpetrator and target swapped", f"{_agree('a1', 'a2')} and {_agree('a2', 'a1')}"),
+    Level("same target, perpetrators unresolved and named apart",
+          f"{_agree('a2', 'a2')} and a1p_l is null and a1p_r is null"),
     Level("one actor in common, in another role",
           f"{_agree('a2', 'a2')} or {_agree('a1', 'a2')} or {_agree('a2', 'a1')}"),
     Level("different registry parties as perpetrator", "a1p_l <> a1p_r"),
@@ -194,12 +198,11 @@ _KILLED_DIFF = "abs(killed_l - killed_r)"
 _KILLED_MAX = "greatest(killed_l, killed_r)"
 KILLED = comparison("killed", "people killed (best estimate)", (
     Level("a count is missing", "killed_l is null or killed_r is null", is_null=True),
-    Level("same count, five or more", "killed_l = killed_r and killed_l >= 5"),
+    Level("same count, twenty or more", "killed_l = killed_r and killed_l >= 20"),
+    Level("same count, five to nineteen", "killed_l = killed_r and killed_l >= 5"),
     Level("same count, one to four", "killed_l = killed_r and killed_l >= 1"),
     Level("same count: none killed", "killed_l = killed_r"),
-    Level("one apart", f"{_KILLED_DIFF} <= 1"),
-    Level("two apart", f"{_KILLED_DIFF} <= 2"),
-    Level("three apart", f"{_KILLED_DIFF} <= 3"),
+    Level("one to three apart", f"{_KILLED_DIFF} <= 3"),
     Level("close: within 20%", f"{_KILLED_DIFF} <= 0.2 * {_KILLED_MAX}"),
     Level("within half", f"{_KILLED_DIFF} <= 0.5 * {_KILLED_MAX}"),
     Level("far apart", "else"),
