@@ -136,7 +136,7 @@ def test_a_week_later_is_another_incident():
 
 
 def _scene() -> list[LinkRecord]:
-    """Three events over two days, seven reports."""
+    """Three events over two days, seven reports; each text tells its own toll."""
     later = dict(start=MARCH_5 + DAY, end=MARCH_5 + 2 * DAY)
     clash = dict(
         lat=LATAMNEH[0],
@@ -149,7 +149,9 @@ def _scene() -> list[LinkRecord]:
     return [
         report(1, "UCDP"), acled(2), report(3, "monitor", actor1=None, actor1_party_id=None),
         report(4, "UCDP", **clash), report(5, "SOHR", **clash),
-        report(6, "SOHR", killed_best=2, **later), acled(7, killed_best=2, **later),
+        report(6, "SOHR", killed_best=2, text="Regime shelling on Kafr Zita, 2 dead", **later),
+        acled(7, killed_best=2, **later,
+              text="Military Forces of Syria shelled Kafr Zita against Al Nusra Front, 2 killed."),
     ]  # fmt: skip
 
 
