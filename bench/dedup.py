@@ -14,11 +14,14 @@ Reports with known truth are made from REAL events, the UCDP GED Syria file (rea
 3. **Reports.** Each event gets 1–4 reports from distinct sources (UCDP, ACLED, SOHR, RU-MoD,
    monitor), each with its own noise: the day (sometimes the next one, sometimes a week or
    month window), hours for the monitors, the point (hundreds of metres to a few km, sometimes
-   only the district or province centroid), the kind (UCDP cannot tell a shelling from a
-   clash, monitors use the ceasefire kinds), actor names (aliases, transliterations, the
-   Nusra Front under its older or later name, sides in UCDP's dyad order), party ids where a
-   registry match would find them, deaths (± a few, sometimes missing) and a text in the
-   source's own style.
+   only the district or province centroid, or the country's where the event has no province),
+   the kind (UCDP cannot tell a shelling from a clash, monitors use the ceasefire kinds), actor
+   names (aliases, transliterations, the Nusra Front under its older or later name, sides in
+   UCDP's dyad order), party ids where a registry match would find them, deaths (± a few,
+   sometimes missing), the place name and a text in the source's own style. UCDP's report is
+   UCDP's row as it is: its point and precision (where_prec), its place name ("Saraf
+   village") and, as its text, the headline of its source article (often a daily toll that
+   names neither the place nor the sides).
 
 Then ``truce.linkage.link`` runs on the reports, timed, with the peak RSS; pairs in one predicted
 incident are compared with pairs of one true event. ``--new`` also measures the incremental

@@ -313,25 +313,28 @@ def mark_candidates(
     """Views of the feature ``tables`` (``<table>_keyed``) that give each report its
     ``pair_keys``: one key per candidate pair it is in, a pair being two reports (of any of the
     tables) that meet one of the blocking ``rules`` in either order. With ``touching`` (one of
-    the tables), only pairs with a report of it count. One query: each rule a hash join, the
-    pairs made distinct once (splink would run one join per rule, each excluding the pairs of
-    all the rules before it)."""
+    the tables), only pairs with a report of it count, and each rule joins that table with all.
+    One query: each rule a hash join, the pairs made distinct once (splink would run one join
+    per rule, each excluding the pairs of all the rules before it)."""
     union = " union all ".join(f"select * from {table}" for table in tables)
-    joins = " union all ".join(
-        f"select least(l.unique_id, r.unique_id) as a, greatest(l.unique_id, r.unique_id) as b "
-        f"from candidates_input l join candidates_input r on {rule} "
-        f"where l.unique_id {'<' if _symmetric(rule) else '<>'} r.unique_id"
-        for rule in rules
-    )
-    keep = ""
-    if touching is not None:
-        keep = (f"where a in (select unique_id from {touching}) "
-                f"or b in (select unique_id from {touching})")  # fmt: skip
+    pair = "least(l.unique_id, r.unique_id) as a, greatest(l.unique_id, r.unique_id) as b"
+    joins = []
+    for rule in rules:
+        if touching is None:
+            sides = [("candidates_input", "candidates_input")]
+            order = "<" if _symmetric(rule) else "<>"
+        else:  # the new report on the left, and for a rule that is not symmetric on the right
+            sides = [(touching, "candidates_input")]
+            if not _symmetric(rule):
+                sides.append(("candidates_input", touching))
+            order = "<>"
+        joins += [f"select {pair} from {left} l join {right} r on {rule} "
+                  f"where l.unique_id {order} r.unique_id" for left, right in sides]  # fmt: skip
     con.execute(f"create or replace temp view candidates_input as {union}")
     con.execute(f"""
         create or replace temp table candidate_keys as
         with pairs as (select a, b, row_number() over () as k from (
-            select distinct a, b from ({joins}) {keep}))
+            select distinct a, b from ({" union all ".join(joins)})))
         select id, list(k) as pair_keys from (
             select a as id, k from pairs union all select b as id, k from pairs
         ) group by id

@@ -35,8 +35,10 @@ class LinkRecord:
     in any transliteration. ``start``/``end`` are the observed window (timezone-aware; ``end``
     after ``start``: a day report spans its whole day unless the source gave hours).
     ``admin1``/``admin2`` are compared exactly, so give them as the geocoder spells them (codes
-    or gazetteer names). Actors are the *claimed* perpetrator (``actor1``) and target
-    (``actor2``): a registry party id where the name was matched, and the name as given.
+    or gazetteer names). ``geo_precision`` ``country`` is a report that places the event only
+    in the country (UCDP's where_prec 6): its point, if any, says nothing. Actors are the
+    *claimed* perpetrator (``actor1``) and target (``actor2``): a registry party id where the
+    name was matched, and the name as given.
     """
 
     report_id: int
