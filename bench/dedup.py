@@ -14,11 +14,14 @@ Reports with known truth are made from REAL events, the UCDP GED Syria file (rea
 3. **Reports.** Each event gets 1–4 reports from distinct sources (UCDP, ACLED, SOHR, RU-MoD,
    monitor), each with its own noise: the day (sometimes the next one, sometimes a week or
    month window), hours for the monitors, the point (hundreds of metres to a few km, sometimes
-   only the district or province centroid), the kind (UCDP cannot tell a shelling from a
-   clash, monitors use the ceasefire kinds), actor names (aliases, transliterations, the
-   Nusra Front under its older or later name, sides in UCDP's dyad order), party ids where a
-   registry match would find them, deaths (± a few, sometimes missing) and a text in the
-   source's own style.
+   only the district or province centroid, or the country's where the event has no province),
+   the kind (UCDP cannot tell a shelling from a clash, monitors use the ceasefire kinds), actor
+   names (aliases, transliterations, the Nusra Front under its older or later name, sides in
+   UCDP's dyad order), party ids where a registry match would find them, deaths (± a few,
+   sometimes missing), the place name and a text in the source's own style. UCDP's report is
+   UCDP's row as it is: its point and precision (where_prec), its place name ("Saraf
+   village") and, as its text, the headline of its source article (often a daily toll that
+   names neither the place nor the sides).
 
 Then ``truce.linkage.link`` runs on the reports, timed, with the peak RSS; pairs in one predicted
 incident are compared with pairs of one true event. ``--new`` also measures the incremental
@@ -68,6 +71,7 @@ SOURCE_WEIGHTS = np.array([0.8, 0.9, 0.8, 0.35, 0.45])
 REPORTS_PER_EVENT = np.array([0.25, 0.35, 0.25, 0.15])  # 1, 2, 3 or 4 reports
 TWIN_SHARE = 0.15
 CALIBRATION_SEED = 11
+COUNTRY = (35.0, 38.0)  # the point UCDP gives an event it places only in Syria
 EPOCH = np.datetime64("1970-01-01T00:00:00", "s")
 HOUR, DAY = 3600, 86400
 
@@ -137,9 +141,15 @@ class Events:
     lat: np.ndarray
     lon: np.ndarray
     imprecise: np.ndarray  # UCDP gave only a centroid
+    # UCDP's where_prec: 1 the place, 2 near it, 3 district, 4 province, 5 region, 6 country
+    where_prec: np.ndarray
+    ucdp_lat: np.ndarray  # UCDP's point: the event's, or the centroid it gave
+    ucdp_lon: np.ndarray
     admin1: np.ndarray
     admin2: np.ndarray
     town: np.ndarray
+    where: np.ndarray  # UCDP's place name as it gives it ("Saraf village")
+    headline: np.ndarray  # the headline of UCDP's source article, UCDP's report's text
     perpetrator: np.ndarray  # canonical names (keys of ALIASES, or as UCDP gives them)
     target: np.ndarray
     side_a: np.ndarray
@@ -185,17 +195,23 @@ def read_base(path: Path) -> Events:
     side_a = np.where(side_a == "Syrian insurgents", "insurgents:" + insurgents, side_a)
     side_b = np.where(side_b == "Syrian insurgents", "insurgents:" + insurgents, side_b)
     lat, lon = columns["latitude"].astype(float), columns["longitude"].astype(float)
-    imprecise = columns["where_prec"] >= 3  # UCDP gives a centroid: the event was elsewhere
+    where_prec = columns["where_prec"].astype(np.int64)
+    imprecise = where_prec >= 3  # UCDP gives a centroid: the event was elsewhere
+    ucdp_lat, ucdp_lon = lat.copy(), lon.copy()
     moved = _move(lat, lon, rng.uniform(2, 12, len(lat)), rng)
     lat, lon = np.where(imprecise, moved[0], lat), np.where(imprecise, moved[1], lon)
     admin1 = np.array([_admin(a) for a in columns["adm_1"]], dtype=object)
     admin2 = np.array([_admin(a) for a in columns["adm_2"]], dtype=object)
+    headline = np.array([h or "" for h in columns["source_headline"]], dtype=object)
     return Events(
         event=np.arange(len(kind), dtype=np.int64),
         day=np.array(columns["date_start"], dtype="datetime64[D]"),
         hour=rng.uniform(5, 21, len(kind)),
-        lat=lat, lon=lon, imprecise=imprecise, admin1=admin1, admin2=admin2,
+        lat=lat, lon=lon, imprecise=imprecise, where_prec=where_prec, ucdp_lat=ucdp_lat,
+        ucdp_lon=ucdp_lon, admin1=admin1, admin2=admin2,
         town=np.array([_town(w) for w in columns["where_coordinates"]], dtype=object),
+        where=np.array([w or "" for w in columns["where_coordinates"]], dtype=object),
+        headline=headline,
         perpetrator=np.where(perpetrator_is_a, side_a, side_b),
         target=np.where(perpetrator_is_a, side_b, side_a),
         side_a=side_a, side_b=side_b, kind=kind,
@@ -267,6 +283,9 @@ def add_twins(base: Events, rng: np.random.Generator) -> Events:
     twin.kind = np.where(counter, 0, np.where(nearby, 4, twin.kind))
     km = np.where(nearby, rng.uniform(2, 6, len(rows)), rng.uniform(0, 1.5, len(rows)))
     twin.lat, twin.lon = _move(twin.lat, twin.lon, km, rng)
+    # UCDP places a twin where it is, or at the centroid it gave the event
+    twin.ucdp_lat = np.where(twin.imprecise, twin.ucdp_lat, twin.lat)
+    twin.ucdp_lon = np.where(twin.imprecise, twin.ucdp_lon, twin.lon)
     twin.day = twin.day + np.where(again, 1, 0).astype("timedelta64[D]")
     twin.hour = rng.uniform(5, 21, len(rows))
     twin.killed = rng.poisson(np.maximum(twin.killed, 1)).astype(np.int64)
@@ -290,7 +309,10 @@ def replicate(events: Events, needed: int, rng: np.random.Generator) -> Events:
     while count < needed:
         part = events.take(np.arange(len(events)))
         if replica:
-            part.lat, part.lon = _move(part.lat, part.lon, rng.uniform(0, 0.8, len(part)), rng)
+            lat, lon = _move(part.lat, part.lon, rng.uniform(0, 0.8, len(part)), rng)
+            part.ucdp_lat = part.ucdp_lat + lat - part.lat
+            part.ucdp_lon = part.ucdp_lon + lon - part.lon
+            part.lat, part.lon = lat, lon
             shift = replica * span + rng.integers(-1, 2, len(part))
             part.day = part.day + shift.astype("timedelta64[D]")
         part.event = part.event + replica * len(events)
@@ -326,7 +348,7 @@ def _reports(ev: Events, source: np.ndarray, rng: np.random.Generator) -> pa.Tab
     killed = _killed(ev, source, rng)
     location = _locations(ev, source, geo_precision, rng)
     text = [_text(*row) for row in zip(names, ev.town, actor1, actor2, sub_type, killed,
-                                       strict=True)]  # fmt: skip
+                                       ev.headline, strict=True)]  # fmt: skip
     return pa.table({
         "report_id": pa.array(np.arange(1, n + 1), pa.int64()),
         "start": pa.array(start, pa.timestamp("s", tz="UTC")),
@@ -386,18 +408,36 @@ def _centroids(ev: Events, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _places(ev: Events, source: np.ndarray, rng: np.random.Generator
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Each source's point and its precision. UCDP gives its own point and precision (its
+    where_prec); the others their point with their noise, or only a district or province
+    centroid (or the country's, when the event has no such unit)."""
     n = len(ev)
     sigma = np.array([0.0, 0.4, 1.0, 1.5, 0.3])[source]
+    # where UCDP knows only a point near the event, the others often know no better
+    vague = (source != 0) & (ev.where_prec == 2) & (rng.random(n) < 0.6)
+    sigma = np.where(vague, np.maximum(sigma, 1.0), sigma)
     lat, lon = _move(ev.lat, ev.lon, np.abs(rng.normal(0, 1, n)) * sigma, rng)
     precision = np.where(sigma <= 0.5, "exact", "near").astype(object)
     coarse = rng.random(n)
     district = (coarse < 0.08) | ev.imprecise & (coarse < 0.5)
     province = (coarse >= 0.08) & (coarse < 0.11)
+    ucdp = source == 0
+    district = np.where(ucdp, ev.where_prec == 3, district)
+    province = np.where(ucdp, ev.where_prec >= 4, province)
+    precision = np.where(ucdp & (ev.where_prec == 2), "near", precision)
+    lat, lon = np.where(ucdp, ev.ucdp_lat, lat), np.where(ucdp, ev.ucdp_lon, lon)
+    # a unit the event has no name for cannot be given: the next wider one instead
+    no_district, no_province = ev.admin2 == None, ev.admin1 == None  # noqa: E711
+    province |= district & no_district
+    district &= ~no_district
+    country = (province | (ucdp & (ev.where_prec >= 6))) & no_province
+    province &= ~country
     d_lat, d_lon = _centroids(ev, ev.admin2)
     p_lat, p_lon = _centroids(ev, ev.admin1)
-    lat = np.where(district, d_lat, np.where(province, p_lat, lat))
-    lon = np.where(district, d_lon, np.where(province, p_lon, lon))
+    lat = np.where(district, d_lat, np.where(province, p_lat, np.where(country, COUNTRY[0], lat)))
+    lon = np.where(district, d_lon, np.where(province, p_lon, np.where(country, COUNTRY[1], lon)))
     precision = np.where(district, "district", np.where(province, "province", precision))
+    precision = np.where(country, "country", precision)
     return lat, lon, precision.astype(object)
 
 
@@ -409,12 +449,14 @@ def _locations(ev: Events, source: np.ndarray, precision: np.ndarray, rng: np.ra
     pick = rng.random(n)
     names = np.array([_transliterate(town, p) for town, p in zip(ev.town, pick, strict=True)],
                      dtype=object)  # fmt: skip
-    names[source == 0] = ev.town[source == 0]
-    vague = (rng.random(n) < 0.1) | (precision == "district")
+    others = source != 0
+    vague = others & ((rng.random(n) < 0.1) | (precision == "district"))
     names[vague] = [f"{a} countryside" if a else None for a in ev.admin2[vague]]
-    province = precision == "province"
+    province = others & (precision == "province")
     names[province] = [f"{a} countryside" if a else None for a in ev.admin1[province]]
+    names[others & (precision == "country")] = None
     names[(source == 4) & (rng.random(n) < 0.4)] = None
+    names[~others] = ev.where[~others]  # UCDP's own: "Saraf village", "Ar Rastan district"
     return names
 
 
@@ -523,7 +565,11 @@ _VERBS = {
 
 
 def _text(source: str, town: str, actor1: str | None, actor2: str | None, sub: str,
-          killed: int) -> str:  # fmt: skip
+          killed: int, headline: str) -> str:  # fmt: skip
+    """The report's text in its source's style; UCDP's is the headline of its source article
+    (a daily toll, a report on a region: often naming neither the place nor the sides)."""
+    if source == "UCDP" and headline:
+        return headline
     who = actor1 or "Unidentified forces"
     verb = _VERBS[sub]
     toll = f", {killed} killed" if killed >= 0 else ""

@@ -68,7 +68,7 @@ def test_the_link_records_its_score_and_each_comparison():
     decision = link([report(1, "UCDP"), acled(2)]).explain(2, 1)
     assert decision is not None and decision.merged
     levels = {outcome.comparison: outcome.level for outcome in decision.comparisons}
-    assert levels["place"] == "within 1 km"
+    assert levels["place"] == "both exact, within 0.5 km"
     assert levels["time"] == "same day: windows overlap"
     assert levels["actors"] == "same perpetrator and target"
     odds = PRIOR / (1 - PRIOR)
@@ -136,7 +136,7 @@ def test_a_week_later_is_another_incident():
 
 
 def _scene() -> list[LinkRecord]:
-    """Three events over two days, seven reports."""
+    """Three events over two days, seven reports; each text tells its own toll."""
     later = dict(start=MARCH_5 + DAY, end=MARCH_5 + 2 * DAY)
     clash = dict(
         lat=LATAMNEH[0],
@@ -149,7 +149,9 @@ def _scene() -> list[LinkRecord]:
     return [
         report(1, "UCDP"), acled(2), report(3, "monitor", actor1=None, actor1_party_id=None),
         report(4, "UCDP", **clash), report(5, "SOHR", **clash),
-        report(6, "SOHR", killed_best=2, **later), acled(7, killed_best=2, **later),
+        report(6, "SOHR", killed_best=2, text="Regime shelling on Kafr Zita, 2 dead", **later),
+        acled(7, killed_best=2, **later,
+              text="Military Forces of Syria shelled Kafr Zita against Al Nusra Front, 2 killed."),
     ]  # fmt: skip
 
 

@@ -40,7 +40,7 @@ BELOW_THRESHOLD = "below the threshold"
 class Window:
     """How far apart two reports of one incident may be."""
 
-    max_gap_hours: float = 12.0
+    max_gap_hours: float = 24.0  # less than: a day report and one of the day after next are not one
     max_km: float = 10.0
     same_source: bool = False
 
@@ -74,7 +74,7 @@ class Clustering:
 def compatible(nodes: Nodes, a: Ints, b: Ints, window: Window) -> Bools:
     """Whether reports ``a[i]`` and ``b[i]`` may be one incident (vectorised)."""
     gap = np.maximum(nodes.start[a], nodes.start[b]) - np.minimum(nodes.end[a], nodes.end[b])
-    ok: Bools = gap <= window.max_gap_hours
+    ok: Bools = gap < window.max_gap_hours
     both_fine = nodes.fine[a] & nodes.fine[b]
     km = _haversine_km(nodes.lat[a], nodes.lon[a], nodes.lat[b], nodes.lon[b])
     admin_a, admin_b = nodes.admin1[a], nodes.admin1[b]

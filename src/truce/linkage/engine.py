@@ -23,8 +23,8 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 from truce.domain.errors import Invalid
 from truce.domain.i18n import N_
 from truce.linkage.clusters import Nodes, Window, cluster
-from truce.linkage.features import Grid, build_features
-from truce.linkage.model import COMPARISONS, settings
+from truce.linkage.features import Grid, build_features, mark_candidates, names_table
+from truce.linkage.model import COMPARISONS, blocking_rules, settings
 from truce.linkage.records import LinkRecord, as_table
 from truce.linkage.result import Linkage
 
@@ -35,7 +35,7 @@ Reports: TypeAlias = Sequence[LinkRecord] | pa.Table
 class LinkConfig:
     """What a link run may change: the merge threshold, the window, blocking sizes, threads."""
 
-    threshold: float = 0.5  # match probability at or above which two reports are merged
+    threshold: float = 0.25  # match probability at or above which two reports are merged
     floor: float = 0.01  # pairs scored below this are not kept: they count as this
     window: Window = field(default_factory=Window)
     grid: Grid = field(default_factory=Grid)
@@ -59,7 +59,8 @@ def link(reports: Reports, config: LinkConfig = DEFAULT) -> Linkage:
     table = as_table(reports)
     with _session(config) as con:
         build_features(con, table, "reports", config.grid)
-        linker = _linker(con, "reports", config)
+        (keyed,) = mark_candidates(con, ["reports"], blocking_rules(config.window))
+        linker = _linker(con, keyed, config)
         scored = linker.inference.predict(
             threshold_match_probability=config.floor, warning_mode="never"
         )
@@ -74,7 +75,8 @@ def score_candidates(reports: Reports, config: LinkConfig = DEFAULT) -> pa.Table
     table = as_table(reports)
     with _session(config) as con:
         build_features(con, table, "reports", config.grid)
-        linker = _linker(con, "reports", config, gammas=True)
+        (keyed,) = mark_candidates(con, ["reports"], blocking_rules(config.window))
+        linker = _linker(con, keyed, config, gammas=True)
         scored = linker.inference.predict(warning_mode="never")
         gammas = ", ".join(f"gamma_{comparison.name}" for comparison in COMPARISONS)
         columns = f"{_score_columns()}, {gammas}"
@@ -103,12 +105,19 @@ def link_new(
         con.register("new_raw", new_table)
         con.register("old_raw", old_table)
         con.register("membership", membership)
-        build_features(con, new_table, "new_reports", config.grid)
-        build_features(con, _near_in_time(new_table, old_table, config), "old_reports",
-                       config.grid)  # fmt: skip
-        linker = _linker(con, "new_reports", config)
+        near = _near_in_time(new_table, old_table, config)
+        names = names_table(con, [new_table, near])
+        build_features(con, new_table, "new_reports", config.grid, names)
+        build_features(con, near, "old_reports", config.grid, names)
+        new_keyed, old_keyed = mark_candidates(
+            con,
+            ["new_reports", "old_reports"],
+            blocking_rules(config.window),
+            touching="new_reports",
+        )
+        linker = _linker(con, new_keyed, config)
         api = linker._db_api
-        new_df, old_df = api.register("new_reports"), api.register("old_reports")
+        new_df, old_df = api.register(new_keyed), api.register(old_keyed)
         within = linker.inference.predict_within(
             new_df, threshold_match_probability=config.floor, warning_mode="never"
         )
@@ -130,7 +139,7 @@ def _membership(incidents: Mapping[int, int]) -> pa.Table:
 def _near_in_time(new: pa.Table, old: pa.Table, config: LinkConfig) -> pa.Table:
     """The existing reports whose window comes within a time bucket of a new one's: no other
     can be a candidate (every blocking rule shares a bucket, or needs overlapping windows)."""
-    margin = int(config.grid.bucket_hours * 3600e6)  # microseconds, as the timestamps
+    margin = int(2 * config.grid.bucket_hours * 3600e6)  # microseconds, as the timestamps
     low, high = _merged_windows(_micros(new["start"]) - margin, _micros(new["end"]) + margin)
     start, end = _micros(old["start"]), _micros(old["end"])
     last = np.searchsorted(low, end, side="right") - 1  # the last window opening before the end
@@ -202,7 +211,7 @@ def _linker(
     con: duckdb.DuckDBPyConnection, table: str, config: LinkConfig, gammas: bool = False
 ) -> Linker:
     api = DuckDBAPI(connection=con)
-    model = settings(config.grid, config.window.same_source, gammas)
+    model = settings(config.grid, gammas)
     # The settings are fixed and tested (tests/unit/test_linkage_model.py): no run-time checks.
     return Linker(api.register(table), model, log_level=None, validate_settings=False)
 

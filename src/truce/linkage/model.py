@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from truce.linkage.clusters import Window
 from truce.linkage.features import Grid
 
 PARAMETERS_FILE = Path(__file__).with_name("parameters.json")
@@ -77,10 +78,14 @@ _MIDPOINTS = "abs((t_start_l + t_end_l) - (t_start_r + t_end_r)) / 2"
 # only guard the SQL.
 TIME = comparison("time", "overlap of, or gap between, the observed windows (hours)", (
     Level("a window is missing", "t_start_l is null or t_start_r is null", is_null=True),
-    Level("both give hours, within 2 h of each other", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 2"),
+    Level("both give hours, within 30 min of each other",
+          f"{_BOTH_HOURS} and {_MIDPOINTS} <= 0.5"),
+    Level("both give hours, within 1 h", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 1"),
+    Level("both give hours, within 2 h", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 2"),
+    Level("both give hours, within 4 h", f"{_BOTH_HOURS} and {_MIDPOINTS} <= 4"),
+    Level("both give hours, further apart", _BOTH_HOURS),
     Level("same day: windows overlap", f"{_BOTH_DAY} and {_OVERLAP}"),
     Level("within 24 h", f"{_BOTH_DAY} and {_GAP} <= 24"),
-    Level("within 72 h", f"{_BOTH_DAY} and {_GAP} <= 72"),
     Level("a week or month window covers the other", _OVERLAP),
     Level("further apart", "else"),
 ))  # fmt: skip
@@ -93,9 +98,17 @@ _CHORD2 = "(pow(ux_l - ux_r, 2) + pow(uy_l - uy_r, 2) + pow(uz_l - uz_r, 2))"
 EARTH_KM = 6371.0
 
 
-def _within(km: float) -> str:
+def _within(km: float, both: str = _BOTH_FINE) -> str:
     chord = 2 * math.sin(km / (2 * EARTH_KM))
-    return f"{_BOTH_FINE} and {_CHORD2} <= {chord * chord!r}"
+    return f"{both} and {_CHORD2} <= {chord * chord!r}"
+
+
+# Sources that give the exact place are a few hundred metres apart at most; those that give a
+# place near the event (within a few km) spread further, so each has its own distance levels.
+_BOTH_EXACT = (
+    "coalesce(geo_precision_l, 'exact') = 'exact' and coalesce(geo_precision_r, 'exact') = 'exact'"
+)
+_BOTH_NEAR = "geo_precision_l = 'near' and geo_precision_r = 'near'"
 
 
 _NO_PROVINCE = (
@@ -104,10 +117,16 @@ _NO_PROVINCE = (
 PLACE = comparison("place", "distance between points (km), else the admin unit shared", (
     Level("a place is missing", "(lat_l is null and admin1_l is null) or "
           "(lat_r is null and admin1_r is null)", is_null=True),
-    Level("within 1 km", _within(1)),
-    Level("within 3 km", _within(3)),
-    Level("within 10 km", _within(10)),
+    *(Level(f"both exact, within {km} km", _within(km, _BOTH_EXACT))
+      for km in (0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10)),
+    *(Level(f"both near, within {km} km", _within(km, _BOTH_NEAR))
+      for km in (0.5, 1, 2, 3, 5, 10)),
+    *(Level(f"one exact, one near, within {km} km", _within(km)) for km in (0.5, 1, 2, 3, 5, 10)),
     Level("within 25 km", _within(25)),
+    Level("both give only the country", "geo_precision_l = 'country' and "
+          "geo_precision_r = 'country'"),
+    Level("one report gives only the country", "geo_precision_l = 'country' or "
+          "geo_precision_r = 'country'"),
     Level("same district (one report gives only the district)",
           f"not ({_BOTH_FINE}) and admin2_l = admin2_r and {_NO_PROVINCE}"),
     Level("same province (one report gives only the province)",
@@ -115,13 +134,34 @@ PLACE = comparison("place", "distance between points (km), else the admin unit s
     Level("further apart, or another admin unit", "else"),
 ))  # fmt: skip
 
-PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling", (
+_IN_TEXT = (
+    "(list_contains(text_grams_r, place_hash_l) or list_contains(text_grams_l, place_hash_r))"
+)
+_BOTH_NAMED = "place_key_l is not null and place_key_r is not null"
+_SIMILAR_KEYS = (
+    f"{_BOTH_NAMED} and (jaro_winkler_similarity(place_key_l, place_key_r) >= 0.9 or "
+    "(least(length(place_key_l), length(place_key_r)) >= 4 and "
+    "(suffix(place_key_l, place_key_r) or suffix(place_key_r, place_key_l))))"
+)
+_PREFIX_KEYS = (
+    f"{_BOTH_NAMED} and least(length(place_key_l), length(place_key_r)) >= 4 and "
+    "(starts_with(place_key_l, place_key_r) or starts_with(place_key_r, place_key_l))"
+)
+PLACE_NAME = comparison("place_name", "the place names the sources gave, in any spelling, and "
+                        "the place one names in the other's text", (
     # A district or province report names its district or province: the place comparison
-    # already weighs that, so its name says nothing more.
-    Level("a report names no place, or only its district or province",
-          f"place_name_l is null or place_name_r is null or not ({_BOTH_FINE})", is_null=True),
-    Level("same place name", "jaro_winkler_similarity(place_name_l, place_name_r) >= 0.9"),
-    Level("another place name", "else"),
+    # already weighs that, so only its text can name the place (place_key is null for it).
+    Level("no place name to compare", "place_key_l is null and place_key_r is null",
+          is_null=True),
+    Level("same place name", "place_key_l = place_key_r"),
+    Level("similar place names", _SIMILAR_KEYS),
+    Level("one place name begins with the other", _PREFIX_KEYS),
+    Level("the place one names is in the other's text", f"{_BOTH_FINE} and {_IN_TEXT}"),
+    Level("another place name", _BOTH_NAMED),
+    Level("one gives only an area, whose report's text names the other's place", _IN_TEXT),
+    Level("one gives only an area, whose report's text does not name the other's place",
+          f"not ({_BOTH_FINE})"),
+    Level("the place one names is not in the other's text", "else"),
 ))  # fmt: skip
 
 KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, civilians)", (
@@ -134,10 +174,10 @@ KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, c
 
 def _agree(left: str, right: str) -> str:
     """Actor ``left`` of the left report is actor ``right`` of the right report: the same
-    registry party, or, when either is unresolved, the same name once folded (``fold`` spells
-    every transliteration one way: "Jaish el-Islam" is "Jaysh al-Islam")."""
-    lp, rp, ln, rn = f"{left}p_l", f"{right}p_r", f"{left}n_l", f"{right}n_r"
-    return f"coalesce({lp} = {rp}, {ln} = {rn}, false)"
+    registry party, or, when either is unresolved, the same name group (``features.names_table``:
+    the name once folded, so "Jaish el-Islam" is "Jaysh al-Islam", or nearly that)."""
+    lp, rp, lg, rg = f"{left}p_l", f"{right}p_r", f"{left}g_l", f"{right}g_r"
+    return f"coalesce({lp} = {rp}, {lg} = {rg}, false)"
 
 
 _PERPETRATOR_UNKNOWN = "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
@@ -146,6 +186,8 @@ ACTORS = comparison("actors", "claimed perpetrator and target: registry party, e
     Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}"),
     Level("same perpetrator", _agree("a1", "a1")),
     Level("perpetrator and target swapped", f"{_agree('a1', 'a2')} and {_agree('a2', 'a1')}"),
+    Level("same target, perpetrators unresolved and named apart",
+          f"{_agree('a2', 'a2')} and a1p_l is null and a1p_r is null"),
     Level("one actor in common, in another role",
           f"{_agree('a2', 'a2')} or {_agree('a1', 'a2')} or {_agree('a2', 'a1')}"),
     Level("different registry parties as perpetrator", "a1p_l <> a1p_r"),
@@ -156,9 +198,12 @@ _KILLED_DIFF = "abs(killed_l - killed_r)"
 _KILLED_MAX = "greatest(killed_l, killed_r)"
 KILLED = comparison("killed", "people killed (best estimate)", (
     Level("a count is missing", "killed_l is null or killed_r is null", is_null=True),
-    Level("same count", "killed_l = killed_r"),
-    Level("close: within 2 or 20%",
-          f"{_KILLED_DIFF} <= greatest(2, 0.2 * {_KILLED_MAX})"),
+    Level("same count, twenty or more", "killed_l = killed_r and killed_l >= 20"),
+    Level("same count, five to nineteen", "killed_l = killed_r and killed_l >= 5"),
+    Level("same count, one to four", "killed_l = killed_r and killed_l >= 1"),
+    Level("same count: none killed", "killed_l = killed_r"),
+    Level("one to three apart", f"{_KILLED_DIFF} <= 3"),
+    Level("close: within 20%", f"{_KILLED_DIFF} <= 0.2 * {_KILLED_MAX}"),
     Level("within half", f"{_KILLED_DIFF} <= 0.5 * {_KILLED_MAX}"),
     Level("far apart", "else"),
 ))  # fmt: skip
@@ -182,35 +227,56 @@ TEXT = comparison("text", "words of three letters or more shared by the texts (J
 COMPARISONS = (TIME, PLACE, PLACE_NAME, KIND, ACTORS, KILLED, TEXT)
 
 
-def blocking_rules(same_source: bool) -> list[str]:
-    """Candidate pairs: one family, and close in time and place by one of the rules below.
+def blocking_rules(window: Window) -> list[str]:
+    """Candidate pairs: one family, close in time and place by one of the rules below, and
+    possibly one incident (their windows less than ``window.max_gap_hours`` apart, their
+    points at most ``window.max_km``): no other pair could be merged, so scoring it would be
+    wasted. These are join conditions on ``l`` and ``r``; a pair is a candidate when it meets
+    any of them, in either order (:func:`truce.linkage.features.mark_candidates`).
 
-    Point reports: one of two time bucketings × one of four shifted grids (8 rules). A report
-    that gives only its district (or province) meets every report of that district (province)
-    in its time bucket: its ``d_admin2`` (``p_admin1``) is set, and null for point reports, so
-    the join only pairs it with the others (8 rules, each side in turn). A week or month report
-    meets every report of its district in a month its window covers (4 rules).
+    Point reports: the same or the next day's time bucket × one of four shifted grids (8
+    rules). A report that gives only its district (or province, or the country) meets every
+    report of that district (province, country) in its time bucket and the two beside it: its
+    ``d_admin2`` (``p_admin1``, ``w_tb``) is set, and null for point reports, so the join only
+    pairs it with the others.
+    A week or month report meets every report of its district in a month its window covers,
+    of its province when it names no district, of the country when it names no province.
     """
     family = "l.family = r.family"
-    if not same_source:
+    if not window.same_source:
         family += " and l.source <> r.source"
+    family += (" and greatest(l.t_start, r.t_start) - least(l.t_end, r.t_end) < "
+               f"{window.max_gap_hours!r}")  # fmt: skip
+    chord = 2 * math.sin(window.max_km / (2 * EARTH_KM))
+    near = f"(pow(l.ux - r.ux, 2) + pow(l.uy - r.uy, 2) + pow(l.uz - r.uz, 2)) <= {chord**2!r}"
+    same_or_next = ("l.tb = r.tb", "l.tb = r.tb + 1")  # either order: both adjacent buckets
     rules = [
-        f"{family} and l.tb{t} = r.tb{t} and l.c{cell} = r.c{cell}"
-        for t in (0, 1) for cell in ("00", "10", "01", "11")
+        f"{family} and {bucket} and l.c{cell} = r.c{cell} and {near}"
+        for bucket in same_or_next for cell in ("00", "10", "01", "11")
     ]  # fmt: skip
-    for t in (0, 1):
-        for coarse, column in (("d_admin2", "admin2"), ("p_admin1", "admin1")):
-            rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{coarse} = r.{column}")
-            rules.append(f"{family} and l.tb{t} = r.tb{t} and l.{column} = r.{coarse}")
+    # the coarse report is l: the bucket after it and the one before it, in turn
+    for bucket in ("l.tb = r.tb", "l.tb = r.tb + 1", "l.tb + 1 = r.tb"):
+        rules.append(f"{family} and {bucket} and l.d_admin2 = r.admin2")
+        rules.append(f"{family} and {bucket} and l.p_admin1 = r.admin1")
+        rules.append(f"{family} and {bucket.replace('l.tb', 'l.w_tb')}")
     overlap = "least(l.t_end, r.t_end) > greatest(l.t_start, r.t_start)"
+    for month in ("c_m_start", "c_m_end"):  # c_m_end: only for windows across two months
+        rules.append(f"{family} and l.{month} = r.m_start and l.admin2 = r.admin2 and {overlap}")
     for month in ("m_start", "m_end"):
-        rules.append(f"{family} and l.c_{month} = r.{month} and l.admin2 = r.admin2 and {overlap}")
-        rules.append(f"{family} and l.{month} = r.c_{month} and l.admin2 = r.admin2 and {overlap}")
+        rules.append(f"{family} and l.c1_{month} = r.m_start and l.admin1 = r.admin1 and {overlap}")
+        rules.append(f"{family} and l.c0_{month} = r.m_start and {overlap}")
     return rules
 
 
-def settings(grid: Grid, same_source: bool, gammas: bool = False) -> dict[str, Any]:
-    """The splink settings: dedupe, blocking rules, comparisons with their fixed m and u.
+# splink's blocking: the candidate pairs found by blocking_rules, each given a key that its two
+# reports hold in ``pair_keys`` (an exploding blocking rule pairs the reports sharing a key).
+PAIR_RULE = {"blocking_rule": "l.pair_keys = r.pair_keys", "sql_dialect": "duckdb",
+             "arrays_to_explode": ["pair_keys"]}  # fmt: skip
+
+
+def settings(grid: Grid, gammas: bool = False) -> dict[str, Any]:
+    """The splink settings: dedupe, blocking on the candidate pairs, comparisons with their
+    fixed m and u.
 
     ``gammas`` keeps each comparison's level (``gamma_<name>``) and the columns it read, for
     calibration; otherwise the level is read back from its distinct match weight.
@@ -220,7 +286,7 @@ def settings(grid: Grid, same_source: bool, gammas: bool = False) -> dict[str, A
         "link_type": "dedupe_only",
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": PRIOR,
-        "blocking_rules_to_generate_predictions": blocking_rules(same_source),
+        "blocking_rules_to_generate_predictions": [PAIR_RULE],
         "comparisons": [comparison.as_dict() for comparison in COMPARISONS],
         "retain_matching_columns": gammas,
         "retain_intermediate_calculation_columns": True,

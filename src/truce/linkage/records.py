@@ -22,9 +22,9 @@ from truce.domain.events import event_kind
 from truce.domain.i18n import N_
 
 TimePrecision = Literal["day", "week", "month"]
-GeoPrecision = Literal["exact", "near", "district", "province"]
+GeoPrecision = Literal["exact", "near", "district", "province", "country"]
 TIME_PRECISIONS: tuple[str, ...] = ("day", "week", "month")
-GEO_PRECISIONS: tuple[str, ...] = ("exact", "near", "district", "province")
+GEO_PRECISIONS: tuple[str, ...] = ("exact", "near", "district", "province", "country")
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,10 @@ class LinkRecord:
     in any transliteration. ``start``/``end`` are the observed window (timezone-aware; ``end``
     after ``start``: a day report spans its whole day unless the source gave hours).
     ``admin1``/``admin2`` are compared exactly, so give them as the geocoder spells them (codes
-    or gazetteer names). Actors are the *claimed* perpetrator (``actor1``) and target
-    (``actor2``): a registry party id where the name was matched, and the name as given.
+    or gazetteer names). ``geo_precision`` ``country`` is a report that places the event only
+    in the country (UCDP's where_prec 6): its point, if any, says nothing. Actors are the
+    *claimed* perpetrator (``actor1``) and target (``actor2``): a registry party id where the
+    name was matched, and the name as given.
     """
 
     report_id: int
