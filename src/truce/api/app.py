@@ -106,13 +106,7 @@ def _agreement_routes(api: FastAPI) -> None:
         agreement_id: PathId, number: Annotated[int, Path(ge=1, le=1000)], uow: Reader
     ) -> dict[str, Any]:
         item = common.agreement(uow, agreement_id)
-        term = item.term(number)
-        return {
-            "number": term.number,
-            "title": term.title,
-            "text": term.text,
-            "cite": f"{item.slug}/{term.number}",
-        }
+        return views.term(item, item.term(number))
 
     @api.post("/agreements", status_code=201, tags=["agreements"])
     def create_agreement(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from truce.domain.agreement import State, Term
+from truce.domain.breaches import parse_rule
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
@@ -53,6 +54,12 @@ def _at(text: str) -> datetime:
 
 def _with_doubts(text: str, doubts: list[str]) -> str:
     return f"{text} [uncertain: {'; '.join(doubts)}]" if doubts else text
+
+
+def _term(spec: dict[str, Any]) -> Term:
+    breach = spec.get("breach")
+    rule = None if breach is None else parse_rule(spec["number"], breach)
+    return Term(spec["number"], spec["title"], spec["text"], rule)
 
 
 class _Loader:
@@ -106,7 +113,7 @@ class _Loader:
             guarantors=tuple(spec["guarantors"]),
             members=tuple(spec.get("members", [])),
             excluded_lists=tuple(spec.get("excluded_lists", [])),
-            terms=tuple(Term(t["number"], t["title"], t["text"]) for t in spec.get("terms", [])),
+            terms=tuple(_term(t) for t in spec.get("terms", [])),
         )
         return agreements.create_agreement(cmd, self.uow, actor=SYSTEM).id
 
