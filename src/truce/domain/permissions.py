@@ -37,6 +37,7 @@ class Action(StrEnum):
     INGEST_NEWS = "news.ingest"
     READ_RESTRICTED = "restricted.read"
     READ_LEDGER = "ledger.read"
+    EDIT_INCIDENTS = "incident.edit"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -54,6 +55,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.INGEST_NEWS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
     Action.READ_RESTRICTED: frozenset(set(Role)),
     Action.READ_LEDGER: frozenset(set(Role)),
+    Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
 }
 
 # Fields the public (no login) never sees. Whoever acted is named to the public by the state
@@ -122,6 +124,7 @@ REFUSALS: dict[Action, str] = {
     Action.INGEST_NEWS: N_("{who} may not ingest news."),
     Action.READ_RESTRICTED: N_("{who} may not read restricted fields."),
     Action.READ_LEDGER: N_("{who} may not read the ledger."),
+    Action.EDIT_INCIDENTS: N_("{who} may not split or merge incidents."),
 }
 
 
