@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
+from truce.domain.breaches import parse_rule, rule_data
 from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Designation, Party, Status, StatusChange
 from truce.domain.proposals import Proposal, ProposalState, require_open
@@ -118,7 +119,12 @@ class Agreements:
             guarantors=tuple(s.state_code for s in states if s.role == StateRole.GUARANTOR),
             members=tuple(s.state_code for s in states if s.role == StateRole.MEMBER),
             excluded_lists=tuple(sorted(lists)),
-            terms=tuple(Term(t.number, t.title, t.text) for t in terms),
+            terms=tuple(
+                Term(
+                    t.number, t.title, t.text, parse_rule(t.number, t.breach) if t.breach else None
+                )
+                for t in terms
+            ),
         )
 
     def get(self, agreement_id: int) -> Agreement | None:
@@ -157,10 +163,21 @@ class Agreements:
             self.session.add(ExcludedListRow(agreement_id=row.id, list_name=name))
         for term in agreement.terms:
             self.session.add(
-                TermRow(agreement_id=row.id, number=term.number, title=term.title, text=term.text)
+                TermRow(
+                    agreement_id=row.id,
+                    number=term.number,
+                    title=term.title,
+                    text=term.text,
+                    breach=rule_data(term.breach) if term.breach else None,
+                )
             )
         self.session.flush()
         return row.id
+
+
+def _term(row: TermRow) -> Term:
+    rule = parse_rule(row.number, row.breach) if row.breach is not None else None
+    return Term(row.number, row.title, row.text, rule)
 
 
 class Parties:

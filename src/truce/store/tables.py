@@ -114,6 +114,7 @@ class TermRow(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    breach: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the rule, as parse_rule reads it
 
 
 class PartyRow(Base):
@@ -396,3 +397,88 @@ class ReportRow(Base):
     evidence_end: Mapped[int | None] = mapped_column(Integer)
     confidence: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (Index("ix_reports_channel_occurred", "channel", "occurred_start"),)
+
+
+class IncidentRow(Base):
+    """What happened, once: the summary of the reports merged into it, and its check against
+    the terms. A merge keeps the removed incident's row (``merged_into_id`` set, and a
+    tombstone), so its id is never given to another incident."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_precision: Mapped[str] = mapped_column(String(10))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    geo_precision: Mapped[str | None] = mapped_column(String(20))
+    admin1: Mapped[str | None] = mapped_column(String(200))
+    admin2: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(300))
+    event_type: Mapped[str] = mapped_column(String(60), index=True)  # the most reported kind
+    sub_event_type: Mapped[str] = mapped_column(String(80))
+    kinds: Mapped[list[Any]] = mapped_column(JSON)  # every kind: [[type, sub-type], ...]
+    killed_low: Mapped[int | None] = mapped_column(Integer)
+    killed_best: Mapped[int | None] = mapped_column(Integer)
+    killed_high: Mapped[int | None] = mapped_column(Integer)
+    casualties: Mapped[list[Any]] = mapped_column(JSON)  # [{measure, category, low, best, high}]
+    reports: Mapped[int] = mapped_column(Integer, default=1)  # how many reports it holds
+    assessed_perpetrator_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    verdict: Mapped[str | None] = mapped_column(String(20), index=True)  # applicability
+    outcome: Mapped[str | None] = mapped_column(String(20), index=True)  # the check's
+    outcome_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    __table_args__ = (
+        Index("ix_incidents_place", "lon", "lat"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class IncidentReportRow(Base):
+    """A report's place in an incident: one incident per report, with the link that put it
+    there (its score and the comparisons behind it) or the person who did."""
+
+    __tablename__ = "incident_reports"
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    linked_to: Mapped[int | None] = mapped_column(Integer)  # the report it was linked to
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    match_weight: Mapped[float | None] = mapped_column(Float)
+    comparisons: Mapped[list[Any]] = mapped_column(JSON)  # [{comparison, level, bayes_factor}]
+    links: Mapped[list[Any]] = mapped_column(JSON)  # every link scored for it, with outcomes
+    linked_by: Mapped[str] = mapped_column(String(64))  # "linkage", or the user who moved it
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AllegationRow(Base):
+    """A claim that an incident breached a term by a party, opened by the check against the
+    terms (state ``open``); the guarantors' assessment takes it forward."""
+
+    __tablename__ = "allegations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # incident:term:party
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    term: Mapped[int] = mapped_column(Integer)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # for the guarantors to look at
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("state in ('open')", name="state"),)
+
+
+class TombstoneRow(Base):
+    """An incident removed by a merge, for mirrors: which one, into which, when and why."""
+
+    __tablename__ = "tombstones"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    merged_into_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    removed_by: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

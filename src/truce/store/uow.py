@@ -14,6 +14,7 @@ from sqlalchemy import select
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
+from truce.store import incidents as incident_repos
 from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
@@ -59,6 +60,10 @@ class UnitOfWork:
         self.tokens = repos.Tokens(session)
         self.sessions = repos.Sessions(session)
         self.areas = repos.Areas(session)
+        self.incidents = incident_repos.Incidents(session)
+        self.incident_reports = incident_repos.IncidentReports(session)
+        self.allegations = incident_repos.Allegations(session)
+        self.tombstones = incident_repos.Tombstones(session)
         self.ledger = LedgerStore(session)
         return self
 
