@@ -10,8 +10,9 @@ import pytest
 from tests.unit.test_breaches import PROTECTED, RULES
 from truce.domain.breaches import Outcome, check_incident
 from truce.domain.errors import Invalid
-from truce.domain.incidents import Account, Figure, Range, facts_of, is_civilians, summarise
+from truce.domain.incidents import Account, Range, facts_of, is_civilians, summarise
 from truce.domain.parties import Status
+from truce.domain.reports import Figure
 
 DAY = datetime(2016, 3, 5, tzinfo=UTC)
 
@@ -140,12 +141,15 @@ def test_civilians_are_recognised_in_three_languages() -> None:
     assert not any(map(is_civilians, ["Syrian Arab Army", "", None]))
 
 
-def test_bad_figures_and_an_empty_incident_are_refused() -> None:
-    with pytest.raises(Invalid) as caught:
-        Figure(5, 3, 8)
-    assert caught.value.field == "casualties"
-    with pytest.raises(Invalid):
-        Figure(best=-1)
+def test_an_empty_incident_is_refused() -> None:
     with pytest.raises(Invalid) as empty:
         summarise([])
     assert empty.value.field == "reports"
+
+
+def test_a_source_s_own_total_counts_in_the_total_but_in_no_category() -> None:
+    ucdp_total = replace(UCDP, casualties={("killed", "total"): Figure(2, 3, 9)})
+    summary = summarise([ucdp_total, ACLED])
+    assert summary.figure("killed") == Range(2, 3, 9, 2)
+    assert summary.figure("killed", "civilians") == Range(5, 5, 5, 1)
+    assert summary.figure("killed", "total") is summary.figure("killed")

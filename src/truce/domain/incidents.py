@@ -20,8 +20,8 @@ total is the figure to compare across reports.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median_low
@@ -31,43 +31,23 @@ from truce.domain.errors import Invalid
 from truce.domain.events import VIOLENCE_AGAINST_CIVILIANS, EventKind, event_kind
 from truce.domain.i18n import N_
 from truce.domain.parties import Status
+from truce.domain.reports import (
+    MEASURES,
+    TOTAL,
+    Casualties,
+    Figure,
+    GeoPrecision,
+    TimePrecision,
+    casualty_total,
+)
 from truce.domain.text import fold
 
-MEASURES = ("killed", "injured")
-CATEGORIES = ("side_a", "side_b", "civilians", "unknown")
-TOTAL = "total"
-TIME_PRECISIONS = ("day", "week", "month")  # finest first
-GEO_PRECISIONS = ("exact", "near", "district", "province")  # finest first
+TIME_PRECISIONS = tuple(TimePrecision)  # finest first
+GEO_PRECISIONS = tuple(GeoPrecision)  # finest first
 
 # How sources name civilians as a target, folded: "Civilians (Syria)" (ACLED), "Civilians"
 # (UCDP), مدنيين, мирные жители.
 _CIVILIAN_NAMES = ("civilian", "مدني", "mirn")
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One report's count of one category: low, best and high (any may be missing)."""
-
-    low: int | None = None
-    best: int | None = None
-    high: int | None = None
-
-    def __post_init__(self) -> None:
-        given = [v for v in (self.low, self.best, self.high) if v is not None]
-        if any(v < 0 for v in given) or given != sorted(given):
-            raise Invalid(
-                N_("A casualty figure needs 0 <= low <= best <= high."), field="casualties"
-            )
-
-    @property
-    def bounds(self) -> tuple[int | None, int | None]:
-        """The lowest and highest the report allows (its best when it gives no bounds)."""
-        low = self.low if self.low is not None else self.best
-        high = self.high if self.high is not None else self.best
-        return low, high
-
-
-Casualties = Mapping[tuple[str, str], Figure]  # (measure, category) -> figure
 
 
 @dataclass(frozen=True)
@@ -232,48 +212,33 @@ def _kinds(accounts: Sequence[Account]) -> tuple[EventKind, ...]:
 
 
 def _casualties(accounts: Sequence[Account]) -> dict[tuple[str, str], Range]:
-    figures: dict[tuple[str, str], list[Figure]] = {}
+    figures: dict[tuple[str, str], list[Figure]] = defaultdict(list)
     for account in accounts:
+        for (measure, category), figure in account.casualties.items():
+            if category != TOTAL and figure.given():
+                figures[(measure, category)].append(figure)
         for measure in MEASURES:
-            given = _given(account, measure)
-            for category, figure in given.items():
-                figures.setdefault((measure, category), []).append(figure)
-            if given:
-                figures.setdefault((measure, TOTAL), []).append(_sum(list(given.values())))
-    return {key: _range(found) for key, found in figures.items()}
-
-
-def _given(account: Account, measure: str) -> dict[str, Figure]:
-    """The figures a report gives of one measure, by category."""
-    return {c: account.casualties[(measure, c)] for c in CATEGORIES
-            if (measure, c) in account.casualties}  # fmt: skip
-
-
-def _sum(figures: Sequence[Figure]) -> Figure:
-    bounds = [f.bounds for f in figures]
-    bests = [f.best for f in figures]
-    return Figure(_total(b[0] for b in bounds), _total(bests), _total(b[1] for b in bounds))
-
-
-def _total(values: Iterable[int | None]) -> int | None:
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
+            total = casualty_total(account.casualties, measure)
+            if total is not None and total.given():
+                figures[(measure, TOTAL)].append(total)
+    return {key: _range(found) for key, found in sorted(figures.items())}
 
 
 def _range(figures: Sequence[Figure]) -> Range:
-    lows = [f.bounds[0] for f in figures if f.bounds[0] is not None]
-    highs = [f.bounds[1] for f in figures if f.bounds[1] is not None]
-    bests = [f.best for f in figures if f.best is not None]
+    """The lowest low, the median best and the highest high (a report that gives one figure
+    gives it as all three)."""
+    given = [f.given() for f in figures]
+    bests = [f.central for f in figures if f.central is not None]
     return Range(
-        min(lows) if lows else None,
+        min(g[0] for g in given),
         median_low(bests) if bests else None,
-        max(highs) if highs else None,
+        max(g[-1] for g in given),
         len(figures),
     )
 
 
 def _claim(account: Account) -> Claim:
-    killed = list(_given(account, "killed").values())
+    killed = casualty_total(account.casualties, "killed")
     return Claim(
         account.report_id,
         account.source,
@@ -283,7 +248,7 @@ def _claim(account: Account) -> Claim:
         account.actor2_party_id,
         account.event_type,
         account.sub_event_type,
-        _sum(killed).best if killed else None,
+        killed.central if killed else None,
     )
 
 

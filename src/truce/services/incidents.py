@@ -29,9 +29,10 @@ from truce.domain.breaches import (
 )
 from truce.domain.errors import Conflict, Invalid, NotFound
 from truce.domain.i18n import N_
-from truce.domain.incidents import Account, Figure, Summary, facts_of, summarise
+from truce.domain.incidents import Account, Summary, facts_of, summarise
 from truce.domain.parties import Status, status_at
 from truce.domain.permissions import SYSTEM, Action, Actor, require
+from truce.domain.reports import Figure
 from truce.domain.territory import Verdict
 from truce.domain.text import check_length
 from truce.geo.engine import Territory
