@@ -136,11 +136,27 @@ def test_an_undecided_perpetrator_or_none_identified_is_flagged() -> None:
 
 
 def test_each_claimed_perpetrator_gets_its_own_allegation() -> None:
-    check = check_incident(facts(by=(SAA, FSA, SAA)), PROTECTED, RULES)
+    check = check_incident(facts(by=(SAA, FSA, SAA), targets=(FSA, SAA)), PROTECTED, RULES)
     assert [(t.term, t.party_id) for t in check.terms if t.outcome is Outcome.ALLEGATION] == [
         (2, SAA.party_id),
         (2, FSA.party_id),
     ]
+
+
+def test_no_party_breaches_a_term_against_itself_or_its_own_side() -> None:
+    ndf = ActorFact(2, "National Defence Forces", Status.COMMITTED)
+    sides = {SAA.party_id: "government", ndf.party_id: "government", FSA.party_id: "opposition"}
+    own = place(Verdict.PROTECTED, SAA, ndf)
+    clash = facts(targets=(ndf,), sides=sides)
+    assert check_incident(clash, own, RULES).outcome is Outcome.NOT_A_VIOLATION
+    # Government-held territory is protected, but not from the government.
+    unnamed = facts(targets=(), sides=sides)
+    check = check_incident(unnamed, own, RULES)
+    assert check.outcome is Outcome.NOT_A_VIOLATION
+    assert "No target that the term protects" in check.reason.render()
+    assert check_incident(unnamed, place(Verdict.PROTECTED, SAA, FSA), RULES).outcome is (
+        Outcome.ALLEGATION
+    )
 
 
 def test_an_unnamed_target_in_protected_territory_is_taken_to_be_the_parties_there() -> None:

@@ -120,7 +120,7 @@ def test_the_facts_take_the_assessed_perpetrator_over_the_claims() -> None:
     names = {1: "Syrian Arab Army", 21: "Jaysh al-Izza", 31: "ISIL"}
 
     def status_of(party: int, at: datetime) -> Status:
-        assert at == DAY
+        assert at == DAY + timedelta(hours=12)
         return statuses[party]
 
     claimed = facts_of(summarise([ACLED, UCDP]), status_of, names.__getitem__)

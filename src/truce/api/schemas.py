@@ -174,6 +174,16 @@ class DecisionIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
 
 
+class SplitIn(Strict):
+    report_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
+class MergeIn(Strict):
+    incident_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
 class UserIn(Strict):
     username: Annotated[str, StringConstraints(min_length=3, max_length=40)]
     role: Role

@@ -201,6 +201,7 @@ class IncidentFacts:
     perpetrators: tuple[ActorFact, ...] = ()
     targets: tuple[ActorFact, ...] = ()
     civilians: bool = False  # a source names civilians as the target or counts civilian victims
+    sides: Mapping[int, str] = field(default_factory=dict)  # each party's side, by party id
 
 
 class PartyPresent(Protocol):
@@ -336,11 +337,11 @@ def _check_term(
             {"parties": _names(place.parties)},
         )
         return [one(None, Outcome.NOT_A_VIOLATION, reason)]
-    against = _relation(rule, facts, place)
-    if isinstance(against, Refusal):
-        return [one(None, Outcome.NOT_A_VIOLATION, against.reason)]
-    resolved = [p for p in facts.perpetrators if p.party_id is not None]
+    resolved = _distinct([p for p in facts.perpetrators if p.party_id is not None])
     if not resolved:
+        against = _relation(rule, facts, place, None)
+        if isinstance(against, Refusal):
+            return [one(None, Outcome.NOT_A_VIOLATION, against.reason)]
         named = ", ".join(p.name for p in facts.perpetrators if p.name)
         reason = Reason(
             N_(
@@ -350,7 +351,18 @@ def _check_term(
             {"named": named or "-"},
         )
         return [one(None, Outcome.FLAGGED, reason)]
-    return [one(p, *_by(rule, p, against, verdict)) for p in _distinct(resolved)]
+    found = []
+    for party in resolved:
+        against = _relation(rule, facts, place, party)
+        if party.status is Status.EXCLUDED:
+            excluded = N_("{party} is excluded from the cessation: term {term} does not bind it.")
+            reason = Reason(excluded, {"party": party.name, "term": rule.term})
+            found.append(one(party, Outcome.NOT_A_VIOLATION, reason))
+        elif isinstance(against, Refusal):
+            found.append(one(party, Outcome.NOT_A_VIOLATION, against.reason))
+        else:
+            found.append(one(party, *_by(rule, party, against, verdict)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -361,26 +373,30 @@ class Refusal:
 
 
 def _relation(
-    rule: BreachRule, facts: IncidentFacts, place: PlaceApplicability
+    rule: BreachRule, facts: IncidentFacts, place: PlaceApplicability, by: ActorFact | None
 ) -> Reason | Refusal:
-    """What the incident did that the term forbids (as a phrase of the reason), or why not."""
+    """What the incident did that the term forbids (as a phrase of the reason), or why not.
+    A party cannot breach a term against itself or its own side: those are left out of the
+    targets, named or implied by the place."""
+    allies = _allies(by, facts)
     protected = place.verdict in (Verdict.PROTECTED, Verdict.MIXED)
-    covered = [t for t in facts.targets if t.status is Status.COMMITTED]
-    resolved = [t for t in facts.targets if t.party_id is not None]
-    held = _names(p for p in place.parties if p.status is Status.COMMITTED)
+    others = [t for t in facts.targets if t.party_id not in allies]
+    covered = [t for t in others if t.status is Status.COMMITTED]
+    resolved = [t for t in others if t.party_id is not None]
+    held = [p for p in place.parties if p.status is Status.COMMITTED and p.party_id not in allies]
     relations = set(rule.targets)
     # What a source says outright comes first; what the place implies after.
     if Relation.COVERED_PARTY in relations and covered:
         return Reason(N_("against {target}, a party to the cessation"), {"target": _names(covered)})
     if Relation.CIVILIANS in relations and facts.civilians and protected:
         return Reason(N_("against civilians in protected territory"))
-    if Relation.COVERED_PARTY in relations and not resolved and protected:
+    if Relation.COVERED_PARTY in relations and not resolved and protected and held:
         return Reason(
             N_("in protected territory, where the parties active ({parties}) are committed"),
-            {"parties": held},
+            {"parties": _names(held)},
         )
-    if Relation.PROTECTED_TERRITORY in relations and protected:
-        return Reason(N_("in protected territory, held by {parties}"), {"parties": held})
+    if Relation.PROTECTED_TERRITORY in relations and protected and held:
+        return Reason(N_("in protected territory, held by {parties}"), {"parties": _names(held)})
     if Relation.ANY in relations:
         return Reason(N_("where the cessation applies"))
     if resolved:
@@ -404,15 +420,19 @@ def _relation(
     )
 
 
+def _allies(party: ActorFact | None, facts: IncidentFacts) -> set[int | None]:
+    """The party and the parties on its side (by the registry's ``side``)."""
+    if party is None or party.party_id is None:
+        return {None}
+    side = facts.sides.get(party.party_id, "")
+    return {None, party.party_id} | {pid for pid, s in facts.sides.items() if side and s == side}
+
+
 def _by(
     rule: BreachRule, party: ActorFact, against: Reason, verdict: Verdict
 ) -> tuple[Outcome, Reason]:
-    """The outcome for one perpetrator, once the kind and the relation hold."""
+    """The outcome for a perpetrator not excluded, once the kind and the relation hold."""
     params = {"party": party.name, "what": against, "term": rule.term}
-    if party.status is Status.EXCLUDED:
-        return Outcome.NOT_A_VIOLATION, Reason(
-            N_("{party} is excluded from the cessation: term {term} does not bind it."), params
-        )
     if party.status is not Status.COMMITTED:
         status = Word((party.status or Status.UNKNOWN).value)
         return Outcome.FLAGGED, Reason(

@@ -21,7 +21,7 @@ total is the figure to compare across reports.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median_low
@@ -125,6 +125,11 @@ class Summary:
     civilians: bool
     assessed_perpetrator: int | None = None  # set by the guarantors; None: not assessed
 
+    @property
+    def moment(self) -> datetime:
+        """When the incident is checked against the terms: the middle of its window."""
+        return self.start + (self.end - self.start) / 2
+
     def figure(self, measure: str, category: str = TOTAL) -> Range | None:
         """The range of one measure and category, None when no report gave it."""
         return self.casualties.get((measure, category))
@@ -135,6 +140,21 @@ class Summary:
         return tuple(
             dict.fromkeys(c.perpetrator_party_id for c in self.claims if c.perpetrator_party_id)
         )
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    """What narrows the incidents list. Times are UTC; ``bbox`` is (west, south, east, north)."""
+
+    since: datetime | None = None  # the incident's window ends at or after this
+    until: datetime | None = None  # ... and starts before this
+    bbox: tuple[float, float, float, float] | None = None
+    party_id: int | None = None  # claimed by a source (either actor) or assessed
+    event_type: str | None = None  # among the kinds its sources gave
+    verdict: str | None = None  # applicability at its place and time
+    outcome: str | None = None  # the check against the terms
+    source: str | None = None  # one of its reports comes from this source
+    updated_since: datetime | None = None
 
 
 def is_civilians(name: str | None) -> bool:
@@ -256,11 +276,13 @@ def facts_of(
     summary: Summary,
     status_of: Callable[[int, datetime], Status],
     name_of: Callable[[int], str],
+    sides: Mapping[int, str] | None = None,
 ) -> IncidentFacts:
     """What the terms are checked against: the assessed perpetrator once there is one, else
     every claimed one; every claimed target but civilians (who count as ``civilians``); each
-    party with its status at the incident's start."""
-    at = summary.start
+    party with its status at the middle of the incident's window. ``sides`` gives each
+    party's side: no party breaches a term against its own side."""
+    at = summary.moment
 
     def actor(party_id: int | None, name: str | None) -> ActorFact:
         if party_id is None:
@@ -280,4 +302,6 @@ def facts_of(
         for c in summary.claims
         if (c.target_party_id is not None or c.target) and not is_civilians(c.target)
     )
-    return IncidentFacts(at, summary.kinds, perpetrators, targets, summary.civilians)
+    return IncidentFacts(
+        at, summary.kinds, perpetrators, targets, summary.civilians, dict(sides or {})
+    )

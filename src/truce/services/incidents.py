@@ -29,7 +29,8 @@ from truce.domain.breaches import (
 )
 from truce.domain.errors import Conflict, Invalid, NotFound
 from truce.domain.i18n import N_
-from truce.domain.incidents import Account, Summary, facts_of, summarise
+from truce.domain.incidents import Account, IncidentFilters, Summary, facts_of, summarise
+from truce.domain.paging import Page
 from truce.domain.parties import Status, status_at
 from truce.domain.permissions import SYSTEM, Action, Actor, require
 from truce.domain.reports import Figure
@@ -380,19 +381,20 @@ def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
     rules = agreement.breach_rules()
     engine = territory.territory(uow, agreement)
     changes = uow.status_changes.by_party(agreement.id)
-    names = {row.id: row.name for row in uow.parties.all_rows()}
+    parties = uow.parties.all_rows()
+    names = {row.id: row.name for row in parties}
+    sides = {row.id: row.side for row in parties}
     rows = uow.incidents.rows(summaries)
     known = uow.allegations.keys(summaries)
     now = uow.now()
     opened: list[AllegationRow] = []
     for incident_id, summary in sorted(summaries.items()):
-        at = summary.start + (summary.end - summary.start) / 2
-        place = _applicability(engine, agreement, summary, at)
+        place = _applicability(engine, agreement, summary, summary.moment)
 
-        def party_status(party_id: int, _: datetime, at: datetime = at) -> Status:
+        def party_status(party_id: int, at: datetime) -> Status:
             return status_at(changes.get(party_id, []), at)
 
-        facts = facts_of(summary, party_status, lambda pid: names.get(pid, str(pid)))
+        facts = facts_of(summary, party_status, lambda pid: names.get(pid, str(pid)), sides)
         found = check_incident(facts, place, rules)
         _store_check(rows[incident_id], found, agreement, now)
         opened += _allegations(incident_id, agreement, found, known, now)
@@ -601,3 +603,163 @@ def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> in
     check(uow, summaries)
     uow.commit()
     return target.id
+
+
+# --- reading ------------------------------------------------------------------------------
+
+VERDICTS = tuple(v.value for v in Verdict)
+OUTCOMES = tuple(o.value for o in Outcome)
+
+
+def _killed(row: IncidentRow) -> dict[str, int | None]:
+    return {"low": row.killed_low, "best": row.killed_best, "high": row.killed_high}
+
+
+def incident_data(row: IncidentRow) -> dict[str, Any]:
+    """An incident as the list shows it (its reports aside)."""
+    reason = reason_from(row.outcome_reason).render() if row.outcome_reason else None
+    return {
+        "id": row.id,
+        "start": row.start,
+        "end": row.end,
+        "time_precision": row.time_precision,
+        "lat": row.lat,
+        "lon": row.lon,
+        "geo_precision": row.geo_precision,
+        "admin1": row.admin1,
+        "admin2": row.admin2,
+        "location": row.location,
+        "event_type": row.event_type,
+        "sub_event_type": row.sub_event_type,
+        "kinds": [{"event_type": k[0], "sub_event_type": k[1]} for k in row.kinds],
+        "killed": _killed(row),
+        "reports": row.reports,
+        "assessed_perpetrator_id": row.assessed_perpetrator_id,
+        "agreement_id": row.agreement_id,
+        "verdict": row.verdict,
+        "outcome": row.outcome,
+        "outcome_reason": reason,
+        "checked_at": row.checked_at,
+        "merged_into_id": row.merged_into_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def _check_filters(filters: IncidentFilters) -> IncidentFilters:
+    if filters.verdict is not None and filters.verdict not in VERDICTS:
+        raise Invalid(N_("verdict must be one of {known}."), field="verdict",
+                      known=", ".join(VERDICTS))  # fmt: skip
+    if filters.outcome is not None and filters.outcome not in OUTCOMES:
+        raise Invalid(N_("outcome must be one of {known}."), field="outcome",
+                      known=", ".join(OUTCOMES))  # fmt: skip
+    if filters.bbox is not None:
+        west, south, east, north = filters.bbox
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise Invalid(
+                N_("bbox is west,south,east,north in degrees, west <= east and south <= north, "
+                   "e.g. 35.5,32.3,42.4,37.4."),
+                field="bbox",
+            )  # fmt: skip
+    for name in ("since", "until", "updated_since"):
+        value = getattr(filters, name)
+        if value is not None:
+            common.utc(value, name)
+    return filters
+
+
+def incidents_page(
+    uow: UnitOfWork, filters: IncidentFilters, *, cursor: str | None = None, limit: int = 100
+) -> Page[dict[str, Any]]:
+    """A page of incidents (newest first; by when they changed with ``updated_since``), each
+    with its sources and the parties the sources claim as perpetrators."""
+    found = uow.incidents.page(_check_filters(filters), cursor, limit)
+    rows = [item[0] for item in found.items]
+    members = uow.incident_reports.of(row.id for row in rows)
+    items = []
+    for row in rows:
+        reports = [report for _, report in members.get(row.id, [])]
+        data = incident_data(row)
+        data["sources"] = list(dict.fromkeys(r.source for r in reports))
+        data["claimed_perpetrators"] = sorted(
+            {r.actor1_party_id for r in reports if r.actor1_party_id is not None}
+        )
+        items.append(data)
+    return Page(items, found.total, found.start, found.next, found.previous)
+
+
+def incident_detail(uow: UnitOfWork, incident_id: int) -> dict[str, Any]:
+    """An incident with every report (and how it joined), each source's claim, the casualty
+    ranges, its allegations and, when merged away, its tombstone."""
+    row = uow.incidents.get(incident_id)
+    if row is None:
+        raise NotFound(N_("No incident {id}."), field="incident_id", id=incident_id)
+    data = incident_data(row)
+    members = uow.incident_reports.of([row.id]).get(row.id, [])
+    data["casualties"] = row.casualties
+    data["reports"] = [_report_data(report, link) for link, report in members]
+    data["claims"] = [
+        {"report_id": r.id, "source": r.source, "perpetrator": r.actor1,
+         "perpetrator_party_id": r.actor1_party_id, "target": r.actor2,
+         "target_party_id": r.actor2_party_id, "event_type": r.event_type,
+         "sub_event_type": r.sub_event_type}
+        for _, r in members
+    ]  # fmt: skip
+    data["allegations"] = [allegation_data(a) for a in uow.allegations.of(row.id)]
+    stone = uow.tombstones.of(row.id)
+    data["tombstone"] = tombstone_data(stone) if stone else None
+    return data
+
+
+def _report_data(report: ReportRow, link: IncidentReportRow) -> dict[str, Any]:
+    fields = ("id", "channel", "source", "source_reliability", "source_ref", "received_at",
+              "occurred_start", "occurred_end", "time_precision", "lat", "lon", "geo_precision",
+              "admin1", "admin2", "location", "event_type", "sub_event_type", "weapon_class",
+              "actor1", "actor1_party_id", "actor2", "actor2_party_id", "fatalities",
+              "text")  # fmt: skip
+    data = {name: getattr(report, name) for name in fields}
+    data["link"] = {
+        "linked_to": link.linked_to,
+        "match_probability": link.match_probability,
+        "match_weight": link.match_weight,
+        "comparisons": link.comparisons,
+        "links": link.links,
+        "linked_by": link.linked_by,
+        "linked_at": link.linked_at,
+    }
+    return data
+
+
+def allegation_data(row: AllegationRow) -> dict[str, Any]:
+    """One allegation, its reason in words."""
+    return {
+        "id": row.id,
+        "incident_id": row.incident_id,
+        "agreement_id": row.agreement_id,
+        "term": row.term,
+        "party_id": row.party_id,
+        "flagged": row.flagged,
+        "state": row.state,
+        "reason": reason_from(row.reason).render(),
+        "opened_at": row.opened_at,
+    }
+
+
+def tombstone_data(row: TombstoneRow) -> dict[str, Any]:
+    """One removed incident, for mirrors."""
+    return {
+        "id": row.id,
+        "incident_id": row.incident_id,
+        "merged_into_id": row.merged_into_id,
+        "reason": row.reason,
+        "removed_by": row.removed_by,
+        "removed_at": row.removed_at,
+    }
+
+
+def tombstones_page(
+    uow: UnitOfWork, *, since: datetime | None = None, cursor: str | None = None, limit: int = 100
+) -> Page[dict[str, Any]]:
+    """Incidents removed by merges, oldest removal first (from ``since``)."""
+    found = uow.tombstones.page(common.utc(since, "since") if since else None, cursor, limit)
+    return found.map(lambda item: tombstone_data(item[0]))

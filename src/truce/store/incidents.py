@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from truce.domain.incidents import IncidentFilters
 from truce.domain.paging import KeyPart, Page
 from truce.store import paging
 from truce.store.paging import Keyset, SortKey
@@ -27,21 +27,6 @@ _CHUNK = 500  # ids per IN (...): well below every database's limit on bound par
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
-
-
-@dataclass(frozen=True)
-class IncidentFilters:
-    """What narrows the incidents list. Times are UTC; ``bbox`` is (west, south, east, north)."""
-
-    since: datetime | None = None  # the incident's window ends at or after this
-    until: datetime | None = None  # ... and starts before this
-    bbox: tuple[float, float, float, float] | None = None
-    party_id: int | None = None  # claimed by a source (either actor) or assessed
-    event_type: str | None = None  # among the kinds its sources gave
-    verdict: str | None = None  # applicability at its place and time
-    outcome: str | None = None  # the check against the terms
-    source: str | None = None  # one of its reports comes from this source
-    updated_since: datetime | None = None
 
 
 _INCIDENTS = Keyset(
