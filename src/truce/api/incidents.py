@@ -42,10 +42,11 @@ def _moment(value: datetime | None, name: str) -> datetime | None:
 
 
 def _public(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
-    """An incident without the names of staff (who moved a report, who merged) for the public."""
+    """An incident without restricted fields for the public: its reports' channels and who
+    moved a report or merged incidents."""
     data = jsonable_encoder(data)
-    for report in data.get("reports", []) if isinstance(data.get("reports"), list) else []:
-        report["link"] = redact(report["link"], actor)
+    reports = data["reports"]
+    data["reports"] = [{**redact(r, actor), "link": redact(r["link"], actor)} for r in reports]
     if data.get("tombstone"):
         data["tombstone"] = redact(data["tombstone"], actor)
     return data

@@ -78,6 +78,8 @@ RESTRICTED_FIELDS = frozenset(
         "decided_by",
         "ingested_by",
         "reporter",
+        "linked_by",
+        "removed_by",
     }
 )
 

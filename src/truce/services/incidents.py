@@ -450,16 +450,9 @@ def _allegations(
 
 
 def _opened_change(row: AllegationRow) -> Change:
-    payload = {
-        "allegation_id": row.id,
-        "incident_id": row.incident_id,
-        "agreement_id": row.agreement_id,
-        "term": row.term,
-        "party_id": row.party_id,
-        "flagged": row.flagged,
-        "state": row.state,
-        "reason": reason_from(row.reason).render(),
-    }
+    payload = allegation_data(row)
+    payload["allegation_id"] = payload.pop("id")
+    del payload["opened_at"]  # the entry's own time says when
     return Change("allegation.opened", f"allegation:{row.id}", payload)
 
 
@@ -633,7 +626,7 @@ def incident_data(row: IncidentRow) -> dict[str, Any]:
         "sub_event_type": row.sub_event_type,
         "kinds": [{"event_type": k[0], "sub_event_type": k[1]} for k in row.kinds],
         "killed": _killed(row),
-        "reports": row.reports,
+        "report_count": row.reports,
         "assessed_perpetrator_id": row.assessed_perpetrator_id,
         "agreement_id": row.agreement_id,
         "verdict": row.verdict,
