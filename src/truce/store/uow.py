@@ -18,6 +18,7 @@ from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
+from truce.store.reports import Imports, Reports
 from truce.store.tables import Instance, UserRow
 
 log = logging.getLogger("truce.ledger")
@@ -59,6 +60,8 @@ class UnitOfWork:
         self.tokens = repos.Tokens(session)
         self.sessions = repos.Sessions(session)
         self.areas = repos.Areas(session)
+        self.reports = Reports(session)
+        self.imports = Imports(session)
         self.ledger = LedgerStore(session)
         return self
 
