@@ -205,8 +205,11 @@ def _party_routes(api: FastAPI) -> None:
     def add_alias(
         party_id: PathId, body: schemas.AliasIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        parties.add_alias(party_id, body.text, body.lang, uow, actor=actor)
-        return {"party_id": party_id, "text": body.text, "lang": body.lang}
+        parties.add_alias(
+            party_id, body.text, body.lang, uow, actor=actor,
+            valid_from=body.valid_from, valid_to=body.valid_to,
+        )  # fmt: skip
+        return jsonable_encoder({"party_id": party_id, **body.model_dump()})  # type: ignore[no-any-return]
 
 
 def _standing_routes(api: FastAPI) -> None:

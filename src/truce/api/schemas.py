@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -126,6 +126,8 @@ class AgreementIn(Strict):
 class AliasIn(Strict):
     text: Name
     lang: Lang = "en"
+    valid_from: date | None = Field(None, description="The first day the party had this name.")
+    valid_to: date | None = Field(None, description="The first day it no longer had it.")
 
 
 class PartyIn(Strict):

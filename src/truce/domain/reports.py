@@ -476,6 +476,36 @@ def check_report(draft: ReportDraft) -> ReportDraft:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ActorMatch:
+    """A name a report gives an armed group, matched to a registry party by one of its aliases."""
+
+    role: str  # actor1 (the claimed perpetrator) or actor2 (the claimed target)
+    name: str  # the name as the source wrote it (one of several, for a side of many groups)
+    party_id: int
+    alias: str  # the party's alias it matched
+    score: float  # 100 for the same name once folded; rapidfuzz's WRatio otherwise
+    current: bool = True  # False: a name the party took only later, or had only before
+
+    def record(self) -> list[Any]:
+        """As stored: [role, name, party_id, alias, score, current]."""
+        return [self.role, self.name, self.party_id, self.alias, self.score, self.current]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A stored report: the draft as checked, geocoded and matched, and where it came from."""
+
+    id: int
+    draft: ReportDraft
+    content_digest: str | None = None
+    recorded_by: str | None = None
+    actor_matches: tuple[ActorMatch, ...] = ()
+    import_id: int | None = None
+    import_row: int | None = None
+    article_id: int | None = None
+
+
 def _stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
@@ -520,12 +550,14 @@ __all__ = [
     "MEASURES",
     "TOTAL",
     "WEAPON_CLASSES",
+    "ActorMatch",
     "Casualties",
     "Channel",
     "Figure",
     "GeoPrecision",
     "Problem",
     "Reliability",
+    "Report",
     "ReportDraft",
     "ReportInvalid",
     "TimePrecision",

@@ -14,6 +14,7 @@ from truce.domain.errors import NotFound
 from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT, KeyPart, Page
 from truce.domain.permissions import Action, Actor, require
+from truce.domain.reports import Figure, casualties_record
 from truce.domain.sources import headline, web_url
 from truce.domain.text import name_matches
 from truce.ledger.canonical import canonical_text
@@ -72,7 +73,10 @@ def ingest(outcome: Outcome, book: PartyBook, uow: UnitOfWork, *, actor: Actor) 
     uow.session.add(article)
     uow.session.flush()
     statements = [_statement(s, article, book) for s in found.statements]
-    reports = [_report(e, found, article, book, uow.now()) for e in found.events]
+    reports = [
+        _report(e, number, found, article, book, uow.now())
+        for number, e in enumerate(found.events, start=1)
+    ]
     uow.session.add_all([*statements, *reports])
     uow.session.flush()
     payload = _payload(article, statements, reports)
@@ -140,15 +144,17 @@ def _statement(statement: Statement, article: ArticleRow, book: PartyBook) -> St
 
 
 def _report(
-    event: Event, found: Extraction, article: ArticleRow, book: PartyBook, now: datetime
-) -> ReportRow:
+    event: Event, number: int, found: Extraction, article: ArticleRow, book: PartyBook,
+    now: datetime,
+) -> ReportRow:  # fmt: skip
     start = datetime.combine(event.date, time(), UTC) if event.date else None
     actors = [*event.actors, None, None]
     place = event.place
     return ReportRow(
         channel="news",
         source=found.outlet or found.name,
-        source_ref=found.url or f"article:{found.digest[:16]}",
+        # One article, several events: each report is the article's event it tells.
+        source_ref=f"{found.url or f'article:{found.digest[:16]}'}#event-{number}",
         received_at=now,
         occurred_start=start,
         occurred_end=start + timedelta(days=1) - timedelta(microseconds=1) if start else None,
@@ -164,12 +170,20 @@ def _report(
         actor1_party_id=_party_id(book, actors[0]),
         actor2_party_id=_party_id(book, actors[1]),
         fatalities=event.fatalities,
+        casualties=_killed(event.fatalities),
         text=event.span.of(article.text),
         article_id=article.id,
         evidence_start=event.span.start,
         evidence_end=event.span.end,
         confidence=event.confidence,
     )
+
+
+def _killed(fatalities: int | None) -> dict[str, Any] | None:
+    # A toll in the news says how many died, not on which side.
+    if fatalities is None:
+        return None
+    return casualties_record({("killed", "unknown"): Figure(best=fatalities)})
 
 
 def _digest(rows: Iterable[Any], fields: tuple[str, ...]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from truce.domain.agreement import State, Term
 from truce.domain.breaches import parse_rule
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
-from truce.domain.parties import Status
+from truce.domain.parties import Alias, Status
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.proposals import Decision
 from truce.domain.territory import Review
@@ -50,6 +50,18 @@ def read_scenario(name_or_path: str) -> dict[str, Any]:
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _alias(given: list[str | None]) -> Alias:
+    """[text, lang] or, for a name held for a time, [text, lang, valid_from, valid_to]."""
+    text, lang, *days = given
+    start, end = ([*days, None, None])[:2]
+    return Alias(
+        str(text),
+        str(lang),
+        date.fromisoformat(start) if start else None,
+        date.fromisoformat(end) if end else None,
+    )
 
 
 def _with_doubts(text: str, doubts: list[str]) -> str:
@@ -144,7 +156,7 @@ class _Loader:
             cmd = parties.NewParty(
                 name=item["name"],
                 side=item.get("side", ""),
-                aliases=tuple((a[0], a[1]) for a in item.get("aliases", [])),
+                aliases=tuple(_alias(a) for a in item.get("aliases", [])),
                 coalition_id=self.keys[item["coalition"]] if item.get("coalition") else None,
                 sponsor=item.get("sponsor"),
                 notes=item.get("notes", ""),

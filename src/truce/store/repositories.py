@@ -201,7 +201,7 @@ class Parties:
             slug=row.slug,
             name=row.name,
             side=row.side,
-            aliases=tuple(Alias(a.text, a.lang) for a in aliases),
+            aliases=tuple(Alias(a.text, a.lang, a.valid_from, a.valid_to) for a in aliases),
             coalition_id=row.coalition_id,
             sponsor=row.sponsor_state,
         )
@@ -264,9 +264,26 @@ class Parties:
         self.session.flush()
         return row.id
 
-    def add_alias(self, party_id: int, text: str, lang: str, folded: str) -> None:
-        self.session.add(AliasRow(party_id=party_id, text=text, lang=lang, folded=folded))
+    def add_alias(self, party_id: int, alias: Alias, folded: str) -> None:
+        self.session.add(
+            AliasRow(
+                party_id=party_id,
+                text=alias.text,
+                lang=alias.lang,
+                folded=folded,
+                valid_from=alias.valid_from,
+                valid_to=alias.valid_to,
+            )
+        )
         self.session.flush()
+
+    def every_alias(self) -> list[tuple[int, Alias]]:
+        """Every name of every party (each party's own name among them), oldest first."""
+        rows = self.session.execute(
+            select(AliasRow.party_id, AliasRow.text, AliasRow.lang, AliasRow.valid_from,
+                   AliasRow.valid_to).order_by(AliasRow.id)
+        )  # fmt: skip
+        return [(pid, Alias(text, lang, start, end)) for pid, text, lang, start, end in rows]
 
     def has_alias(self, party_id: int, text: str) -> bool:
         return (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -139,6 +140,9 @@ class AliasRow(Base):
     text: Mapped[str] = mapped_column(String(300))
     lang: Mapped[str] = mapped_column(String(16), default="en")
     folded: Mapped[str] = mapped_column(String(300), index=True)
+    # The days the party went by this name (a group renamed keeps its old names, dated).
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
     __table_args__ = (UniqueConstraint("party_id", "text", name="party_text"),)
 
 
@@ -363,8 +367,52 @@ class StatementRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
 
 
+class ImportRow(Base):
+    """One file being imported, or imported: resumed from ``last_row`` after an interruption.
+
+    A file is known by its SHA-256 and its kind, so importing it again finds this row and adds
+    nothing; ``last_row`` is the last data row (1-based, the header not counted) whose batch
+    was committed, with the counts so far."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    last_row: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        UniqueConstraint("sha256", "kind", name="uq_imports_sha256_kind"),
+        CheckConstraint("state in ('running', 'finished')", name="state"),
+    )
+
+
+class ImportRejectRow(Base):
+    """A row of an imported file that was not stored: where, which column, and why."""
+
+    __tablename__ = "import_rejects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
+    row: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    values: Mapped[list[str]] = mapped_column(JSON)
+    __table_args__ = (UniqueConstraint("import_id", "row", name="uq_import_rejects_import_row"),)
+
+
 class ReportRow(Base):
-    """One account of something that happened, from one source, as received (never edited)."""
+    """One account of something that happened, from one source, as received (never edited).
+
+    ``fatalities`` and ``injured`` are the report's totals (best figures) of ``casualties``,
+    which holds each category's low / best / high. ``raw`` is the source's row as it came (an
+    imported file's columns), for exports that give it back verbatim."""
 
     __tablename__ = "reports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -396,7 +444,42 @@ class ReportRow(Base):
     evidence_start: Mapped[int | None] = mapped_column(Integer)
     evidence_end: Mapped[int | None] = mapped_column(Integer)
     confidence: Mapped[float | None] = mapped_column(Float)
-    __table_args__ = (Index("ix_reports_channel_occurred", "channel", "occurred_start"),)
+    # Since 0005: the whole report record (docs/incidents.md, "The report record").
+    content_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hide_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
+    country: Mapped[str | None] = mapped_column(String(200))
+    lang: Mapped[str | None] = mapped_column(String(35))
+    injured: Mapped[int | None] = mapped_column(Integer)
+    casualties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actor_matches: Mapped[list[Any] | None] = mapped_column(JSON)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), index=True)
+    import_row: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_reports_channel_occurred", "channel", "occurred_start"),
+        UniqueConstraint("source", "source_ref", name="uq_reports_source_ref"),
+    )
+
+
+class AttachmentRow(Base):
+    """A file attached to reports (a photo, a scan), stored once by the SHA-256 of its bytes."""
+
+    __tablename__ = "attachments"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_by: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportAttachmentRow(Base):
+    __tablename__ = "report_attachments"
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
 
 
 class IncidentRow(Base):

@@ -19,6 +19,7 @@ from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
+from truce.store.reports import Imports, Reports
 from truce.store.tables import Instance, UserRow
 
 log = logging.getLogger("truce.ledger")
@@ -60,6 +61,8 @@ class UnitOfWork:
         self.tokens = repos.Tokens(session)
         self.sessions = repos.Sessions(session)
         self.areas = repos.Areas(session)
+        self.reports = Reports(session)
+        self.imports = Imports(session)
         self.incidents = incident_repos.Incidents(session)
         self.incident_reports = incident_repos.IncidentReports(session)
         self.allegations = incident_repos.Allegations(session)

@@ -1,7 +1,7 @@
 """incidents, their reports, allegations and tombstones; breach rules on terms
 
 Revision ID: 0006
-Revises: 0004_sessions
+Revises: 0005
 Create Date: 2026-12-02 15:42:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import truce.store.tables
 
 revision: str = "0006"
-down_revision: str | None = "0004_sessions"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
