@@ -267,3 +267,37 @@ def test_the_list_filters_and_the_feed_of_changes(month: Month) -> None:
     with truce.uow(write=False) as uow:
         assert len(incidents.tombstones_page(uow, since=later).items) == 1
         assert incidents.tombstones_page(uow, since=later + timedelta(seconds=1)).items == []
+
+
+def test_a_correction_joins_the_report_it_corrects_and_speaks_for_its_source(
+    month: Month,
+) -> None:
+    with month.truce.uow() as uow:
+        incidents.link_reports(uow)
+        original = uow.session.get(ReportRow, month.report_of[EXCLUDED])
+        assert original is not None
+        fields = ("channel", "source", "received_at", "occurred_start", "occurred_end",
+                  "time_precision", "geo_precision", "admin1", "admin2", "location",
+                  "event_type", "sub_event_type", "actor1", "actor1_party_id", "actor2",
+                  "text")  # fmt: skip
+        correction = ReportRow(
+            **{name: getattr(original, name) for name in fields},
+            source_ref=f"{original.source_ref}-corrected",
+            lat=original.lat + 0.3,  # far enough that the linker alone would not join them
+            lon=original.lon,
+            fatalities=9,
+            casualties={"killed": {"civilians": [None, 9, None]}},
+            amends_id=original.id,
+        )
+        uow.session.add(correction)
+        uow.commit()
+        correction_id = correction.id
+    with month.truce.uow() as uow:
+        linked = incidents.link_reports(uow)
+    target = month.incident_of(EXCLUDED)
+    assert (linked.created, linked.joined, linked.incidents) == (0, 1, (target,))
+    found = detail(month, target)
+    assert [r["id"] for r in found["reports"]] == [month.report_of[EXCLUDED], correction_id]
+    assert found["reports"][1]["link"]["linked_to"] == month.report_of[EXCLUDED]
+    assert found["killed"] == {"low": 9, "best": 9, "high": 9}  # the correction's count
+    assert found["report_count"] == 2

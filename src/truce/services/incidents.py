@@ -33,7 +33,7 @@ from truce.domain.incidents import Account, IncidentFilters, Summary, facts_of, 
 from truce.domain.paging import Page
 from truce.domain.parties import Status, status_at
 from truce.domain.permissions import SYSTEM, Action, Actor, require
-from truce.domain.reports import Figure
+from truce.domain.reports import Figure, casualties_from_record
 from truce.domain.territory import Verdict
 from truce.domain.text import check_length
 from truce.geo.engine import Territory
@@ -62,7 +62,9 @@ LINK_GEO_PRECISIONS = ("exact", "near", "district", "province")
 def account_of(row: ReportRow) -> Account:
     """A stored report as an incident sums it up."""
     assert row.occurred_start is not None and row.occurred_end is not None
-    killed = {("killed", "unknown"): Figure(best=row.fatalities)} if row.fatalities else {}
+    casualties = casualties_from_record(row.casualties)
+    if not casualties and row.fatalities is not None:  # news reports stored before 0005
+        casualties = {("killed", "unknown"): Figure(best=row.fatalities)}
     return Account(
         report_id=row.id,
         source=row.source,
@@ -81,7 +83,7 @@ def account_of(row: ReportRow) -> Account:
         actor1_party_id=row.actor1_party_id,
         actor2=row.actor2,
         actor2_party_id=row.actor2_party_id,
-        casualties=killed,
+        casualties=casualties,
     )
 
 
@@ -152,6 +154,7 @@ def link_reports(uow: UnitOfWork, report_ids: Sequence[int] | None = None) -> Li
     alone = [r for r in new if not _linkable(r)]
     for row in alone:
         placed[row.id] = _Placement(None, row.id)
+    _follow_amendments(uow, new, placed)
     joined = sum(1 for p in placed.values() if p.incident_id is not None)
     incidents, created = _store_placements(uow, new, placed, now)
     summaries = refresh(uow, incidents, now)
@@ -175,6 +178,31 @@ class _Placement:
     group: int
     best: LinkDecision | None = None
     links: list[dict[str, Any]] = field(default_factory=list)
+    amends: int | None = None  # the report this one corrects, whose incident it joins
+
+    def linked_to(self, report_id: int) -> int | None:
+        """The report that put this one where it is."""
+        if self.best is None:
+            return self.amends
+        return self.best.right_id if self.best.left_id == report_id else self.best.left_id
+
+
+def _follow_amendments(
+    uow: UnitOfWork, new: Sequence[ReportRow], placed: dict[int, _Placement]
+) -> None:
+    """A correction goes where the report it corrects is, whatever the linker thought: it is
+    the same source's account of the same event (the linker never pairs one source's reports)."""
+    amending = sorted((r.id, r.amends_id) for r in new if r.amends_id is not None)
+    stored = uow.incident_reports.incident_of(original for _, original in amending)
+    for report_id, original in amending:
+        if original in placed:  # corrected in the same batch (originals come first, by id)
+            into = placed[original]
+            placed[report_id] = _Placement(into.incident_id, into.group, amends=original)
+        elif original in stored:
+            placed[report_id] = _Placement(stored[original], report_id, amends=original)
+        else:
+            continue  # the original is in no incident (not dated): linked as it stands
+        placed[report_id].links.append({"report_id": original, "outcome": "amends"})
 
 
 def _place_reports(uow: UnitOfWork, new: Sequence[ReportRow]) -> dict[int, _Placement]:
@@ -253,7 +281,7 @@ def _store_placements(
             groups[placement.group].append(report_id)
     created_for: dict[int, IncidentRow] = {}
     for group, members in sorted(groups.items()):
-        summary = summarise([account_of(by_id[m]) for m in members])
+        summary = summarise(current([by_id[m] for m in members]))
         created_for[group] = _new_incident(summary, now)
     uow.incidents.add_many(list(created_for.values()))
     links = []
@@ -265,9 +293,7 @@ def _store_placements(
             IncidentReportRow(
                 report_id=report_id,
                 incident_id=placement.incident_id,
-                linked_to=(best.right_id if best.left_id == report_id else best.left_id)
-                if best
-                else None,
+                linked_to=placement.linked_to(report_id),
                 match_probability=best.match_probability if best else None,
                 match_weight=best.match_weight if best else None,
                 comparisons=_comparisons(best) if best else [],
@@ -295,8 +321,7 @@ def _linked_change(incident_id: int, placed: dict[int, _Placement], created: set
         best = placement.best
         reports.append({
             "report_id": report_id,
-            "linked_to": (best.right_id if best.left_id == report_id else best.left_id)
-            if best else None,
+            "linked_to": placement.linked_to(report_id),
             "match_probability": f"{best.match_probability:.6f}" if best else None,
             "match_weight": f"{best.match_weight:.4f}" if best else None,
         })  # fmt: skip
@@ -316,12 +341,18 @@ def refresh(uow: UnitOfWork, incident_ids: Iterable[int], now: datetime) -> dict
     for incident_id in ids:
         row = rows[incident_id]
         reports = [report for _, report in members.get(incident_id, [])]
-        summary = summarise([account_of(r) for r in reports], row.assessed_perpetrator_id)
+        summary = summarise(current(reports), row.assessed_perpetrator_id)
         _apply(row, summary, len(reports))
         row.updated_at = now
         summaries[incident_id] = summary
     uow.session.flush()
     return summaries
+
+
+def current(reports: Sequence[ReportRow]) -> list[Account]:
+    """The accounts an incident sums up: every report but those a later one corrects."""
+    amended = {r.amends_id for r in reports if r.amends_id is not None}
+    return [account_of(r) for r in reports if r.id not in amended]
 
 
 def _apply(row: IncidentRow, summary: Summary, reports: int) -> None:
@@ -542,7 +573,7 @@ def split_incident(cmd: SplitIncident, uow: UnitOfWork, *, actor: Actor) -> int:
 def source_summary(uow: UnitOfWork, report_ids: Sequence[int]) -> Summary:
     """The summary of some stored reports, as if they were one incident."""
     rows = uow.session.scalars(select(ReportRow).where(ReportRow.id.in_(report_ids)))
-    return summarise([account_of(r) for r in rows])
+    return summarise(current(list(rows)))
 
 
 def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> int:

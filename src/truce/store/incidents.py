@@ -149,6 +149,19 @@ class IncidentReports:
                 found[link.incident_id].append((link, report))
         return found
 
+    def incident_of(self, report_ids: Iterable[int]) -> dict[int, int]:
+        """The incident each of these reports is in (those in none are left out)."""
+        ids = sorted(set(report_ids))
+        found: dict[int, int] = {}
+        for chunk in _chunks(ids):
+            rows = self.session.execute(
+                select(IncidentReportRow.report_id, IncidentReportRow.incident_id).where(
+                    IncidentReportRow.report_id.in_(chunk)
+                )
+            )
+            found.update({report: incident for report, incident in rows})
+        return found
+
     def linked(self, report_ids: Iterable[int]) -> set[int]:
         """Which of these reports already belong to an incident."""
         ids = sorted(set(report_ids))
