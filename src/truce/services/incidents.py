@@ -12,7 +12,7 @@ installation's own work, signed by its key; splitting and merging are a person's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,9 +157,8 @@ def link_reports(uow: UnitOfWork, report_ids: Sequence[int] | None = None) -> Li
     _follow_amendments(uow, new, placed)
     joined = sum(1 for p in placed.values() if p.incident_id is not None)
     incidents, created = _store_placements(uow, new, placed, now)
-    summaries = refresh(uow, incidents, now)
-    changes = [_linked_change(incident, placed, created) for incident in sorted(incidents)]
-    uow.record(SYSTEM, *changes)
+    summaries = {**created, **refresh(uow, incidents - set(created), now)}
+    uow.record(SYSTEM, *_linked_changes(placed, created))
     check(uow, summaries)
     uow.commit()
     return Linked(len(new), len(created), joined, len(alone), tuple(sorted(incidents)))
@@ -271,18 +270,19 @@ def _comparisons(decision: LinkDecision) -> list[dict[str, Any]]:
 
 def _store_placements(
     uow: UnitOfWork, new: Sequence[ReportRow], placed: dict[int, _Placement], now: datetime
-) -> tuple[set[int], set[int]]:
-    """Create the incidents of new groups and file each report; the incidents touched and
-    those created."""
+) -> tuple[set[int], dict[int, Summary]]:
+    """Create the incidents of new groups and file each report; the incidents touched, and the
+    summaries of those created."""
     by_id = {row.id: row for row in new}
     groups: dict[int, list[int]] = defaultdict(list)
     for report_id, placement in placed.items():
         if placement.incident_id is None:
             groups[placement.group].append(report_id)
     created_for: dict[int, IncidentRow] = {}
+    summary_of: dict[int, Summary] = {}
     for group, members in sorted(groups.items()):
-        summary = summarise(current([by_id[m] for m in members]))
-        created_for[group] = _new_incident(summary, now)
+        summary_of[group] = summarise(current([by_id[m] for m in members]))
+        created_for[group] = _new_incident(summary_of[group], len(members), now)
     uow.incidents.add_many(list(created_for.values()))
     links = []
     for report_id, placement in sorted(placed.items()):
@@ -304,29 +304,35 @@ def _store_placements(
         )
     uow.incident_reports.add_many(links)
     touched = {p.incident_id for p in placed.values() if p.incident_id is not None}
-    return touched, {row.id for row in created_for.values()}
+    return touched, {created_for[g].id: summary for g, summary in summary_of.items()}
 
 
-def _new_incident(summary: Summary, now: datetime) -> IncidentRow:
+def _new_incident(summary: Summary, reports: int, now: datetime) -> IncidentRow:
     row = IncidentRow(created_at=now, updated_at=now)
-    _apply(row, summary, 0)
+    _apply(row, summary, reports)
     return row
 
 
-def _linked_change(incident_id: int, placed: dict[int, _Placement], created: set[int]) -> Change:
-    reports = []
+def _linked_changes(placed: dict[int, _Placement], created: Collection[int]) -> list[Change]:
+    """One ledger entry per incident that gained reports: which, and the link behind each."""
+    by_incident: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for report_id, placement in sorted(placed.items()):
-        if placement.incident_id != incident_id:
-            continue
+        assert placement.incident_id is not None
         best = placement.best
-        reports.append({
+        by_incident[placement.incident_id].append({
             "report_id": report_id,
             "linked_to": placement.linked_to(report_id),
             "match_probability": f"{best.match_probability:.6f}" if best else None,
             "match_weight": f"{best.match_weight:.4f}" if best else None,
         })  # fmt: skip
-    payload = {"incident_id": incident_id, "created": incident_id in created, "reports": reports}
-    return Change("incident.reports_linked", f"incident:{incident_id}", payload)
+    return [
+        Change(
+            "incident.reports_linked",
+            f"incident:{incident_id}",
+            {"incident_id": incident_id, "created": incident_id in created, "reports": reports},
+        )
+        for incident_id, reports in sorted(by_incident.items())
+    ]
 
 
 # --- summaries ----------------------------------------------------------------------------
@@ -371,7 +377,7 @@ def _apply(row: IncidentRow, summary: Summary, reports: int) -> None:
          "reports": r.reports}
         for (m, c), r in sorted(summary.casualties.items())
     ]  # fmt: skip
-    row.reports = reports or len(summary.claims)
+    row.reports = reports
 
 
 # --- checking against the terms -----------------------------------------------------------
