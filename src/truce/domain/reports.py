@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -291,11 +290,12 @@ def _aware(value: datetime | None) -> bool:
     return value is not None and value.tzinfo is not None and value.utcoffset() is not None
 
 
-def problems(draft: ReportDraft) -> list[Problem]:
-    """Everything wrong with ``draft``, in field order; empty when it can be stored."""
+def problems(draft: ReportDraft, *, received_at: datetime | None = None) -> list[Problem]:
+    """Everything wrong with ``draft``, in field order; empty when it can be stored.
+    ``received_at`` stands for the draft's own when it has none (the time of the import)."""
     out: list[Problem] = []
     _check_source(out, draft)
-    _check_when(out, draft)
+    _check_when(out, draft, draft.received_at or received_at)
     _check_where(out, draft)
     _check_what(out, draft)
     _check_who(out, draft)
@@ -326,7 +326,7 @@ def _check_source(out: list[Problem], draft: ReportDraft) -> None:
     _check_time(out, "received_at", draft.received_at)
 
 
-def _check_when(out: list[Problem], draft: ReportDraft) -> None:
+def _check_when(out: list[Problem], draft: ReportDraft, received: datetime | None) -> None:
     start, end = draft.occurred_start, draft.occurred_end
     if start is None:
         _problem(out, "occurred_start", N_("occurred_start is required: when it happened (the "
@@ -341,9 +341,9 @@ def _check_when(out: list[Problem], draft: ReportDraft) -> None:
         elif end - start > MAX_WINDOW:
             _problem(out, "occurred_end", N_("The observed window is longer than a year: give "
                      "a narrower one."))  # fmt: skip
-    if _aware(start) and _aware(draft.received_at):
-        assert start is not None and draft.received_at is not None
-        if start > draft.received_at + timedelta(days=1):
+    if _aware(start) and _aware(received):
+        assert start is not None and received is not None
+        if start > received + timedelta(days=1):
             _problem(out, "occurred_start", N_("occurred_start is after the report was "
                      "received: an event is reported once it happened."))  # fmt: skip
     if draft.time_precision not in _TIME_PRECISIONS:
@@ -448,32 +448,39 @@ def check_report(draft: ReportDraft) -> ReportDraft:
     found = problems(draft)
     if found:
         raise ReportInvalid(found)
+    return normalise(draft)
+
+
+def normalise(draft: ReportDraft, **changes: Any) -> ReportDraft:
+    """A draft without problems as stored (see :func:`check_report`), with ``changes`` made
+    in the same copy."""
     assert draft.occurred_start is not None
     kind = event_kind(draft.event_type, draft.sub_event_type)
     start = draft.occurred_start.astimezone(UTC)
     end = draft.occurred_end.astimezone(UTC) if draft.occurred_end else None
     precision = draft.geo_precision or (GeoPrecision.EXACT if draft.has_point else None)
     weapon = _WEAPONS[draft.weapon_class.strip().casefold()] if draft.weapon_class else None
-    return replace(
-        draft,
-        source=draft.source.strip(),
-        source_ref=_clean(draft.source_ref),
-        reporter=_clean(draft.reporter),
-        received_at=draft.received_at.astimezone(UTC) if draft.received_at else None,
-        event_type=kind.event_type,
-        sub_event_type=kind.sub_event_type,
-        occurred_start=start,
-        occurred_end=end or window_end(start, draft.time_precision),
-        location=_clean(draft.location),
-        geo_precision=precision,
-        country=_clean(draft.country),
-        admin1=_clean(draft.admin1),
-        admin2=_clean(draft.admin2),
-        weapon_class=weapon,
-        actor1=_clean(draft.actor1),
-        actor2=_clean(draft.actor2),
-        attachments=tuple(sorted(set(draft.attachments))),
-    )
+    values: dict[str, Any] = {
+        "source": draft.source.strip(),
+        "source_ref": _clean(draft.source_ref),
+        "reporter": _clean(draft.reporter),
+        "received_at": draft.received_at.astimezone(UTC) if draft.received_at else None,
+        "event_type": kind.event_type,
+        "sub_event_type": kind.sub_event_type,
+        "occurred_start": start,
+        "occurred_end": end or window_end(start, draft.time_precision),
+        "location": _clean(draft.location),
+        "geo_precision": precision,
+        "country": _clean(draft.country),
+        "admin1": _clean(draft.admin1),
+        "admin2": _clean(draft.admin2),
+        "weapon_class": weapon,
+        "actor1": _clean(draft.actor1),
+        "actor2": _clean(draft.actor2),
+        "attachments": tuple(sorted(set(draft.attachments))),
+    }
+    values.update(changes)
+    return replace(draft, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,38 +513,36 @@ class Report:
     article_id: int | None = None
 
 
-def _stamp(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat() if moment else None
-
-
-def _coordinate(value: float | None) -> str | None:
-    return f"{value:.6f}" if value is not None else None
+def _part(value: object) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return str(value)
 
 
 def content_digest(draft: ReportDraft) -> str:
     """The SHA-256 of what a report says (hex): who gives it, its own id, when, where, what,
     who did it to whom, the counts, the text and the attachments. When it was received, how the
     source is graded and whether the reporter is hidden are not part of it, so one account sent
-    twice digests alike."""
-    content = {
-        "channel": draft.channel,
-        "source": draft.source,
-        "source_ref": draft.source_ref,
-        "reporter": draft.reporter,
-        "occurred": [_stamp(draft.occurred_start), _stamp(draft.occurred_end)],
-        "time_precision": draft.time_precision,
-        "point": [_coordinate(draft.lat), _coordinate(draft.lon)],
-        "place": [draft.location, draft.geo_precision, draft.country, draft.admin1,
-                  draft.admin2],
-        "kind": [draft.event_type, draft.sub_event_type, draft.weapon_class],
-        "actors": [draft.actor1, draft.actor1_party_id, draft.actor2, draft.actor2_party_id],
-        "casualties": casualties_record(draft.casualties),
-        "text": [draft.text, draft.lang],
-        "attachments": sorted(draft.attachments),
-        "amends": draft.amends_id,
-    }  # fmt: skip
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    twice digests alike. (Fields are joined by a separator no text holds, with None written
+    apart from the empty string; a million reports digest in seconds.)"""
+    counts = ";".join(
+        f"{m}.{c}={_part(f.low)}/{_part(f.best)}/{_part(f.high)}"
+        for (m, c), f in sorted(draft.casualties.items())
+    )
+    parts = (
+        "report/1", draft.channel, draft.source, draft.source_ref, draft.reporter,
+        draft.occurred_start, draft.occurred_end, draft.time_precision, draft.lat, draft.lon,
+        draft.location, draft.geo_precision, draft.country, draft.admin1, draft.admin2,
+        draft.event_type, draft.sub_event_type, draft.weapon_class, draft.actor1,
+        draft.actor1_party_id, draft.actor2, draft.actor2_party_id, counts, draft.text,
+        draft.lang, ",".join(sorted(draft.attachments)), draft.amends_id,
+    )  # fmt: skip
+    text = "\x1f".join(map(_part, parts))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def attachment_digest(content: bytes) -> str:
@@ -567,6 +572,7 @@ __all__ = [
     "casualty_total",
     "check_report",
     "content_digest",
+    "normalise",
     "problems",
     "window_end",
 ]

@@ -207,18 +207,21 @@ class Reports:
         self.session.flush()
         return row.id
 
-    def insert_new(self, rows: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
-        """Insert the rows that are not stored yet; (id, content digest) of each one inserted."""
+    def insert_new(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert the rows whose account is not stored yet (the others are left out)."""
         if not rows:
-            return []
+            return
         dialect = postgresql if self.session.bind.dialect.name == "postgresql" else sqlite  # type: ignore[union-attr]
-        statement = (
-            dialect.insert(_REPORTS)
-            .on_conflict_do_nothing()
-            .returning(_REPORTS.c.id, _REPORTS.c.content_digest)
+        self.session.execute(dialect.insert(_REPORTS).on_conflict_do_nothing(), list(rows))
+
+    def of_import(self, import_id: int, first: int, last: int) -> list[tuple[int, str]]:
+        """(id, content digest) of the reports an import stored from rows first to last."""
+        found = self.session.execute(
+            select(ReportRow.id, ReportRow.content_digest)
+            .where(ReportRow.import_id == import_id, ReportRow.import_row.between(first, last))
+            .order_by(ReportRow.id)
         )
-        found = self.session.execute(statement, list(rows))
-        return sorted((int(i), str(d)) for i, d in found)
+        return [(int(i), str(d)) for i, d in found]
 
     def get(self, report_id: int) -> Report | None:
         row = self.session.get(ReportRow, report_id)
