@@ -3,12 +3,16 @@ report, the tombstone feed, and split and merge by role."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.ucdp import EXCLUDED, MIXED, PROTECTED, Month, ucdp_month
 from truce.bootstrap import Truce
-from truce.services import incidents, users
+from truce.domain.permissions import SYSTEM, Role
+from truce.domain.reports import ReportDraft
+from truce.services import incidents, reports, users
 from truce.web.app import create_app
 
 API = "/api/v1"
@@ -117,3 +121,28 @@ def test_filters_are_checked(client: TestClient) -> None:
         assert answer.json()["field"] == name, params
     counted = client.get(f"{API}/incidents", params={"outcome": "allegation", "limit": 1}).json()
     assert counted["total"] > 0 and len(counted["items"]) == 1
+
+
+def test_a_hidden_reporter_is_read_by_an_admin_only(client: TestClient, month: Month) -> None:
+    draft = ReportDraft(
+        channel="api", source="Field monitors", event_type="Ceasefire",
+        sub_event_type="impact or airburst explosion",
+        occurred_start=datetime(2016, 3, 3, 9, tzinfo=UTC), lat=34.93, lon=36.73,
+        reporter="Rastan informant", hide_reporter=True, text="Two impacts near the bridge.",
+    )  # fmt: skip
+    with month.truce.uow() as uow:
+        filed = reports.file_report(draft, uow, actor=month.actors["monitor"])
+        admin = users.add_user(users.NewUser("admin-1", Role.ADMIN, None), uow, actor=SYSTEM)
+        month.actors["admin"] = users.actor_of(uow.users.get(admin.id))  # type: ignore[arg-type]
+    with month.truce.uow(write=False) as uow:
+        incident = uow.incident_reports.incident_of([filed.report.id])[filed.report.id]
+
+    def reporter(headers: dict[str, str]) -> object:
+        body = client.get(f"{API}/incidents/{incident}", headers=headers).json()
+        [mine] = [r for r in body["reports"] if r["id"] == filed.report.id]
+        return mine.get("reporter")
+
+    assert reporter(bearer(month, "admin")) == "Rastan informant"
+    for role in ("monitor", "analyst", "guarantor"):
+        assert reporter(bearer(month, role)) is None, role
+    assert reporter({}) is None

@@ -3,15 +3,19 @@ month of the 2016 cessation, over the 2016 scenario's parties, statuses and area
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.ucdp import EXCLUDED, MIXED, PROTECTED, ROWS, Month, ucdp_month
+from tests.ucdp import EXCLUDED, MIXED, MONTH_FILE, PROTECTED, ROWS, Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Conflict, Forbidden, Invalid
-from truce.services import incidents
+from truce.domain.permissions import SYSTEM
+from truce.domain.reports import Figure, ReportDraft
+from truce.importers import ucdp
+from truce.services import imports, incidents, reports
 from truce.store.tables import (
     AllegationRow,
     IncidentReportRow,
@@ -100,35 +104,26 @@ def test_a_protected_area_an_excluded_one_and_a_mixed_one(month: Month) -> None:
     assert mixed["allegations"] and all(a["flagged"] for a in mixed["allegations"])
 
 
-def test_a_second_source_of_an_event_joins_its_incident_with_the_comparisons_behind_it(
+def test_a_monitor_s_report_of_an_event_joins_its_incident_with_the_comparisons_behind_it(
     month: Month,
 ) -> None:
     with month.truce.uow() as uow:
         incidents.link_reports(uow)
         original = uow.session.get(ReportRow, month.report_of[PROTECTED])
         assert original is not None and original.lat is not None and original.lon is not None
-        monitor = ReportRow(
-            channel="api", source="SOHR", received_at=datetime(2016, 2, 29, tzinfo=UTC),
+        draft = ReportDraft(
+            channel="api", source="SOHR", event_type="Explosions/Remote violence",
+            sub_event_type="Shelling/artillery/missile attack",
             occurred_start=original.occurred_start, occurred_end=original.occurred_end,
-            time_precision="day", lat=original.lat + 0.002, lon=original.lon - 0.002,
-            geo_precision="exact", admin1=original.admin1, admin2=original.admin2,
-            location="al-Rastan", event_type="Explosions/Remote violence",
-            sub_event_type="Shelling/artillery/missile attack", actor1="Syrian Army",
-            actor1_party_id=month.parties["saa"], actor2="rebels", fatalities=4,
-            text=original.text,
+            lat=original.lat + 0.002, lon=original.lon - 0.002, location="al-Rastan",
+            actor1="Syrian Army", actor2="rebels", text=original.text,
+            casualties={("killed", "unknown"): Figure(best=4)},
         )  # fmt: skip
-        uow.session.add(monitor)
-        uow.commit()
-        monitor_id = monitor.id
-    with month.truce.uow() as uow:
-        linked = incidents.link_reports(uow)
+        # Filing links it at once (intake calls link_reports after storing a report).
+        filed = reports.file_report(draft, uow, actor=month.actors["monitor"])
+    monitor_id = filed.report.id
     target = month.incident_of(PROTECTED)
-    assert (linked.reports, linked.created, linked.joined, linked.incidents) == (
-        1,
-        0,
-        1,
-        (target,),
-    )
+    assert month_incident(month, monitor_id) == target
     found = detail(month, target)
     assert [r["id"] for r in found["reports"]] == [month.report_of[PROTECTED], monitor_id]
     link = found["reports"][1]["link"]
@@ -136,12 +131,22 @@ def test_a_second_source_of_an_event_joins_its_incident_with_the_comparisons_beh
     assert link["match_probability"] > 0.5
     assert {c["comparison"] for c in link["comparisons"]} >= {"time", "place", "kind", "actors"}
     assert found["kinds"][0]["event_type"] in ("Battles", "Explosions/Remote violence")
-    assert [c["source"] for c in found["claims"]] == ["UCDP GED", "SOHR"]
-    assert found["killed"] == {"low": 4, "best": 4, "high": 4}
+    assert [(c["source"], c["perpetrator_party_id"]) for c in found["claims"]] == [
+        ("UCDP GED", month.parties["saa"]),
+        ("SOHR", month.parties["saa"]),  # "Syrian Army" matched to the registry by alias
+    ]
+    assert found["killed"]["high"] >= 4 and found["report_count"] == 2
     with month.truce.uow(write=False) as uow:
         last = uow.ledger.page(0, 100_000)[-1]  # the check opened nothing new
     assert last.action == "incident.reports_linked" and last.payload["incident_id"] == target
     assert last.payload["reports"][0]["report_id"] == monitor_id
+    with month.truce.uow() as uow:
+        assert incidents.link_reports(uow).reports == 0
+
+
+def month_incident(month: Month, report_id: int) -> int | None:
+    with month.truce.uow(write=False) as uow:
+        return uow.incident_reports.incident_of([report_id]).get(report_id)
 
 
 def test_merge_leaves_a_tombstone_and_split_undoes_it_each_a_ledger_entry(month: Month) -> None:
@@ -252,9 +257,9 @@ def test_the_list_filters_and_the_feed_of_changes(month: Month) -> None:
         for i in march
     )
     assert page(source="UCDP GED") == everything and page(source="ACLED") == []
-    assert len(page(event_type="Violence against civilians")) == sum(
-        1 for r in ROWS if r["type_of_violence"] == "3"
-    )
+    coded = [ucdp.kind_of(r["type_of_violence"], r["source_headline"])[0] for r in ROWS]
+    attacks = page(event_type="Violence against civilians")
+    assert attacks and len(attacks) == coded.count("Violence against civilians")
     # The feed: only what changed since, oldest change first.
     with truce.uow() as uow:
         mark = uow.now()
@@ -274,30 +279,30 @@ def test_a_correction_joins_the_report_it_corrects_and_speaks_for_its_source(
 ) -> None:
     with month.truce.uow() as uow:
         incidents.link_reports(uow)
-        original = uow.session.get(ReportRow, month.report_of[EXCLUDED])
-        assert original is not None
-        fields = ("channel", "source", "received_at", "occurred_start", "occurred_end",
-                  "time_precision", "geo_precision", "admin1", "admin2", "location",
-                  "event_type", "sub_event_type", "actor1", "actor1_party_id", "actor2",
-                  "text")  # fmt: skip
-        correction = ReportRow(
-            **{name: getattr(original, name) for name in fields},
-            source_ref=f"{original.source_ref}-corrected",
-            lat=original.lat + 0.3,  # far enough that the linker alone would not join them
-            lon=original.lon,
-            fatalities=9,
-            casualties={"killed": {"civilians": [None, 9, None]}},
+        original = uow.reports.get(month.report_of[EXCLUDED])
+        assert original is not None and original.draft.lat is not None
+        draft = replace(
+            original.draft,
+            channel="api",
+            source_ref=f"{original.draft.source_ref}-corrected",
+            lat=original.draft.lat + 0.3,  # far enough that the linker alone would not join them
+            casualties={("killed", "civilians"): Figure(best=9)},
             amends_id=original.id,
+            received_at=None,
         )
-        uow.session.add(correction)
-        uow.commit()
-        correction_id = correction.id
-    with month.truce.uow() as uow:
-        linked = incidents.link_reports(uow)
+        correction = reports.file_report(draft, uow, actor=month.actors["monitor"]).report.id
     target = month.incident_of(EXCLUDED)
-    assert (linked.created, linked.joined, linked.incidents) == (0, 1, (target,))
+    assert month_incident(month, correction) == target
     found = detail(month, target)
-    assert [r["id"] for r in found["reports"]] == [month.report_of[EXCLUDED], correction_id]
+    assert [r["id"] for r in found["reports"]] == [month.report_of[EXCLUDED], correction]
     assert found["reports"][1]["link"]["linked_to"] == month.report_of[EXCLUDED]
     assert found["killed"] == {"low": 9, "best": 9, "high": 9}  # the correction's count
     assert found["report_count"] == 2
+
+
+def test_an_import_puts_its_reports_into_incidents(truce: Truce) -> None:
+    month = ucdp_month(truce, link=True)
+    assert count(truce, IncidentReportRow) == len(ROWS) == count(truce, IncidentRow)
+    assert detail(month, month.incident_of(PROTECTED))["outcome"] == "allegation"
+    again = imports.import_file(imports.ImportFile(MONTH_FILE, "ucdp"), truce.uow, actor=SYSTEM)
+    assert again.already and count(truce, IncidentRow) == len(ROWS)

@@ -125,7 +125,7 @@ def install(api: FastAPI) -> None:
     def get_incident(incident_id: IncidentId, uow: Reader, actor: MaybeActor) -> dict[str, Any]:
         """One incident with every report, each source's claim, the casualty ranges, its
         allegations, and its tombstone when it was merged into another."""
-        return _public(incidents.incident_detail(uow, incident_id), actor)
+        return _public(incidents.incident_detail(uow, incident_id, actor=actor), actor)
 
     @api.post("/incidents/{incident_id}/split", status_code=201, tags=["incidents"])
     def split_incident(
@@ -135,8 +135,8 @@ def install(api: FastAPI) -> None:
         cmd = incidents.SplitIncident(incident_id, tuple(body.report_ids), body.reason)
         new_id = incidents.split_incident(cmd, uow, actor=actor)
         return {
-            "incident": _public(incidents.incident_detail(uow, incident_id), actor),
-            "new_incident": _public(incidents.incident_detail(uow, new_id), actor),
+            "incident": _public(incidents.incident_detail(uow, incident_id, actor=actor), actor),
+            "new_incident": _public(incidents.incident_detail(uow, new_id, actor=actor), actor),
         }
 
     @api.post("/incidents/{incident_id}/merge", tags=["incidents"])
@@ -147,4 +147,4 @@ def install(api: FastAPI) -> None:
         `incident.merged`)."""
         cmd = incidents.MergeIncidents(incident_id, tuple(body.incident_ids), body.reason)
         incidents.merge_incidents(cmd, uow, actor=actor)
-        return _public(incidents.incident_detail(uow, incident_id), actor)
+        return _public(incidents.incident_detail(uow, incident_id, actor=actor), actor)

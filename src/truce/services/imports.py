@@ -28,7 +28,7 @@ from truce.importers import acled, template, ucdp
 from truce.importers.actors import ActorMatcher
 from truce.importers.geocode import Geocoder, geocoder
 from truce.importers.rows import Cells, CsvFile, Format, Row, file_sha256, missing_columns
-from truce.services import common
+from truce.services import common, incidents
 from truce.services.reports import matcher_for, with_parties
 from truce.store.ledger_store import Change
 from truce.store.reports import ImportState, Reject, report_values
@@ -48,6 +48,7 @@ class ImportFile:
     kind: str
     rejects: Path | None = None
     batch: int = BATCH
+    link: bool = True  # put the new reports into incidents once the import has finished
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,9 @@ def import_file(
             state = _begin(cmd, sha256, fmt, uow, actor)
             now = uow.now()
         if state.state == "finished":
+            if cmd.link:  # in case the run that finished it was stopped before linking
+                with open_uow() as uow:
+                    incidents.link_reports(uow)
             return _summary(cmd, state, open_uow, began, already=True, resumed_after=0,
                             header=source.header)  # fmt: skip
         run = _Importer(cmd, fmt, open_uow, actor, progress, now)
@@ -258,6 +262,9 @@ def import_file(
             }
             uow.record(actor, Change("import.finished", f"import:{state.id}", payload))
             uow.commit()
+        if cmd.link:
+            with open_uow() as uow:
+                incidents.link_reports(uow)
         if progress:
             progress(final.last_row, source.size)
     return _summary(cmd, final, open_uow, began, already=False, resumed_after=state.last_row,

@@ -39,6 +39,7 @@ from truce.domain.text import check_length
 from truce.geo.engine import Territory
 from truce.linkage import LinkDecision, LinkRecord, link_new
 from truce.services import common, territory
+from truce.services import reports as filed  # which imports this module: names used in calls
 from truce.store.ledger_store import Change
 from truce.store.tables import (
     AllegationRow,
@@ -718,16 +719,19 @@ def incidents_page(
     return Page(items, found.total, found.start, found.next, found.previous)
 
 
-def incident_detail(uow: UnitOfWork, incident_id: int) -> dict[str, Any]:
+def incident_detail(
+    uow: UnitOfWork, incident_id: int, *, actor: Actor | None = None
+) -> dict[str, Any]:
     """An incident with every report (and how it joined), each source's claim, the casualty
-    ranges, its allegations and, when merged away, its tombstone."""
+    ranges, its allegations and, when merged away, its tombstone. A report's reporter is
+    there only for those who may read it (``reports.may_see_reporter``)."""
     row = uow.incidents.get(incident_id)
     if row is None:
         raise NotFound(N_("No incident {id}."), field="incident_id", id=incident_id)
     data = incident_data(row)
     members = uow.incident_reports.of([row.id]).get(row.id, [])
     data["casualties"] = row.casualties
-    data["reports"] = [_report_data(report, link) for link, report in members]
+    data["reports"] = [_report_data(uow, report, link, actor) for link, report in members]
     data["claims"] = [
         {"report_id": r.id, "source": r.source, "perpetrator": r.actor1,
          "perpetrator_party_id": r.actor1_party_id, "target": r.actor2,
@@ -741,13 +745,19 @@ def incident_detail(uow: UnitOfWork, incident_id: int) -> dict[str, Any]:
     return data
 
 
-def _report_data(report: ReportRow, link: IncidentReportRow) -> dict[str, Any]:
+def _report_data(
+    uow: UnitOfWork, report: ReportRow, link: IncidentReportRow, actor: Actor | None
+) -> dict[str, Any]:
     fields = ("id", "channel", "source", "source_reliability", "source_ref", "received_at",
               "occurred_start", "occurred_end", "time_precision", "lat", "lon", "geo_precision",
-              "admin1", "admin2", "location", "event_type", "sub_event_type", "weapon_class",
-              "actor1", "actor1_party_id", "actor2", "actor2_party_id", "fatalities",
-              "text")  # fmt: skip
+              "country", "admin1", "admin2", "location", "event_type", "sub_event_type",
+              "weapon_class", "actor1", "actor1_party_id", "actor2", "actor2_party_id",
+              "fatalities", "injured", "casualties", "text", "lang", "amends_id")  # fmt: skip
     data = {name: getattr(report, name) for name in fields}
+    if report.reporter:
+        stored = uow.reports.get(report.id)
+        if stored is not None and filed.may_see_reporter(stored, actor):
+            data["reporter"] = report.reporter
     data["link"] = {
         "linked_to": link.linked_to,
         "match_probability": link.match_probability,

@@ -32,7 +32,7 @@ from truce.domain.reports import (
 )
 from truce.importers.actors import ActorMatcher
 from truce.importers.geocode import geocoder
-from truce.services import common
+from truce.services import common, incidents
 from truce.store.ledger_store import Change
 from truce.store.reports import Attachment, ReportFilters, report_values
 from truce.store.uow import UnitOfWork
@@ -133,6 +133,7 @@ def file_report(draft: ReportDraft, uow: UnitOfWork, *, actor: Actor) -> Filed:
     uow.record(actor, Change("report.filed", f"report:{report_id}",
                              _filed_payload(report_id, enriched, digest)))  # fmt: skip
     uow.commit()
+    incidents.link_reports(uow, [report_id])
     stored = uow.reports.get(report_id)
     assert stored is not None
     return Filed(stored, True)
