@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from truce import __version__
+from truce import __version__, cli_import
 from truce.bootstrap import NotMigrated, Truce, bootstrap, require_current_schema, set_up
 from truce.config import Settings
 from truce.domain.errors import DomainError
@@ -59,7 +59,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(parties_app, name="parties")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(scenario_app, name="scenario")
-import_app = typer.Typer(help="Import areas and other records from files.", no_args_is_help=True)
+import_app = typer.Typer(help="Import areas and report files.", no_args_is_help=True)
 areas_app = typer.Typer(help="Areas where parties are active, per guarantor.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(areas_app, name="areas")
@@ -307,6 +307,8 @@ def _load_demo(truce: Truce) -> None:
             )
             users.add_user(cmd, uow, actor=SYSTEM)
     _load_demo_news(truce)
+    with truce.uow(write=False) as uow:
+        cli_import.import_demo_events(truce, _actor(uow, "monitor"))
 
 
 def _print_demo_sign_ins(truce: Truce) -> None:
@@ -864,3 +866,6 @@ def _print_ingested(result: Any) -> None:
         )
     for warning in result.warnings:
         errors.print(f"[yellow]warning[/yellow] {escape(result.source)}: {escape(warning)}")
+
+
+cli_import.register(import_app)  # truce import acled, ucdp, reports

@@ -230,7 +230,8 @@ def import_file(
         missing = missing_columns(source.header, fmt.required)
         if missing:
             raise Invalid(
-                N_("The file lacks the columns {missing} that a {kind} file has: is it one?"),
+                N_("The file lacks the columns {missing} that a file of kind {kind} has: is it "
+                   "one?"),
                 field=missing[0], missing=", ".join(missing), kind=fmt.kind,
             )  # fmt: skip
         with open_uow() as uow:
