@@ -187,6 +187,8 @@ RECORD: dict[str, object] = {
     "ingested_by": "monitor",
     "reporter": "a shopkeeper in Daraya",
     "channel": "hotline",
+    "linked_by": "monitor",
+    "removed_by": "us-one",
     "proposer_state": "US",
     "decider_state": "RU",
 }
