@@ -272,6 +272,8 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
             "/areas/import",
             {**area, "features": {"type": "FeatureCollection", "features": []}},
         ),
+        ("post", "/incidents/1/split", {"report_ids": [1]}),
+        ("post", "/incidents/1/merge", {"incident_ids": [2]}),
     ]
 
 

@@ -113,6 +113,7 @@ def test_filters_are_checked(client: TestClient) -> None:
         ({"bbox": "37,35,36,36"}, "bbox"),
         ({"verdict": "safe"}, "verdict"),
         ({"outcome": "guilty"}, "outcome"),
+        ({"event_type": "Shelling"}, "event_type"),
         ({"since": "2016-03-01"}, "since"),
         ({"updated_since": "2016-03-01T00:00:00"}, "updated_since"),
     ):

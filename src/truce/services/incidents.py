@@ -28,6 +28,7 @@ from truce.domain.breaches import (
     reason_from,
 )
 from truce.domain.errors import Conflict, Invalid, NotFound
+from truce.domain.events import TAXONOMY
 from truce.domain.i18n import N_
 from truce.domain.incidents import Account, IncidentFilters, Summary, facts_of, summarise
 from truce.domain.paging import Page
@@ -684,6 +685,11 @@ def _check_filters(filters: IncidentFilters) -> IncidentFilters:
     if filters.outcome is not None and filters.outcome not in OUTCOMES:
         raise Invalid(N_("outcome must be one of {known}."), field="outcome",
                       known=", ".join(OUTCOMES))  # fmt: skip
+    if filters.event_type is not None and filters.event_type not in TAXONOMY:
+        raise Invalid(N_("event_type must be one of {known}."), field="event_type",
+                      known=", ".join(TAXONOMY))  # fmt: skip
+    if filters.source is not None and not filters.source.isprintable():
+        raise Invalid(N_("source must not hold control characters."), field="source")
     if filters.bbox is not None:
         west, south, east, north = filters.bbox
         if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
