@@ -14,7 +14,7 @@ from tests.helpers import ROOT, UCDP_GED, shared_file
 from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, NotFound
 from truce.domain.permissions import SYSTEM, Actor, Role
-from truce.domain.reports import Figure, ReportDraft, ReportInvalid
+from truce.domain.reports import Figure, ReportDraft, ReportInvalid, evolve
 from truce.services import ledger, scenario, users
 from truce.services.imports import ImportFile, import_file
 from truce.services.reports import file_report, get_report, list_reports
@@ -74,7 +74,7 @@ def shelling(**changes: object) -> ReportDraft:
         text="Two mortar rounds hit the market.",
         lang="en",
     )
-    return ReportDraft(**{**{n: getattr(base, n) for n in base.__slots__}, **changes})  # type: ignore[arg-type,attr-defined]
+    return evolve(base, **changes)
 
 
 def test_a_monitor_files_a_report_once(world: Scenario) -> None:

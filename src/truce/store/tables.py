@@ -453,12 +453,13 @@ class ReportRow(Base):
     actor_matches: Mapped[list[Any] | None] = mapped_column(JSON)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
     import_row: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("ix_reports_channel_occurred", "channel", "occurred_start"),
         UniqueConstraint("source", "source_ref", name="uq_reports_source_ref"),
+        Index("ix_reports_import_row", "import_id", "import_row"),
     )
 
 
