@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("file_name", sa.String(length=300), nullable=False),
         sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("columns", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("last_row", sa.Integer(), nullable=False),
         sa.Column("stored", sa.Integer(), nullable=False),
