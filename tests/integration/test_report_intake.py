@@ -14,7 +14,7 @@ from tests.helpers import ROOT, UCDP_GED, shared_file
 from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, NotFound
 from truce.domain.permissions import SYSTEM, Actor, Role
-from truce.domain.reports import Figure, ReportDraft, ReportInvalid
+from truce.domain.reports import Figure, ReportDraft, ReportInvalid, evolve
 from truce.services import ledger, scenario, users
 from truce.services.imports import ImportFile, import_file
 from truce.services.reports import file_report, get_report, list_reports
@@ -74,7 +74,7 @@ def shelling(**changes: object) -> ReportDraft:
         text="Two mortar rounds hit the market.",
         lang="en",
     )
-    return ReportDraft(**{**{n: getattr(base, n) for n in base.__slots__}, **changes})  # type: ignore[arg-type,attr-defined]
+    return evolve(base, **changes)
 
 
 def test_a_monitor_files_a_report_once(world: Scenario) -> None:
@@ -212,6 +212,10 @@ def test_a_ucdp_file_imports_every_row_or_rejects_it_with_its_reason(
         stored = uow.reports.page(ReportFilters(import_id=summary.import_id), None, 1000).items
         actions = [e.action for e in uow.ledger.page(0, 100_000) if e.subject.startswith("import:")]
     assert len(stored) == 296
+    with world.truce.uow(write=False) as uow:  # the source's row, as it came, for exports
+        raw = uow.reports.raw_row(stored[0].id)
+    assert raw is not None and raw["id"] == stored[0].draft.source_ref
+    assert raw["source_headline"] == stored[0].draft.text and len(raw) == 41
     assert actions == ["import.started", "reports.imported", "reports.imported",
                        "reports.imported", "import.finished"]  # fmt: skip
     saa, isil = (

@@ -177,7 +177,7 @@ def place(**given: object) -> ReportDraft | object:
 
 
 def _fields(draft: ReportDraft) -> dict[str, object]:
-    return {name: getattr(draft, name) for name in draft.__slots__}  # type: ignore[attr-defined]
+    return dict(draft.__dict__)
 
 
 def test_a_point_gets_its_province_and_district_spelled_one_way() -> None:

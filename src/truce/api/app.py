@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from truce import __version__
 from truce.api import errors, openapi, schemas, views
 from truce.api import incidents as incident_routes
+from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
 from truce.api.deps import (
     CurrentActor,
@@ -52,6 +53,7 @@ TAGS = [
     {"name": "ledger", "description": "The signed, hash-chained record of every change."},
     {"name": "territory", "description": "Areas, applicability and disagreements."},
     {"name": "news", "description": "Articles and the statements extracted from them."},
+    {"name": "reports", "description": "Accounts of what happened, from every channel."},
     {
         "name": "incidents",
         "description": "Reports merged into incidents, checked against the terms.",
@@ -84,6 +86,7 @@ def create_api(truce: Truce) -> FastAPI:
     _ledger_routes(api)
     territory_routes.install(api)
     _news_routes(api)
+    report_routes.install(api)
     incident_routes.install(api)
     return api
 

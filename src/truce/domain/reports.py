@@ -24,7 +24,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -191,7 +191,7 @@ def casualties_from_record(record: Mapping[str, Any] | None) -> dict[tuple[str, 
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ReportDraft:
     """A report as a channel hands it over, before it is checked and stored.
 
@@ -237,6 +237,19 @@ class ReportDraft:
     @property
     def has_point(self) -> bool:
         return self.lat is not None and self.lon is not None
+
+
+_set = object.__setattr__
+
+
+def evolve(draft: ReportDraft, **changes: Any) -> ReportDraft:
+    """``dataclasses.replace`` for drafts, without calling ``__init__`` again: an import makes
+    millions of copies, and this one costs a dictionary copy."""
+    copy = object.__new__(ReportDraft)
+    values = draft.__dict__.copy()
+    values.update(changes)
+    _set(copy, "__dict__", values)
+    return copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -480,7 +493,7 @@ def normalise(draft: ReportDraft, **changes: Any) -> ReportDraft:
         "attachments": tuple(sorted(set(draft.attachments))),
     }
     values.update(changes)
-    return replace(draft, **values)
+    return evolve(draft, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,14 +526,21 @@ class Report:
     article_id: int | None = None
 
 
-def _part(value: object) -> str:
+_NONE = "\x00"  # None, told apart from the empty string
+
+
+def _time(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment is not None else _NONE
+
+
+def _number(value: float | int | None) -> str:
     if value is None:
-        return "\x00"
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, float):
-        return f"{value:.6f}"
-    return str(value)
+        return _NONE
+    return f"{value:.6f}" if isinstance(value, float) else str(value)
+
+
+def _text(value: str | None) -> str:
+    return value if value is not None else _NONE
 
 
 def content_digest(draft: ReportDraft) -> str:
@@ -530,19 +550,20 @@ def content_digest(draft: ReportDraft) -> str:
     twice digests alike. (Fields are joined by a separator no text holds, with None written
     apart from the empty string; a million reports digest in seconds.)"""
     counts = ";".join(
-        f"{m}.{c}={_part(f.low)}/{_part(f.best)}/{_part(f.high)}"
+        f"{m}.{c}={_number(f.low)}/{_number(f.best)}/{_number(f.high)}"
         for (m, c), f in sorted(draft.casualties.items())
     )
+    d = draft
     parts = (
-        "report/1", draft.channel, draft.source, draft.source_ref, draft.reporter,
-        draft.occurred_start, draft.occurred_end, draft.time_precision, draft.lat, draft.lon,
-        draft.location, draft.geo_precision, draft.country, draft.admin1, draft.admin2,
-        draft.event_type, draft.sub_event_type, draft.weapon_class, draft.actor1,
-        draft.actor1_party_id, draft.actor2, draft.actor2_party_id, counts, draft.text,
-        draft.lang, ",".join(sorted(draft.attachments)), draft.amends_id,
+        "report/1", d.channel, d.source, _text(d.source_ref), _text(d.reporter),
+        _time(d.occurred_start), _time(d.occurred_end), d.time_precision, _number(d.lat),
+        _number(d.lon), _text(d.location), _text(d.geo_precision), _text(d.country),
+        _text(d.admin1), _text(d.admin2), d.event_type, d.sub_event_type, _text(d.weapon_class),
+        _text(d.actor1), _number(d.actor1_party_id), _text(d.actor2),
+        _number(d.actor2_party_id), counts, d.text, _text(d.lang), ",".join(sorted(d.attachments)),
+        _number(d.amends_id),
     )  # fmt: skip
-    text = "\x1f".join(map(_part, parts))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def attachment_digest(content: bytes) -> str:
@@ -572,6 +593,7 @@ __all__ = [
     "casualty_total",
     "check_report",
     "content_digest",
+    "evolve",
     "normalise",
     "problems",
     "window_end",

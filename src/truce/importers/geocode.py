@@ -25,7 +25,7 @@ import argparse
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -37,7 +37,7 @@ from rapidfuzz import fuzz, process
 from shapely.geometry import mapping, shape
 
 from truce.domain.i18n import N_
-from truce.domain.reports import GeoPrecision, Problem, ReportDraft
+from truce.domain.reports import GeoPrecision, Problem, ReportDraft, evolve
 from truce.domain.text import fold
 from truce.news.gazetteer import Gazetteer, gazetteer
 
@@ -184,7 +184,7 @@ class Geocoder:
             province = self.units[district.parent] if district.parent else None
             # A point that stands for a province says nothing of the district it falls in.
             admin2 = None if precision == GeoPrecision.PROVINCE else district.name
-            placed[i] = replace(draft, country=COUNTRY, admin2=admin2,
+            placed[i] = evolve(draft, country=COUNTRY, admin2=admin2,
                                 admin1=province.name if province else draft.admin1)  # fmt: skip
         return placed
 
@@ -197,13 +197,13 @@ class Geocoder:
             point = self.town(draft.location, province, district)
             if point is not None:
                 precision = draft.geo_precision or GeoPrecision.NEAR
-                return replace(draft, lat=point[0], lon=point[1], geo_precision=precision)
+                return evolve(draft, lat=point[0], lon=point[1], geo_precision=precision)
         for unit, precision in (
             (district, GeoPrecision.DISTRICT),
             (province, GeoPrecision.PROVINCE),
         ):
             if unit is not None:
-                return replace(draft, lat=unit.lat, lon=unit.lon, geo_precision=precision)
+                return evolve(draft, lat=unit.lat, lon=unit.lon, geo_precision=precision)
         if draft.location:
             return Problem(
                 "location",

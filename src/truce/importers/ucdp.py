@@ -64,28 +64,34 @@ TIME_PRECISION = {
     "5": TimePrecision.MONTH,
 }
 
-# What a headline says was used, most telling first (a chemical attack from the air is chemical).
+# What a headline says was used, most telling first (a chemical attack from the air is
+# chemical): stems found anywhere in the lower-cased headline, and whole words.
 _MEANS = (
-    ("chemical", r"chemical|chlorine|sarin|toxic gas", "Chemical weapon"),
-    ("suicide", r"suicide", "Suicide bomb"),
-    ("air", r"air ?strike|air ?raid|warplane|\bjets?\b|helicopter|barrel|aircraft|\braids?\b|"
-            r"drone", "Air/drone strike"),
-    ("shell", r"shell|artillery|rocket|missile|mortar|cannon|bombard|projectile",
-              "Shelling/artillery/missile attack"),
-    ("device", r"car bomb|\bied\b|explosive|landmine|\bmines?\b|booby|blast|explosion|bomb",
-               "Remote explosive/landmine/IED"),
+    ("Chemical weapon", ("chemical", "chlorine", "sarin", "toxic gas"), ()),
+    ("Suicide bomb", ("suicide",), ()),
+    ("Air/drone strike", ("airstrike", "air strike", "air raid", "airraid", "warplane",
+                          "helicopter", "barrel", "aircraft", "drone"), ("jet", "jets", "raid",
+                                                                          "raids")),
+    ("Shelling/artillery/missile attack", ("shell", "artiller", "rocket", "missile", "mortar",
+                                           "cannon", "bombard", "projectile"), ()),
+    ("Remote explosive/landmine/IED", ("car bomb", "explosive", "landmine", "booby", "blast",
+                                       "explosion", "bomb"), ("ied", "ieds", "mine", "mines")),
 )  # fmt: skip
-_MEANS_PATTERN = re.compile("|".join(f"(?P<{name}>{words})" for name, words, _ in _MEANS),
-                            re.IGNORECASE)  # fmt: skip
-_RANK = {name: (rank, sub) for rank, (name, _, sub) in enumerate(_MEANS)}
+_WORD = re.compile(r"[a-z]+")
 
 
 def kind_of(violence: str | None, headline: str) -> tuple[str, str]:
     """The event type and sub-type a UCDP row describes."""
-    said = {match.lastgroup for match in _MEANS_PATTERN.finditer(headline)}
-    if said:
-        _, sub = min(_RANK[name] for name in said if name)
-        return EXPLOSIONS, sub
+    low = headline.lower()
+    words: set[str] | None = None
+    for sub, stems, whole in _MEANS:
+        for stem in stems:
+            if stem in low:
+                return EXPLOSIONS, sub
+        if whole:
+            words = words if words is not None else set(_WORD.findall(low))
+            if not words.isdisjoint(whole):
+                return EXPLOSIONS, sub
     if violence == "3":
         return VIOLENCE_AGAINST_CIVILIANS, "Attack"
     return BATTLES, "Armed clash"

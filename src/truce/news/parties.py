@@ -354,7 +354,7 @@ def default_book() -> PartyBook:
     )
     book = PartyBook()
     for number, party in enumerate(data["parties"], start=1):
-        book.add(party["name"], [alias[0] for alias in party["aliases"]], -number)  # dated too
+        book.add(party["name"], [alias for alias, *_ in party["aliases"]], -number)
     _add_generic(book)
     return book
 

@@ -159,7 +159,7 @@ class _Importer:
             enriched, matches = with_parties(where, self.matcher)
             values.append(report_values(
                 enriched, digest=digest, received_at=self.now, recorded_by=self.actor.username,
-                matches=matches, raw=row.values, import_id=state.id, import_row=row.number,
+                matches=matches, raw=row.cells, import_id=state.id, import_row=row.number,
             ))  # fmt: skip
         with self.open_uow() as uow:
             uow.reports.insert_new(values)
@@ -199,12 +199,14 @@ def _digest_of(digests: Sequence[str]) -> str:
     return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
 
 
-def _begin(cmd: ImportFile, sha256: str, fmt: Format, uow: UnitOfWork, actor: Actor) -> ImportState:
+def _begin(
+    cmd: ImportFile, sha256: str, fmt: Format, header: list[str], uow: UnitOfWork, actor: Actor
+) -> ImportState:
     found = uow.imports.find(sha256, fmt.kind)
     if found is not None:
         return found
-    state = uow.imports.start(sha256, fmt.kind, cmd.path.name, fmt.source, actor.username,
-                              uow.now())  # fmt: skip
+    state = uow.imports.start(sha256, fmt.kind, cmd.path.name, fmt.source, header,
+                              actor.username, uow.now())  # fmt: skip
     payload = {"import_id": state.id, "sha256": sha256, "kind": fmt.kind,
                "file_name": state.file_name}  # fmt: skip
     uow.record(actor, Change("import.started", f"import:{state.id}", payload))
@@ -236,7 +238,7 @@ def import_file(
             )  # fmt: skip
         with open_uow() as uow:
             require(actor, Action.IMPORT_REPORTS)
-            state = _begin(cmd, sha256, fmt, uow, actor)
+            state = _begin(cmd, sha256, fmt, source.header, uow, actor)
             now = uow.now()
         if state.state == "finished":
             if cmd.link:  # in case the run that finished it was stopped before linking

@@ -29,6 +29,7 @@ from truce.domain.reports import (
     attachment_digest,
     check_report,
     content_digest,
+    evolve,
 )
 from truce.importers.actors import ActorMatcher
 from truce.importers.geocode import geocoder
@@ -68,7 +69,11 @@ def with_parties(draft: ReportDraft, matcher: ActorMatcher) -> tuple[ReportDraft
         found = matcher.match(role, getattr(draft, role), on) if given is None else []
         matches += found
         chosen[f"{role}_party_id"] = given if given is not None else _first(found)
-    return replace(draft, **chosen), matches  # type: ignore[arg-type]
+    if chosen["actor1_party_id"] == draft.actor1_party_id and (
+        chosen["actor2_party_id"] == draft.actor2_party_id
+    ):
+        return draft, matches
+    return evolve(draft, **chosen), matches
 
 
 def _first(found: Sequence[ActorMatch]) -> int | None:

@@ -89,7 +89,7 @@ def report_values(
     received_at: datetime,
     recorded_by: str | None,
     matches: Sequence[ActorMatch] = (),
-    raw: dict[str, Any] | None = None,
+    raw: list[str] | None = None,
     import_id: int | None = None,
     import_row: int | None = None,
 ) -> dict[str, Any]:
@@ -258,6 +258,17 @@ class Reports:
     def count(self, filters: ReportFilters | None = None) -> int:
         return paging.count(self.session, self._filtered(filters or ReportFilters()))
 
+    def raw_row(self, report_id: int) -> dict[str, str] | None:
+        """The row an imported report came from, by the file's columns (None: not imported)."""
+        found = self.session.execute(
+            select(ReportRow.raw, ImportRow.columns)
+            .join(ImportRow, ImportRow.id == ReportRow.import_id)
+            .where(ReportRow.id == report_id)
+        ).first()
+        if found is None or found[0] is None:
+            return None
+        return dict(zip(found[1], found[0], strict=False))
+
     def by_source_ref(self, source: str, source_ref: str) -> Report | None:
         row = self.session.scalar(
             select(ReportRow).where(ReportRow.source == source, ReportRow.source_ref == source_ref)
@@ -328,9 +339,11 @@ class Imports:
         return _state(row) if row else None
 
     def start(
-        self, sha256: str, kind: str, file_name: str, source: str, by: str, at: datetime
-    ) -> ImportState:
+        self, sha256: str, kind: str, file_name: str, source: str, columns: list[str], by: str,
+        at: datetime,
+    ) -> ImportState:  # fmt: skip
         row = ImportRow(sha256=sha256, kind=kind, file_name=file_name[:300], source=source,
+                        columns=columns,
                         state="running", last_row=0, stored=0, duplicates=0, rejected=0,
                         started_by=by, started_at=at)  # fmt: skip
         self.session.add(row)

@@ -380,6 +380,8 @@ class ImportRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     file_name: Mapped[str] = mapped_column(String(300), default="")
     source: Mapped[str] = mapped_column(String(300), default="")
+    # The file's header: a report's raw row is its values in this order.
+    columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(20), default="running")
     last_row: Mapped[int] = mapped_column(Integer, default=0)
     stored: Mapped[int] = mapped_column(Integer, default=0)
@@ -412,7 +414,8 @@ class ReportRow(Base):
 
     ``fatalities`` and ``injured`` are the report's totals (best figures) of ``casualties``,
     which holds each category's low / best / high. ``raw`` is the source's row as it came (an
-    imported file's columns), for exports that give it back verbatim."""
+    imported file's values, under its import's ``columns``), for exports that give it back
+    verbatim."""
 
     __tablename__ = "reports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -452,14 +455,15 @@ class ReportRow(Base):
     injured: Mapped[int | None] = mapped_column(Integer)
     casualties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actor_matches: Mapped[list[Any] | None] = mapped_column(JSON)
-    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    raw: Mapped[list[str] | None] = mapped_column(JSON)
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
     import_row: Mapped[int | None] = mapped_column(Integer)
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("ix_reports_channel_occurred", "channel", "occurred_start"),
         UniqueConstraint("source", "source_ref", name="uq_reports_source_ref"),
+        Index("ix_reports_import_row", "import_id", "import_row"),
     )
 
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("file_name", sa.String(length=300), nullable=False),
         sa.Column("source", sa.String(length=300), nullable=False),
+        sa.Column("columns", sa.JSON(), nullable=False),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column("last_row", sa.Integer(), nullable=False),
         sa.Column("stored", sa.Integer(), nullable=False),
@@ -101,7 +102,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("import_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("import_row", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("recorded_by", sa.String(length=64), nullable=True))
-        batch_op.create_index(batch_op.f("ix_reports_import_id"), ["import_id"], unique=False)
+        batch_op.create_index("ix_reports_import_row", ["import_id", "import_row"], unique=False)
         batch_op.create_unique_constraint(
             batch_op.f("uq_reports_content_digest"), ["content_digest"]
         )
@@ -140,7 +141,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("fk_reports_import_id_imports"), type_="foreignkey")
         batch_op.drop_constraint("uq_reports_source_ref", type_="unique")
         batch_op.drop_constraint(batch_op.f("uq_reports_content_digest"), type_="unique")
-        batch_op.drop_index(batch_op.f("ix_reports_import_id"))
+        batch_op.drop_index("ix_reports_import_row")
         batch_op.drop_column("recorded_by")
         batch_op.drop_column("import_row")
         batch_op.drop_column("import_id")
