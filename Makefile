@@ -6,7 +6,7 @@ VENDOR := src/truce/web/static/vendor
 LOCALE := src/truce/locale
 LANGUAGES := ar ru
 
-.PHONY: demo test check lint typecheck contracts unit postgres chromium vendor catalogs bench bench-news bench-dedup news-scores clean
+.PHONY: demo test check lint typecheck contracts unit postgres chromium vendor catalogs bench bench-news bench-dedup bench-ingest news-scores clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,10 @@ bench-news: $(VENV)/.installed-app
 ## bench-dedup: link generated reports into incidents, 10k to 1M (figures in docs/benchmarks.md)
 bench-dedup: $(VENV)/.installed-app
 	$(BIN)/python bench/dedup.py
+
+## bench-ingest: import 1,000,000 UCDP-shaped rows, against the sqlite3 shell's .import (docs/benchmarks.md)
+bench-ingest: $(VENV)/.installed-app
+	$(BIN)/python bench/ingest.py
 
 ## news-scores: score the news extractor on real dev, real test and synthetic, per language; write docs/news-scores.md
 news-scores: $(VENV)/.installed-app

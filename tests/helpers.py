@@ -164,3 +164,19 @@ def approve_status(world: World, party: str, status, at: datetime = EFFECTIVE) -
     with world.truce.uow(clock=lambda: at) as uow:
         decision = standing.DecideProposal(proposal.id, Decision.APPROVE, "agreed")
         standing.decide_proposal(decision, uow, actor=world.actors["ru"])
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_file(*parts: str) -> Path:
+    """A file of the project's shared data, ``../shared/data/`` beside the checkout (two
+    folders up from a worktree in wt/)."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        path = base.joinpath("shared", "data", *parts)
+        if path.exists():
+            return path
+    raise FileNotFoundError(f"../shared/data/{'/'.join(parts)} is not beside {ROOT}")
+
+
+UCDP_GED = ("ucdp-ged-syria", "ged_syria_2016_2019.csv")

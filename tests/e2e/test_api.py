@@ -269,9 +269,22 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("post", "/areas/1/review", {"review": "accepted"}),
         (
             "post",
+            "/reports",
+            {
+                "occurred_start": moment,
+                "admin1": "Idlib",
+                "event_type": "Battles",
+                "sub_event_type": "Armed clash",
+            },
+        ),
+        ("post", "/attachments", None),
+        (
+            "post",
             "/areas/import",
             {**area, "features": {"type": "FeatureCollection", "features": []}},
         ),
+        ("post", "/incidents/1/split", {"report_ids": [1]}),
+        ("post", "/incidents/1/merge", {"incident_ids": [2]}),
     ]
 
 
@@ -451,7 +464,7 @@ def plain(doc: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], 
     return schema, False
 
 
-SAMPLE_STRINGS = ("US", "en", "state", "sample", "2016-02-25T12:00:00Z")
+SAMPLE_STRINGS = ("US", "en", "state", "sample", "2016-02-25T12:00:00Z", "ab" * 32)
 
 
 def sample(doc: dict[str, Any], schema: dict[str, Any]) -> Any:

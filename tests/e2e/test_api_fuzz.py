@@ -3,8 +3,9 @@ and checks each answer against the document, once anonymous and once signed in a
 
 Bounded and repeatable: 25 generated examples per operation (valid and invalid), plus the
 boundary cases schemathesis derives from the document (its coverage phase), derandomized with a
-fixed seed; on SQLite with the 2016 scenario loaded, so that reads answer with real data and the
-admin's fuzzed writes land in a database of their own. About 5,500 requests.
+fixed seed; on SQLite with the 2016 scenario and a month of UCDP events loaded (linked into
+incidents), so that reads answer with real data and the admin's fuzzed writes land in a
+database of their own. About 5,500 requests.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.helpers import sqlite_truce
+from tests.ucdp import ucdp_month
 from truce.api.app import create_api
 from truce.bootstrap import Truce
 from truce.domain.permissions import SYSTEM, Role
-from truce.services import scenario, users
+from truce.services import incidents, users
 from truce.web.app import create_app
 
 EXAMPLES_PER_OPERATION = 25
@@ -53,10 +55,12 @@ class Fuzzed:
 
 @pytest.fixture(scope="module")
 def fuzzed(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
-    """The whole web app on SQLite with the 2016 scenario, and an admin to sign in as."""
+    """The whole web app on SQLite with the 2016 scenario and the incidents of its first month,
+    and an admin to sign in as."""
     truce = sqlite_truce(sqlite_template, tmp_path_factory.mktemp("fuzz"))
+    ucdp_month(truce)  # the 2016 scenario and a month of real UCDP events, linked
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
+        incidents.link_reports(uow)
     with truce.uow() as uow:
         admin = users.add_user(users.NewUser("fuzz-admin", Role.ADMIN, None), uow, actor=SYSTEM)
     yield Fuzzed(truce, create_app(truce), admin.id)

@@ -13,7 +13,10 @@ from truce.web.app import create_app
 
 API = "/api/v1"
 WRITES = {"post", "put", "patch", "delete"}
-SIGNED_IN_READS = {"/users/me", "/users", "/users/{user_id}", "/ledger", "/ledger/export"}
+SIGNED_IN_READS = {
+    "/users/me", "/users", "/users/{user_id}", "/ledger", "/ledger/export",
+    "/attachments/{sha256}",
+}  # fmt: skip
 PUBLIC_WRITES = {"/tokens", "/applicability"}  # signing in; a read sent as POST for its size
 MALFORMED = [
     "Basic dXNlcjpwYXNzd29yZA==",

@@ -151,7 +151,8 @@ def test_the_seed_is_stored_with_its_statements_and_its_event_as_a_report(world:
     assert "the US and Russia agreed upon" in report.text
     assert (report.location, report.lat, report.lon) == ("Syria", 35.0, 38.0)
     assert {report.actor1, report.actor2} == {"Russia", "United States"}
-    assert report.source_ref == f"article:{article.digest[:16]}"
+    # The article, and which of its events: an article's reports are told apart.
+    assert report.source_ref == f"article:{article.digest[:16]}#event-1"
 
     [entry] = news_entries(world)
     assert entry.seq == before_seq + 1

@@ -34,8 +34,12 @@ EXPECTED = {
     A.ASSERT_AREA: {R.ADMIN, R.GUARANTOR},
     A.REVIEW_AREA: {R.GUARANTOR},
     A.INGEST_NEWS: {R.ADMIN, R.GUARANTOR, R.MONITOR},
+    A.FILE_REPORT: {R.MONITOR, R.LIAISON, R.GUARANTOR, R.MEMBER},
+    A.IMPORT_REPORTS: {R.ADMIN, R.GUARANTOR, R.MONITOR},
+    A.SEE_HIDDEN_REPORTER: {R.ADMIN},
     A.READ_RESTRICTED: EVERYONE,
     A.READ_LEDGER: EVERYONE,
+    A.EDIT_INCIDENTS: {R.ADMIN, R.GUARANTOR, R.MONITOR},
 }
 READS = {A.READ_RESTRICTED, A.READ_LEDGER}
 OWN_ACCOUNT = {A.CHANGE_OWN_PASSWORD}
@@ -181,7 +185,10 @@ RECORD: dict[str, object] = {
     "proposed_by": "us-two",
     "decided_by": "ru-two",
     "ingested_by": "monitor",
+    "reporter": "a shopkeeper in Daraya",
     "channel": "hotline",
+    "linked_by": "monitor",
+    "removed_by": "us-one",
     "proposer_state": "US",
     "decider_state": "RU",
 }

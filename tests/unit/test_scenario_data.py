@@ -43,13 +43,13 @@ def is_mirror(host: str) -> bool:
 
 @pytest.mark.parametrize("party", PARTIES, ids=[p["key"] for p in PARTIES])
 def test_every_party_has_a_russian_name(party: dict[str, Any]) -> None:
-    assert any(lang == "ru" and text.strip() for text, lang in party["aliases"])
+    assert any(lang == "ru" and text.strip() for text, lang, *_ in party["aliases"])
 
 
 def test_no_russian_name_is_given_to_two_parties() -> None:
     owners: dict[str, str] = {}
     for party in PARTIES:
-        for text, lang in party["aliases"]:
+        for text, lang, *_ in party["aliases"]:
             if lang == "ru":
                 assert owners.setdefault(text.casefold(), party["key"]) == party["key"], text
 
@@ -70,3 +70,11 @@ def test_every_source_is_a_web_address_of_its_publisher(key: str, source: str) -
 def test_a_party_lists_each_source_once() -> None:
     for party in PARTIES:
         assert len(party["sources"]) == len(set(party["sources"])), party["key"]
+
+
+def test_a_renamed_group_is_one_party_with_dated_names() -> None:
+    nusra = next(p for p in PARTIES if p["key"] == "nusra")
+    dated = {text: days for text, _, *days in nusra["aliases"] if days}
+    assert dated["Jabhat Fateh al-Sham"] == ["2016-07-28", "2017-01-28"]
+    assert dated["Hay'at Tahrir al-Sham"] == ["2017-01-28", None]
+    assert dated["HTS"] == ["2017-01-28", None]

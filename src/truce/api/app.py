@@ -12,6 +12,8 @@ from fastapi.responses import StreamingResponse
 
 from truce import __version__
 from truce.api import errors, openapi, schemas, views
+from truce.api import incidents as incident_routes
+from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
 from truce.api.deps import (
     CurrentActor,
@@ -65,6 +67,11 @@ TAGS = [
     {"name": "ledger", "description": "The signed, hash-chained record of every change."},
     {"name": "territory", "description": "Areas, applicability and disagreements."},
     {"name": "news", "description": "Articles and the statements extracted from them."},
+    {"name": "reports", "description": "Accounts of what happened, from every channel."},
+    {
+        "name": "incidents",
+        "description": "Reports merged into incidents, checked against the terms.",
+    },
 ]
 
 
@@ -93,6 +100,8 @@ def create_api(truce: Truce) -> FastAPI:
     _ledger_routes(api)
     territory_routes.install(api)
     _news_routes(api)
+    report_routes.install(api)
+    incident_routes.install(api)
     return api
 
 
@@ -120,13 +129,7 @@ def _agreement_routes(api: FastAPI) -> None:
         agreement_id: PathId, number: Annotated[int, Path(ge=1, le=1000)], uow: Reader
     ) -> dict[str, Any]:
         item = common.agreement(uow, agreement_id)
-        term = item.term(number)
-        return {
-            "number": term.number,
-            "title": term.title,
-            "text": term.text,
-            "cite": f"{item.slug}/{term.number}",
-        }
+        return views.term(item, item.term(number))
 
     @api.post("/agreements", status_code=201, tags=["agreements"])
     def create_agreement(
@@ -219,8 +222,9 @@ def _party_routes(api: FastAPI) -> None:
     def add_alias(
         party_id: PathId, body: schemas.AliasIn, actor: CurrentActor, uow: Writer
     ) -> dict[str, Any]:
-        parties.add_alias(parties.NewAlias(party_id, body.text, body.lang), uow, actor=actor)
-        return {"party_id": party_id, "text": body.text, "lang": body.lang}
+        alias = parties.NewAlias(party_id, body.text, body.lang, body.valid_from, body.valid_to)
+        parties.add_alias(alias, uow, actor=actor)
+        return jsonable_encoder({"party_id": party_id, **body.model_dump()})  # type: ignore[no-any-return]
 
 
 def _standing_routes(api: FastAPI) -> None:

@@ -47,7 +47,15 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         body = error_body(str(exc), exc.code, exc.field, retry_after=exc.retry_after)
         return JSONResponse(body, status, headers={"Retry-After": str(exc.retry_after)})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(str(exc), exc.code, exc.field), status, headers=headers)
+    extra: dict[str, Any] = {}
+    if status == 422:  # every problem, as for malformed input; a report lists all it has
+        problems = getattr(exc, "problems", None)
+        extra["errors"] = (
+            [{"field": p.field, "message": p.render(), "type": "invalid"} for p in problems]
+            if problems
+            else [{"field": exc.field or "body", "message": str(exc), "type": "invalid"}]
+        )
+    return JSONResponse(error_body(str(exc), exc.code, exc.field, **extra), status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -101,7 +101,8 @@ def error_statuses(
     """The error statuses an operation can answer with."""
     operation = document["paths"][route.path_format][method.lower()]
     parameters = operation.get("parameters", [])
-    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    content = operation.get("requestBody", {}).get("content", {})  # JSON, or a multipart form
+    body: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
     # An id in the path or the body names something that must exist; in a query it filters,
     # except the agreement, which must exist (the newest by default: none before set-up).
     named = [p["name"] for p in parameters if p["in"] == "path"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
@@ -124,6 +124,8 @@ class AgreementIn(Strict):
 class AliasIn(Strict):
     text: Name
     lang: Lang = "en"
+    valid_from: date | None = Field(None, description="The first day the party had this name.")
+    valid_to: date | None = Field(None, description="The first day it no longer had it.")
 
 
 class PartyIn(Strict):
@@ -169,6 +171,16 @@ class ProposalIn(Strict):
 
 class DecisionIn(Strict):
     decision: Decision
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
+class SplitIn(Strict):
+    report_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
+class MergeIn(Strict):
+    incident_ids: Annotated[list[Id], Field(min_length=1, max_length=100)]
     reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
 
 

@@ -9,7 +9,8 @@ from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
-from truce.domain.agreement import Agreement
+from truce.domain.agreement import Agreement, Term
+from truce.domain.breaches import rule_data
 from truce.domain.paging import Page, address
 from truce.domain.permissions import Actor, redact
 from truce.ledger.entry import Entry
@@ -72,11 +73,19 @@ def agreement(item: Agreement, state_names: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = jsonable_encoder(asdict(item))
     data["guarantors"] = [{"code": c, "name": state_names.get(c, c)} for c in item.guarantors]
     data["members"] = [{"code": c, "name": state_names.get(c, c)} for c in item.members]
-    data["terms"] = [
-        {**jsonable_encoder(asdict(term)), "cite": f"{item.slug}/{term.number}"}
-        for term in item.terms
-    ]
+    data["terms"] = [term(item, t) for t in item.terms]
     return data
+
+
+def term(item: Agreement, found: Term) -> dict[str, Any]:
+    """One term, citeable, with its breach rule as data (null when no machine can tell)."""
+    return {
+        "number": found.number,
+        "title": found.title,
+        "text": found.text,
+        "breach": rule_data(found.breach) if found.breach else None,
+        "cite": f"{item.slug}/{found.number}",
+    }
 
 
 def registry_entry(entry: RegistryEntry, actor: Actor | None) -> dict[str, Any]:

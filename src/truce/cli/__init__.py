@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from truce import __version__
-from truce.cli import db, demo, ledger, news, parties, scenario, serve, territory, users
+from truce.cli import db, demo, ledger, news, parties, reports, scenario, serve, territory, users
 from truce.cli.base import console, opened
 
-__all__ = ["app", "main", "opened"]
+__all__ = ["app", "main", "opened", "reports"]
 
 app = typer.Typer(
     help="Truce: run and monitor a ceasefire.",

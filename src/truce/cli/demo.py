@@ -9,7 +9,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from truce.bootstrap import Truce, prepare
-from truce.cli.base import Host, Port, console, count, friendly, settings
+from truce.cli import reports
+from truce.cli.base import Host, Port, actor, console, count, friendly, settings
 from truce.cli.serve import listen, run
 from truce.domain.permissions import SYSTEM
 from truce.services import demo as demo_service
@@ -56,6 +57,13 @@ def demo(
 def _load(truce: Truce) -> None:
     with console.status("Loading the 2016 scenario…"):
         demo_service.load_scenario_and_users(truce.uow, actor=SYSTEM)
+    _load_news(truce)
+    with truce.uow(write=False) as uow:
+        monitor = actor(uow, "monitor")
+    reports.import_demo_events(truce, monitor)
+
+
+def _load_news(truce: Truce) -> None:
     files = demo_service.news_files()
     if not files:
         console.print("[dim]No data/news/articles here: the demo has no news.[/dim]")

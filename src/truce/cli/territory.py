@@ -28,7 +28,7 @@ from truce.geo.geojson import load as load_geojson
 from truce.geo.results import Applicability
 from truce.services import common, exports, territory
 
-import_app = typer.Typer(help="Import areas and other records from files.", no_args_is_help=True)
+import_app = typer.Typer(help="Import areas and report files.", no_args_is_help=True)
 areas_app = typer.Typer(help="Areas where parties are active, per guarantor.", no_args_is_help=True)
 
 

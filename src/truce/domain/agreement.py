@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from truce.domain.errors import Invalid, NotFound
 from truce.domain.i18n import N_
 from truce.domain.permissions import Actor, Role
+
+if TYPE_CHECKING:  # breaches builds on parties and territory, which build on this module
+    from truce.domain.breaches import BreachRule
 
 
 class StateRole(StrEnum):
@@ -35,6 +39,7 @@ class Term:
     number: int
     title: str
     text: str
+    breach: BreachRule | None = None  # which incidents may breach it, when a machine can tell
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,10 @@ class Agreement:
             if term.number == number:
                 return term
         raise NotFound(N_("The agreement has no term {number}."), field="number", number=number)
+
+    def breach_rules(self) -> tuple[BreachRule, ...]:
+        """The rules of the terms an incident can breach, by term number."""
+        return tuple(t.breach for t in sorted(self.terms, key=lambda t: t.number) if t.breach)
 
     def is_guarantor(self, state_code: str | None) -> bool:
         """Whether a state co-chairs this agreement."""
@@ -130,3 +139,10 @@ def check_agreement(agreement: Agreement) -> None:
     numbers = [term.number for term in agreement.terms]
     if len(numbers) != len(set(numbers)) or any(n < 1 for n in numbers):
         raise Invalid(N_("Terms need positive numbers without repeats."), field="terms")
+    for term in agreement.terms:
+        if term.breach is not None and term.breach.term != term.number:
+            raise Invalid(
+                N_("The breach rule of term {number} names another term."),
+                field=f"terms.{term.number}.breach",
+                number=term.number,
+            )

@@ -80,6 +80,7 @@ class NewReport:
     evidence_start: int | None
     evidence_end: int | None
     confidence: float | None
+    casualties: dict[str, Any] | None = None  # the report record's, as domain.reports stores it
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from truce.domain.agreement import Agreement
@@ -24,10 +24,22 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Alias:
-    """Another name of a party, in any language or script."""
+    """Another name of a party, in any language or script, and when the party went by it.
+
+    A renamed group is one party with dated names: Jabhat al-Nusra was Jabhat Fateh al-Sham
+    from 28 July 2016 and Hay'at Tahrir al-Sham from 28 January 2017. ``valid_to`` is the first
+    day the name no longer held; None on either side is open."""
 
     text: str
     lang: str = "en"
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        """Whether the party went by this name on ``day``."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day < self.valid_to
+        )
 
 
 @dataclass(frozen=True)

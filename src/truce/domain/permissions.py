@@ -35,8 +35,12 @@ class Action(StrEnum):
     ASSERT_AREA = "area.assert"
     REVIEW_AREA = "area.review"
     INGEST_NEWS = "news.ingest"
+    FILE_REPORT = "report.file"
+    IMPORT_REPORTS = "report.import"
+    SEE_HIDDEN_REPORTER = "report.see_hidden_reporter"
     READ_RESTRICTED = "restricted.read"
     READ_LEDGER = "ledger.read"
+    EDIT_INCIDENTS = "incident.edit"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -52,8 +56,13 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
     Action.INGEST_NEWS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
+    # Accounts from the field, the guarantors and the members' missions; admins import files.
+    Action.FILE_REPORT: frozenset({Role.MONITOR, Role.LIAISON, Role.GUARANTOR, Role.MEMBER}),
+    Action.IMPORT_REPORTS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
+    Action.SEE_HIDDEN_REPORTER: frozenset({Role.ADMIN}),
     Action.READ_RESTRICTED: frozenset(set(Role)),
     Action.READ_LEDGER: frozenset(set(Role)),
+    Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
 }
 
 # Fields the public (no login) never sees. Whoever acted is named to the public by the state
@@ -68,6 +77,9 @@ RESTRICTED_FIELDS = frozenset(
         "proposed_by",
         "decided_by",
         "ingested_by",
+        "reporter",
+        "linked_by",
+        "removed_by",
     }
 )
 
@@ -120,9 +132,13 @@ REFUSALS: dict[Action, str] = {
     Action.ASSERT_AREA: N_("{who} may not assert areas."),
     Action.REVIEW_AREA: N_("{who} may not review areas."),
     Action.INGEST_NEWS: N_("{who} may not ingest news."),
+    Action.FILE_REPORT: N_("{who} may not file reports."),
+    Action.IMPORT_REPORTS: N_("{who} may not import report files."),
+    Action.SEE_HIDDEN_REPORTER: N_("{who} may not see who gave a report whose reporter is hidden."),
     Action.READ_RESTRICTED: N_("{who} may not read restricted fields."),
     Action.READ_LEDGER: N_("{who} may not read the ledger."),
     Action.CHANGE_OWN_PASSWORD: N_("{who} may not change a password."),
+    Action.EDIT_INCIDENTS: N_("{who} may not split or merge incidents."),
 }
 
 

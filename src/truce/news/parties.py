@@ -474,7 +474,7 @@ def default_book() -> PartyBook:
     )
     book = PartyBook()
     for number, party in enumerate(data["parties"], start=1):
-        book.add(party["name"], [alias for alias, _ in party["aliases"]], -number)
+        book.add(party["name"], [alias for alias, *_ in party["aliases"]], -number)
     _add_generic(book)
     return book
 

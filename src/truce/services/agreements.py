@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from truce.domain.agreement import Agreement, State, Term, check_agreement
+from truce.domain.breaches import rule_data
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, require
@@ -90,10 +92,17 @@ def _payload(draft: Agreement, agreement_id: int) -> dict[str, object]:
         "guarantors": list(draft.guarantors),
         "members": list(draft.members),
         "excluded_lists": list(draft.excluded_lists),
-        "terms": [{"number": t.number, "title": t.title, "text": t.text} for t in draft.terms],
+        "terms": [_term(t) for t in draft.terms],
     }
 
 
 def list_agreements(uow: UnitOfWork) -> list[Agreement]:
     """Every agreement, oldest first."""
     return uow.agreements.all()
+
+
+def _term(term: Term) -> dict[str, Any]:
+    data: dict[str, Any] = {"number": term.number, "title": term.title, "text": term.text}
+    if term.breach is not None:
+        data["breach"] = rule_data(term.breach)
+    return data

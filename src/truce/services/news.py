@@ -13,6 +13,7 @@ from truce.domain.i18n import N_
 from truce.domain.news import NewArticle, NewReport, NewStatement, StatementView, StoredArticle
 from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.permissions import Action, Actor, require
+from truce.domain.reports import Figure, casualties_record
 from truce.domain.sources import headline, web_url
 from truce.domain.text import name_matches
 from truce.ledger.canonical import canonical_text
@@ -74,7 +75,10 @@ def ingest(cmd: Ingest, uow: UnitOfWork, *, actor: Actor) -> Ingested:
     article = _article(found, outcome, actor, uow.now())
     article_id = uow.articles.add(article)
     statements = [_statement(s, article, book) for s in found.statements]
-    reports = [_report(e, found, article, book, uow.now()) for e in found.events]
+    reports = [
+        _report(e, number, found, article, book, uow.now())
+        for number, e in enumerate(found.events, start=1)
+    ]
     stored = _Stored(
         article_id,
         uow.statements.add_all(article_id, statements),
@@ -153,15 +157,17 @@ def _statement(statement: Statement, article: NewArticle, book: PartyBook) -> Ne
 
 
 def _report(
-    event: Event, found: Extraction, article: NewArticle, book: PartyBook, now: datetime
-) -> NewReport:
+    event: Event, number: int, found: Extraction, article: NewArticle, book: PartyBook,
+    now: datetime,
+) -> NewReport:  # fmt: skip
     start = datetime.combine(event.date, time(), UTC) if event.date else None
     actors = [*event.actors, None, None]
     place = event.place
     return NewReport(
         channel="news",
         source=found.outlet or found.name,
-        source_ref=found.url or f"article:{found.digest[:16]}",
+        # One article, several events: each report is the article's event it tells.
+        source_ref=f"{found.url or f'article:{found.digest[:16]}'}#event-{number}",
         received_at=now,
         occurred_start=start,
         occurred_end=start + timedelta(days=1) - timedelta(microseconds=1) if start else None,
@@ -177,11 +183,19 @@ def _report(
         actor1_party_id=_party_id(book, actors[0]),
         actor2_party_id=_party_id(book, actors[1]),
         fatalities=event.fatalities,
+        casualties=_killed(event.fatalities),
         text=event.span.of(article.text),
         evidence_start=event.span.start,
         evidence_end=event.span.end,
         confidence=event.confidence,
     )
+
+
+def _killed(fatalities: int | None) -> dict[str, Any] | None:
+    # A toll in the news says how many died, not on which side.
+    if fatalities is None:
+        return None
+    return casualties_record({("killed", "unknown"): Figure(best=fatalities)})
 
 
 def _digest(rows: Iterable[Any], fields: tuple[str, ...]) -> str:

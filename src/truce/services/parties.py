@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypedDict, Unpack
 
 from truce.domain.agreement import Agreement
@@ -13,6 +13,7 @@ from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
 from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.parties import (
+    Alias,
     Commitment,
     Designation,
     Party,
@@ -43,7 +44,7 @@ LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 class NewParty:
     name: str
     side: str = ""
-    aliases: tuple[tuple[str, str], ...] = ()  # (text, language)
+    aliases: tuple[tuple[str, str] | Alias, ...] = ()  # (text, language), or a dated Alias
     coalition_id: int | None = None
     sponsor: str | None = None
     notes: str = ""
@@ -101,32 +102,59 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
 
 
 def _store_aliases(
-    uow: UnitOfWork, party_id: int, aliases: list[tuple[str, str]]
-) -> list[list[str]]:
-    stored: list[list[str]] = []
-    for text, lang in aliases:
-        text = text.strip()
+    uow: UnitOfWork, party_id: int, aliases: Sequence[tuple[str, str] | Alias]
+) -> list[list[str | None]]:
+    """Store the new ones; each as the ledger records it: [text, lang] or, when dated,
+    [text, lang, valid_from, valid_to]."""
+    stored: list[list[str | None]] = []
+    for given in aliases:
+        alias = given if isinstance(given, Alias) else Alias(*given)
+        text, lang = alias.text.strip(), alias.lang
         if lang and not LANG.match(lang):
             raise Invalid(
                 N_("Language {lang!r} is not a language tag such as 'ar' or 'ru'."),
                 field="aliases",
                 lang=lang,
             )
+        if alias.valid_from and alias.valid_to and alias.valid_to <= alias.valid_from:
+            raise Invalid(
+                N_("The alias {text!r} must stop holding after it starts."),
+                field="aliases",
+                text=text,
+            )
         folded = fold(text)
         if not folded or uow.parties.has_alias(party_id, text):
             continue
-        uow.parties.add_alias(party_id, text, lang or "und", folded)
-        stored.append([text, lang or "und"])
+        alias = replace(alias, text=text, lang=lang or "und")
+        uow.parties.add_alias(party_id, alias, folded)
+        record: list[str | None] = [text, alias.lang]
+        if alias.valid_from or alias.valid_to:
+            record += [_day(alias.valid_from), _day(alias.valid_to)]
+        stored.append(record)
     return stored
+
+
+def _alias_view(alias: Alias) -> dict[str, str]:
+    view = {"text": alias.text, "lang": alias.lang}
+    if alias.valid_from or alias.valid_to:  # a name held for a time, e.g. after a renaming
+        view.update(valid_from=_day(alias.valid_from) or "", valid_to=_day(alias.valid_to) or "")
+    return view
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @dataclass(frozen=True)
 class NewAlias:
-    """Another name of a party, in a language (BCP 47, e.g. ar, ru; empty for unknown)."""
+    """Another name of a party, in a language (BCP 47, e.g. ar, ru; empty for unknown), held
+    from ``valid_from`` until (not including) ``valid_to`` when dated."""
 
     party_id: int
     text: str
     lang: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 def add_alias(cmd: NewAlias, uow: UnitOfWork, *, actor: Actor) -> None:
@@ -138,7 +166,7 @@ def add_alias(cmd: NewAlias, uow: UnitOfWork, *, actor: Actor) -> None:
         raise Invalid(N_("An alias needs at least one letter."), field="text")
     if uow.parties.has_alias(party_id, text.strip()):
         raise Conflict(N_("The party already has the alias {text!r}."), field="text", text=text)
-    stored = _store_aliases(uow, party_id, [(text, lang)])
+    stored = _store_aliases(uow, party_id, [Alias(text, lang, cmd.valid_from, cmd.valid_to)])
     uow.record(actor, Change("party.alias_added", f"party:{party_id}", {"aliases": stored}))
     uow.commit()
 
@@ -317,7 +345,7 @@ def _entry(
         id=party.id,
         slug=party.slug,
         name=party.name,
-        aliases=[{"text": a.text, "lang": a.lang} for a in party.aliases if a.text != party.name],
+        aliases=[_alias_view(a) for a in party.aliases if a.text != party.name],
         side=party.side,
         sponsor=party.sponsor,
         coalition_id=party.coalition_id,

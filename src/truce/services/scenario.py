@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from truce.domain.agreement import State, Term
+from truce.domain.breaches import parse_rule
 from truce.domain.errors import Conflict, Invalid
 from truce.domain.i18n import N_
-from truce.domain.parties import Status
+from truce.domain.parties import Alias, Status
 from truce.domain.permissions import Action, Actor, Role, require
 from truce.domain.proposals import Decision
 from truce.domain.territory import Review
@@ -48,8 +49,26 @@ def read_scenario(name_or_path: str) -> dict[str, Any]:
     return data
 
 
+def _alias(given: list[str | None]) -> Alias:
+    """[text, lang] or, for a name held for a time, [text, lang, valid_from, valid_to]."""
+    text, lang, *days = given
+    start, end = ([*days, None, None])[:2]
+    return Alias(
+        str(text),
+        str(lang),
+        date.fromisoformat(start) if start else None,
+        date.fromisoformat(end) if end else None,
+    )
+
+
 def _with_doubts(text: str, doubts: list[str]) -> str:
     return f"{text} [uncertain: {'; '.join(doubts)}]" if doubts else text
+
+
+def _term(spec: dict[str, Any]) -> Term:
+    breach = spec.get("breach")
+    rule = None if breach is None else parse_rule(spec["number"], breach)
+    return Term(spec["number"], spec["title"], spec["text"], rule)
 
 
 class _Loader:
@@ -108,7 +127,7 @@ class _Loader:
             guarantors=tuple(spec["guarantors"]),
             members=tuple(spec.get("members", [])),
             excluded_lists=tuple(spec.get("excluded_lists", [])),
-            terms=tuple(Term(t["number"], t["title"], t["text"]) for t in spec.get("terms", [])),
+            terms=tuple(_term(t) for t in spec.get("terms", [])),
         )
         return agreements.create_agreement(cmd, self.uow, actor=self.actor).id
 
@@ -139,7 +158,7 @@ class _Loader:
             cmd = parties.NewParty(
                 name=item["name"],
                 side=item.get("side", ""),
-                aliases=tuple((a[0], a[1]) for a in item.get("aliases", [])),
+                aliases=tuple(_alias(a) for a in item.get("aliases", [])),
                 coalition_id=self.keys[item["coalition"]] if item.get("coalition") else None,
                 sponsor=item.get("sponsor"),
                 notes=item.get("notes", ""),

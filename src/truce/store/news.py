@@ -9,11 +9,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from truce.domain.news import NewArticle, NewReport, NewStatement, StatementView, StoredArticle
+from truce.domain.news import NewArticle, NewStatement, StatementView, StoredArticle
 from truce.domain.paging import KeyPart, Page
 from truce.store import paging
 from truce.store.paging import Keyset, SortKey
-from truce.store.tables import ArticleRow, ReportRow, StatementRow
+from truce.store.tables import ArticleRow, StatementRow
 
 _ARTICLES = Keyset(
     "articles",
@@ -109,22 +109,3 @@ def _statement_view(row: StatementRow, title: str, outlet: str | None) -> Statem
     return StatementView(row.id, row.article_id, title, outlet, row.speaker, row.role,
                          row.party_id, row.quote, row.kind, row.cue, row.reported_by,
                          row.said_at)  # fmt: skip
-
-
-class Reports:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add_all(self, article_id: int | None, reports: Sequence[NewReport]) -> list[int]:
-        """Store reports (from one article, when ``article_id`` is given); their ids in order."""
-        rows = [ReportRow(article_id=article_id, **asdict(r)) for r in reports]
-        self.session.add_all(rows)
-        self.session.flush()
-        return [row.id for row in rows]
-
-    def count(self, channel: str | None = None) -> int:
-        """How many reports are stored (of one channel, when given)."""
-        query = select(func.count(ReportRow.id))
-        if channel is not None:
-            query = query.where(ReportRow.channel == channel)
-        return self.session.scalar(query) or 0

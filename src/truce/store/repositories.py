@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
+from truce.domain.breaches import parse_rule, rule_data
 from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Commitment, Designation, Party, Status, StatusChange
 from truce.domain.permissions import Role
@@ -123,7 +124,12 @@ class Agreements:
             guarantors=tuple(s.state_code for s in states if s.role == StateRole.GUARANTOR),
             members=tuple(s.state_code for s in states if s.role == StateRole.MEMBER),
             excluded_lists=tuple(sorted(lists)),
-            terms=tuple(Term(t.number, t.title, t.text) for t in terms),
+            terms=tuple(
+                Term(
+                    t.number, t.title, t.text, parse_rule(t.number, t.breach) if t.breach else None
+                )
+                for t in terms
+            ),
         )
 
     def get(self, agreement_id: int) -> Agreement | None:
@@ -162,10 +168,21 @@ class Agreements:
             self.session.add(ExcludedListRow(agreement_id=row.id, list_name=name))
         for term in agreement.terms:
             self.session.add(
-                TermRow(agreement_id=row.id, number=term.number, title=term.title, text=term.text)
+                TermRow(
+                    agreement_id=row.id,
+                    number=term.number,
+                    title=term.title,
+                    text=term.text,
+                    breach=rule_data(term.breach) if term.breach else None,
+                )
             )
         self.session.flush()
         return row.id
+
+
+def _term(row: TermRow) -> Term:
+    rule = parse_rule(row.number, row.breach) if row.breach is not None else None
+    return Term(row.number, row.title, row.text, rule)
 
 
 class Parties:
@@ -189,7 +206,7 @@ class Parties:
             slug=row.slug,
             name=row.name,
             side=row.side,
-            aliases=tuple(Alias(a.text, a.lang) for a in aliases),
+            aliases=tuple(Alias(a.text, a.lang, a.valid_from, a.valid_to) for a in aliases),
             coalition_id=row.coalition_id,
             sponsor=row.sponsor_state,
             notes=row.notes,
@@ -288,9 +305,26 @@ class Parties:
         self.session.flush()
         return row.id
 
-    def add_alias(self, party_id: int, text: str, lang: str, folded: str) -> None:
-        self.session.add(AliasRow(party_id=party_id, text=text, lang=lang, folded=folded))
+    def add_alias(self, party_id: int, alias: Alias, folded: str) -> None:
+        self.session.add(
+            AliasRow(
+                party_id=party_id,
+                text=alias.text,
+                lang=alias.lang,
+                folded=folded,
+                valid_from=alias.valid_from,
+                valid_to=alias.valid_to,
+            )
+        )
         self.session.flush()
+
+    def every_alias(self) -> list[tuple[int, Alias]]:
+        """Every name of every party (each party's own name among them), oldest first."""
+        rows = self.session.execute(
+            select(AliasRow.party_id, AliasRow.text, AliasRow.lang, AliasRow.valid_from,
+                   AliasRow.valid_to).order_by(AliasRow.id)
+        )  # fmt: skip
+        return [(pid, Alias(text, lang, start, end)) for pid, text, lang, start, end in rows]
 
     def has_alias(self, party_id: int, text: str) -> bool:
         return (

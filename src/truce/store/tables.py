@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -114,6 +115,7 @@ class TermRow(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
+    breach: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the rule, as parse_rule reads it
 
 
 class PartyRow(Base):
@@ -138,6 +140,9 @@ class AliasRow(Base):
     text: Mapped[str] = mapped_column(String(300))
     lang: Mapped[str] = mapped_column(String(16), default="en")
     folded: Mapped[str] = mapped_column(String(300), index=True)
+    # The days the party went by this name (a group renamed keeps its old names, dated).
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
     __table_args__ = (UniqueConstraint("party_id", "text", name="party_text"),)
 
 
@@ -362,8 +367,55 @@ class StatementRow(Base):
     confidence: Mapped[float] = mapped_column(Float)
 
 
+class ImportRow(Base):
+    """One file being imported, or imported: resumed from ``last_row`` after an interruption.
+
+    A file is known by its SHA-256 and its kind, so importing it again finds this row and adds
+    nothing; ``last_row`` is the last data row (1-based, the header not counted) whose batch
+    was committed, with the counts so far."""
+
+    __tablename__ = "imports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    # The file's header: a report's raw row is its values in this order.
+    columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    last_row: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        UniqueConstraint("sha256", "kind", name="uq_imports_sha256_kind"),
+        CheckConstraint("state in ('running', 'finished')", name="state"),
+    )
+
+
+class ImportRejectRow(Base):
+    """A row of an imported file that was not stored: where, which column, and why."""
+
+    __tablename__ = "import_rejects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
+    row: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    values: Mapped[list[str]] = mapped_column(JSON)
+    __table_args__ = (UniqueConstraint("import_id", "row", name="uq_import_rejects_import_row"),)
+
+
 class ReportRow(Base):
-    """One account of something that happened, from one source, as received (never edited)."""
+    """One account of something that happened, from one source, as received (never edited).
+
+    ``fatalities`` and ``injured`` are the report's totals (best figures) of ``casualties``,
+    which holds each category's low / best / high. ``raw`` is the source's row as it came (an
+    imported file's values, under its import's ``columns``), for exports that give it back
+    verbatim."""
 
     __tablename__ = "reports"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -395,4 +447,125 @@ class ReportRow(Base):
     evidence_start: Mapped[int | None] = mapped_column(Integer)
     evidence_end: Mapped[int | None] = mapped_column(Integer)
     confidence: Mapped[float | None] = mapped_column(Float)
-    __table_args__ = (Index("ix_reports_channel_occurred", "channel", "occurred_start"),)
+    # Since 0005: the whole report record (docs/incidents.md, "The report record").
+    content_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    hide_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
+    country: Mapped[str | None] = mapped_column(String(200))
+    lang: Mapped[str | None] = mapped_column(String(35))
+    injured: Mapped[int | None] = mapped_column(Integer)
+    casualties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actor_matches: Mapped[list[Any] | None] = mapped_column(JSON)
+    raw: Mapped[list[str] | None] = mapped_column(JSON)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
+    import_row: Mapped[int | None] = mapped_column(Integer)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (
+        Index("ix_reports_channel_occurred", "channel", "occurred_start"),
+        UniqueConstraint("source", "source_ref", name="uq_reports_source_ref"),
+        Index("ix_reports_import_row", "import_id", "import_row"),
+    )
+
+
+class AttachmentRow(Base):
+    """A file attached to reports (a photo, a scan), stored once by the SHA-256 of its bytes."""
+
+    __tablename__ = "attachments"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_by: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportAttachmentRow(Base):
+    __tablename__ = "report_attachments"
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
+
+
+class IncidentRow(Base):
+    """What happened, once: the summary of the reports merged into it, and its check against
+    the terms. A merge keeps the removed incident's row (``merged_into_id`` set, and a
+    tombstone), so its id is never given to another incident."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_precision: Mapped[str] = mapped_column(String(10))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    geo_precision: Mapped[str | None] = mapped_column(String(20))
+    admin1: Mapped[str | None] = mapped_column(String(200))
+    admin2: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(300))
+    event_type: Mapped[str] = mapped_column(String(60), index=True)  # the most reported kind
+    sub_event_type: Mapped[str] = mapped_column(String(80))
+    kinds: Mapped[list[Any]] = mapped_column(JSON)  # every kind: [[type, sub-type], ...]
+    killed_low: Mapped[int | None] = mapped_column(Integer)
+    killed_best: Mapped[int | None] = mapped_column(Integer)
+    killed_high: Mapped[int | None] = mapped_column(Integer)
+    casualties: Mapped[list[Any]] = mapped_column(JSON)  # [{measure, category, low, best, high}]
+    reports: Mapped[int] = mapped_column(Integer, default=1)  # how many reports it holds
+    assessed_perpetrator_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    verdict: Mapped[str | None] = mapped_column(String(20), index=True)  # applicability
+    outcome: Mapped[str | None] = mapped_column(String(20), index=True)  # the check's
+    outcome_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    __table_args__ = (
+        Index("ix_incidents_place", "lon", "lat"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class IncidentReportRow(Base):
+    """A report's place in an incident: one incident per report, with the link that put it
+    there (its score and the comparisons behind it) or the person who did."""
+
+    __tablename__ = "incident_reports"
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    linked_to: Mapped[int | None] = mapped_column(Integer)  # the report it was linked to
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    match_weight: Mapped[float | None] = mapped_column(Float)
+    comparisons: Mapped[list[Any]] = mapped_column(JSON)  # [{comparison, level, bayes_factor}]
+    links: Mapped[list[Any]] = mapped_column(JSON)  # every link scored for it, with outcomes
+    linked_by: Mapped[str] = mapped_column(String(64))  # "linkage", or the user who moved it
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AllegationRow(Base):
+    """A claim that an incident breached a term by a party, opened by the check against the
+    terms (state ``open``); the guarantors' assessment takes it forward."""
+
+    __tablename__ = "allegations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # incident:term:party
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    term: Mapped[int] = mapped_column(Integer)
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"), index=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # for the guarantors to look at
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    reason: Mapped[dict[str, Any]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("state in ('open')", name="state"),)
+
+
+class TombstoneRow(Base):
+    """An incident removed by a merge, for mirrors: which one, into which, when and why."""
+
+    __tablename__ = "tombstones"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    merged_into_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    removed_by: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

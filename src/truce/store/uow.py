@@ -15,11 +15,13 @@ from truce.domain.installation import Installation
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
+from truce.store import incidents as incident_repos
 from truce.store import news, postgis
 from truce.store import repositories as repos
 from truce.store.db import Database
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
+from truce.store.reports import Imports, Reports
 from truce.store.tables import Instance, UserRow
 
 log = logging.getLogger("truce.ledger")
@@ -63,8 +65,13 @@ class UnitOfWork:
         self.areas = repos.Areas(session)
         self.articles = news.Articles(session)
         self.statements = news.Statements(session)
-        self.reports = news.Reports(session)
         self.postgis = postgis.PostGIS(session)  # PostgreSQL only
+        self.reports = Reports(session)  # every channel's, the news pipeline's among them
+        self.imports = Imports(session)
+        self.incidents = incident_repos.Incidents(session)
+        self.incident_reports = incident_repos.IncidentReports(session)
+        self.allegations = incident_repos.Allegations(session)
+        self.tombstones = incident_repos.Tombstones(session)
         self.ledger = LedgerStore(session)
         return self
 

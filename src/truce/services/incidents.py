@@ -1,0 +1,808 @@
+"""Incidents: reports linked into them, checked against the terms, split and merged by people.
+
+The flow of one incident (docs/incidents.md): new reports are linked to the incidents of the
+reports near them (``link_reports``, incremental: only the new ones are scored), each incident's
+summary is refreshed from its reports, and each is checked against the terms at its place and
+time (``check_incidents``), which opens allegations. Linking and checking are the
+installation's own work, signed by its key; splitting and merging are a person's decision
+(``incident.edit``). Every change is a ledger entry: ``incident.reports_linked``,
+``allegation.opened``, ``incident.split``, ``incident.merged``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from truce.domain.agreement import Agreement
+from truce.domain.breaches import (
+    Check,
+    Outcome,
+    PartyPresent,
+    check_incident,
+    reason_from,
+)
+from truce.domain.errors import Conflict, Invalid, NotFound
+from truce.domain.events import TAXONOMY
+from truce.domain.i18n import N_
+from truce.domain.incidents import Account, IncidentFilters, Summary, facts_of, summarise
+from truce.domain.paging import Page
+from truce.domain.parties import Status, status_at
+from truce.domain.permissions import SYSTEM, Action, Actor, require
+from truce.domain.reports import Figure, casualties_from_record
+from truce.domain.territory import Verdict
+from truce.domain.text import check_length
+from truce.geo.engine import Territory
+from truce.linkage import LinkDecision, LinkRecord, link_new
+from truce.services import common, territory
+from truce.services import reports as filed  # which imports this module: names used in calls
+from truce.store.ledger_store import Change
+from truce.store.tables import (
+    AllegationRow,
+    IncidentReportRow,
+    IncidentRow,
+    ReportRow,
+    TombstoneRow,
+)
+from truce.store.uow import UnitOfWork
+
+LINKAGE = "linkage"  # who linked a report that no person moved
+# Existing reports this far before the first new report's window and after the last one's are
+# passed to the linker: its widest time bucket (72 h) and then some.
+NEAR = timedelta(days=4)
+LINK_GEO_PRECISIONS = ("exact", "near", "district", "province")
+
+
+# --- reports as the domain and the linker see them ------------------------------------------
+
+
+def account_of(row: ReportRow) -> Account:
+    """A stored report as an incident sums it up."""
+    assert row.occurred_start is not None and row.occurred_end is not None
+    casualties = casualties_from_record(row.casualties)
+    if not casualties and row.fatalities is not None:  # news reports stored before 0005
+        casualties = {("killed", "unknown"): Figure(best=row.fatalities)}
+    return Account(
+        report_id=row.id,
+        source=row.source,
+        start=row.occurred_start,
+        end=row.occurred_end,
+        time_precision=row.time_precision,
+        event_type=row.event_type,
+        sub_event_type=row.sub_event_type,
+        lat=row.lat,
+        lon=row.lon,
+        geo_precision=row.geo_precision,
+        admin1=row.admin1,
+        admin2=row.admin2,
+        location=row.location,
+        actor1=row.actor1,
+        actor1_party_id=row.actor1_party_id,
+        actor2=row.actor2,
+        actor2_party_id=row.actor2_party_id,
+        casualties=casualties,
+    )
+
+
+def _linkable(row: ReportRow) -> bool:
+    """Whether the linker can compare the report: a window, and a point or a province."""
+    placed = (row.lat is not None and row.lon is not None) or bool(row.admin1)
+    return (
+        row.occurred_start is not None
+        and row.occurred_end is not None
+        and placed
+        and row.geo_precision in (*LINK_GEO_PRECISIONS, None)
+    )
+
+
+def record_of(row: ReportRow) -> LinkRecord:
+    """A stored report as the linker compares it."""
+    assert row.occurred_start is not None and row.occurred_end is not None
+    point = row.lat is not None and row.lon is not None
+    precision = row.geo_precision if row.geo_precision in LINK_GEO_PRECISIONS else None
+    return LinkRecord(
+        report_id=row.id,
+        start=row.occurred_start,
+        end=row.occurred_end,
+        time_precision=row.time_precision,  # type: ignore[arg-type]
+        lat=row.lat if point else None,
+        lon=row.lon if point else None,
+        geo_precision=precision or ("exact" if point else "province"),  # type: ignore[arg-type]
+        admin1=row.admin1,
+        admin2=row.admin2,
+        event_type=row.event_type,
+        sub_event_type=row.sub_event_type,
+        actor1_party_id=row.actor1_party_id,
+        actor2_party_id=row.actor2_party_id,
+        actor1=row.actor1,
+        actor2=row.actor2,
+        killed_best=row.fatalities,
+        text=row.text or "",
+        source=row.source,
+        location=row.location,
+    )
+
+
+# --- linking ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What one linking run did."""
+
+    reports: int  # reports put into incidents
+    created: int  # incidents created
+    joined: int  # reports that joined an incident that existed before
+    unlinkable: int  # reports the linker cannot compare: each is an incident of its own
+    incidents: tuple[int, ...]  # every incident that gained a report
+
+
+def link_reports(uow: UnitOfWork, report_ids: Sequence[int] | None = None) -> Linked:
+    """Put reports that are in no incident yet (of ``report_ids``, or all) into incidents,
+    linking them to the incidents of the reports near them; then check the incidents that
+    changed against the terms. Reports already in an incident are left where they are, so a
+    second run adds nothing. Signed by the installation: the linker decides, not a person."""
+    new = [r for r in uow.incident_reports.unlinked_reports(report_ids) if _dated(r)]
+    if not new:
+        return Linked(0, 0, 0, 0, ())
+    now = uow.now()
+    comparable = [r for r in new if _linkable(r)]
+    placed = _place_reports(uow, comparable) if comparable else {}
+    alone = [r for r in new if not _linkable(r)]
+    for row in alone:
+        placed[row.id] = _Placement(None, row.id)
+    _follow_amendments(uow, new, placed)
+    joined = sum(1 for p in placed.values() if p.incident_id is not None)
+    incidents, created = _store_placements(uow, new, placed, now)
+    summaries = {**created, **refresh(uow, incidents - set(created), now)}
+    uow.record(SYSTEM, *_linked_changes(placed, created))
+    check(uow, summaries)
+    uow.commit()
+    return Linked(len(new), len(created), joined, len(alone), tuple(sorted(incidents)))
+
+
+def _dated(row: ReportRow) -> bool:
+    return row.occurred_start is not None and row.occurred_end is not None
+
+
+@dataclass
+class _Placement:
+    """Where linking put one new report: an existing incident, or a new group (its smallest
+    report id), and the link that explains it."""
+
+    incident_id: int | None
+    group: int
+    best: LinkDecision | None = None
+    links: list[dict[str, Any]] = field(default_factory=list)
+    amends: int | None = None  # the report this one corrects, whose incident it joins
+
+    def linked_to(self, report_id: int) -> int | None:
+        """The report that put this one where it is."""
+        if self.best is None:
+            return self.amends
+        return self.best.right_id if self.best.left_id == report_id else self.best.left_id
+
+
+def _follow_amendments(
+    uow: UnitOfWork, new: Sequence[ReportRow], placed: dict[int, _Placement]
+) -> None:
+    """A correction goes where the report it corrects is, whatever the linker thought: it is
+    the same source's account of the same event (the linker never pairs one source's reports)."""
+    amending = sorted((r.id, r.amends_id) for r in new if r.amends_id is not None)
+    stored = uow.incident_reports.incident_of(original for _, original in amending)
+    for report_id, original in amending:
+        if original in placed:  # corrected in the same batch (originals come first, by id)
+            into = placed[original]
+            placed[report_id] = _Placement(into.incident_id, into.group, amends=original)
+        elif original in stored:
+            placed[report_id] = _Placement(stored[original], report_id, amends=original)
+        else:
+            continue  # the original is in no incident (not dated): linked as it stands
+        placed[report_id].links.append({"report_id": original, "outcome": "amends"})
+
+
+def _place_reports(uow: UnitOfWork, new: Sequence[ReportRow]) -> dict[int, _Placement]:
+    start = min(r.occurred_start for r in new if r.occurred_start) - NEAR
+    end = max(r.occurred_end for r in new if r.occurred_end) + NEAR
+    near = [(row, incident) for row, incident in uow.incident_reports.near(start, end)
+            if _linkable(row)]  # fmt: skip
+    # Every report of the incidents near ones belong to, as link_new asks.
+    incidents = {incident for _, incident in near}
+    members = uow.incident_reports.of(incidents)
+    existing = {link.report_id: (report, link.incident_id)
+                for found in members.values() for link, report in found
+                if _linkable(report)}  # fmt: skip
+    result = link_new(
+        [record_of(r) for r in new],
+        [record_of(report) for report, _ in existing.values()],
+        {report_id: incident for report_id, (_, incident) in existing.items()},
+    )
+    placed = {
+        row["report_id"]: _Placement(row["incident_id"], row["group"])
+        for row in result.assignments.to_pylist()
+    }
+    incident_of = {rid: inc for rid, (_, inc) in existing.items()}
+
+    def unit(report_id: int) -> tuple[str, int]:
+        """The incident a report ends in: an existing one, or a new group."""
+        if report_id in incident_of:
+            return ("incident", incident_of[report_id])
+        mine = placed[report_id]
+        if mine.incident_id is not None:
+            return ("incident", mine.incident_id)
+        return ("group", mine.group)
+
+    for decision in result.decisions():
+        pair = ((decision.left_id, decision.right_id), (decision.right_id, decision.left_id))
+        for me, other in pair:
+            if me not in placed:
+                continue
+            mine = placed[me]
+            mine.links.append(_link_data(decision, other))
+            together = unit(me) == unit(other)
+            if decision.merged and together and _better(decision, mine.best):
+                mine.best = decision
+    return placed
+
+
+def _better(decision: LinkDecision, best: LinkDecision | None) -> bool:
+    return best is None or decision.match_weight > best.match_weight
+
+
+def _link_data(decision: LinkDecision, other: int) -> dict[str, Any]:
+    return {
+        "report_id": other,
+        "match_weight": round(decision.match_weight, 4),
+        "match_probability": round(decision.match_probability, 6),
+        "outcome": decision.outcome,
+    }
+
+
+def _comparisons(decision: LinkDecision) -> list[dict[str, Any]]:
+    return [
+        {"comparison": c.comparison, "level": c.level, "bayes_factor": round(c.bayes_factor, 6)}
+        for c in decision.comparisons
+    ]
+
+
+def _store_placements(
+    uow: UnitOfWork, new: Sequence[ReportRow], placed: dict[int, _Placement], now: datetime
+) -> tuple[set[int], dict[int, Summary]]:
+    """Create the incidents of new groups and file each report; the incidents touched, and the
+    summaries of those created."""
+    by_id = {row.id: row for row in new}
+    groups: dict[int, list[int]] = defaultdict(list)
+    for report_id, placement in placed.items():
+        if placement.incident_id is None:
+            groups[placement.group].append(report_id)
+    created_for: dict[int, IncidentRow] = {}
+    summary_of: dict[int, Summary] = {}
+    for group, members in sorted(groups.items()):
+        summary_of[group] = summarise(current([by_id[m] for m in members]))
+        created_for[group] = _new_incident(summary_of[group], len(members), now)
+    uow.incidents.add_many(list(created_for.values()))
+    links = []
+    for report_id, placement in sorted(placed.items()):
+        if placement.incident_id is None:
+            placement.incident_id = created_for[placement.group].id
+        best = placement.best
+        links.append(
+            IncidentReportRow(
+                report_id=report_id,
+                incident_id=placement.incident_id,
+                linked_to=placement.linked_to(report_id),
+                match_probability=best.match_probability if best else None,
+                match_weight=best.match_weight if best else None,
+                comparisons=_comparisons(best) if best else [],
+                links=placement.links,
+                linked_by=LINKAGE,
+                linked_at=now,
+            )
+        )
+    uow.incident_reports.add_many(links)
+    touched = {p.incident_id for p in placed.values() if p.incident_id is not None}
+    return touched, {created_for[g].id: summary for g, summary in summary_of.items()}
+
+
+def _new_incident(summary: Summary, reports: int, now: datetime) -> IncidentRow:
+    row = IncidentRow(created_at=now, updated_at=now)
+    _apply(row, summary, reports)
+    return row
+
+
+def _linked_changes(placed: dict[int, _Placement], created: Collection[int]) -> list[Change]:
+    """One ledger entry per incident that gained reports: which, and the link behind each."""
+    by_incident: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for report_id, placement in sorted(placed.items()):
+        assert placement.incident_id is not None
+        best = placement.best
+        by_incident[placement.incident_id].append({
+            "report_id": report_id,
+            "linked_to": placement.linked_to(report_id),
+            "match_probability": f"{best.match_probability:.6f}" if best else None,
+            "match_weight": f"{best.match_weight:.4f}" if best else None,
+        })  # fmt: skip
+    return [
+        Change(
+            "incident.reports_linked",
+            f"incident:{incident_id}",
+            {"incident_id": incident_id, "created": incident_id in created, "reports": reports},
+        )
+        for incident_id, reports in sorted(by_incident.items())
+    ]
+
+
+# --- summaries ----------------------------------------------------------------------------
+
+
+def refresh(uow: UnitOfWork, incident_ids: Iterable[int], now: datetime) -> dict[int, Summary]:
+    """Recompute the summary of each incident from its reports; the summaries by incident."""
+    ids = sorted(set(incident_ids))
+    rows = uow.incidents.rows(ids)
+    members = uow.incident_reports.of(ids)
+    summaries: dict[int, Summary] = {}
+    for incident_id in ids:
+        row = rows[incident_id]
+        reports = [report for _, report in members.get(incident_id, [])]
+        summary = summarise(current(reports), row.assessed_perpetrator_id)
+        _apply(row, summary, len(reports))
+        row.updated_at = now
+        summaries[incident_id] = summary
+    uow.incidents.flush()
+    return summaries
+
+
+def current(reports: Sequence[ReportRow]) -> list[Account]:
+    """The accounts an incident sums up: every report but those a later one corrects."""
+    amended = {r.amends_id for r in reports if r.amends_id is not None}
+    return [account_of(r) for r in reports if r.id not in amended]
+
+
+def _apply(row: IncidentRow, summary: Summary, reports: int) -> None:
+    kind = summary.kinds[0]
+    killed = summary.figure("killed")
+    row.start, row.end, row.time_precision = summary.start, summary.end, summary.time_precision
+    row.lat, row.lon, row.geo_precision = summary.lat, summary.lon, summary.geo_precision
+    row.admin1, row.admin2, row.location = summary.admin1, summary.admin2, summary.location
+    row.event_type, row.sub_event_type = kind.event_type, kind.sub_event_type
+    row.kinds = [[k.event_type, k.sub_event_type] for k in summary.kinds]
+    row.killed_low = killed.low if killed else None
+    row.killed_best = killed.best if killed else None
+    row.killed_high = killed.high if killed else None
+    row.casualties = [
+        {"measure": m, "category": c, "low": r.low, "best": r.best, "high": r.high,
+         "reports": r.reports}
+        for (m, c), r in sorted(summary.casualties.items())
+    ]  # fmt: skip
+    row.reports = reports
+
+
+# --- checking against the terms -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Nowhere:
+    """The applicability of an incident without a point: nobody can say who is there."""
+
+    verdict: Verdict
+    parties: tuple[PartyPresent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What one check run did."""
+
+    incidents: int
+    opened: tuple[int, ...]  # the allegations opened
+
+
+def check_incidents(uow: UnitOfWork, incident_ids: Iterable[int]) -> Checked:
+    """Check incidents against the terms again (after a change of their reports, areas or
+    statuses); open the allegations not yet open. Signed by the installation."""
+    ids = sorted(set(incident_ids))
+    summaries = refresh(uow, ids, uow.now()) if ids else {}
+    opened = check(uow, summaries)
+    uow.commit()
+    return Checked(len(summaries), opened)
+
+
+def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
+    """Check each incident against the newest agreement's terms, store the outcome, open the
+    allegations not yet open (ledger ``allegation.opened``); the ids of those opened."""
+    if not summaries or not uow.agreements.all():
+        return ()
+    agreement = common.agreement(uow, None)
+    rules = agreement.breach_rules()
+    engine = territory.territory(uow, agreement)
+    changes = uow.status_changes.by_party(agreement.id)
+    parties = uow.parties.all_rows()
+    names = {row.id: row.name for row in parties}
+    sides = {row.id: row.side for row in parties}
+    rows = uow.incidents.rows(summaries)
+    known = uow.allegations.keys(summaries)
+    now = uow.now()
+    opened: list[AllegationRow] = []
+    for incident_id, summary in sorted(summaries.items()):
+        place = _applicability(engine, agreement, summary, summary.moment)
+
+        def party_status(party_id: int, at: datetime) -> Status:
+            return status_at(changes.get(party_id, []), at)
+
+        facts = facts_of(summary, party_status, lambda pid: names.get(pid, str(pid)), sides)
+        found = check_incident(facts, place, rules)
+        _store_check(rows[incident_id], found, agreement, now)
+        opened += _allegations(incident_id, agreement, found, known, now)
+    uow.allegations.add_many(opened)
+    uow.record(SYSTEM, *(_opened_change(row) for row in opened))
+    return tuple(row.id for row in opened)
+
+
+def _applicability(engine: Territory, agreement: Agreement, summary: Summary, at: datetime) -> Any:
+    if summary.lat is None or summary.lon is None:
+        in_force = agreement.in_force(at)
+        return _Nowhere(Verdict.UNKNOWN if in_force else Verdict.NOT_IN_FORCE)
+    return engine.answer(summary.lat, summary.lon, at)
+
+
+def _store_check(row: IncidentRow, found: Check, agreement: Agreement, now: datetime) -> None:
+    reason = found.reason.data()
+    if (row.verdict, row.outcome, row.outcome_reason) != (found.verdict, found.outcome, reason):
+        row.updated_at = now
+    row.agreement_id = agreement.id
+    row.verdict, row.outcome, row.outcome_reason = found.verdict.value, found.outcome, reason
+    row.checked_at = now
+
+
+def allegation_key(incident_id: int, agreement_id: int, term: int, party_id: int | None) -> str:
+    """What makes an allegation one: an incident, a term of an agreement, a party."""
+    return f"{incident_id}:{agreement_id}:{term}:{party_id if party_id is not None else '-'}"
+
+
+def _allegations(
+    incident_id: int, agreement: Agreement, found: Check, known: set[str], now: datetime
+) -> list[AllegationRow]:
+    rows = []
+    for item in found.allegations:
+        key = allegation_key(incident_id, agreement.id, item.term, item.party_id)
+        if key in known:
+            continue
+        known.add(key)
+        rows.append(
+            AllegationRow(
+                key=key,
+                incident_id=incident_id,
+                agreement_id=agreement.id,
+                term=item.term,
+                party_id=item.party_id,
+                flagged=item.outcome is Outcome.FLAGGED,
+                state="open",
+                reason=item.reason.data(),
+                opened_at=now,
+            )
+        )
+    return rows
+
+
+def _opened_change(row: AllegationRow) -> Change:
+    payload = allegation_data(row)
+    payload["allegation_id"] = payload.pop("id")
+    del payload["opened_at"]  # the entry's own time says when
+    return Change("allegation.opened", f"allegation:{row.id}", payload)
+
+
+# --- split and merge ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SplitIncident:
+    """Take some reports out of an incident into a new one."""
+
+    incident_id: int
+    report_ids: tuple[int, ...]
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MergeIncidents:
+    """Merge other incidents into one: their reports move to it, they leave tombstones."""
+
+    incident_id: int
+    others: tuple[int, ...]
+    reason: str = ""
+
+
+def _live(uow: UnitOfWork, incident_id: int, field_name: str = "incident_id") -> IncidentRow:
+    row = uow.incidents.get(incident_id)
+    if row is None:
+        raise NotFound(N_("No incident {id}."), field=field_name, id=incident_id)
+    if row.merged_into_id is not None:
+        raise Conflict(
+            N_("Incident {id} was merged into incident {into}: act on that one."),
+            field=field_name,
+            id=incident_id,
+            into=row.merged_into_id,
+        )
+    return row
+
+
+def split_incident(cmd: SplitIncident, uow: UnitOfWork, *, actor: Actor) -> int:
+    """Move ``report_ids`` out of an incident into a new incident; its id. Both are checked
+    against the terms again."""
+    require(actor, Action.EDIT_INCIDENTS)
+    reason = check_length(cmd.reason.strip(), "reason")
+    source = _live(uow, cmd.incident_id)
+    held = {link.report_id for link, _ in uow.incident_reports.of([source.id]).get(source.id, [])}
+    moving = sorted(set(cmd.report_ids))
+    if not moving:
+        raise Invalid(N_("Name the reports to split off: report_ids is empty."), field="report_ids")
+    strangers = [r for r in moving if r not in held]
+    if strangers:
+        raise Invalid(
+            N_("Reports {ids} are not in incident {id}: split only its own reports."),
+            field="report_ids",
+            ids=", ".join(map(str, strangers)),
+            id=source.id,
+        )
+    if len(moving) == len(held):
+        raise Invalid(
+            N_("Splitting off every report would leave incident {id} empty: keep at least one."),
+            field="report_ids",
+            id=source.id,
+        )
+    now = uow.now()
+    new = IncidentRow(created_at=now, updated_at=now)
+    _apply(new, source_summary(uow, moving), len(moving))
+    new_id = uow.incidents.add(new)
+    uow.incident_reports.move(moving, new_id, actor.username, now)
+    summaries = refresh(uow, [source.id, new_id], now)
+    uow.record(
+        actor,
+        Change(
+            "incident.split",
+            f"incident:{source.id}",
+            {
+                "incident_id": source.id,
+                "new_incident_id": new_id,
+                "report_ids": moving,
+                "reason": reason,
+            },
+        ),
+    )
+    check(uow, summaries)
+    uow.commit()
+    return new_id
+
+
+def source_summary(uow: UnitOfWork, report_ids: Sequence[int]) -> Summary:
+    """The summary of some stored reports, as if they were one incident."""
+    return summarise(current(uow.reports.rows(report_ids)))
+
+
+def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> int:
+    """Merge ``others`` into an incident: their reports and allegations move to it, and each
+    leaves a tombstone. The merged incident is checked against the terms again."""
+    require(actor, Action.EDIT_INCIDENTS)
+    reason = check_length(cmd.reason.strip(), "reason")
+    target = _live(uow, cmd.incident_id)
+    others = sorted(set(cmd.others))
+    if not others:
+        raise Invalid(N_("Name the incidents to merge in: incident_ids is empty."),
+                      field="incident_ids")  # fmt: skip
+    if target.id in others:
+        raise Invalid(N_("An incident cannot be merged into itself."), field="incident_ids")
+    removed = [_live(uow, other, "incident_ids") for other in others]
+    now = uow.now()
+    members = uow.incident_reports.of(others)
+    moved = sorted(link.report_id for found in members.values() for link, _ in found)
+    uow.incident_reports.move(moved, target.id, actor.username, now)
+    kept = {(a.agreement_id, a.term, a.party_id) for a in uow.allegations.of(target.id)}
+    allegations = []
+    for row in removed:
+        row.merged_into_id, row.updated_at = target.id, now
+        for allegation in uow.allegations.of(row.id):
+            what = (allegation.agreement_id, allegation.term, allegation.party_id)
+            if what in kept:
+                continue  # the merged incident has the same allegation: this one stays put
+            kept.add(what)
+            allegation.incident_id = target.id
+            allegation.key = allegation_key(target.id, *what)
+            allegations.append(allegation.id)
+        uow.tombstones.add(
+            TombstoneRow(incident_id=row.id, merged_into_id=target.id, reason=reason,
+                         removed_by=actor.username, removed_at=now)
+        )  # fmt: skip
+    summaries = refresh(uow, [target.id], now)
+    uow.record(
+        actor,
+        Change(
+            "incident.merged",
+            f"incident:{target.id}",
+            {
+                "incident_id": target.id,
+                "merged": others,
+                "report_ids": moved,
+                "allegation_ids": allegations,
+                "reason": reason,
+            },
+        ),
+    )
+    check(uow, summaries)
+    uow.commit()
+    return target.id
+
+
+# --- reading ------------------------------------------------------------------------------
+
+VERDICTS = tuple(v.value for v in Verdict)
+OUTCOMES = tuple(o.value for o in Outcome)
+
+
+def _killed(row: IncidentRow) -> dict[str, int | None]:
+    return {"low": row.killed_low, "best": row.killed_best, "high": row.killed_high}
+
+
+def incident_data(row: IncidentRow) -> dict[str, Any]:
+    """An incident as the list shows it (its reports aside)."""
+    reason = reason_from(row.outcome_reason).render() if row.outcome_reason else None
+    return {
+        "id": row.id,
+        "start": row.start,
+        "end": row.end,
+        "time_precision": row.time_precision,
+        "lat": row.lat,
+        "lon": row.lon,
+        "geo_precision": row.geo_precision,
+        "admin1": row.admin1,
+        "admin2": row.admin2,
+        "location": row.location,
+        "event_type": row.event_type,
+        "sub_event_type": row.sub_event_type,
+        "kinds": [{"event_type": k[0], "sub_event_type": k[1]} for k in row.kinds],
+        "killed": _killed(row),
+        "report_count": row.reports,
+        "assessed_perpetrator_id": row.assessed_perpetrator_id,
+        "agreement_id": row.agreement_id,
+        "verdict": row.verdict,
+        "outcome": row.outcome,
+        "outcome_reason": reason,
+        "checked_at": row.checked_at,
+        "merged_into_id": row.merged_into_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def _check_filters(filters: IncidentFilters) -> IncidentFilters:
+    if filters.verdict is not None and filters.verdict not in VERDICTS:
+        raise Invalid(N_("verdict must be one of {known}."), field="verdict",
+                      known=", ".join(VERDICTS))  # fmt: skip
+    if filters.outcome is not None and filters.outcome not in OUTCOMES:
+        raise Invalid(N_("outcome must be one of {known}."), field="outcome",
+                      known=", ".join(OUTCOMES))  # fmt: skip
+    if filters.event_type is not None and filters.event_type not in TAXONOMY:
+        raise Invalid(N_("event_type must be one of {known}."), field="event_type",
+                      known=", ".join(TAXONOMY))  # fmt: skip
+    if filters.source is not None and not filters.source.isprintable():
+        raise Invalid(N_("source must not hold control characters."), field="source")
+    if filters.bbox is not None:
+        west, south, east, north = filters.bbox
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            raise Invalid(
+                N_("bbox is west,south,east,north in degrees, west <= east and south <= north, "
+                   "e.g. 35.5,32.3,42.4,37.4."),
+                field="bbox",
+            )  # fmt: skip
+    for name in ("since", "until", "updated_since"):
+        value = getattr(filters, name)
+        if value is not None:
+            common.utc(value, name)
+    return filters
+
+
+def incidents_page(
+    uow: UnitOfWork, filters: IncidentFilters, *, cursor: str | None = None, limit: int = 100
+) -> Page[dict[str, Any]]:
+    """A page of incidents (newest first; by when they changed with ``updated_since``), each
+    with its sources and the parties the sources claim as perpetrators."""
+    found = uow.incidents.page(_check_filters(filters), cursor, limit)
+    rows = [item[0] for item in found.items]
+    members = uow.incident_reports.of(row.id for row in rows)
+    items = []
+    for row in rows:
+        reports = [report for _, report in members.get(row.id, [])]
+        data = incident_data(row)
+        data["sources"] = list(dict.fromkeys(r.source for r in reports))
+        data["claimed_perpetrators"] = sorted(
+            {r.actor1_party_id for r in reports if r.actor1_party_id is not None}
+        )
+        items.append(data)
+    return Page(items, found.total, found.start, found.next, found.previous)
+
+
+def incident_detail(
+    uow: UnitOfWork, incident_id: int, *, actor: Actor | None = None
+) -> dict[str, Any]:
+    """An incident with every report (and how it joined), each source's claim, the casualty
+    ranges, its allegations and, when merged away, its tombstone. A report's reporter is
+    there only for those who may read it (``reports.may_see_reporter``)."""
+    row = uow.incidents.get(incident_id)
+    if row is None:
+        raise NotFound(N_("No incident {id}."), field="incident_id", id=incident_id)
+    data = incident_data(row)
+    members = uow.incident_reports.of([row.id]).get(row.id, [])
+    data["casualties"] = row.casualties
+    data["reports"] = [_report_data(uow, report, link, actor) for link, report in members]
+    data["claims"] = [
+        {"report_id": r.id, "source": r.source, "perpetrator": r.actor1,
+         "perpetrator_party_id": r.actor1_party_id, "target": r.actor2,
+         "target_party_id": r.actor2_party_id, "event_type": r.event_type,
+         "sub_event_type": r.sub_event_type}
+        for _, r in members
+    ]  # fmt: skip
+    data["allegations"] = [allegation_data(a) for a in uow.allegations.of(row.id)]
+    stone = uow.tombstones.of(row.id)
+    data["tombstone"] = tombstone_data(stone) if stone else None
+    return data
+
+
+def _report_data(
+    uow: UnitOfWork, report: ReportRow, link: IncidentReportRow, actor: Actor | None
+) -> dict[str, Any]:
+    fields = ("id", "channel", "source", "source_reliability", "source_ref", "received_at",
+              "occurred_start", "occurred_end", "time_precision", "lat", "lon", "geo_precision",
+              "country", "admin1", "admin2", "location", "event_type", "sub_event_type",
+              "weapon_class", "actor1", "actor1_party_id", "actor2", "actor2_party_id",
+              "fatalities", "injured", "casualties", "text", "lang", "amends_id")  # fmt: skip
+    data = {name: getattr(report, name) for name in fields}
+    if report.reporter:
+        stored = uow.reports.get(report.id)
+        if stored is not None and filed.may_see_reporter(stored, actor):
+            data["reporter"] = report.reporter
+    data["link"] = {
+        "linked_to": link.linked_to,
+        "match_probability": link.match_probability,
+        "match_weight": link.match_weight,
+        "comparisons": link.comparisons,
+        "links": link.links,
+        "linked_by": link.linked_by,
+        "linked_at": link.linked_at,
+    }
+    return data
+
+
+def allegation_data(row: AllegationRow) -> dict[str, Any]:
+    """One allegation, its reason in words."""
+    return {
+        "id": row.id,
+        "incident_id": row.incident_id,
+        "agreement_id": row.agreement_id,
+        "term": row.term,
+        "party_id": row.party_id,
+        "flagged": row.flagged,
+        "state": row.state,
+        "reason": reason_from(row.reason).render(),
+        "opened_at": row.opened_at,
+    }
+
+
+def tombstone_data(row: TombstoneRow) -> dict[str, Any]:
+    """One removed incident, for mirrors."""
+    return {
+        "id": row.id,
+        "incident_id": row.incident_id,
+        "merged_into_id": row.merged_into_id,
+        "reason": row.reason,
+        "removed_by": row.removed_by,
+        "removed_at": row.removed_at,
+    }
+
+
+def tombstones_page(
+    uow: UnitOfWork, *, since: datetime | None = None, cursor: str | None = None, limit: int = 100
+) -> Page[dict[str, Any]]:
+    """Incidents removed by merges, oldest removal first (from ``since``)."""
+    found = uow.tombstones.page(common.utc(since, "since") if since else None, cursor, limit)
+    return found.map(lambda item: tombstone_data(item[0]))
