@@ -92,7 +92,10 @@ def test_titles_are_not_part_of_the_speakers_name() -> None:
     assert said("Secretary of State John Kerry said the truce was holding in most places.") == [
         ("John Kerry", "indirect", "the truce was holding in most places")
     ]
-    arabic = "وقال يان إيغلاند منسق فريق العمل المعني بالوضع الإنساني إن تقدما أحرز على مسار توصيل المساعدات."  # noqa: E501
+    arabic = (
+        "وقال يان إيغلاند منسق فريق العمل المعني بالوضع الإنساني إن تقدما أحرز على مسار "
+        "توصيل المساعدات."
+    )
     assert said(arabic)[0][0] == "يان إيغلاند"
 
 
