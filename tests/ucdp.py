@@ -58,7 +58,7 @@ def ucdp_month(truce: Truce, *, link: bool = False) -> Month:
     """The 2016 scenario, users of each role, and the UCDP events of 27 Feb - 31 Mar 2016 (put
     into incidents by the import when ``link``)."""
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     with truce.uow(write=False) as uow:
         keys = {row.slug: row.id for row in uow.parties.all_rows()}
     slugs = {"saa": "syrian-arab-army", "isil": "islamic-state-of-iraq-and-the-levant",

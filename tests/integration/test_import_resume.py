@@ -52,7 +52,7 @@ def test_an_import_killed_halfway_goes_on_where_it_stopped(
     truce: Truce, sqlite_template: Path, tmp_path: Path
 ) -> None:
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     args = ("import", "ucdp", str(DEMO_UCDP), "--batch-size", str(BATCH),
             "--rejects", str(tmp_path / "rejects.csv"))  # fmt: skip
     process = _truce_command(truce, *args)
@@ -75,7 +75,7 @@ def test_an_import_killed_halfway_goes_on_where_it_stopped(
     (tmp_path / "clean").mkdir()
     clean = sqlite_truce(sqlite_template, tmp_path / "clean")
     with clean.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     import_file(ImportFile(DEMO_UCDP, "ucdp"), clean.uow, actor=SYSTEM)
     assert _stored(truce) == _stored(clean)
     assert len(_stored(truce)) == 540

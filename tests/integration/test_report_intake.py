@@ -45,7 +45,7 @@ ROLES = {
 def world(truce: Truce) -> Scenario:
     """The 2016 scenario's registry, and a user of each role."""
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     actors = {}
     for label, (role, state, slug) in ROLES.items():
         with truce.uow() as uow:
