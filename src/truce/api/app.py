@@ -15,6 +15,7 @@ from truce.api import errors, openapi, schemas, views
 from truce.api import incidents as incident_routes
 from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
+from truce.api import webhooks as webhook_routes
 from truce.api.deps import (
     CurrentActor,
     MaybeActor,
@@ -102,6 +103,7 @@ def create_api(truce: Truce) -> FastAPI:
     _news_routes(api)
     report_routes.install(api)
     incident_routes.install(api)
+    webhook_routes.install(api)
     return api
 
 

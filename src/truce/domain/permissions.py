@@ -31,6 +31,7 @@ class Action(StrEnum):
     PROPOSE_STATUS = "status.propose"
     DECIDE_STATUS = "status.decide"
     MANAGE_USERS = "user.manage"
+    MANAGE_WEBHOOKS = "webhook.manage"
     CHANGE_OWN_PASSWORD = "password.change"
     ASSERT_AREA = "area.assert"
     REVIEW_AREA = "area.review"
@@ -52,6 +53,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.PROPOSE_STATUS: frozenset({Role.GUARANTOR}),
     Action.DECIDE_STATUS: frozenset({Role.GUARANTOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_WEBHOOKS: frozenset({Role.ADMIN}),
     Action.CHANGE_OWN_PASSWORD: frozenset(set(Role)),
     Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
@@ -129,6 +131,7 @@ REFUSALS: dict[Action, str] = {
     Action.PROPOSE_STATUS: N_("{who} may not propose status changes."),
     Action.DECIDE_STATUS: N_("{who} may not decide status proposals."),
     Action.MANAGE_USERS: N_("{who} may not manage users."),
+    Action.MANAGE_WEBHOOKS: N_("{who} may not manage webhook subscriptions."),
     Action.ASSERT_AREA: N_("{who} may not assert areas."),
     Action.REVIEW_AREA: N_("{who} may not review areas."),
     Action.INGEST_NEWS: N_("{who} may not ingest news."),

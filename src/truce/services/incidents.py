@@ -35,9 +35,10 @@ from truce.domain.permissions import SYSTEM, Action, Actor, require
 from truce.domain.reports import Figure, casualties_from_record
 from truce.domain.territory import Verdict
 from truce.domain.text import check_length
+from truce.domain.webhooks import ALLEGATION_OPENED
 from truce.geo.engine import Territory
 from truce.linkage import LinkDecision, LinkRecord, link_new
-from truce.services import common, territory
+from truce.services import common, territory, webhooks
 from truce.services import reports as filed  # which imports this module: names used in calls
 from truce.store.ledger_store import Change
 from truce.store.tables import (
@@ -436,7 +437,9 @@ def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
         _store_check(rows[incident_id], found, agreement, now)
         opened += _allegations(incident_id, agreement, found, known, now)
     uow.allegations.add_many(opened)
-    uow.record(SYSTEM, *(_opened_change(row) for row in opened))
+    told = [_opened_change(row) for row in opened]
+    uow.record(SYSTEM, *told)
+    webhooks.emit(uow, ALLEGATION_OPENED, [change.payload for change in told])
     return tuple(row.id for row in opened)
 
 

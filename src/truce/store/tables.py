@@ -486,6 +486,52 @@ class ReportAttachmentRow(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
 
 
+class WebhookSubscriptionRow(Base):
+    """A receiver of webhooks: its address, the event types it wants, and its signing secret,
+    sealed with the instance's secret (never stored, logged or shown again in the clear)."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookEventRow(Base):
+    """An event in the outbox, written in the transaction of the change it tells of."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)  # the webhook-id header
+    event_type: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)  # the JSON sent, byte for byte on every attempt
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one subscription: its attempts, the next one's time, the last answer."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        CheckConstraint("state in ('pending', 'delivered', 'failed')", name="state"),
+    )
+
+
 class IncidentRow(Base):
     """What happened, once: the summary of the reports merged into it, and its check against
     the terms. A merge keeps the removed incident's row (``merged_into_id`` set, and a

@@ -23,6 +23,7 @@ from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
 from truce.store.reports import Imports, Reports
 from truce.store.tables import Instance, UserRow
+from truce.store.webhooks import Webhooks
 
 log = logging.getLogger("truce.ledger")
 
@@ -72,6 +73,7 @@ class UnitOfWork:
         self.incident_reports = incident_repos.IncidentReports(session)
         self.allegations = incident_repos.Allegations(session)
         self.tombstones = incident_repos.Tombstones(session)
+        self.webhooks = Webhooks(session, self.keyring)
         self.ledger = LedgerStore(session)
         return self
 
