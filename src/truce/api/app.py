@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from truce import __version__
 from truce.api import errors, openapi, schemas, views
+from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
 from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
@@ -104,6 +105,7 @@ def create_api(truce: Truce) -> FastAPI:
     report_routes.install(api)
     incident_routes.install(api)
     webhook_routes.install(api)
+    hotline_routes.install(api)
     return api
 
 

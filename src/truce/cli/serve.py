@@ -8,7 +8,7 @@ import socket
 
 from truce.bootstrap import Truce, require_set_up
 from truce.cli.base import CannotListen, Db, Host, Port, console, friendly, opened
-from truce.services import webhooks
+from truce.services import worker as background
 
 
 @friendly
@@ -60,7 +60,7 @@ def run(truce: Truce, sock: socket.socket) -> None:
     config = uvicorn.Config(
         create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
     )
-    worker = webhooks.Worker(truce.uow)  # delivers the outbox's webhooks while serving
+    worker = background.Worker(truce.uow)  # overdue hotline messages, webhooks
     worker.start()
     try:
         uvicorn.Server(config).run(sockets=[sock])

@@ -11,7 +11,7 @@ from rich.table import Table
 from truce.cli.base import Db, console, friendly, opened
 from truce.domain.permissions import SYSTEM
 from truce.domain.webhooks import EVENT_TYPES, NewSubscription
-from truce.services import webhooks
+from truce.services import hotline, webhooks
 
 app = typer.Typer(help="Webhook subscriptions and their delivery.", no_args_is_help=True)
 
@@ -74,6 +74,8 @@ def webhooks_deliver(
     """Deliver due webhooks (`truce serve` does this in the background too)."""
     with opened(db) as truce:
         while True:
+            with truce.uow() as uow:
+                hotline.report_overdue(uow)
             done = webhooks.deliver_due(truce.uow)
             if done.attempted or once:
                 console.print(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from truce.domain.errors import Invalid, NotFound
+from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
 from truce.domain.permissions import Actor, Role
 
@@ -57,6 +59,8 @@ class Agreement:
     members: tuple[str, ...] = ()
     excluded_lists: tuple[str, ...] = ()
     terms: tuple[Term, ...] = field(default=())
+    # How the guarantors work together (agreement data): the hotline's deadlines, so far.
+    procedures: Mapping[str, Any] = field(default_factory=dict)
 
     def term(self, number: int) -> Term:
         """The term with this number, or NotFound."""
@@ -64,6 +68,10 @@ class Agreement:
             if term.number == number:
                 return term
         raise NotFound(N_("The agreement has no term {number}."), field="number", number=number)
+
+    def hotline_rules(self) -> HotlineRules:
+        """How soon hotline messages are to be acknowledged under this agreement."""
+        return rules_from(self.procedures.get("hotline"))
 
     def breach_rules(self) -> tuple[BreachRule, ...]:
         """The rules of the terms an incident can breach, by term number."""
@@ -139,6 +147,7 @@ def check_agreement(agreement: Agreement) -> None:
     numbers = [term.number for term in agreement.terms]
     if len(numbers) != len(set(numbers)) or any(n < 1 for n in numbers):
         raise Invalid(N_("Terms need positive numbers without repeats."), field="terms")
+    agreement.hotline_rules()  # refuses bad hotline data, naming the field
     for term in agreement.terms:
         if term.breach is not None and term.breach.term != term.number:
             raise Invalid(

@@ -20,9 +20,13 @@ from truce.domain.errors import Invalid
 from truce.domain.i18n import N_
 
 ALLEGATION_OPENED = "allegation.opened"
+HOTLINE_ACKNOWLEDGED = "hotline.acknowledged"
+HOTLINE_OVERDUE = "hotline.overdue"
 # Event types and what each says; subscriptions name the ones they want.
 EVENT_TYPES: dict[str, str] = {
     ALLEGATION_OPENED: N_("An incident yields an allegation that a party breached a term."),
+    HOTLINE_ACKNOWLEDGED: N_("A side acknowledges a hotline message."),
+    HOTLINE_OVERDUE: N_("A hotline message is not acknowledged by its deadline."),
 }
 MAX_ATTEMPTS = 8
 FIRST_DELAY = timedelta(seconds=10)

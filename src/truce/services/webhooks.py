@@ -182,26 +182,3 @@ def _attempt(
 
 # Set when an event is committed: the worker delivers it at once instead of at its next round.
 WAKE = threading.Event()
-
-
-class Worker(threading.Thread):
-    """Delivers due webhooks in the background of `truce serve` until stopped."""
-
-    def __init__(self, open_uow: OpenUow, interval: float = 5.0) -> None:
-        super().__init__(name="truce-webhooks", daemon=True)
-        self.open_uow = open_uow
-        self.interval = interval
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            try:
-                deliver_due(self.open_uow)
-            except Exception:  # the worker must outlive a bad round; the next one tries again
-                log.exception("webhook delivery round failed")
-            WAKE.wait(self.interval)
-            WAKE.clear()
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        WAKE.set()

@@ -124,6 +124,7 @@ class Agreements:
             guarantors=tuple(s.state_code for s in states if s.role == StateRole.GUARANTOR),
             members=tuple(s.state_code for s in states if s.role == StateRole.MEMBER),
             excluded_lists=tuple(sorted(lists)),
+            procedures=row.procedures or {},
             terms=tuple(
                 Term(
                     t.number, t.title, t.text, parse_rule(t.number, t.breach) if t.breach else None
@@ -152,6 +153,7 @@ class Agreements:
             effective_at=agreement.effective_at,
             acceptance_deadline=agreement.acceptance_deadline,
             timezone=agreement.timezone,
+            procedures=dict(agreement.procedures),
             created_at=created_at,
         )
         self.session.add(row)

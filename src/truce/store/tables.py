@@ -91,6 +91,7 @@ class AgreementRow(Base):
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acceptance_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
+    procedures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -530,6 +531,65 @@ class WebhookDeliveryRow(Base):
         Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
         CheckConstraint("state in ('pending', 'delivered', 'failed')", name="state"),
     )
+
+
+class HotlineThreadRow(Base):
+    """A hotline thread: between every guarantor, or one guarantor and one party."""
+
+    __tablename__ = "hotline_threads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    sides: Mapped[list[str]] = mapped_column(JSON)  # state:US, party:12
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("kind in ('guarantors', 'liaison')", name="kind"),)
+
+
+class HotlineMessageRow(Base):
+    """A message as written, its priority and when each receiving side must acknowledge it."""
+
+    __tablename__ = "hotline_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("hotline_threads.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    author_side: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("priority in ('urgent', 'routine')", name="priority"),)
+
+
+class HotlineReceiptRow(Base):
+    """One receiving side of a message: when it was first read, acknowledged, found overdue."""
+
+    __tablename__ = "hotline_receipts"
+    message_id: Mapped[int] = mapped_column(ForeignKey("hotline_messages.id"), primary_key=True)
+    side: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was reported
+    __table_args__ = (Index("ix_hotline_receipts_open", "acknowledged_at", "due_at"),)
+
+
+class HotlineEventRow(Base):
+    """What happened on the hotline, in order, for the live feed: a message sent, read or
+    acknowledged. A browser that reconnects asks for the events after the last it saw."""
+
+    __tablename__ = "hotline_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("hotline_threads.id"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("hotline_messages.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # message, read, acknowledged, overdue
+    side: Mapped[str] = mapped_column(String(40))  # who sent, read or acknowledged
+    sides: Mapped[list[str]] = mapped_column(JSON)  # who may see it: the thread's sides
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class IncidentRow(Base):

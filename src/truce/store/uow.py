@@ -19,6 +19,7 @@ from truce.store import incidents as incident_repos
 from truce.store import news, postgis
 from truce.store import repositories as repos
 from truce.store.db import Database
+from truce.store.hotline import Hotline
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
 from truce.store.reports import Imports, Reports
@@ -74,6 +75,7 @@ class UnitOfWork:
         self.allegations = incident_repos.Allegations(session)
         self.tombstones = incident_repos.Tombstones(session)
         self.webhooks = Webhooks(session, self.keyring)
+        self.hotline = Hotline(session)
         self.ledger = LedgerStore(session)
         return self
 
