@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from truce import __version__
 from truce.api import errors, openapi, schemas, views
 from truce.api import incidents as incident_routes
+from truce.api import places as place_routes
 from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
 from truce.api.deps import (
@@ -102,6 +103,7 @@ def create_api(truce: Truce) -> FastAPI:
     _news_routes(api)
     report_routes.install(api)
     incident_routes.install(api)
+    place_routes.install(api)
     return api
 
 
