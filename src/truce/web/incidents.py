@@ -29,6 +29,7 @@ from truce.domain.reports import (
     CATEGORIES,
     MAX_FIGURE,
     MEASURES,
+    RELIABILITY_NAMES,
     WEAPON_CLASSES,
     Figure,
     ReportDraft,
@@ -206,6 +207,8 @@ def _report_view(report: dict[str, Any], names: Mapping[int, str], public: bool)
             figures.append({"measure": measure, "category": category,
                             "figure": Figure(low, best, high)})  # fmt: skip
     view["figures"] = figures
+    grade = report.get("source_reliability")
+    view["reliability_name"] = RELIABILITY_NAMES.get(grade) if grade else None
     return view
 
 
