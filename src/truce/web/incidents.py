@@ -42,8 +42,22 @@ from truce.web.pages import MAX_ID, PER_PAGE, Cursor, PageId, _truce, check_csrf
 from truce.web.rendering import catalog, current_user, pager, render
 
 router = APIRouter(include_in_schema=False)
-VERDICTS = ("protected", "excluded", "mixed", "unknown", "not_in_force")
-OUTCOMES = ("allegation", "flagged", "not_a_violation", "no_term")
+# The words for the check's values (the API's verdict and outcome), in the pages' language.
+VERDICT_WORDS = {
+    "protected": N_("protected"),
+    "excluded": N_("excluded"),
+    "mixed": N_("mixed"),
+    "unknown": N_("unknown"),
+    "not_in_force": N_("not in force"),
+}
+OUTCOME_WORDS = {
+    "allegation": N_("may breach a term"),
+    "flagged": N_("flagged for the guarantors"),
+    "not_a_violation": N_("not a violation"),
+    "no_term": N_("no term engaged"),
+}
+VERDICTS = tuple(VERDICT_WORDS)
+OUTCOMES = tuple(OUTCOME_WORDS)
 LANGUAGES = ("ar", "en", "ru", "ku", "tr")
 Text = Annotated[str, Query(max_length=300)]
 # The form's fields other than the casualty counts, each kept as typed when a report is refused.
@@ -106,6 +120,8 @@ def incidents_page(
         event_types=list(TAXONOMY),
         verdicts=VERDICTS,
         outcomes=OUTCOMES,
+        verdict_words=VERDICT_WORDS,
+        outcome_words=OUTCOME_WORDS,
     )
 
 
@@ -181,6 +197,8 @@ def incident_page(request: Request, incident_id: PageId) -> Response:
         allegations=[_allegation_view(a, terms, names) for a in detail["allegations"]],
         casualties=_casualty_rows(detail["casualties"]),
         assessed=names.get(detail["assessed_perpetrator_id"] or 0),
+        verdict_words=VERDICT_WORDS,
+        outcome_words=OUTCOME_WORDS,
     )
 
 
@@ -381,13 +399,6 @@ def _draft(
 
 # Values the incident pages show through _(); listed so that extraction finds them.
 SHOWN_VALUES = (
-    # verdicts (applicability) and outcomes (the check against the terms)
-    N_("protected"),
-    N_("not_in_force"),
-    N_("allegation"),
-    N_("flagged"),
-    N_("not_a_violation"),
-    N_("no_term"),
     # how exactly a report knows when and where
     N_("day"),
     N_("week"),
