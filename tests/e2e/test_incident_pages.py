@@ -144,6 +144,7 @@ def test_a_refused_report_keeps_what_was_typed_and_names_each_field(people: Worl
     assert 'data-testid="form-errors"' in html
     for field in ("occurred_start", "lat", "event_type", "killed.civilians"):
         assert f'data-testid="error-{field}"' in html, field
+    assert 'data-testid="error-source"' not in html  # an empty source is the filer's own
     assert "occurred_start is required" in html
     assert "lat: give a number in degrees" in html
     assert "Unknown event type &#39;Skirmish&#39;" in html

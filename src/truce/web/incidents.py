@@ -10,7 +10,8 @@ page of the incident it was linked into.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +56,14 @@ OUTCOME_WORDS = {
     "flagged": N_("flagged for the guarantors"),
     "not_a_violation": N_("not a violation"),
     "no_term": N_("no term engaged"),
+}
+# The casualty categories in words: side A is the claimed perpetrator's, side B the target's.
+CATEGORY_WORDS = {
+    "side_a": N_("perpetrator's side"),
+    "side_b": N_("target's side"),
+    "civilians": N_("civilians"),
+    "unknown": N_("unknown"),
+    "total": N_("total"),
 }
 VERDICTS = tuple(VERDICT_WORDS)
 OUTCOMES = tuple(OUTCOME_WORDS)
@@ -161,13 +170,21 @@ def _row(item: dict[str, Any], names: Mapping[int, str], zone: ZoneInfo) -> dict
     return {
         **item,
         "first_day": _local_day(item["start"], zone),
-        "last_day": _local_day(item["end"], zone),
+        "last_day": _last_day(item["start"], item["end"], zone),
         "perpetrators": [names.get(p, f"#{p}") for p in item.get("claimed_perpetrators", [])],
     }
 
 
 def _local_day(moment: datetime | None, zone: ZoneInfo) -> date | None:
     return moment.astimezone(zone).date() if moment else None
+
+
+def _last_day(start: datetime | None, end: datetime | None, zone: ZoneInfo) -> date | None:
+    """The last day a window covers, when it is longer than a day (a day's window, in UTC,
+    would otherwise spill into the next day on the agreement's clock)."""
+    if start is None or end is None or end - start <= timedelta(days=1):
+        return None
+    return _local_day(end, zone)
 
 
 # --- one incident ---------------------------------------------------------------------------
@@ -192,13 +209,13 @@ def incident_page(request: Request, incident_id: PageId) -> Response:
         agreement=agreement,
         incident=detail,
         first_day=_local_day(detail["start"], zone),
-        last_day=_local_day(detail["end"], zone),
         reports=[_report_view(r, names, public) for r in detail["reports"]],
         allegations=[_allegation_view(a, terms, names) for a in detail["allegations"]],
         casualties=_casualty_rows(detail["casualties"]),
         assessed=names.get(detail["assessed_perpetrator_id"] or 0),
         verdict_words=VERDICT_WORDS,
         outcome_words=OUTCOME_WORDS,
+        category_words=CATEGORY_WORDS,
     )
 
 
@@ -278,6 +295,7 @@ def _show_form(
         geo_precisions=("exact", "near", "district", "province"),
         languages=LANGUAGES,
         categories=CATEGORIES,
+        category_words=CATEGORY_WORDS,
         measures=MEASURES,
         party_names=party_names,
     )
@@ -300,7 +318,8 @@ def _file(request: Request, values: dict[str, str]) -> Response:
     translate = catalog(request).gettext
     draft, errors = _draft(values, agreement, actor, translate)
     if errors:  # what could not be read, and what else is wrong with the rest
-        for problem in problems(draft):
+        # (without a source the service names the filer's: not a problem of the form)
+        for problem in problems(replace(draft, source=draft.source or actor.username)):
             errors.setdefault(_field_of(problem.field), problem.render(translate))
         return _show_form(request, actor, values, errors)
     try:
@@ -361,6 +380,8 @@ def _draft(
             except ValueError:
                 message = N_("{field}: give a number in degrees, such as 36.2.")
                 errors[name] = translate(message).format(field=name)
+    if not values["event_type"].strip():
+        errors["event_type"] = translate(N_("Choose an event type, then its sub-type."))
     casualties: dict[tuple[str, str], Figure] = {}
     for name in FIGURES:
         typed = values[name].strip()
@@ -411,10 +432,6 @@ SHOWN_VALUES = (
     # casualty figures
     N_("killed"),
     N_("injured"),
-    N_("side_a"),
-    N_("side_b"),
-    N_("civilians"),
-    N_("total"),
     # channels
     N_("api"),
     N_("form"),

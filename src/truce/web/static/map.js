@@ -653,8 +653,15 @@
         url = page.next;
       }
       incidentLayer.clearLayers();
+      // A window of a day or less shows on the day it starts (a day's window, kept in UTC,
+      // would otherwise spill into the next day here); a longer one (an account known only
+      // to the week or the month) on each day it covers.
+      const dayStart = Date.parse(query.since);
+      const onThisDay = (item) => Date.parse(item.start) >= dayStart
+        || Date.parse(item.end) - Date.parse(item.start) > 86400000;
       const markers = items
         .filter((item) => item.lat !== null && item.lon !== null && !item.merged_into_id)
+        .filter(onThisDay)
         .map(incidentMarker);
       if (incidentLayer.addLayers) incidentLayer.addLayers(markers);
       else markers.forEach((marker) => incidentLayer.addLayer(marker));
