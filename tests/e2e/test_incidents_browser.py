@@ -136,7 +136,10 @@ def test_the_incidents_table_lists_the_demo_and_names_a_bad_filter(
 ) -> None:
     page.goto(f"{site}/incidents")
     expect(page.get_by_test_id("incidents").locator("tbody tr").first).to_be_visible()
-    expect(page.get_by_test_id("showing").first).to_contain_text("of")
+    expect(page.get_by_test_id("showing").first).to_contain_text(re.compile(r"^Showing 1–50 of "))
+    page.get_by_test_id("next").first.click()
+    expect(page.get_by_test_id("showing").first).to_contain_text(re.compile(r"^Showing 51–100 of "))
+    page.get_by_test_id("previous").first.click()
     page.get_by_test_id("incident-link").first.click()
     expect(page.get_by_test_id("summary")).to_be_visible()
     assert not js_errors, js_errors
