@@ -14,6 +14,7 @@ from truce import __version__
 from truce.api import errors, openapi, schemas, views
 from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
+from truce.api import places as place_routes
 from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
 from truce.api import webhooks as webhook_routes
@@ -106,6 +107,7 @@ def create_api(truce: Truce) -> FastAPI:
     incident_routes.install(api)
     webhook_routes.install(api)
     hotline_routes.install(api)
+    place_routes.install(api)
     return api
 
 

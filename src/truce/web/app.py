@@ -20,6 +20,7 @@ from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
 from truce.web import hotline as hotline_pages
+from truce.web import incidents as incident_pages
 from truce.web import pages
 from truce.web.rendering import HERE, catalog, make_templates, render
 
@@ -58,6 +59,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(pages.router)
     app.include_router(hotline_pages.router)
+    app.include_router(incident_pages.router)
     return app
 
 
