@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
+from truce.api import clocks as clock_routes
 from truce.api import errors, openapi, schemas, views
 from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
@@ -107,6 +108,7 @@ def create_api(truce: Truce) -> FastAPI:
     incident_routes.install(api)
     webhook_routes.install(api)
     hotline_routes.install(api)
+    clock_routes.install(api)
     place_routes.install(api)
     return api
 

@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from truce.domain.clocks import ClockRule
+from truce.domain.clocks import rules_from as clock_rules_from
 from truce.domain.errors import Invalid, NotFound
 from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
@@ -72,6 +74,10 @@ class Agreement:
     def hotline_rules(self) -> HotlineRules:
         """How soon hotline messages are to be acknowledged under this agreement."""
         return rules_from(self.procedures.get("hotline"))
+
+    def clock_rules(self) -> tuple[ClockRule, ...]:
+        """The condition clocks this agreement keeps (``procedures.clocks``)."""
+        return clock_rules_from(self.procedures.get("clocks"))
 
     def breach_rules(self) -> tuple[BreachRule, ...]:
         """The rules of the terms an incident can breach, by term number."""
@@ -148,6 +154,7 @@ def check_agreement(agreement: Agreement) -> None:
     if len(numbers) != len(set(numbers)) or any(n < 1 for n in numbers):
         raise Invalid(N_("Terms need positive numbers without repeats."), field="terms")
     agreement.hotline_rules()  # refuses bad hotline data, naming the field
+    agreement.clock_rules()
     for term in agreement.terms:
         if term.breach is not None and term.breach.term != term.number:
             raise Invalid(

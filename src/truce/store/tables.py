@@ -533,6 +533,39 @@ class WebhookDeliveryRow(Base):
     )
 
 
+class ClockResetRow(Base):
+    """A proposal to reset a condition clock, and what became of it: reset only when every
+    guarantor approved (``domain.clocks.all_agree``)."""
+
+    __tablename__ = "clock_resets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    clock: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    proposer_state: Mapped[str] = mapped_column(String(10))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        CheckConstraint("state in ('open', 'agreed', 'refused', 'withdrawn')", name="state"),
+        Index("ix_clock_resets_clock", "agreement_id", "clock"),
+    )
+
+
+class ClockVoteRow(Base):
+    """One guarantor's answer to a reset: approve or reject, with its reason."""
+
+    __tablename__ = "clock_votes"
+    reset_id: Mapped[int] = mapped_column(ForeignKey("clock_resets.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    vote: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    voted_by: Mapped[str] = mapped_column(String(64))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("vote in ('approve', 'reject')", name="vote"),)
+
+
 class HotlineThreadRow(Base):
     """A hotline thread: between every guarantor, or one guarantor and one party."""
 

@@ -18,6 +18,7 @@ from truce.ledger.keys import Signer
 from truce.store import incidents as incident_repos
 from truce.store import news, postgis
 from truce.store import repositories as repos
+from truce.store.clocks import Clocks
 from truce.store.db import Database
 from truce.store.hotline import Hotline
 from truce.store.keyring import Keyring
@@ -76,6 +77,7 @@ class UnitOfWork:
         self.tombstones = incident_repos.Tombstones(session)
         self.webhooks = Webhooks(session, self.keyring)
         self.hotline = Hotline(session)
+        self.clocks = Clocks(session)
         self.ledger = LedgerStore(session)
         return self
 

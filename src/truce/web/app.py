@@ -19,6 +19,7 @@ from truce.api.app import create_api
 from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
+from truce.web import clocks as clock_pages
 from truce.web import hotline as hotline_pages
 from truce.web import incidents as incident_pages
 from truce.web import pages
@@ -59,6 +60,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(pages.router)
     app.include_router(hotline_pages.router)
+    app.include_router(clock_pages.router)
     app.include_router(incident_pages.router)
     return app
 
