@@ -17,9 +17,10 @@ from tests.helpers import World
 from tests.ucdp import Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.agreement import State
-from truce.domain.clocks import JointState, SpanEnd, Vote
+from truce.domain.clocks import SpanEnd
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.events import event_kind
+from truce.domain.joint import JointState, Vote
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.services import agreements, clocks, users
 from truce.store.tables import IncidentRow, LedgerEntryRow

@@ -7,17 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from truce.domain.clocks import (
-    JointState,
-    SpanEnd,
-    Vote,
-    all_agree,
-    rule_from,
-    rules_from,
-    run_clock,
-)
+from truce.domain.clocks import SpanEnd, rule_from, rules_from, run_clock
 from truce.domain.errors import Invalid
 from truce.domain.events import Family
+from truce.domain.joint import JointState, Vote, all_agree
 
 RULE = rule_from(
     "calm",

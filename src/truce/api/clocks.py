@@ -12,7 +12,8 @@ from pydantic import StringConstraints
 
 from truce.api.deps import CurrentActor, Reader, Writer
 from truce.api.schemas import MAX_ID, Strict
-from truce.domain.clocks import MAX_REASON, Reset, Vote
+from truce.domain.clocks import MAX_REASON, Reset
+from truce.domain.joint import Vote
 from truce.services import clocks
 
 ClockKey = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z0-9_-]+$")]

@@ -20,6 +20,7 @@ from typing import Any
 from truce.domain.errors import Invalid
 from truce.domain.events import Family
 from truce.domain.i18n import N_
+from truce.domain.joint import JointState, Vote
 
 MAX_DAYS = 365
 MAX_REASON = 2000
@@ -167,28 +168,6 @@ def _span(
             calm += 1
         day += timedelta(days=1)
     return Span(start, calm, SpanEnd.RUNNING if last else SpanEnd.RESET)
-
-
-class Vote(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-
-
-class JointState(StrEnum):
-    OPEN = "open"  # waiting for some guarantor
-    AGREED = "agreed"  # every guarantor approved
-    REFUSED = "refused"  # a guarantor rejected
-    WITHDRAWN = "withdrawn"
-
-
-def all_agree(guarantors: Sequence[str], votes: Mapping[str, Vote]) -> JointState:
-    """The joint decision of the guarantors (2016's rule, and Astana's with three): agreed
-    only when every one approves, refused as soon as one rejects, open otherwise."""
-    if any(v is Vote.REJECT for v in votes.values()):
-        return JointState.REFUSED
-    if all(votes.get(state) is Vote.APPROVE for state in guarantors):
-        return JointState.AGREED
-    return JointState.OPEN
 
 
 def check_reason(reason: str) -> str:

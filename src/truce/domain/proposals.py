@@ -10,6 +10,7 @@ from enum import StrEnum
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.i18n import N_, Word
+from truce.domain.joint import JointState, Vote, all_agree
 from truce.domain.parties import Designation, Status, excluding_designation
 from truce.domain.permissions import Action, Actor, require
 from truce.domain.text import check_length
@@ -49,6 +50,13 @@ class Proposal:
     decider_state: str | None = None
     decided_at: datetime | None = None
     decision_reason: str = ""
+    # With more than two guarantors: those that approved so far, the proposal still open.
+    approvals: tuple[str, ...] = ()
+
+    def awaiting(self, guarantors: Sequence[str]) -> tuple[str, ...]:
+        """The guarantors whose approval the open proposal still needs."""
+        given = {self.proposer_state, *self.approvals}
+        return tuple(state for state in guarantors if state not in given)
 
 
 def _guarantor_of(actor: Actor, agreement: Agreement, action: Action) -> str:
@@ -116,8 +124,18 @@ def decide(
             N_("{state} made this proposal; only the other guarantor may decide it."),
             state=state,
         )
+    if state in proposal.approvals:
+        raise Conflict(
+            N_("{state} has already approved this proposal; it waits for {others}."),
+            field="proposal_id",
+            state=state,
+            others=", ".join(proposal.awaiting(agreement.guarantors)),
+        )
     if decision is Decision.APPROVE:
         _refuse_designated(agreement, proposal.status, designations, at)
+        votes = {s: Vote.APPROVE for s in (proposal.proposer_state, *proposal.approvals, state)}
+        if all_agree(agreement.guarantors, votes) is JointState.OPEN:
+            return replace(proposal, approvals=(*proposal.approvals, state))
     outcome = ProposalState.APPROVED if decision is Decision.APPROVE else ProposalState.REJECTED
     return replace(
         proposal,

@@ -12,16 +12,14 @@ from truce.domain.agreement import Agreement
 from truce.domain.clocks import (
     ClockRule,
     ClockState,
-    JointState,
     Reset,
-    Vote,
-    all_agree,
     check_reason,
     run_clock,
 )
 from truce.domain.errors import Conflict, Forbidden, NotFound
 from truce.domain.events import event_kind
 from truce.domain.i18n import N_
+from truce.domain.joint import JointState, Vote, all_agree
 from truce.domain.permissions import Action, Actor, require
 from truce.services import common
 from truce.store.ledger_store import Change

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from truce.domain.clocks import JointState, Reset, Vote
+from truce.domain.clocks import Reset
+from truce.domain.joint import JointState, Vote
 from truce.store.tables import ClockResetRow, ClockVoteRow, IncidentRow
 
 

@@ -42,6 +42,7 @@ from truce.store.tables import (
     DesignationRow,
     ExcludedListRow,
     PartyRow,
+    ProposalApprovalRow,
     ProposalRow,
     SessionRow,
     StateRow,
@@ -447,8 +448,12 @@ class Proposals:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    @staticmethod
-    def _domain(row: ProposalRow) -> Proposal:
+    def _domain(self, row: ProposalRow) -> Proposal:
+        approvals = self.session.scalars(
+            select(ProposalApprovalRow.state)
+            .where(ProposalApprovalRow.proposal_id == row.id)
+            .order_by(ProposalApprovalRow.approved_at, ProposalApprovalRow.state)
+        )
         return Proposal(
             id=row.id,
             agreement_id=row.agreement_id,
@@ -463,11 +468,26 @@ class Proposals:
             decider_state=row.decider_state,
             decided_at=row.decided_at,
             decision_reason=row.decision_reason,
+            approvals=tuple(approvals),
         )
 
-    def get(self, proposal_id: int) -> Proposal | None:
-        row = self.session.get(ProposalRow, proposal_id)
+    def get(self, proposal_id: int, *, lock: bool = False) -> Proposal | None:
+        """A proposal; with ``lock``, its row held until the transaction ends (PostgreSQL), so
+        that two guarantors approving at once are counted one after the other."""
+        query = select(ProposalRow).where(ProposalRow.id == proposal_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.session.scalar(query)
         return self._domain(row) if row else None
+
+    def add_approval(
+        self, proposal: Proposal, state: str, user_id: int, at: datetime, reason: str
+    ) -> None:
+        row = ProposalApprovalRow(
+            proposal_id=proposal.id, state=state, approved_by=user_id, approved_at=at, reason=reason
+        )
+        self.session.add(row)
+        self.session.flush()
 
     def list(
         self,

@@ -175,6 +175,18 @@ class CommitmentRow(Base):
     __table_args__ = (Index("ix_commitments_agreement_party", "agreement_id", "party_id"),)
 
 
+class ProposalApprovalRow(Base):
+    """A guarantor's approval of a status proposal that still waits for others (with more than
+    two guarantors every one must approve; the last approval closes it)."""
+
+    __tablename__ = "proposal_approvals"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("status_proposals.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(ForeignKey("states.code"), primary_key=True)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 class ProposalRow(Base):
     __tablename__ = "status_proposals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from truce.bootstrap import Truce
-from truce.domain.clocks import Vote
 from truce.domain.errors import DomainError, Invalid
 from truce.domain.i18n import N_
+from truce.domain.joint import Vote
 from truce.services import clocks
 from truce.web.pages import check_csrf, flash, signed_in
 from truce.web.rendering import catalog, current_user, render
