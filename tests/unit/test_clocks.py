@@ -99,3 +99,22 @@ def test_all_guarantors_must_agree_whether_two_or_three() -> None:
     everyone = {s: Vote.APPROVE for s in astana}
     assert all_agree(astana, everyone) is JointState.AGREED
     assert all_agree(astana, {**everyone, "XX": Vote.APPROVE}) is JointState.AGREED
+
+
+def test_a_majority_rule_decides_with_more_than_half() -> None:
+    from truce.domain.joint import DecisionRule, joint_outcome
+
+    three = ("RU", "TR", "IR")
+    majority = DecisionRule.MAJORITY
+    assert joint_outcome(majority, three, {"RU": Vote.APPROVE}) is JointState.OPEN
+    assert joint_outcome(majority, three, {"RU": Vote.APPROVE, "TR": Vote.APPROVE}) is (
+        JointState.AGREED
+    )
+    assert joint_outcome(majority, three, {"RU": Vote.APPROVE, "TR": Vote.REJECT}) is (
+        JointState.OPEN
+    )
+    assert joint_outcome(majority, three, {"IR": Vote.REJECT, "TR": Vote.REJECT}) is (
+        JointState.REFUSED
+    )
+    # Under the default rule one rejection is enough.
+    assert joint_outcome(DecisionRule.ALL, three, {"TR": Vote.REJECT}) is JointState.REFUSED

@@ -14,6 +14,7 @@ from truce.domain.clocks import rules_from as clock_rules_from
 from truce.domain.errors import Invalid, NotFound
 from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
+from truce.domain.joint import DecisionRule
 from truce.domain.permissions import Actor, Role
 
 if TYPE_CHECKING:  # breaches builds on parties and territory, which build on this module
@@ -78,6 +79,18 @@ class Agreement:
     def clock_rules(self) -> tuple[ClockRule, ...]:
         """The condition clocks this agreement keeps (``procedures.clocks``)."""
         return clock_rules_from(self.procedures.get("clocks"))
+
+    def decision_rule(self) -> DecisionRule:
+        """How the guarantors decide together: every one approves unless the data says else."""
+        given = self.procedures.get("decisions", {})
+        name = given.get("rule", DecisionRule.ALL) if isinstance(given, Mapping) else None
+        if not isinstance(name, str) or name not in DecisionRule.__members__.values():
+            raise Invalid(
+                N_("decisions.rule must be one of: {rules}."),
+                field="procedures.decisions.rule",
+                rules=", ".join(DecisionRule),
+            )
+        return DecisionRule(name)
 
     def breach_rules(self) -> tuple[BreachRule, ...]:
         """The rules of the terms an incident can breach, by term number."""
@@ -155,6 +168,7 @@ def check_agreement(agreement: Agreement) -> None:
         raise Invalid(N_("Terms need positive numbers without repeats."), field="terms")
     agreement.hotline_rules()  # refuses bad hotline data, naming the field
     agreement.clock_rules()
+    agreement.decision_rule()
     for term in agreement.terms:
         if term.breach is not None and term.breach.term != term.number:
             raise Invalid(

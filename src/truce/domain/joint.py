@@ -28,3 +28,26 @@ def all_agree(guarantors: Sequence[str], votes: Mapping[str, Vote]) -> JointStat
     if all(votes.get(state) is Vote.APPROVE for state in guarantors):
         return JointState.AGREED
     return JointState.OPEN
+
+
+class DecisionRule(StrEnum):
+    """How the guarantors decide together (agreement data: ``procedures.decisions.rule``)."""
+
+    ALL = "all"  # every guarantor approves (2016, Astana): the default
+    MAJORITY = "majority"  # more than half approve; refused once a majority cannot be reached
+
+
+def joint_outcome(
+    rule: DecisionRule, guarantors: Sequence[str], votes: Mapping[str, Vote]
+) -> JointState:
+    """The guarantors' joint decision under ``rule``; only their own votes count."""
+    if rule is DecisionRule.ALL:
+        return all_agree(guarantors, votes)
+    approvals = sum(1 for state in guarantors if votes.get(state) is Vote.APPROVE)
+    rejections = sum(1 for state in guarantors if votes.get(state) is Vote.REJECT)
+    needed = len(guarantors) // 2 + 1
+    if approvals >= needed:
+        return JointState.AGREED
+    if len(guarantors) - rejections < needed:
+        return JointState.REFUSED
+    return JointState.OPEN

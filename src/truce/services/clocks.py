@@ -19,7 +19,7 @@ from truce.domain.clocks import (
 from truce.domain.errors import Conflict, Forbidden, NotFound
 from truce.domain.events import event_kind
 from truce.domain.i18n import N_
-from truce.domain.joint import JointState, Vote, all_agree
+from truce.domain.joint import JointState, Vote, joint_outcome
 from truce.domain.permissions import Action, Actor, require
 from truce.services import common
 from truce.store.ledger_store import Change
@@ -188,7 +188,7 @@ def _settle(
 ) -> Reset:
     """Close the reset once the guarantors' answers decide it, in the same transaction."""
     reset = _reset(uow, reset_id)
-    outcome = all_agree(agreement.guarantors, reset.tally())
+    outcome = joint_outcome(agreement.decision_rule(), agreement.guarantors, reset.tally())
     if outcome is not JointState.OPEN:
         uow.clocks.settle(reset_id, outcome, now)
         uow.record(

@@ -262,7 +262,7 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
         uow.designations.of(proposal.party_id),
         now,
     )
-    if decided.state is ProposalState.OPEN:  # one more approval; others still to come
+    if decided.state is ProposalState.OPEN:  # one more answer; others still to come
         return _approved_in_part(uow, decided, cmd, actor, agreement, now)
     uow.proposals.close(decided)
     changes = [
@@ -293,9 +293,9 @@ def _approved_in_part(
     agreement: Agreement,
     now: datetime,
 ) -> Proposal:
-    state = decided.approvals[-1]
+    state, vote = decided.votes[-1]
     assert actor.user_id is not None
-    uow.proposals.add_approval(decided, state, actor.user_id, now, cmd.reason.strip())
+    uow.proposals.add_vote(decided, state, vote, actor.user_id, now, cmd.reason.strip())
     uow.record(
         actor,
         Change(

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
 from truce.domain.breaches import parse_rule, rule_data
+from truce.domain.joint import Vote
 from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Commitment, Designation, Party, Status, StatusChange
 from truce.domain.permissions import Role
@@ -42,8 +43,8 @@ from truce.store.tables import (
     DesignationRow,
     ExcludedListRow,
     PartyRow,
-    ProposalApprovalRow,
     ProposalRow,
+    ProposalVoteRow,
     SessionRow,
     StateRow,
     StatusChangeRow,
@@ -449,11 +450,11 @@ class Proposals:
         self.session = session
 
     def _domain(self, row: ProposalRow) -> Proposal:
-        approvals = self.session.scalars(
-            select(ProposalApprovalRow.state)
-            .where(ProposalApprovalRow.proposal_id == row.id)
-            .order_by(ProposalApprovalRow.approved_at, ProposalApprovalRow.state)
-        )
+        votes = self.session.execute(
+            select(ProposalVoteRow.state, ProposalVoteRow.vote)
+            .where(ProposalVoteRow.proposal_id == row.id)
+            .order_by(ProposalVoteRow.voted_at, ProposalVoteRow.state)
+        ).all()
         return Proposal(
             id=row.id,
             agreement_id=row.agreement_id,
@@ -468,7 +469,7 @@ class Proposals:
             decider_state=row.decider_state,
             decided_at=row.decided_at,
             decision_reason=row.decision_reason,
-            approvals=tuple(approvals),
+            votes=tuple((state, Vote(vote)) for state, vote in votes),
         )
 
     def get(self, proposal_id: int, *, lock: bool = False) -> Proposal | None:
@@ -480,11 +481,16 @@ class Proposals:
         row = self.session.scalar(query)
         return self._domain(row) if row else None
 
-    def add_approval(
-        self, proposal: Proposal, state: str, user_id: int, at: datetime, reason: str
+    def add_vote(
+        self, proposal: Proposal, state: str, vote: Vote, user_id: int, at: datetime, reason: str
     ) -> None:
-        row = ProposalApprovalRow(
-            proposal_id=proposal.id, state=state, approved_by=user_id, approved_at=at, reason=reason
+        row = ProposalVoteRow(
+            proposal_id=proposal.id,
+            state=state,
+            vote=vote,
+            voted_by=user_id,
+            voted_at=at,
+            reason=reason,
         )
         self.session.add(row)
         self.session.flush()

@@ -175,16 +175,18 @@ class CommitmentRow(Base):
     __table_args__ = (Index("ix_commitments_agreement_party", "agreement_id", "party_id"),)
 
 
-class ProposalApprovalRow(Base):
-    """A guarantor's approval of a status proposal that still waits for others (with more than
-    two guarantors every one must approve; the last approval closes it)."""
+class ProposalVoteRow(Base):
+    """A guarantor's answer to a status proposal that left it open: with more than two
+    guarantors, the answer that decides it (under the agreement's rule) closes it."""
 
-    __tablename__ = "proposal_approvals"
+    __tablename__ = "proposal_votes"
     proposal_id: Mapped[int] = mapped_column(ForeignKey("status_proposals.id"), primary_key=True)
     state: Mapped[str] = mapped_column(ForeignKey("states.code"), primary_key=True)
-    approved_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    vote: Mapped[str] = mapped_column(String(10))
+    voted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (CheckConstraint("vote in ('approve', 'reject')", name="vote"),)
 
 
 class ProposalRow(Base):
