@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from truce.domain.clocks import ClockRule
 from truce.domain.clocks import rules_from as clock_rules_from
 from truce.domain.errors import Invalid, NotFound
+from truce.domain.findings import FindingRules
+from truce.domain.findings import rules_from as finding_rules_from
 from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
 from truce.domain.joint import DecisionRule
@@ -79,6 +81,10 @@ class Agreement:
     def clock_rules(self) -> tuple[ClockRule, ...]:
         """The condition clocks this agreement keeps (``procedures.clocks``)."""
         return clock_rules_from(self.procedures.get("clocks"))
+
+    def finding_rules(self) -> FindingRules:
+        """Deadlines to assess and to answer, and the referral rule (``procedures.findings``)."""
+        return finding_rules_from(self.procedures.get("findings"))
 
     def decision_rule(self) -> DecisionRule:
         """How the guarantors decide together: every one approves unless the data says else."""
@@ -169,6 +175,7 @@ def check_agreement(agreement: Agreement) -> None:
     agreement.hotline_rules()  # refuses bad hotline data, naming the field
     agreement.clock_rules()
     agreement.decision_rule()
+    agreement.finding_rules()
     for term in agreement.terms:
         if term.breach is not None and term.breach.term != term.number:
             raise Invalid(

@@ -32,6 +32,8 @@ class Action(StrEnum):
     DECIDE_STATUS = "status.decide"
     MANAGE_USERS = "user.manage"
     MANAGE_WEBHOOKS = "webhook.manage"
+    FILE_ALLEGATION = "allegation.file"
+    ASSESS_ALLEGATION = "allegation.assess"
     CHANGE_OWN_PASSWORD = "password.change"
     ASSERT_AREA = "area.assert"
     REVIEW_AREA = "area.review"
@@ -54,6 +56,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DECIDE_STATUS: frozenset({Role.GUARANTOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.MANAGE_WEBHOOKS: frozenset({Role.ADMIN}),
+    Action.FILE_ALLEGATION: frozenset({Role.GUARANTOR, Role.MEMBER, Role.MONITOR, Role.LIAISON}),
+    Action.ASSESS_ALLEGATION: frozenset({Role.GUARANTOR}),
     Action.CHANGE_OWN_PASSWORD: frozenset(set(Role)),
     Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
@@ -132,6 +136,8 @@ REFUSALS: dict[Action, str] = {
     Action.DECIDE_STATUS: N_("{who} may not decide status proposals."),
     Action.MANAGE_USERS: N_("{who} may not manage users."),
     Action.MANAGE_WEBHOOKS: N_("{who} may not manage webhook subscriptions."),
+    Action.FILE_ALLEGATION: N_("{who} may not file allegations."),
+    Action.ASSESS_ALLEGATION: N_("{who} may not assess allegations or ask parties about them."),
     Action.ASSERT_AREA: N_("{who} may not assert areas."),
     Action.REVIEW_AREA: N_("{who} may not review areas."),
     Action.INGEST_NEWS: N_("{who} may not ingest news."),

@@ -22,11 +22,17 @@ from truce.domain.i18n import N_
 ALLEGATION_OPENED = "allegation.opened"
 HOTLINE_ACKNOWLEDGED = "hotline.acknowledged"
 HOTLINE_OVERDUE = "hotline.overdue"
+FINDING_MADE = "finding.made"
+REQUEST_OVERDUE = "request.overdue"
+REFERRAL_OPENED = "referral.opened"
 # Event types and what each says; subscriptions name the ones they want.
 EVENT_TYPES: dict[str, str] = {
     ALLEGATION_OPENED: N_("An incident yields an allegation that a party breached a term."),
     HOTLINE_ACKNOWLEDGED: N_("A side acknowledges a hotline message."),
     HOTLINE_OVERDUE: N_("A hotline message is not acknowledged by its deadline."),
+    FINDING_MADE: N_("The guarantors' finding on an allegation, agreed or disputed."),
+    REQUEST_OVERDUE: N_("A request for information is not answered by its deadline."),
+    REFERRAL_OPENED: N_("A party's confirmed findings refer it to the members."),
 }
 MAX_ATTEMPTS = 8
 FIRST_DELAY = timedelta(seconds=10)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from truce.services import hotline
+from truce.services import findings, hotline
 from truce.services.webhooks import WAKE, OpenUow, deliver_due
 
 log = logging.getLogger("truce.worker")
@@ -36,7 +36,11 @@ class Worker(threading.Thread):
 
 
 def run_round(open_uow: OpenUow) -> tuple[int, int]:
-    """One round: lapses reported, then due webhooks delivered; how many of each."""
+    """One round: lapses reported (hotline messages, requests for information, assessments past
+    their deadline), then due webhooks delivered; how many lapses and deliveries."""
     with open_uow() as uow:
         lapsed = hotline.report_overdue(uow)
+    with open_uow() as uow:
+        requests, disputed = findings.sweep(uow)
+    lapsed += requests + disputed
     return lapsed, deliver_due(open_uow).attempted

@@ -547,6 +547,90 @@ class WebhookDeliveryRow(Base):
     )
 
 
+class AllegationFilingRow(Base):
+    """Who filed an allegation by hand (the check against the terms files the others), with
+    the incidents it names and the evidence given."""
+
+    __tablename__ = "allegation_filings"
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), primary_key=True)
+    incident_ids: Mapped[list[int]] = mapped_column(JSON)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AllegationAssessmentRow(Base):
+    """One guarantor's assessment of an allegation, sealed until every guarantor has given
+    one; an amendment is the next version, never an edit."""
+
+    __tablename__ = "allegation_assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+    conclusion: Mapped[str] = mapped_column(String(20))
+    nature: Mapped[str] = mapped_column(String(500), default="")
+    extent: Mapped[str] = mapped_column(String(500), default="")
+    threat: Mapped[str] = mapped_column(String(10))
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        UniqueConstraint("allegation_id", "state", "version"),
+        CheckConstraint(
+            "conclusion in ('confirmed', 'not_confirmed', 'inconclusive')", name="conclusion"
+        ),
+        CheckConstraint("threat in ('low', 'medium', 'high')", name="threat"),
+    )
+
+
+class FindingRow(Base):
+    """The joint finding on an allegation: made once (the unique allegation says so)."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    __table_args__ = (
+        CheckConstraint(
+            "state in ('confirmed', 'not_confirmed', 'inconclusive', 'disputed')", name="state"
+        ),
+    )
+
+
+class InformationRequestRow(Base):
+    """A guarantor's question about an allegation to the suspected party (its liaisons) or its
+    sponsoring guarantor, with the deadline for the answer."""
+
+    __tablename__ = "information_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), index=True)
+    to_side: Mapped[str] = mapped_column(String(40))  # party:12 or state:US
+    question: Mapped[str] = mapped_column(Text)
+    asker_state: Mapped[str] = mapped_column(String(10))
+    asked_by: Mapped[str] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was reported
+
+
+class ReferralRow(Base):
+    """A party referred to the members: its confirmed findings tripped the agreement's rule.
+    Exclusion then goes through a status proposal, decided jointly."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    finding_ids: Mapped[list[int]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ClockResetRow(Base):
     """A proposal to reset a condition clock, and what became of it: reset only when every
     guarantor approved (``domain.clocks.all_agree``)."""

@@ -20,6 +20,7 @@ from truce.store import news, postgis
 from truce.store import repositories as repos
 from truce.store.clocks import Clocks
 from truce.store.db import Database
+from truce.store.findings import Findings
 from truce.store.hotline import Hotline
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
@@ -78,6 +79,7 @@ class UnitOfWork:
         self.webhooks = Webhooks(session, self.keyring)
         self.hotline = Hotline(session)
         self.clocks = Clocks(session)
+        self.findings = Findings(session)
         self.ledger = LedgerStore(session)
         return self
 
