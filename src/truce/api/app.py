@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from truce import __version__
 from truce.api import clocks as clock_routes
 from truce.api import errors, openapi, schemas, views
+from truce.api import findings as finding_routes
 from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
 from truce.api import places as place_routes
@@ -109,6 +110,7 @@ def create_api(truce: Truce) -> FastAPI:
     webhook_routes.install(api)
     hotline_routes.install(api)
     clock_routes.install(api)
+    finding_routes.install(api)
     place_routes.install(api)
     return api
 

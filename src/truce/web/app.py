@@ -20,6 +20,7 @@ from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
 from truce.web import clocks as clock_pages
+from truce.web import findings as finding_pages
 from truce.web import hotline as hotline_pages
 from truce.web import incidents as incident_pages
 from truce.web import pages
@@ -61,6 +62,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(hotline_pages.router)
     app.include_router(clock_pages.router)
+    app.include_router(finding_pages.router)
     app.include_router(incident_pages.router)
     return app
 
