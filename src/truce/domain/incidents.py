@@ -123,7 +123,13 @@ class Summary:
     claims: tuple[Claim, ...]
     sources: tuple[str, ...]
     civilians: bool
-    assessed_perpetrator: int | None = None  # set by the guarantors; None: not assessed
+    assessed_perpetrator: int | None = None  # set by the guarantors; None: not assessed ...
+    undetermined: bool = False  # ... or assessed as undetermined: nobody can say who did it
+
+    @property
+    def assessed(self) -> bool:
+        """Whether the guarantors have assessed the perpetrator (a party, or undetermined)."""
+        return self.assessed_perpetrator is not None or self.undetermined
 
     @property
     def moment(self) -> datetime:
@@ -163,8 +169,14 @@ def is_civilians(name: str | None) -> bool:
     return any(folded.startswith(prefix) for prefix in _CIVILIAN_NAMES)
 
 
-def summarise(accounts: Sequence[Account], assessed_perpetrator: int | None = None) -> Summary:
-    """An incident's summary from its reports (at least one)."""
+def summarise(
+    accounts: Sequence[Account],
+    assessed_perpetrator: int | None = None,
+    *,
+    undetermined: bool = False,
+) -> Summary:
+    """An incident's summary from its reports (at least one), with the perpetrator the
+    guarantors assessed (a party, or ``undetermined``) when they have."""
     if not accounts:
         raise Invalid(N_("An incident needs at least one report."), field="reports")
     ordered = sorted(accounts, key=lambda a: a.report_id)
@@ -186,6 +198,7 @@ def summarise(accounts: Sequence[Account], assessed_perpetrator: int | None = No
         or any(is_civilians(a.actor2) for a in ordered)
         or any(a.kind.event_type == VIOLENCE_AGAINST_CIVILIANS for a in ordered),
         assessed_perpetrator=assessed_perpetrator,
+        undetermined=undetermined and assessed_perpetrator is None,
     )
 
 
@@ -278,9 +291,10 @@ def facts_of(
     name_of: Callable[[int], str],
     sides: Mapping[int, str] | None = None,
 ) -> IncidentFacts:
-    """What the terms are checked against: the assessed perpetrator once there is one, else
-    every claimed one; every claimed target but civilians (who count as ``civilians``); each
-    party with its status at the middle of the incident's window. ``sides`` gives each
+    """What the terms are checked against: the assessed perpetrator once there is one (none
+    when the guarantors assessed it as undetermined), else every claimed one; every claimed
+    target but civilians (who count as ``civilians``); each party with its status at the
+    middle of the incident's window. ``sides`` gives each
     party's side: no party breaches a term against its own side."""
     at = summary.moment
 
@@ -291,6 +305,8 @@ def facts_of(
 
     if summary.assessed_perpetrator is not None:
         perpetrators: tuple[ActorFact, ...] = (actor(summary.assessed_perpetrator, None),)
+    elif summary.undetermined:
+        perpetrators = ()  # the guarantors set the claims aside and name nobody
     else:
         perpetrators = tuple(
             actor(c.perpetrator_party_id, c.perpetrator)
@@ -303,5 +319,11 @@ def facts_of(
         if (c.target_party_id is not None or c.target) and not is_civilians(c.target)
     )
     return IncidentFacts(
-        at, summary.kinds, perpetrators, targets, summary.civilians, dict(sides or {})
+        at,
+        summary.kinds,
+        perpetrators,
+        targets,
+        summary.civilians,
+        dict(sides or {}),
+        undetermined=summary.undetermined,
     )

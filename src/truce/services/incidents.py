@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from truce.domain.agreement import Agreement
+from truce.domain.assessments import Assessment
 from truce.domain.breaches import (
     Check,
     Outcome,
@@ -31,7 +32,8 @@ from truce.domain.i18n import N_
 from truce.domain.incidents import Account, IncidentFilters, Summary, facts_of, summarise
 from truce.domain.paging import Page
 from truce.domain.parties import Status, status_at
-from truce.domain.permissions import SYSTEM, Action, Actor, require
+from truce.domain.permissions import SYSTEM, Action, Actor, allowed, require
+from truce.domain.proposals import ProposalState
 from truce.domain.reports import Figure, casualties_from_record
 from truce.domain.territory import Verdict
 from truce.domain.text import check_length
@@ -347,7 +349,11 @@ def refresh(uow: UnitOfWork, incident_ids: Iterable[int], now: datetime) -> dict
     for incident_id in ids:
         row = rows[incident_id]
         reports = [report for _, report in members.get(incident_id, [])]
-        summary = summarise(current(reports), row.assessed_perpetrator_id)
+        summary = summarise(
+            current(reports),
+            row.assessed_perpetrator_id,
+            undetermined=row.perpetrator_undetermined,
+        )
         _apply(row, summary, len(reports))
         row.updated_at = now
         summaries[incident_id] = summary
@@ -664,6 +670,7 @@ def incident_data(row: IncidentRow) -> dict[str, Any]:
         "killed": _killed(row),
         "report_count": row.reports,
         "assessed_perpetrator_id": row.assessed_perpetrator_id,
+        "perpetrator_undetermined": bool(row.perpetrator_undetermined),
         "agreement_id": row.agreement_id,
         "verdict": row.verdict,
         "outcome": row.outcome,
@@ -743,8 +750,64 @@ def incident_detail(
         for _, r in members
     ]  # fmt: skip
     data["allegations"] = [allegation_data(a) for a in uow.allegations.of(row.id)]
+    _with_assessment(uow, data, actor)
     stone = uow.tombstones.of(row.id)
     data["tombstone"] = tombstone_data(stone) if stone else None
+    return data
+
+
+def _with_assessment(uow: UnitOfWork, data: dict[str, Any], actor: Actor | None) -> None:
+    """The guarantors' assessed perpetrator beside the claims: the one approved (None while
+    unassessed), the assessments still pending, every assessment; and, on each allegation,
+    whether the assessment set aside the claim it rests on."""
+    found = uow.assessments.of(data["id"])
+    names = uow.users.names([a.proposed_by for a in found] + [a.decided_by for a in found])
+    staff = allowed(actor, Action.READ_RESTRICTED)
+    views = [assessment_data(uow, a, names if staff else {}) for a in found]
+    approved = [v for v in views if v["state"] == ProposalState.APPROVED.value]
+    assessed = data["assessed_perpetrator_id"] is not None or data["perpetrator_undetermined"]
+    data["assessed_perpetrator"] = None
+    if assessed and approved:
+        latest = max(approved, key=lambda v: (v["decided_at"], v["id"]))
+        data["assessed_perpetrator"] = {
+            "party_id": latest["party_id"],
+            "party_name": latest["party_name"],
+            "undetermined": latest["undetermined"],
+            "assessment_id": latest["id"],
+            "assessed_at": latest["decided_at"],
+        }
+    data["pending_assessments"] = [v for v in views if v["state"] == ProposalState.OPEN.value]
+    data["assessments"] = views
+    for allegation in data["allegations"]:
+        allegation["set_aside_by_assessment"] = assessed and (
+            allegation["party_id"] != data["assessed_perpetrator_id"]
+        )
+
+
+def assessment_data(
+    uow: UnitOfWork, assessment: Assessment, names: dict[int, str]
+) -> dict[str, Any]:
+    """One assessment of an incident's perpetrator; its users' names only when ``names`` has
+    them (staff), else the states that acted alone (the public)."""
+    party = uow.parties.get(assessment.party_id) if assessment.party_id is not None else None
+    data: dict[str, Any] = {
+        "id": assessment.id,
+        "incident_id": assessment.incident_id,
+        "agreement_id": assessment.agreement_id,
+        "party_id": assessment.party_id,
+        "party_name": party.name if party else None,
+        "undetermined": assessment.undetermined,
+        "reason": assessment.reason,
+        "proposer_state": assessment.proposer_state,
+        "proposed_at": assessment.proposed_at,
+        "state": assessment.state.value,
+        "decider_state": assessment.decider_state,
+        "decided_at": assessment.decided_at,
+        "decision_reason": assessment.decision_reason,
+    }
+    if names:
+        data["proposed_by"] = names.get(assessment.proposed_by)
+        data["decided_by"] = names.get(assessment.decided_by) if assessment.decided_by else None
     return data
 
 

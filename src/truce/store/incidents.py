@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from truce.domain.assessments import Assessed, Assessment, IncidentRef, require_open
 from truce.domain.incidents import IncidentFilters
 from truce.domain.paging import KeyPart, Page
+from truce.domain.proposals import ProposalState
 from truce.store import paging
 from truce.store.paging import Keyset, SortKey
 from truce.store.tables import (
     AllegationRow,
+    AssessmentRow,
     IncidentReportRow,
     IncidentRow,
     ReportRow,
@@ -50,6 +54,23 @@ class Incidents:
 
     def get(self, incident_id: int) -> IncidentRow | None:
         return self.session.get(IncidentRow, incident_id)
+
+    def ref(self, incident_id: int) -> IncidentRef | None:
+        """What the two-key rule needs of an incident: whether it is live, and its assessed
+        perpetrator."""
+        row = self.session.get(IncidentRow, incident_id)
+        if row is None:
+            return None
+        return IncidentRef(row.id, row.agreement_id, row.merged_into_id, assessed_of(row))
+
+    def assess(self, incident_id: int, assessed: Assessed, at: datetime) -> None:
+        """Set the incident's assessed perpetrator (a party, or undetermined)."""
+        row = self.session.get(IncidentRow, incident_id)
+        assert row is not None, f"incident {incident_id} vanished"
+        row.assessed_perpetrator_id = assessed.party_id
+        row.perpetrator_undetermined = assessed.undetermined
+        row.updated_at = at
+        self.session.flush()
 
     def rows(self, incident_ids: Iterable[int]) -> dict[int, IncidentRow]:
         ids = sorted(set(incident_ids))
@@ -251,6 +272,90 @@ class Allegations:
             self.session.scalar(select(AllegationRow.id).where(AllegationRow.key == key))
             is not None
         )
+
+
+def assessed_of(row: IncidentRow) -> Assessed | None:
+    """The perpetrator the guarantors assessed for a stored incident, None when unassessed."""
+    if row.assessed_perpetrator_id is not None:
+        return Assessed(row.assessed_perpetrator_id)
+    return Assessed(None) if row.perpetrator_undetermined else None
+
+
+class Assessments:
+    """Two-key assessments of incidents' perpetrators: proposed, then closed exactly once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def _domain(row: AssessmentRow) -> Assessment:
+        return Assessment(
+            id=row.id,
+            incident_id=row.incident_id,
+            agreement_id=row.agreement_id,
+            party_id=row.party_id,
+            reason=row.reason,
+            proposed_by=row.proposed_by,
+            proposer_state=row.proposer_state,
+            proposed_at=row.proposed_at,
+            state=ProposalState(row.state),
+            decided_by=row.decided_by,
+            decider_state=row.decider_state,
+            decided_at=row.decided_at,
+            decision_reason=row.decision_reason,
+        )
+
+    def get(self, assessment_id: int) -> Assessment | None:
+        row = self.session.get(AssessmentRow, assessment_id)
+        return self._domain(row) if row else None
+
+    def of(self, incident_id: int, state: ProposalState | None = None) -> list[Assessment]:
+        """An incident's assessments, oldest first (only those in ``state``, when given)."""
+        query = (
+            select(AssessmentRow)
+            .where(AssessmentRow.incident_id == incident_id)
+            .order_by(AssessmentRow.proposed_at, AssessmentRow.id)
+        )
+        if state is not None:
+            query = query.where(AssessmentRow.state == state.value)
+        return [self._domain(row) for row in self.session.scalars(query)]
+
+    def add(self, assessment: Assessment) -> int:
+        row = AssessmentRow(
+            incident_id=assessment.incident_id,
+            agreement_id=assessment.agreement_id,
+            party_id=assessment.party_id,
+            reason=assessment.reason,
+            proposed_by=assessment.proposed_by,
+            proposer_state=assessment.proposer_state,
+            proposed_at=assessment.proposed_at,
+            state=assessment.state.value,
+            decision_reason="",
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def close(self, assessment: Assessment) -> None:
+        """Store how an assessment ended, only if it is still open: it closes once, so two
+        answers racing each other cannot both land."""
+        closing = (
+            update(AssessmentRow)
+            .where(AssessmentRow.id == assessment.id, AssessmentRow.state == "open")
+            .values(
+                state=assessment.state.value,
+                decided_by=assessment.decided_by,
+                decider_state=assessment.decider_state,
+                decided_at=assessment.decided_at,
+                decision_reason=assessment.decision_reason,
+            )
+        )
+        if cast(CursorResult[Any], self.session.execute(closing)).rowcount == 1:
+            return
+        row = self.session.get(AssessmentRow, assessment.id, populate_existing=True)
+        assert row is not None, f"assessment {assessment.id} vanished"
+        require_open(self._domain(row))  # raises, naming who closed it first
+        raise AssertionError(f"assessment {assessment.id} is open but was not closed")
 
 
 class Tombstones:

@@ -72,6 +72,7 @@ class UnitOfWork:
         self.incident_reports = incident_repos.IncidentReports(session)
         self.allegations = incident_repos.Allegations(session)
         self.tombstones = incident_repos.Tombstones(session)
+        self.assessments = incident_repos.Assessments(session)
         self.ledger = LedgerStore(session)
         return self
 
