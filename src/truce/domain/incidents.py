@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median_low
+from typing import Any
 
 from truce.domain.breaches import ActorFact, IncidentFacts
 from truce.domain.errors import Invalid
@@ -327,3 +328,86 @@ def facts_of(
         dict(sides or {}),
         undetermined=summary.undetermined,
     )
+
+
+# --- the records the store keeps --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """A stored incident: its summary as stored, its check against the terms, and whether a
+    merge removed it."""
+
+    id: int
+    start: datetime
+    end: datetime
+    time_precision: str
+    lat: float | None
+    lon: float | None
+    geo_precision: str | None
+    admin1: str | None
+    admin2: str | None
+    location: str | None
+    event_type: str
+    sub_event_type: str
+    kinds: tuple[tuple[str, str], ...]
+    killed_low: int | None
+    killed_best: int | None
+    killed_high: int | None
+    casualties: tuple[Mapping[str, Any], ...]  # {measure, category, low, best, high, reports}
+    reports: int
+    created_at: datetime
+    updated_at: datetime
+    agreement_id: int | None = None
+    assessed_perpetrator_id: int | None = None
+    perpetrator_undetermined: bool = False
+    verdict: str | None = None
+    outcome: str | None = None
+    outcome_reason: Mapping[str, Any] | None = None  # a breaches.Reason as data
+    checked_at: datetime | None = None
+    merged_into_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    """A report's place in an incident, and the link that put it there (its score and the
+    comparisons behind it), or the person who moved it."""
+
+    report_id: int
+    incident_id: int
+    linked_by: str  # "linkage", or the user who moved it
+    linked_at: datetime
+    linked_to: int | None = None  # the report it was linked to
+    match_probability: float | None = None
+    match_weight: float | None = None
+    comparisons: tuple[Mapping[str, Any], ...] = ()  # {comparison, level, bayes_factor}
+    links: tuple[Mapping[str, Any], ...] = ()  # every link scored for it, with its outcome
+
+
+@dataclass(frozen=True)
+class Allegation:
+    """A claim that an incident breached a term by a party (None: no party named), opened by
+    the check against the terms."""
+
+    id: int
+    key: str  # incident:agreement:term:party
+    incident_id: int
+    agreement_id: int
+    term: int
+    party_id: int | None
+    flagged: bool
+    state: str
+    reason: Mapping[str, Any]  # a breaches.Reason as data
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """An incident removed by a merge: into which, when, by whom and why."""
+
+    id: int
+    incident_id: int
+    merged_into_id: int
+    reason: str
+    removed_by: str
+    removed_at: datetime
