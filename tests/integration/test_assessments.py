@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
-from tests.ucdp import PROTECTED, Month, ucdp_month
-from truce.bootstrap import Truce
-from truce.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.ucdp import EXCLUDED, MIXED, PROTECTED, Month, ucdp_month
+from truce.bootstrap import Truce, bootstrap
+from truce.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.proposals import Decision
 from truce.services import assessments, incidents, users
+from truce.services import ledger as ledger_service
 from truce.store.tables import AllegationRow, LedgerEntryRow
 
 
@@ -22,6 +29,7 @@ def month(truce: Truce) -> Month:
         incidents.link_reports(uow)
         fsa = found.parties["fsa"]
         for name, role, state, party in (("ru-desk", Role.GUARANTOR, "RU", None),
+                                         ("ru-desk-2", Role.GUARANTOR, "RU", None),
                                          ("us-desk-2", Role.GUARANTOR, "US", None),
                                          ("fsa-liaison", Role.LIAISON, None, fsa)):  # fmt: skip
             view = users.add_user(
@@ -255,3 +263,67 @@ def test_approving_one_side_supersedes_the_other_and_bad_ids_are_named(month: Mo
         cmd = assessments.ProposeAssessment(incident, 10**9, "x")
         assessments.propose_assessment(cmd, uow, actor=month.actors["guarantor"])
     assert party.value.field == "party_id"
+
+
+def _race(*actions: Callable[[], Any]) -> list[Any]:
+    """Run ``actions`` at the same moment, each in its own thread: results, or refusals."""
+    barrier = threading.Barrier(len(actions))
+
+    def run(action: Callable[[], Any]) -> Any:
+        barrier.wait(timeout=30)
+        try:
+            return action()
+        except DomainError as refusal:
+            return refusal
+
+    with ThreadPoolExecutor(len(actions)) as pool:
+        return list(pool.map(run, actions))
+
+
+def test_racing_answers_and_proposals_land_once(month: Month) -> None:
+    """Two desks at the same moment, through two separately wired Truces (two processes):
+    an approval racing a rejection decides the assessment once, and two proposals of one side
+    leave one open; the loser gets a conflict and writes nothing."""
+    other = bootstrap(month.truce.settings)
+    first, second = month.truce, other
+    rounds = [month.incident_of(ref) for ref in (PROTECTED, EXCLUDED, MIXED)]
+
+    def decide_in(truce: Truce, who: str, incident: int, aid: int, decision: Decision) -> Any:
+        cmd = assessments.DecideAssessment(incident, aid, decision, "because")
+        with truce.uow() as uow:
+            return assessments.decide(cmd, uow, actor=month.actors[who])
+
+    def propose_in(truce: Truce, who: str, incident: int, party: str) -> Any:
+        cmd = assessments.ProposeAssessment(incident, month.parties[party], "seen")
+        with truce.uow() as uow:
+            return assessments.propose_assessment(cmd, uow, actor=month.actors[who])
+
+    try:
+        for incident in rounds:
+            made = propose(month, "guarantor", incident, "isil")
+            outcomes = _race(
+                partial(decide_in, first, "ru-desk", incident, made.id, Decision.APPROVE),
+                partial(decide_in, second, "ru-desk-2", incident, made.id, Decision.REJECT),
+            )
+            refusals = [o for o in outcomes if isinstance(o, DomainError)]
+            assert len(refusals) == 1 and isinstance(refusals[0], Conflict), outcomes
+            [won] = [o for o in outcomes if not isinstance(o, DomainError)]
+            assert str(refusals[0]) == f"This assessment was already {won.state.value} by RU."
+            decided = [p for a, _, p in ledger(month) if a == "incident.assessment_decided"
+                       and p["assessment_id"] == made.id]  # fmt: skip
+            assert len(decided) == 1 and decided[0]["outcome"] == won.state.value
+            found = detail(month, incident)["assessed_perpetrator"]
+            assert (found is not None) == (won.state.value == "approved")
+
+            outcomes = _race(
+                partial(propose_in, first, "ru-desk", incident, "tiger"),
+                partial(propose_in, second, "ru-desk-2", incident, "saa"),
+            )
+            refusals = [o for o in outcomes if isinstance(o, DomainError)]
+            assert len(refusals) == 1 and "RU already has an open assessment" in str(refusals[0])
+            pending = detail(month, incident)["pending_assessments"]
+            assert [a["proposer_state"] for a in pending] == ["RU"]
+    finally:
+        other.close()
+    report = ledger_service.verify_database(month.truce.db, workers=1)
+    assert report.ok, report.failure
