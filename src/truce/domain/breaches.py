@@ -202,6 +202,7 @@ class IncidentFacts:
     targets: tuple[ActorFact, ...] = ()
     civilians: bool = False  # a source names civilians as the target or counts civilian victims
     sides: Mapping[int, str] = field(default_factory=dict)  # each party's side, by party id
+    undetermined: bool = False  # the guarantors assessed that nobody can say who did it
 
 
 class PartyPresent(Protocol):
@@ -342,6 +343,15 @@ def _check_term(
         against = _relation(rule, facts, place, None)
         if isinstance(against, Refusal):
             return [one(None, Outcome.NOT_A_VIOLATION, against.reason)]
+        if facts.undetermined:
+            reason = Reason(
+                N_(
+                    "The guarantors assessed the perpetrator as undetermined: term {term} may "
+                    "have been breached, by no party they can name."
+                ),
+                {"term": rule.term},
+            )
+            return [one(None, Outcome.FLAGGED, reason)]
         named = ", ".join(p.name for p in facts.perpetrators if p.name)
         reason = Reason(
             N_(

@@ -44,6 +44,8 @@ class Action(StrEnum):
     READ_RESTRICTED = "restricted.read"
     READ_LEDGER = "ledger.read"
     EDIT_INCIDENTS = "incident.edit"
+    PROPOSE_ASSESSMENT = "assessment.propose"
+    DECIDE_ASSESSMENT = "assessment.decide"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -69,6 +71,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_RESTRICTED: frozenset(set(Role)),
     Action.READ_LEDGER: frozenset(set(Role)),
     Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
+    # Who did it is the guarantors' to say, together (two keys, as for statuses).
+    Action.PROPOSE_ASSESSMENT: frozenset({Role.GUARANTOR}),
+    Action.DECIDE_ASSESSMENT: frozenset({Role.GUARANTOR}),
 }
 
 # Fields the public (no login) never sees. Whoever acted is named to the public by the state
@@ -148,6 +153,8 @@ REFUSALS: dict[Action, str] = {
     Action.READ_LEDGER: N_("{who} may not read the ledger."),
     Action.CHANGE_OWN_PASSWORD: N_("{who} may not change a password."),
     Action.EDIT_INCIDENTS: N_("{who} may not split or merge incidents."),
+    Action.PROPOSE_ASSESSMENT: N_("{who} may not propose who perpetrated an incident."),
+    Action.DECIDE_ASSESSMENT: N_("{who} may not decide who perpetrated an incident."),
 }
 
 

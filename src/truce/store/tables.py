@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -749,6 +750,11 @@ class IncidentRow(Base):
     casualties: Mapped[list[Any]] = mapped_column(JSON)  # [{measure, category, low, best, high}]
     reports: Mapped[int] = mapped_column(Integer, default=1)  # how many reports it holds
     assessed_perpetrator_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    # The guarantors' approved assessment names nobody (0007): with no assessed_perpetrator_id
+    # the incident is unassessed, unless this is set.
+    perpetrator_undetermined: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     verdict: Mapped[str | None] = mapped_column(String(20), index=True)  # applicability
     outcome: Mapped[str | None] = mapped_column(String(20), index=True)  # the check's
     outcome_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -759,6 +765,32 @@ class IncidentRow(Base):
     __table_args__ = (
         Index("ix_incidents_place", "lon", "lat"),
         {"sqlite_autoincrement": True},
+    )
+
+
+class AssessmentRow(Base):
+    """One guarantor's proposed perpetrator for an incident (``party_id`` None: undetermined)
+    and the other guarantor's answer: two keys, as for statuses (0007)."""
+
+    __tablename__ = "incident_assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposer_state: Mapped[str] = mapped_column(ForeignKey("states.code"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decider_state: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        Index("ix_incident_assessments_incident_state", "incident_id", "state"),
+        CheckConstraint(
+            "state in ('open', 'approved', 'rejected', 'withdrawn', 'superseded')", name="state"
+        ),
     )
 
 

@@ -80,6 +80,7 @@ class UnitOfWork:
         self.hotline = Hotline(session)
         self.clocks = Clocks(session)
         self.findings = Findings(session)
+        self.assessments = incident_repos.Assessments(session)
         self.ledger = LedgerStore(session)
         return self
 

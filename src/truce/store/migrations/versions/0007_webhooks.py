@@ -13,7 +13,7 @@ from alembic import op
 import truce.store.tables
 
 revision: str = "0007_webhooks"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_assessments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
