@@ -248,12 +248,16 @@ class Reason:
 
 
 def _render(value: Any, translate: Callable[[str], str]) -> Any:
+    if isinstance(value, list):  # parts of one value, listed with commas
+        return ", ".join(str(_render(part, translate)) for part in value)
     if isinstance(value, Reason):
         return value.render(translate)
     return translate(value) if isinstance(value, Word) else value
 
 
 def _data(value: Any) -> Any:
+    if isinstance(value, list):
+        return {"list": [_data(part) for part in value]}
     if isinstance(value, Reason):
         return {"reason": value.data()}
     return {"word": str(value)} if isinstance(value, Word) else value
@@ -265,6 +269,8 @@ def reason_from(data: Mapping[str, Any]) -> Reason:
 
 
 def _value(value: Any) -> Any:
+    if isinstance(value, Mapping) and "list" in value:
+        return [_value(part) for part in value["list"]]
     if isinstance(value, Mapping) and "reason" in value:
         return reason_from(value["reason"])
     if isinstance(value, Mapping) and "word" in value:
@@ -492,8 +498,15 @@ def _names(parties: Any) -> str:
     return ", ".join(names) if names else "-"
 
 
-def _statuses(actors: Sequence[ActorFact]) -> str:
-    return ", ".join(f"{a.name}: {(a.status or Status.UNKNOWN).value}" for a in actors)
+def _statuses(actors: Sequence[ActorFact]) -> list[Reason]:
+    """Each party with its status, the status a word the edge translates."""
+    return [
+        Reason(
+            N_("{name}: {status}"),
+            {"name": a.name, "status": Word((a.status or Status.UNKNOWN).value)},
+        )
+        for a in actors
+    ]
 
 
 def _distinct(actors: Sequence[ActorFact]) -> list[ActorFact]:

@@ -18,7 +18,7 @@ from truce.domain.clocks import (
 )
 from truce.domain.errors import Conflict, Forbidden, NotFound
 from truce.domain.events import event_kind
-from truce.domain.i18n import N_
+from truce.domain.i18n import N_, Word
 from truce.domain.joint import JointState, Vote, joint_outcome
 from truce.domain.permissions import Action, Actor, require
 from truce.services import common
@@ -178,7 +178,7 @@ def _open(uow: UnitOfWork, reset_id: int) -> Reset:
         raise NotFound(N_("No clock reset {id}."), field="reset_id", id=reset_id)
     if reset.state is not JointState.OPEN:
         raise Conflict(
-            N_("This reset is already {state}."), field="reset_id", state=reset.state.value
+            N_("This reset is already {state}."), field="reset_id", state=Word(reset.state.value)
         )
     return reset
 
