@@ -262,3 +262,50 @@ def test_a_filed_allegation_is_checked(month: Month) -> None:
     with month.truce.uow(write=False) as uow:
         items, total, _ = findings.queue(uow, actor=month.actors["guarantor"], limit=500)
     assert total >= 1 and any(i.allegation.filed_by == "monitor-1" for i in items)
+
+
+def test_with_three_guarantors_the_finding_waits_for_all_three(month: Month) -> None:
+    """Astana, 2017: Russia, Turkey and Iran, each assessing under seal."""
+    from truce.services import agreements
+
+    truce = month.truce
+    with truce.uow() as uow:
+        base = uow.agreements.get(uow.agreements.all()[0].id)
+        assert base is not None
+        astana = agreements.create_agreement(
+            agreements.NewAgreement(
+                slug="astana-2017",
+                title="Memorandum on de-escalation areas",
+                signed_at=base.signed_at,
+                effective_at=base.effective_at,
+                acceptance_deadline=base.acceptance_deadline,
+                timezone="Asia/Damascus",
+                guarantors=("RU", "TR", "IR"),
+                terms=base.terms,
+            ),
+            uow,
+            actor=SYSTEM,
+        )
+    for name, state in (("tr-ops", "TR"), ("ir-ops", "IR")):
+        with truce.uow() as uow:
+            view = users.add_user(
+                users.NewUser(name, Role.GUARANTOR, None, state=state), uow, actor=SYSTEM
+            )
+            month.actors[name] = users.actor_of(uow.users.get(view.id))  # type: ignore[arg-type]
+    cmd = findings.FileAllegation(
+        (month.incident_of(PROTECTED),), month.parties["fsa"], 2, agreement_id=astana.id
+    )
+    with truce.uow() as uow:
+        allegation = findings.file_allegation(cmd, uow, actor=month.actors["ru-ops"]).id
+    with pytest.raises(Forbidden):
+        assess(month, "guarantor", allegation)  # the US is no guarantor of this one
+    for who in ("ru-ops", "tr-ops"):
+        assess(month, who, allegation)
+    with truce.uow(write=False) as uow:
+        view = findings.allegation_view(uow, allegation, actor=month.actors["tr-ops"])
+    assert view.sealed and view.finding is None and [a.state for a in view.assessments] == ["TR"]
+    assess(month, "ir-ops", allegation)
+    with truce.uow(write=False) as uow:
+        view = findings.allegation_view(uow, allegation, actor=month.actors["tr-ops"])
+    assert not view.sealed and len(view.assessments) == 3
+    assert view.finding is not None and view.finding.state is FindingState.CONFIRMED
