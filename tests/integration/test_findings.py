@@ -309,3 +309,23 @@ def test_with_three_guarantors_the_finding_waits_for_all_three(month: Month) -> 
         view = findings.allegation_view(uow, allegation, actor=month.actors["tr-ops"])
     assert not view.sealed and len(view.assessments) == 3
     assert view.finding is not None and view.finding.state is FindingState.CONFIRMED
+
+
+def test_an_unanswered_request_is_overdue_at_its_deadline(month: Month) -> None:
+    allegation = file(month, month.incident_of(PROTECTED))
+    with month.truce.uow() as uow:
+        asked = findings.request_information(
+            findings.RequestInformation(allegation, "Who held the ridge?", "sponsor"),
+            uow,
+            actor=month.actors["guarantor"],
+        )
+    assert asked.to_side == "state:US"  # the FSA's sponsor
+    with time_machine.travel(asked.due_at - timedelta(minutes=1), tick=False):
+        assert run_round(month.truce.uow)[0] == 0
+    with time_machine.travel(asked.due_at + timedelta(minutes=1), tick=False):
+        assert run_round(month.truce.uow)[0] == 1
+        assert run_round(month.truce.uow)[0] == 0  # reported once
+    with month.truce.uow(write=False) as uow:
+        [late] = findings.allegation_view(uow, allegation, actor=SYSTEM).requests
+    assert late.overdue_at is not None and late.answer is None
+    assert entries(month.truce, "request.overdue") == 1
