@@ -289,6 +289,23 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("post", "/incidents/1/assessment/1/approve", None),
         ("post", "/incidents/1/assessment/1/reject", {"reason": "not so"}),
         ("post", "/incidents/1/assessment/1/withdraw", None),
+        ("post", "/webhooks", {"url": "https://example.org/h", "event_types": ["finding.made"]}),
+        ("delete", "/webhooks/1", None),
+        ("post", "/hotline/threads", {"kind": "guarantors", "subject": "x"}),
+        ("post", "/hotline/threads/1/messages", {"text": "x"}),
+        ("post", "/hotline/threads/1/read", None),
+        ("post", "/hotline/messages/1/acknowledge", None),
+        ("post", "/clocks/1/resets", {"reason": "x"}),
+        ("post", "/clocks/resets/1/votes", {"vote": "approve"}),
+        ("post", "/clocks/resets/1/withdraw", None),
+        ("post", "/allegations", {"incident_ids": [1], "party_id": fsa, "term": 1}),
+        (
+            "post",
+            "/allegations/1/assessments",
+            {"conclusion": "confirmed", "threat": "low", "rationale": "x"},
+        ),
+        ("post", "/allegations/1/requests", {"question": "x"}),
+        ("post", "/requests/1/answer", {"answer": "x"}),
     ]
 
 
