@@ -8,21 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path
 from fastapi.encoders import jsonable_encoder
-from pydantic import StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 from truce.api.deps import CurrentActor, Reader, Writer
-from truce.api.schemas import MAX_ID, Strict
+from truce.api.schemas import MAX_ID, Strict, _printable
 from truce.domain.clocks import MAX_REASON, Reset
 from truce.domain.joint import Vote
 from truce.services import clocks
 
 ClockKey = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[a-z0-9_-]+$")]
 ResetId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Reason = Annotated[str, StringConstraints(max_length=MAX_REASON)]
+Reason = Annotated[str, StringConstraints(max_length=MAX_REASON), AfterValidator(_printable)]
 
 
 class ResetIn(Strict):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REASON)]
+    reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_REASON), AfterValidator(_printable)
+    ]
 
 
 class VoteIn(Strict):

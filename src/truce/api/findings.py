@@ -8,25 +8,24 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Path, Query
 from fastapi.encoders import jsonable_encoder
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
+from truce.api import schemas
 from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer
-from truce.api.schemas import MAX_ID, Strict
+from truce.api.schemas import MAX_ID, Strict, _printable
 from truce.domain.findings import MAX_SHORT, MAX_TEXT, AssessmentDraft, Conclusion, Threat
 from truce.domain.permissions import Action, Actor, allowed
 from truce.services import findings
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-Short = Annotated[str, StringConstraints(max_length=MAX_SHORT)]
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_printable)]
+Short = Annotated[str, StringConstraints(max_length=MAX_SHORT), AfterValidator(_printable)]
 
 
 class AllegationIn(Strict):
-    incident_ids: Annotated[
-        list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(min_length=1, max_length=50)
-    ]
-    party_id: Annotated[int, Field(ge=1, le=MAX_ID)]
-    term: Annotated[int, Field(ge=1, le=1000)]
+    incident_ids: Annotated[list[schemas.Id], Field(min_length=1, max_length=50)]
+    party_id: schemas.Id
+    term: Annotated[int, Field(strict=True, ge=1, le=1000)]
     evidence: Text = ""
 
 
@@ -35,18 +34,24 @@ class AssessmentIn(Strict):
     nature: Short = ""
     extent: Short = ""
     threat: Threat
-    rationale: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    rationale: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_printable)
+    ]
     evidence: Text = ""
     amend: bool = Field(False, description="A new version of one's own assessment.")
 
 
 class RequestIn(Strict):
-    question: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    question: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_printable)
+    ]
     to: Literal["party", "sponsor"] = "party"
 
 
 class AnswerIn(Strict):
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    answer: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_printable)
+    ]
 
 
 def _dict(value: Any) -> dict[str, Any]:

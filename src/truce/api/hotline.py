@@ -11,12 +11,13 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
+from truce.api import schemas
 from truce.api.deps import CurrentActor, Reader, Writer
-from truce.api.schemas import MAX_ID, Strict
+from truce.api.schemas import MAX_ID, Strict, _printable
 from truce.bootstrap import Truce
 from truce.domain.hotline import (
     MAX_SUBJECT,
@@ -36,20 +37,22 @@ POLL_SECONDS = 1.0  # how often an open stream looks for new events
 
 class ThreadIn(Strict):
     kind: ThreadKind
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=MAX_SUBJECT)]
-    state: Annotated[str, StringConstraints(max_length=10)] | None = Field(
-        None, description="The guarantor a liaison writes to."
+    subject: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_SUBJECT), AfterValidator(_printable)
+    ]
+    state: Annotated[str, StringConstraints(max_length=10), AfterValidator(_printable)] | None = (
+        Field(None, description="The guarantor a liaison writes to.")
     )
-    party_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
-        None, description="The party a guarantor writes to."
-    )
-    agreement_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    party_id: schemas.Id | None = Field(None, description="The party a guarantor writes to.")
+    agreement_id: schemas.Id | None = None
 
 
 class MessageIn(Strict):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    text: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_printable)
+    ]
     priority: Priority = Priority.ROUTINE
-    lang: Annotated[str, StringConstraints(max_length=20)] | None = None
+    lang: Annotated[str, StringConstraints(max_length=20), AfterValidator(_printable)] | None = None
 
 
 def thread_view(thread: Thread) -> dict[str, Any]:

@@ -6,23 +6,25 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Response
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from truce.api.deps import CurrentActor, Reader, Writer
-from truce.api.schemas import MAX_ID, Strict
+from truce.api.schemas import MAX_ID, Strict, _printable
 from truce.domain.webhooks import EVENT_TYPES, MAX_DESCRIPTION, MAX_URL, NewSubscription
 from truce.services import webhooks
 from truce.store.webhooks import Subscription
 
 
 class SubscriptionIn(Strict):
-    url: Annotated[str, StringConstraints(min_length=1, max_length=MAX_URL)] = Field(
-        description="The receiver's http(s) address."
-    )
+    url: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_URL), AfterValidator(_printable)
+    ] = Field(description="The receiver's http(s) address.")
     event_types: Annotated[list[str], Field(min_length=1, max_length=len(EVENT_TYPES))] = Field(
         description=f"Event types to receive: {', '.join(EVENT_TYPES)}."
     )
-    description: Annotated[str, StringConstraints(max_length=MAX_DESCRIPTION)] = ""
+    description: Annotated[
+        str, StringConstraints(max_length=MAX_DESCRIPTION), AfterValidator(_printable)
+    ] = ""
 
 
 def _view(subscription: Subscription) -> dict[str, Any]:
