@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
+from truce.api import counts as count_routes
 from truce.api import errors, openapi, schemas, views
 from truce.api import incidents as incident_routes
 from truce.api import reports as report_routes
@@ -72,6 +73,10 @@ TAGS = [
         "name": "incidents",
         "description": "Reports merged into incidents, checked against the terms.",
     },
+    {
+        "name": "exports",
+        "description": "Reports as ACLED- and UCDP-shaped CSV, reports and incidents as GeoJSON.",
+    },
 ]
 
 
@@ -101,6 +106,7 @@ def create_api(truce: Truce) -> FastAPI:
     territory_routes.install(api)
     _news_routes(api)
     report_routes.install(api)
+    count_routes.install(api)  # before the incident routes: /incidents/counts is no id
     incident_routes.install(api)
     return api
 

@@ -10,7 +10,19 @@ from typing import Annotated
 import typer
 
 from truce import __version__
-from truce.cli import db, demo, ledger, news, parties, reports, scenario, serve, territory, users
+from truce.cli import (
+    db,
+    demo,
+    exports,
+    ledger,
+    news,
+    parties,
+    reports,
+    scenario,
+    serve,
+    territory,
+    users,
+)
 from truce.cli.base import console, opened
 
 __all__ = ["app", "main", "opened", "reports"]
@@ -44,3 +56,4 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(territory.import_app, name="import")
 app.add_typer(territory.areas_app, name="areas")
 app.add_typer(news.app, name="news")
+app.add_typer(exports.app, name="export")
