@@ -19,7 +19,7 @@ from truce.api.app import create_api
 from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
-from truce.web import pages
+from truce.web import counts, pages
 from truce.web.rendering import HERE, catalog, make_templates, render
 
 STATUS_OF = {
@@ -55,6 +55,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.add_exception_handler(DomainError, _page_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.include_router(counts.router)  # before the pages: /incidents/counts is no id
     app.include_router(pages.router)
     return app
 
