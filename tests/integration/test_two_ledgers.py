@@ -2,7 +2,7 @@
 
 The 540 real UCDP GED events of the cessation's first month (tests/data) are imported twice,
 through the import service as `truce import` runs it: as UCDP's own file, and as an ACLED file
-of the same events (tests/acled_copy.py: ACLED's actor names, points 100-500 m away, the Nusra
+of the same events (tests/two_ledgers.py: ACLED's actor names, points 100-500 m away, the Nusra
 Front under its name of the day where UCDP gives its later one, Jabhat Fateh al-Sham, whose
 alias the 2016 scenario dates from July 2016), with a few bad rows. Each real event must be
 one incident holding its two reports; importing again, or importing Truce's own ACLED and UCDP
@@ -12,15 +12,24 @@ exports, adds nothing; the bad rows are in the rejects file with their column an
 from __future__ import annotations
 
 import csv
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
 from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.acled_copy import ACLED_IDS, UCDP_FILE, write_acled_copy
+from tests.two_ledgers import (
+    ACLED_IDS,
+    BAD_ROWS,
+    NUSRA,
+    UCDP_FILE,
+    Ledgers,
+    build_ledgers,
+    import_as,
+    incident_groups,
+    store_counts,
+)
 from tests.unit.test_linkage_real import Row
 from truce.bootstrap import Truce
 from truce.domain.counts import CountBy, CountFilters
@@ -28,82 +37,14 @@ from truce.domain.errors import Invalid
 from truce.domain.incidents import IncidentFilters
 from truce.domain.permissions import SYSTEM
 from truce.importers import acled, ucdp
-from truce.services import counts, imports, report_exports, scenario
+from truce.services import counts, imports, report_exports
 from truce.store.reports import ReportFilters
 from truce.store.tables import IncidentReportRow, IncidentRow, ReportRow
-
-BAD_ROWS = [  # (the row's changes to a good one, the column a reject must name)
-    ({"event_date": "31 February 2016"}, "event_date"),
-    ({"latitude": "north of Aleppo"}, "latitude"),
-    ({"event_type": "Riot"}, "event_type"),
-    ({"fatalities": "many"}, "fatalities"),
-]
-GOOD = {
-    "event_date": "2016-03-01", "time_precision": "1", "event_type": "Battles",
-    "sub_event_type": "Armed clash", "actor1": "Military Forces of Syria (2000-2024)",
-    "actor2": "Opposition Rebels (Syria)", "country": "Syria", "admin1": "Aleppo",
-    "location": "Aleppo", "latitude": "36.2", "longitude": "37.15", "geo_precision": "1",
-    "source": "SOHR", "notes": "A bad row.", "fatalities": "1",
-}  # fmt: skip
-NUSRA = "Jabhat Fateh al-Sham"  # UCDP's name for the Nusra Front, taken in July 2016
-
-
-@dataclass
-class Ledgers:
-    truce: Truce
-    rows: dict[int, Row]  # UCDP id -> the real row
-    acled_file: Path
-    rejects: Path
-    summaries: list[imports.ImportSummary]
-    parties: dict[str, int]  # slug -> id
-
-
-def _counts(truce: Truce) -> tuple[int, int, int]:
-    """(reports, live incidents, report-incident links)."""
-    with truce.uow(write=False) as uow:
-        s = uow.session
-        live = select(func.count()).where(IncidentRow.merged_into_id.is_(None))
-        return (
-            s.scalar(select(func.count()).select_from(ReportRow)) or 0,
-            s.scalar(live.select_from(IncidentRow)) or 0,
-            s.scalar(select(func.count()).select_from(IncidentReportRow)) or 0,
-        )
-
-
-def _groups(truce: Truce) -> dict[int, list[tuple[str, str]]]:
-    """Each live incident's reports as (source, source_ref)."""
-    with truce.uow(write=False) as uow:
-        found = uow.session.execute(
-            select(IncidentReportRow.incident_id, ReportRow.source, ReportRow.source_ref)
-            .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
-            .join(IncidentRow, IncidentRow.id == IncidentReportRow.incident_id)
-            .where(IncidentRow.merged_into_id.is_(None))
-        )
-        groups: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for incident, source, ref in found:
-            groups[incident].append((source, ref))
-        return groups
-
-
-def _import(truce: Truce, path: Path, kind: str, rejects: Path | None = None):
-    cmd = imports.ImportFile(path, kind, rejects=rejects)
-    return imports.import_file(cmd, truce.uow, actor=SYSTEM)
 
 
 @pytest.fixture
 def ledgers(truce: Truce, tmp_path: Path) -> Ledgers:
-    with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
-    with truce.uow(write=False) as uow:
-        slugs = {row.slug: row.id for row in uow.parties.all_rows()}
-    acled_file = tmp_path / "acled-syria-2016-03.csv"
-    bad = [{**GOOD, **change, "event_id_cnty": f"SYRBAD{n}"} for n, (change, _) in
-           enumerate(BAD_ROWS, start=1)]  # fmt: skip
-    rows = write_acled_copy(acled_file, bad_rows=bad)
-    rejects = tmp_path / "acled.rejects.csv"
-    first = _import(truce, UCDP_FILE, "ucdp")
-    second = _import(truce, acled_file, "acled", rejects)
-    return Ledgers(truce, {r.id: r for r in rows}, acled_file, rejects, [first, second], slugs)
+    return build_ledgers(truce, tmp_path)
 
 
 def _country_level(row: Row) -> bool:
@@ -132,7 +73,7 @@ def test_each_real_event_is_one_incident_with_both_reports(ledgers: Ledgers) -> 
     assert (ucdp_run.rows, ucdp_run.stored, ucdp_run.rejected) == (540, 540, 0)
     assert (acled_run.rows, acled_run.stored, acled_run.rejected) == (544, 540, 4)
     assert sum(NUSRA in (r.side_a, r.side_b) for r in ledgers.rows.values()) >= 10
-    groups = _groups(truce)
+    groups = incident_groups(truce)
     placed = {i for i, r in ledgers.rows.items() if not _country_level(r)}
     assert len(placed) == 537
     linked = {
@@ -172,7 +113,7 @@ def test_each_real_event_is_one_incident_with_both_reports(ledgers: Ledgers) -> 
 def test_events_placed_only_in_the_country_are_one_incident_too(ledgers: Ledgers) -> None:
     country = {str(i) for i, r in ledgers.rows.items() if _country_level(r)}
     assert country == {"216867", "216879", "217642"}
-    groups = _groups(ledgers.truce)
+    groups = incident_groups(ledgers.truce)
     theirs = [m for m in groups.values() if any(ref in country for _, ref in m)]
     assert len(theirs) == 3 and all(len(m) == 2 for m in theirs)
 
@@ -193,24 +134,24 @@ def test_importing_again_or_importing_our_exports_adds_nothing(
     ledgers: Ledgers, tmp_path: Path
 ) -> None:
     truce = ledgers.truce
-    before = _counts(truce)
+    before = store_counts(truce)
     assert before == (1080, 543, 1080)  # 537 pairs, and the 3 country-level events twice
-    again = [_import(truce, UCDP_FILE, "ucdp"), _import(truce, ledgers.acled_file, "acled")]
-    assert all(s.already for s in again) and _counts(truce) == before
+    again = [import_as(truce, UCDP_FILE, "ucdp"), import_as(truce, ledgers.acled_file, "acled")]
+    assert all(s.already for s in again) and store_counts(truce) == before
     # The same rows in a new file (another name, another digest) are duplicates row by row.
     copy = tmp_path / "acled-again.csv"
     copy.write_text(ledgers.acled_file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    run = _import(truce, copy, "acled")
+    run = import_as(truce, copy, "acled")
     assert (run.stored, run.duplicates, run.rejected) == (0, 540, 4)
     read = lambda: truce.uow(write=False)  # noqa: E731
     for shape in ("acled", "ucdp"):
         exported = tmp_path / f"export.{shape}.csv"
         found = report_exports.reports_csv(shape, read, ReportFilters(), actor=None)
         exported.write_bytes(b"".join(found.chunks))
-        run = _import(truce, exported, shape, tmp_path / f"{shape}.rejects.csv")
+        run = import_as(truce, exported, shape, tmp_path / f"{shape}.rejects.csv")
         # Every report, UCDP's and ACLED's alike, comes back as one already stored.
         assert (run.rows, run.stored, run.duplicates, run.rejected) == (1080, 0, 1080, 0), shape
-        assert _counts(truce) == before
+        assert store_counts(truce) == before
 
 
 def test_an_acled_export_of_ucdp_reports_carries_their_identity(
