@@ -50,7 +50,7 @@ def chart_spec(counts: Counts, words: ChartWords = ChartWords()) -> dict[str, An
         )
         .mark_line(point=True)
         .encode(
-            x=alt.X("day:T", title=words.day, axis=alt.Axis(format="%d %b %Y")),
+            x=alt.X("day:T", title=words.day, axis=alt.Axis(format="%d %b", labelOverlap=True)),
             y=alt.Y("count:Q", title=words.count),
             color=alt.Color(
                 "series:N",
