@@ -47,7 +47,7 @@ postgres:
 chromium:
 	@scripts/ensure-chromium
 
-## vendor: the browser libraries (Leaflet, topojson-client, htmx, world-atlas, Swagger UI) from npm, no CDN
+## vendor: the browser libraries (Leaflet, Leaflet.markercluster, topojson-client, htmx, world-atlas, Swagger UI) from npm, no CDN
 vendor: $(VENDOR)/.copied
 
 # npm ci again only when node_modules is missing or older than the manifest or the lock file.
@@ -65,6 +65,9 @@ $(VENDOR)/.copied: node_modules/.package-lock.json Makefile
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/
 	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
 	cp node_modules/topojson-client/dist/topojson-client.min.js $(VENDOR)/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	  node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp node_modules/world-atlas/countries-50m.json $(VENDOR)/
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/swagger-ui/

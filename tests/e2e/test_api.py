@@ -285,6 +285,10 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ),
         ("post", "/incidents/1/split", {"report_ids": [1]}),
         ("post", "/incidents/1/merge", {"incident_ids": [2]}),
+        ("post", "/incidents/1/assessment", {"party_id": fsa, "reason": "seen"}),
+        ("post", "/incidents/1/assessment/1/approve", None),
+        ("post", "/incidents/1/assessment/1/reject", {"reason": "not so"}),
+        ("post", "/incidents/1/assessment/1/withdraw", None),
     ]
 
 

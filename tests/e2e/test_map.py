@@ -172,8 +172,10 @@ def test_map_areas_verdict_and_date(site: str, page: Page, js_errors: JsErrors) 
     expect(page.get_by_test_id("in-force")).to_have_text("The cessation is in force.")
     # Each guarantor's areas are a layer of their own in the layers control.
     control = page.locator(".leaflet-control-layers")
-    for label in ("United States areas", "Russian Federation areas", "Disagreements"):
+    for label in ("United States areas", "Russian Federation areas", "Disagreements", "Incidents"):
         expect(control.get_by_text(label)).to_be_visible()
+    # The day's incidents are markers over Aleppo: off, so that a click there asks the areas.
+    control.get_by_label("Incidents").uncheck()
 
     picture = ARTIFACTS / "map-01-areas.png"
     page.locator("#map").screenshot(path=picture, animations="disabled")

@@ -15,7 +15,8 @@ API = "/api/v1"
 WRITES = {"post", "put", "patch", "delete"}
 SIGNED_IN_READS = {
     "/users/me", "/users", "/users/{user_id}", "/ledger", "/ledger/export",
-    "/attachments/{sha256}",
+    "/attachments/{sha256}", "/webhooks", "/hotline/threads", "/hotline/threads/{thread_id}",
+    "/hotline/overdue", "/hotline/events", "/requests",
 }  # fmt: skip
 PUBLIC_WRITES = {"/tokens", "/applicability"}  # signing in; a read sent as POST for its size
 MALFORMED = [

@@ -37,9 +37,11 @@ def said(speaker: str, at: datetime | None, *, party_id: int | None = None) -> N
     )  # fmt: skip
 
 
-def report(channel: str = "news") -> NewReport:
+def report(channel: str = "news", event: int = 1) -> NewReport:
+    # Each event of an article has its own reference (the ingest numbers them).
     return NewReport(
-        channel=channel, source="Wire", source_ref="https://example.org/talks", received_at=DAY,
+        channel=channel, source="Wire", source_ref=f"https://example.org/talks#event-{event}",
+        received_at=DAY,
         occurred_start=DAY, occurred_end=None, time_precision="day", lat=35.0, lon=38.0,
         location="Syria", geo_precision="country", event_type="Strategic developments",
         sub_event_type="Agreement", actor1="Russia", actor2=None, actor1_party_id=None,
@@ -103,8 +105,8 @@ def test_statements_and_reports_are_stored_under_their_article(world: World) -> 
                 said("Sergey Lavrov", None),
             ],
         )
-        report_ids = uow.reports.add_all(article_id, [report(), report()])
-        uow.reports.add_all(None, [report(channel="field")])
+        report_ids = uow.reports.add_all(article_id, [report(event=1), report(event=2)])
+        uow.reports.add_all(None, [report(channel="field", event=3)])
         uow.commit()
     assert len(set(statement_ids)) == 3 and statement_ids == sorted(statement_ids)
     assert len(set(report_ids)) == 2

@@ -201,3 +201,97 @@ def test_search_finds_a_party_by_any_script_and_spelling(world):
         assert parties.search(uow, "ahrar al sham") == [world.parties["ahrar"]]
         assert parties.search(uow, "zzz") == []
         assert parties.search(uow, "%") == []
+
+
+def test_with_three_guarantors_a_status_changes_only_when_all_three_approve(world):
+    """Astana, 2017: Russia, Turkey and Iran. The same rule as 2016's two keys: every guarantor
+    approves, so two approvals of three change nothing yet."""
+    from truce.domain.agreement import State
+    from truce.domain.permissions import Actor, Role
+    from truce.services import agreements, users
+
+    with world.truce.uow() as uow:
+        agreements.add_state(State("TR", "Turkey"), uow, actor=SYSTEM)
+        base = uow.agreements.get(world.agreement_id)
+    with world.truce.uow() as uow:
+        astana = agreements.create_agreement(
+            agreements.NewAgreement(
+                slug="astana",
+                title="Astana memorandum",
+                signed_at=base.signed_at,
+                effective_at=base.effective_at,
+                acceptance_deadline=base.acceptance_deadline,
+                timezone="Asia/Damascus",
+                guarantors=("RU", "TR", "US"),
+            ),
+            uow,
+            actor=SYSTEM,
+        )
+    with world.truce.uow() as uow:
+        view = users.add_user(
+            users.NewUser("tr-ops", Role.GUARANTOR, None, state="TR"), uow, actor=SYSTEM
+        )
+    world.actors["tr"] = Actor(view.id, "tr-ops", Role.GUARANTOR, "TR")
+    cmd = standing.ProposeStatus(astana.id, world.parties["ahrar"], Status.COMMITTED, "declared")
+    with world.truce.uow() as uow:
+        proposal = standing.propose_status(cmd, uow, actor=world.actors["ru"])
+
+    first = decide(world, "tr", proposal.id)
+    assert first.state is ProposalState.OPEN and first.approvals == ("TR",)
+    assert first.awaiting(("RU", "TR", "US")) == ("US",)
+    with world.truce.uow(write=False) as uow:
+        assert uow.status_changes.of(astana.id, world.parties["ahrar"]) == []
+    with pytest.raises(Conflict):
+        decide(world, "tr", proposal.id)
+    with pytest.raises(Forbidden):
+        decide(world, "ru", proposal.id)  # its own proposal
+    last = decide(world, "us", proposal.id)
+    assert last.state is ProposalState.APPROVED and last.decider_state == "US"
+    with world.truce.uow(write=False) as uow:
+        [change] = uow.status_changes.of(astana.id, world.parties["ahrar"])
+    assert change.status is Status.COMMITTED
+    with world.truce.uow(write=False) as uow:  # the 2016 agreement of this world is untouched
+        assert uow.status_changes.of(world.agreement_id, world.parties["ahrar"]) == []
+
+
+def test_the_decision_rule_is_agreement_data(world):
+    """A majority of three: two approvals decide, and a rejection alone does not refuse."""
+    from truce.domain.agreement import State
+    from truce.domain.errors import Invalid as Refused
+    from truce.domain.permissions import Actor, Role
+    from truce.services import agreements, users
+
+    with world.truce.uow() as uow:
+        agreements.add_state(State("TR", "Turkey"), uow, actor=SYSTEM)
+        base = uow.agreements.get(world.agreement_id)
+
+    def new(slug, procedures):
+        cmd = agreements.NewAgreement(
+            slug=slug,
+            title=slug,
+            signed_at=base.signed_at,
+            effective_at=base.effective_at,
+            acceptance_deadline=base.acceptance_deadline,
+            timezone="Asia/Damascus",
+            guarantors=("RU", "TR", "US"),
+            procedures=procedures,
+        )
+        with world.truce.uow() as uow:
+            return agreements.create_agreement(cmd, uow, actor=SYSTEM)
+
+    with pytest.raises(Refused) as bad:
+        new("bad", {"decisions": {"rule": "loudest"}})
+    assert bad.value.field == "procedures.decisions.rule"
+    majority = new("majority", {"decisions": {"rule": "majority"}})
+    with world.truce.uow() as uow:
+        view = users.add_user(
+            users.NewUser("tr-ops", Role.GUARANTOR, None, state="TR"), uow, actor=SYSTEM
+        )
+    world.actors["tr"] = Actor(view.id, "tr-ops", Role.GUARANTOR, "TR")
+    cmd = standing.ProposeStatus(majority.id, world.parties["fsa"], Status.COMMITTED, "declared")
+    with world.truce.uow() as uow:
+        proposal = standing.propose_status(cmd, uow, actor=world.actors["ru"])
+    rejected = decide(world, "tr", proposal.id, Decision.REJECT)
+    assert rejected.state is ProposalState.OPEN and rejected.votes[0][0] == "TR"
+    approved = decide(world, "us", proposal.id)
+    assert approved.state is ProposalState.APPROVED

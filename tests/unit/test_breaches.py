@@ -170,6 +170,9 @@ def test_a_strike_on_an_excluded_target_outside_protected_territory_is_not_a_vio
     check = check_incident(facts(targets=(ISIL,)), UNKNOWN, RULES)
     assert check.outcome is Outcome.NOT_A_VIOLATION
     assert "Islamic State of Iraq and the Levant: excluded" in check.reason.render()
+    # The verdict is said as a phrase, translated as one, never as its bare value.
+    said = check.reason.render(lambda text: f"<{text}>")
+    assert "<no delineation says who is active there>" in said and "unknown)" not in said
 
 
 def test_civilians_are_protected_in_protected_territory_only() -> None:

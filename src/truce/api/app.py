@@ -11,11 +11,16 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
+from truce.api import clocks as clock_routes
 from truce.api import counts as count_routes
 from truce.api import errors, openapi, schemas, views
+from truce.api import findings as finding_routes
+from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
+from truce.api import places as place_routes
 from truce.api import reports as report_routes
 from truce.api import territory as territory_routes
+from truce.api import webhooks as webhook_routes
 from truce.api.deps import (
     CurrentActor,
     MaybeActor,
@@ -108,6 +113,11 @@ def create_api(truce: Truce) -> FastAPI:
     report_routes.install(api)
     count_routes.install(api)  # before the incident routes: /incidents/counts is no id
     incident_routes.install(api)
+    webhook_routes.install(api)
+    hotline_routes.install(api)
+    clock_routes.install(api)
+    finding_routes.install(api)
+    place_routes.install(api)
     return api
 
 

@@ -10,15 +10,17 @@ from fastapi.encoders import jsonable_encoder
 
 from truce.api import schemas, views
 from truce.api.deps import CurrentActor, MaybeActor, Reader, Writer
-from truce.api.schemas import MAX_ID, MergeIn, SplitIn
+from truce.api.schemas import MAX_ID, ApproveIn, AssessmentIn, MergeIn, RejectIn, SplitIn
 from truce.domain.errors import Invalid
 from truce.domain.i18n import N_
 from truce.domain.incidents import IncidentFilters
 from truce.domain.paging import DEFAULT_LIMIT
 from truce.domain.permissions import Actor, redact
-from truce.services import common, incidents
+from truce.domain.proposals import Decision
+from truce.services import assessments, common, incidents
 
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AssessmentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Verdict = Literal["protected", "excluded", "mixed", "unknown", "not_in_force"]
 Outcome = Literal["allegation", "flagged", "not_a_violation", "no_term"]
 
@@ -52,8 +54,16 @@ def _public(data: dict[str, Any], actor: Actor | None) -> dict[str, Any]:
     return data
 
 
+def _assessed(uow: Any, incident_id: int, assessment_id: int, actor: Actor) -> dict[str, Any]:
+    """The incident after an assessment step, with that assessment picked out."""
+    incident = _public(incidents.incident_detail(uow, incident_id, actor=actor), actor)
+    [mine] = [a for a in incident["assessments"] if a["id"] == assessment_id]
+    return {"assessment": mine, "incident": incident}
+
+
 def install(api: FastAPI) -> None:
     """Register the routes on the API application."""
+    _assessment_routes(api)
 
     @api.get("/incidents", tags=["incidents"])
     def list_incidents(
@@ -148,3 +158,61 @@ def install(api: FastAPI) -> None:
         cmd = incidents.MergeIncidents(incident_id, tuple(body.incident_ids), body.reason)
         incidents.merge_incidents(cmd, uow, actor=actor)
         return _public(incidents.incident_detail(uow, incident_id, actor=actor), actor)
+
+
+def _assessment_routes(api: FastAPI) -> None:
+    """Two keys for who did it: one guarantor proposes, the other approves or rejects."""
+
+    @api.post("/incidents/{incident_id}/assessment", status_code=201, tags=["incidents"])
+    def propose_assessment(
+        incident_id: IncidentId, body: AssessmentIn, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        """A guarantor proposes who perpetrated the incident: `party_id`, or `undetermined:
+        true`, with a reason. Nothing changes until the *other* guarantor approves; each side
+        has at most one open assessment per incident (ledger `incident.assessment_proposed`).
+        Answers the assessment and the incident."""
+        cmd = assessments.ProposeAssessment(
+            incident_id, body.party_id, body.reason, body.undetermined
+        )
+        made = assessments.propose_assessment(cmd, uow, actor=actor)
+        return _assessed(uow, incident_id, made.id, actor)
+
+    @api.post("/incidents/{incident_id}/assessment/{assessment_id}/approve", tags=["incidents"])
+    def approve_assessment(
+        incident_id: IncidentId,
+        assessment_id: AssessmentId,
+        actor: CurrentActor,
+        uow: Writer,
+        body: ApproveIn | None = None,
+    ) -> dict[str, Any]:
+        """The other guarantor approves: the incident's `assessed_perpetrator` is set, the other
+        open assessments are superseded, and the incident is checked against the terms with the
+        assessed party (ledger `incident.assessment_decided`, `incident.perpetrator_assessed`,
+        then `allegation.opened` for any allegation the check opens)."""
+        reason = body.reason if body else ""
+        cmd = assessments.DecideAssessment(incident_id, assessment_id, Decision.APPROVE, reason)
+        assessments.decide(cmd, uow, actor=actor)
+        return _assessed(uow, incident_id, assessment_id, actor)
+
+    @api.post("/incidents/{incident_id}/assessment/{assessment_id}/reject", tags=["incidents"])
+    def reject_assessment(
+        incident_id: IncidentId,
+        assessment_id: AssessmentId,
+        body: RejectIn,
+        actor: CurrentActor,
+        uow: Writer,
+    ) -> dict[str, Any]:
+        """The other guarantor rejects, saying why (ledger `incident.assessment_decided`)."""
+        cmd = assessments.DecideAssessment(incident_id, assessment_id, Decision.REJECT, body.reason)
+        assessments.decide(cmd, uow, actor=actor)
+        return _assessed(uow, incident_id, assessment_id, actor)
+
+    @api.post("/incidents/{incident_id}/assessment/{assessment_id}/withdraw", tags=["incidents"])
+    def withdraw_assessment(
+        incident_id: IncidentId, assessment_id: AssessmentId, actor: CurrentActor, uow: Writer
+    ) -> dict[str, Any]:
+        """The proposing side takes its open assessment back (ledger
+        `incident.assessment_withdrawn`)."""
+        cmd = assessments.WithdrawAssessment(incident_id, assessment_id)
+        assessments.withdraw(cmd, uow, actor=actor)
+        return _assessed(uow, incident_id, assessment_id, actor)

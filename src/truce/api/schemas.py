@@ -184,6 +184,34 @@ class MergeIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
 
 
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+    AfterValidator(_printable),
+]
+
+
+class AssessmentIn(Strict):
+    """Who perpetrated the incident, as one guarantor's desk proposes it: a registry party, or
+    undetermined (exactly one of the two), and why."""
+
+    party_id: Id | None = Field(
+        None, description="The registry party proposed as the perpetrator; omit when undetermined."
+    )
+    undetermined: bool = Field(
+        False, description="true: the guarantors cannot say who did it (give no party_id)."
+    )
+    reason: Reason = Field(description="Why: the evidence behind the assessment.")
+
+
+class ApproveIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)] = ""
+
+
+class RejectIn(Strict):
+    reason: Reason = Field(description="Why the assessment is rejected: required.")
+
+
 class UserIn(Strict):
     username: Annotated[str, StringConstraints(min_length=3, max_length=40)]
     role: Role
@@ -241,6 +269,8 @@ class ErrorOut(BaseModel):
 __all__ = [
     "AgreementIn",
     "AliasIn",
+    "ApproveIn",
+    "AssessmentIn",
     "CommitmentIn",
     "DecisionIn",
     "DesignationIn",
@@ -249,6 +279,7 @@ __all__ = [
     "Problem",
     "ProposalIn",
     "ProposalState",
+    "RejectIn",
     "StateIn",
     "TokenIn",
     "TokenOut",

@@ -22,6 +22,7 @@ from truce.cli import (
     serve,
     territory,
     users,
+    webhooks,
 )
 from truce.cli.base import console, opened
 
@@ -57,3 +58,4 @@ app.add_typer(territory.import_app, name="import")
 app.add_typer(territory.areas_app, name="areas")
 app.add_typer(news.app, name="news")
 app.add_typer(exports.app, name="export")
+app.add_typer(webhooks.app, name="webhooks")

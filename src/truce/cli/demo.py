@@ -61,6 +61,15 @@ def _load(truce: Truce) -> None:
     with truce.uow(write=False) as uow:
         monitor = actor(uow, "monitor")
     reports.import_demo_events(truce, monitor)
+    _file_reports(truce)
+
+
+def _file_reports(truce: Truce) -> None:
+    files = demo_service.filed_reports()
+    filed = list(demo_service.file_demo_reports(truce.uow, files))
+    console.print(
+        f"Reports: {count(len(filed), 'report')} filed by {count(len(files), 'demo user')}."
+    )
 
 
 def _load_news(truce: Truce) -> None:

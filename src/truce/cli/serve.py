@@ -8,6 +8,7 @@ import socket
 
 from truce.bootstrap import Truce, require_set_up
 from truce.cli.base import CannotListen, Db, Host, Port, console, friendly, opened
+from truce.services import worker as background
 
 
 @friendly
@@ -59,4 +60,9 @@ def run(truce: Truce, sock: socket.socket) -> None:
     config = uvicorn.Config(
         create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    worker = background.Worker(truce.uow)  # overdue hotline messages, webhooks
+    worker.start()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        worker.stop()

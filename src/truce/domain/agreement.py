@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from truce.domain.clocks import ClockRule
+from truce.domain.clocks import rules_from as clock_rules_from
 from truce.domain.errors import Invalid, NotFound
+from truce.domain.findings import FindingRules
+from truce.domain.findings import rules_from as finding_rules_from
+from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
+from truce.domain.joint import DecisionRule
 from truce.domain.permissions import Actor, Role
 
 if TYPE_CHECKING:  # breaches builds on parties and territory, which build on this module
@@ -57,6 +64,8 @@ class Agreement:
     members: tuple[str, ...] = ()
     excluded_lists: tuple[str, ...] = ()
     terms: tuple[Term, ...] = field(default=())
+    # How the guarantors work together (agreement data): the hotline's deadlines, so far.
+    procedures: Mapping[str, Any] = field(default_factory=dict)
 
     def term(self, number: int) -> Term:
         """The term with this number, or NotFound."""
@@ -64,6 +73,30 @@ class Agreement:
             if term.number == number:
                 return term
         raise NotFound(N_("The agreement has no term {number}."), field="number", number=number)
+
+    def hotline_rules(self) -> HotlineRules:
+        """How soon hotline messages are to be acknowledged under this agreement."""
+        return rules_from(self.procedures.get("hotline"))
+
+    def clock_rules(self) -> tuple[ClockRule, ...]:
+        """The condition clocks this agreement keeps (``procedures.clocks``)."""
+        return clock_rules_from(self.procedures.get("clocks"))
+
+    def finding_rules(self) -> FindingRules:
+        """Deadlines to assess and to answer, and the referral rule (``procedures.findings``)."""
+        return finding_rules_from(self.procedures.get("findings"))
+
+    def decision_rule(self) -> DecisionRule:
+        """How the guarantors decide together: every one approves unless the data says else."""
+        given = self.procedures.get("decisions", {})
+        name = given.get("rule", DecisionRule.ALL) if isinstance(given, Mapping) else None
+        if not isinstance(name, str) or name not in DecisionRule.__members__.values():
+            raise Invalid(
+                N_("decisions.rule must be one of: {rules}."),
+                field="procedures.decisions.rule",
+                rules=", ".join(DecisionRule),
+            )
+        return DecisionRule(name)
 
     def breach_rules(self) -> tuple[BreachRule, ...]:
         """The rules of the terms an incident can breach, by term number."""
@@ -139,6 +172,10 @@ def check_agreement(agreement: Agreement) -> None:
     numbers = [term.number for term in agreement.terms]
     if len(numbers) != len(set(numbers)) or any(n < 1 for n in numbers):
         raise Invalid(N_("Terms need positive numbers without repeats."), field="terms")
+    agreement.hotline_rules()  # refuses bad hotline data, naming the field
+    agreement.clock_rules()
+    agreement.decision_rule()
+    agreement.finding_rules()
     for term in agreement.terms:
         if term.breach is not None and term.breach.term != term.number:
             raise Invalid(

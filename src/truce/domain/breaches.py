@@ -202,6 +202,7 @@ class IncidentFacts:
     targets: tuple[ActorFact, ...] = ()
     civilians: bool = False  # a source names civilians as the target or counts civilian victims
     sides: Mapping[int, str] = field(default_factory=dict)  # each party's side, by party id
+    undetermined: bool = False  # the guarantors assessed that nobody can say who did it
 
 
 class PartyPresent(Protocol):
@@ -342,6 +343,15 @@ def _check_term(
         against = _relation(rule, facts, place, None)
         if isinstance(against, Refusal):
             return [one(None, Outcome.NOT_A_VIOLATION, against.reason)]
+        if facts.undetermined:
+            reason = Reason(
+                N_(
+                    "The guarantors assessed the perpetrator as undetermined: term {term} may "
+                    "have been breached, by no party they can name."
+                ),
+                {"term": rule.term},
+            )
+            return [one(None, Outcome.FLAGGED, reason)]
         named = ", ".join(p.name for p in facts.perpetrators if p.name)
         reason = Reason(
             N_(
@@ -404,20 +414,36 @@ def _relation(
             Reason(
                 N_(
                     "The target ({target}) is not a party to the cessation, and the place is "
-                    "not protected territory (verdict {verdict})."
+                    "not protected territory: {verdict}."
                 ),
-                {"target": _statuses(resolved), "verdict": Word(place.verdict.value)},
+                {"target": _statuses(resolved), "verdict": verdict_reason(place.verdict)},
             )
         )
     return Refusal(
         Reason(
             N_(
                 "No target that the term protects: no source names a committed party or "
-                "civilians in protected territory (verdict {verdict})."
+                "civilians in protected territory: {verdict}."
             ),
-            {"verdict": Word(place.verdict.value)},
+            {"verdict": verdict_reason(place.verdict)},
         )
     )
+
+
+# What each verdict says of a place, as a phrase of its own: the bare values are not words a
+# sentence can hold ("mixed" is also a kind of quotation, "excluded" a party's status).
+VERDICT_PHRASES = {
+    Verdict.PROTECTED: N_("the place is protected"),
+    Verdict.EXCLUDED: N_("only excluded parties are active there"),
+    Verdict.MIXED: N_("committed and excluded parties are both active there"),
+    Verdict.UNKNOWN: N_("no delineation says who is active there"),
+    Verdict.NOT_IN_FORCE: N_("the cessation was not in force there then"),
+}
+
+
+def verdict_reason(verdict: Verdict) -> Reason:
+    """The verdict as a phrase a reason can hold."""
+    return Reason(VERDICT_PHRASES[verdict])
 
 
 def _allies(party: ActorFact | None, facts: IncidentFacts) -> set[int | None]:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median_low
+from typing import Any
 
 from truce.domain.breaches import ActorFact, IncidentFacts
 from truce.domain.errors import Invalid
@@ -123,7 +124,13 @@ class Summary:
     claims: tuple[Claim, ...]
     sources: tuple[str, ...]
     civilians: bool
-    assessed_perpetrator: int | None = None  # set by the guarantors; None: not assessed
+    assessed_perpetrator: int | None = None  # set by the guarantors; None: not assessed ...
+    undetermined: bool = False  # ... or assessed as undetermined: nobody can say who did it
+
+    @property
+    def assessed(self) -> bool:
+        """Whether the guarantors have assessed the perpetrator (a party, or undetermined)."""
+        return self.assessed_perpetrator is not None or self.undetermined
 
     @property
     def moment(self) -> datetime:
@@ -163,8 +170,14 @@ def is_civilians(name: str | None) -> bool:
     return any(folded.startswith(prefix) for prefix in _CIVILIAN_NAMES)
 
 
-def summarise(accounts: Sequence[Account], assessed_perpetrator: int | None = None) -> Summary:
-    """An incident's summary from its reports (at least one)."""
+def summarise(
+    accounts: Sequence[Account],
+    assessed_perpetrator: int | None = None,
+    *,
+    undetermined: bool = False,
+) -> Summary:
+    """An incident's summary from its reports (at least one), with the perpetrator the
+    guarantors assessed (a party, or ``undetermined``) when they have."""
     if not accounts:
         raise Invalid(N_("An incident needs at least one report."), field="reports")
     ordered = sorted(accounts, key=lambda a: a.report_id)
@@ -186,6 +199,7 @@ def summarise(accounts: Sequence[Account], assessed_perpetrator: int | None = No
         or any(is_civilians(a.actor2) for a in ordered)
         or any(a.kind.event_type == VIOLENCE_AGAINST_CIVILIANS for a in ordered),
         assessed_perpetrator=assessed_perpetrator,
+        undetermined=undetermined and assessed_perpetrator is None,
     )
 
 
@@ -278,9 +292,10 @@ def facts_of(
     name_of: Callable[[int], str],
     sides: Mapping[int, str] | None = None,
 ) -> IncidentFacts:
-    """What the terms are checked against: the assessed perpetrator once there is one, else
-    every claimed one; every claimed target but civilians (who count as ``civilians``); each
-    party with its status at the middle of the incident's window. ``sides`` gives each
+    """What the terms are checked against: the assessed perpetrator once there is one (none
+    when the guarantors assessed it as undetermined), else every claimed one; every claimed
+    target but civilians (who count as ``civilians``); each party with its status at the
+    middle of the incident's window. ``sides`` gives each
     party's side: no party breaches a term against its own side."""
     at = summary.moment
 
@@ -291,6 +306,8 @@ def facts_of(
 
     if summary.assessed_perpetrator is not None:
         perpetrators: tuple[ActorFact, ...] = (actor(summary.assessed_perpetrator, None),)
+    elif summary.undetermined:
+        perpetrators = ()  # the guarantors set the claims aside and name nobody
     else:
         perpetrators = tuple(
             actor(c.perpetrator_party_id, c.perpetrator)
@@ -303,5 +320,94 @@ def facts_of(
         if (c.target_party_id is not None or c.target) and not is_civilians(c.target)
     )
     return IncidentFacts(
-        at, summary.kinds, perpetrators, targets, summary.civilians, dict(sides or {})
+        at,
+        summary.kinds,
+        perpetrators,
+        targets,
+        summary.civilians,
+        dict(sides or {}),
+        undetermined=summary.undetermined,
     )
+
+
+# --- the records the store keeps --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """A stored incident: its summary as stored, its check against the terms, and whether a
+    merge removed it."""
+
+    id: int
+    start: datetime
+    end: datetime
+    time_precision: str
+    lat: float | None
+    lon: float | None
+    geo_precision: str | None
+    admin1: str | None
+    admin2: str | None
+    location: str | None
+    event_type: str
+    sub_event_type: str
+    kinds: tuple[tuple[str, str], ...]
+    killed_low: int | None
+    killed_best: int | None
+    killed_high: int | None
+    casualties: tuple[Mapping[str, Any], ...]  # {measure, category, low, best, high, reports}
+    reports: int
+    created_at: datetime
+    updated_at: datetime
+    agreement_id: int | None = None
+    assessed_perpetrator_id: int | None = None
+    perpetrator_undetermined: bool = False
+    verdict: str | None = None
+    outcome: str | None = None
+    outcome_reason: Mapping[str, Any] | None = None  # a breaches.Reason as data
+    checked_at: datetime | None = None
+    merged_into_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ReportLink:
+    """A report's place in an incident, and the link that put it there (its score and the
+    comparisons behind it), or the person who moved it."""
+
+    report_id: int
+    incident_id: int
+    linked_by: str  # "linkage", or the user who moved it
+    linked_at: datetime
+    linked_to: int | None = None  # the report it was linked to
+    match_probability: float | None = None
+    match_weight: float | None = None
+    comparisons: tuple[Mapping[str, Any], ...] = ()  # {comparison, level, bayes_factor}
+    links: tuple[Mapping[str, Any], ...] = ()  # every link scored for it, with its outcome
+
+
+@dataclass(frozen=True)
+class Allegation:
+    """A claim that an incident breached a term by a party (None: no party named), opened by
+    the check against the terms."""
+
+    id: int
+    key: str  # incident:agreement:term:party
+    incident_id: int
+    agreement_id: int
+    term: int
+    party_id: int | None
+    flagged: bool
+    state: str
+    reason: Mapping[str, Any]  # a breaches.Reason as data
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """An incident removed by a merge: into which, when, by whom and why."""
+
+    id: int
+    incident_id: int
+    merged_into_id: int
+    reason: str
+    removed_by: str
+    removed_at: datetime

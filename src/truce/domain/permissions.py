@@ -31,6 +31,9 @@ class Action(StrEnum):
     PROPOSE_STATUS = "status.propose"
     DECIDE_STATUS = "status.decide"
     MANAGE_USERS = "user.manage"
+    MANAGE_WEBHOOKS = "webhook.manage"
+    FILE_ALLEGATION = "allegation.file"
+    ASSESS_ALLEGATION = "allegation.assess"
     CHANGE_OWN_PASSWORD = "password.change"
     ASSERT_AREA = "area.assert"
     REVIEW_AREA = "area.review"
@@ -41,6 +44,8 @@ class Action(StrEnum):
     READ_RESTRICTED = "restricted.read"
     READ_LEDGER = "ledger.read"
     EDIT_INCIDENTS = "incident.edit"
+    PROPOSE_ASSESSMENT = "assessment.propose"
+    DECIDE_ASSESSMENT = "assessment.decide"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -52,6 +57,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.PROPOSE_STATUS: frozenset({Role.GUARANTOR}),
     Action.DECIDE_STATUS: frozenset({Role.GUARANTOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.MANAGE_WEBHOOKS: frozenset({Role.ADMIN}),
+    Action.FILE_ALLEGATION: frozenset({Role.GUARANTOR, Role.MEMBER, Role.MONITOR, Role.LIAISON}),
+    Action.ASSESS_ALLEGATION: frozenset({Role.GUARANTOR}),
     Action.CHANGE_OWN_PASSWORD: frozenset(set(Role)),
     Action.ASSERT_AREA: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.REVIEW_AREA: frozenset({Role.GUARANTOR}),
@@ -63,6 +71,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.READ_RESTRICTED: frozenset(set(Role)),
     Action.READ_LEDGER: frozenset(set(Role)),
     Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MONITOR}),
+    # Who did it is the guarantors' to say, together (two keys, as for statuses).
+    Action.PROPOSE_ASSESSMENT: frozenset({Role.GUARANTOR}),
+    Action.DECIDE_ASSESSMENT: frozenset({Role.GUARANTOR}),
 }
 
 # Fields the public (no login) never sees. Whoever acted is named to the public by the state
@@ -129,6 +140,9 @@ REFUSALS: dict[Action, str] = {
     Action.PROPOSE_STATUS: N_("{who} may not propose status changes."),
     Action.DECIDE_STATUS: N_("{who} may not decide status proposals."),
     Action.MANAGE_USERS: N_("{who} may not manage users."),
+    Action.MANAGE_WEBHOOKS: N_("{who} may not manage webhook subscriptions."),
+    Action.FILE_ALLEGATION: N_("{who} may not file allegations."),
+    Action.ASSESS_ALLEGATION: N_("{who} may not assess allegations or ask parties about them."),
     Action.ASSERT_AREA: N_("{who} may not assert areas."),
     Action.REVIEW_AREA: N_("{who} may not review areas."),
     Action.INGEST_NEWS: N_("{who} may not ingest news."),
@@ -139,6 +153,8 @@ REFUSALS: dict[Action, str] = {
     Action.READ_LEDGER: N_("{who} may not read the ledger."),
     Action.CHANGE_OWN_PASSWORD: N_("{who} may not change a password."),
     Action.EDIT_INCIDENTS: N_("{who} may not split or merge incidents."),
+    Action.PROPOSE_ASSESSMENT: N_("{who} may not propose who perpetrated an incident."),
+    Action.DECIDE_ASSESSMENT: N_("{who} may not decide who perpetrated an incident."),
 }
 
 

@@ -10,6 +10,7 @@ from enum import StrEnum
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.i18n import N_, Word
+from truce.domain.joint import JointState, Vote, joint_outcome
 from truce.domain.parties import Designation, Status, excluding_designation
 from truce.domain.permissions import Action, Actor, require
 from truce.domain.text import check_length
@@ -49,6 +50,18 @@ class Proposal:
     decider_state: str | None = None
     decided_at: datetime | None = None
     decision_reason: str = ""
+    # With more than two guarantors: the answers given so far, the proposal still open.
+    votes: tuple[tuple[str, Vote], ...] = ()
+
+    @property
+    def approvals(self) -> tuple[str, ...]:
+        """The states that approved while the proposal stays open."""
+        return tuple(state for state, vote in self.votes if vote is Vote.APPROVE)
+
+    def awaiting(self, guarantors: Sequence[str]) -> tuple[str, ...]:
+        """The guarantors whose approval the open proposal still needs."""
+        given = {self.proposer_state, *(state for state, _ in self.votes)}
+        return tuple(state for state in guarantors if state not in given)
 
 
 def _guarantor_of(actor: Actor, agreement: Agreement, action: Action) -> str:
@@ -116,9 +129,21 @@ def decide(
             N_("{state} made this proposal; only the other guarantor may decide it."),
             state=state,
         )
+    if state in dict(proposal.votes):
+        raise Conflict(
+            N_("{state} has already answered this proposal; it waits for {others}."),
+            field="proposal_id",
+            state=state,
+            others=", ".join(proposal.awaiting(agreement.guarantors)),
+        )
     if decision is Decision.APPROVE:
         _refuse_designated(agreement, proposal.status, designations, at)
-    outcome = ProposalState.APPROVED if decision is Decision.APPROVE else ProposalState.REJECTED
+    vote = Vote.APPROVE if decision is Decision.APPROVE else Vote.REJECT
+    votes = {proposal.proposer_state: Vote.APPROVE, **dict(proposal.votes), state: vote}
+    joint = joint_outcome(agreement.decision_rule(), agreement.guarantors, votes)
+    if joint is JointState.OPEN:  # recorded; the others still to answer
+        return replace(proposal, votes=(*proposal.votes, (state, vote)))
+    outcome = ProposalState.APPROVED if joint is JointState.AGREED else ProposalState.REJECTED
     return replace(
         proposal,
         state=outcome,

@@ -28,6 +28,7 @@ class NewAgreement:
     members: tuple[str, ...] = ()
     excluded_lists: tuple[str, ...] = ()
     terms: tuple[Term, ...] = field(default=())
+    procedures: dict[str, Any] = field(default_factory=dict)
 
 
 def add_state(state: State, uow: UnitOfWork, *, actor: Actor) -> State:
@@ -65,6 +66,7 @@ def create_agreement(cmd: NewAgreement, uow: UnitOfWork, *, actor: Actor) -> Agr
         members=cmd.members,
         excluded_lists=cmd.excluded_lists,
         terms=cmd.terms,
+        procedures=cmd.procedures,
     )
     check_agreement(draft)
     for code in (*draft.guarantors, *draft.members):
@@ -93,6 +95,7 @@ def _payload(draft: Agreement, agreement_id: int) -> dict[str, object]:
         "members": list(draft.members),
         "excluded_lists": list(draft.excluded_lists),
         "terms": [_term(t) for t in draft.terms],
+        "procedures": dict(draft.procedures),
     }
 
 

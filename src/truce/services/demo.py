@@ -14,8 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from truce.domain.permissions import Actor, Role
+from truce.domain.reports import Channel, ReportDraft, evolve
+from truce.importers import template
+from truce.importers.rows import Cells, CsvFile, Row
 from truce.news.extract import articles_in, run
-from truce.services import news, scenario, users
+from truce.services import news, reports, scenario, users
+from truce.services.reports import Filed
 from truce.store.uow import UnitOfWork
 
 OpenUow = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -51,10 +55,14 @@ USERS = (
     DemoUser("uk-member", Role.MEMBER, state="GB"),
     DemoUser("monitor", Role.MONITOR),
     DemoUser("fsa-liaison", Role.LIAISON, party_slug="free-syrian-army"),
+    DemoUser("saa-liaison", Role.LIAISON, party_slug="syrian-arab-army"),
     DemoUser("analyst", Role.ANALYST),
 )
 # Who reads the news into the demo.
 NEWS_READER = "monitor"
+# Reports filed by demo users, one file per filer (Truce's CSV template, named by the user):
+# accounts of real UCDP GED events of March 2016, told as each side would tell them.
+FILED_REPORTS = Path(__file__).resolve().parents[3] / "data" / "demo-reports"
 
 
 def password(username: str) -> str:
@@ -108,3 +116,34 @@ def load_news(open_uow: OpenUow, files: list[Path]) -> Iterator[Path]:
 def sign_ins(uow: UnitOfWork) -> list[DemoUser]:
     """The demo users this database holds, in the order they are shown."""
     return [user for user in USERS if uow.users.by_name(user.username) is not None]
+
+
+def filed_reports(folder: Path = FILED_REPORTS) -> list[tuple[str, Path]]:
+    """The demo users' report files, as (username, file): none in an installed package."""
+    if not folder.is_dir():
+        return []
+    known = {user.username for user in USERS}
+    return [(file.stem, file) for file in sorted(folder.glob("*.csv")) if file.stem in known]
+
+
+def file_demo_reports(open_uow: OpenUow, files: list[tuple[str, Path]]) -> Iterator[Filed]:
+    """File each row of each user's file as that user, through the web form's channel: each
+    report is checked, stored and linked as one filed in the form would be."""
+    for username, file in files:
+        with open_uow() as uow:
+            filer = uow.users.by_name(username)
+            assert filer is not None, "the demo users are added before their reports"
+            actor = users.actor_of(filer)
+        for draft in _drafts(file):
+            with open_uow() as uow:
+                yield reports.file_report(draft, uow, actor=actor)
+
+
+def _drafts(file: Path) -> Iterator[ReportDraft]:
+    with CsvFile(file) as source:
+        for row in source.rows():
+            assert isinstance(row, Row), f"{file.name}: {row}"
+            cells = Cells(row.values)
+            draft = template.parse(cells)
+            assert not cells.problems, f"{file.name} row {row.number}: {cells.problems}"
+            yield evolve(draft, channel=Channel.FORM)

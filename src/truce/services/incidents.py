@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from truce.domain.agreement import Agreement
+from truce.domain.assessments import Assessment
 from truce.domain.breaches import (
     Check,
     Outcome,
@@ -28,25 +29,30 @@ from truce.domain.breaches import (
 from truce.domain.errors import Conflict, Invalid, NotFound
 from truce.domain.events import TAXONOMY
 from truce.domain.i18n import N_
-from truce.domain.incidents import Account, IncidentFilters, Summary, facts_of, summarise
+from truce.domain.incidents import (
+    Account,
+    Allegation,
+    IncidentFilters,
+    IncidentRecord,
+    ReportLink,
+    Summary,
+    Tombstone,
+    facts_of,
+    summarise,
+)
 from truce.domain.paging import Page
 from truce.domain.parties import Status, status_at
-from truce.domain.permissions import SYSTEM, Action, Actor, require
-from truce.domain.reports import Figure, casualties_from_record
+from truce.domain.permissions import SYSTEM, Action, Actor, allowed, require
+from truce.domain.proposals import ProposalState
+from truce.domain.reports import Report, casualties_record, casualty_total
 from truce.domain.territory import Verdict
 from truce.domain.text import check_length
+from truce.domain.webhooks import ALLEGATION_OPENED
 from truce.geo.engine import Territory
 from truce.linkage import LinkDecision, LinkRecord, link_new
-from truce.services import common, territory
+from truce.services import common, territory, webhooks
 from truce.services import reports as filed  # which imports this module: names used in calls
 from truce.store.ledger_store import Change
-from truce.store.tables import (
-    AllegationRow,
-    IncidentReportRow,
-    IncidentRow,
-    ReportRow,
-    TombstoneRow,
-)
 from truce.store.uow import UnitOfWork
 
 LINKAGE = "linkage"  # who linked a report that no person moved
@@ -59,70 +65,71 @@ LINK_GEO_PRECISIONS = ("exact", "near", "district", "province")
 # --- reports as the domain and the linker see them ------------------------------------------
 
 
-def account_of(row: ReportRow) -> Account:
+def account_of(report: Report) -> Account:
     """A stored report as an incident sums it up."""
-    assert row.occurred_start is not None and row.occurred_end is not None
-    casualties = casualties_from_record(row.casualties)
-    if not casualties and row.fatalities is not None:  # news reports stored before 0005
-        casualties = {("killed", "unknown"): Figure(best=row.fatalities)}
+    draft = report.draft
+    assert draft.occurred_start is not None and draft.occurred_end is not None
     return Account(
-        report_id=row.id,
-        source=row.source,
-        start=row.occurred_start,
-        end=row.occurred_end,
-        time_precision=row.time_precision,
-        event_type=row.event_type,
-        sub_event_type=row.sub_event_type,
-        lat=row.lat,
-        lon=row.lon,
-        geo_precision=row.geo_precision,
-        admin1=row.admin1,
-        admin2=row.admin2,
-        location=row.location,
-        actor1=row.actor1,
-        actor1_party_id=row.actor1_party_id,
-        actor2=row.actor2,
-        actor2_party_id=row.actor2_party_id,
-        casualties=casualties,
+        report_id=report.id,
+        source=draft.source,
+        start=draft.occurred_start,
+        end=draft.occurred_end,
+        time_precision=draft.time_precision,
+        event_type=draft.event_type,
+        sub_event_type=draft.sub_event_type,
+        lat=draft.lat,
+        lon=draft.lon,
+        geo_precision=draft.geo_precision,
+        admin1=draft.admin1,
+        admin2=draft.admin2,
+        location=draft.location,
+        actor1=draft.actor1,
+        actor1_party_id=draft.actor1_party_id,
+        actor2=draft.actor2,
+        actor2_party_id=draft.actor2_party_id,
+        casualties=draft.casualties,
     )
 
 
-def _linkable(row: ReportRow) -> bool:
+def _linkable(report: Report) -> bool:
     """Whether the linker can compare the report: a window, and a point or a province."""
-    placed = (row.lat is not None and row.lon is not None) or bool(row.admin1)
+    draft = report.draft
+    placed = (draft.lat is not None and draft.lon is not None) or bool(draft.admin1)
     return (
-        row.occurred_start is not None
-        and row.occurred_end is not None
+        draft.occurred_start is not None
+        and draft.occurred_end is not None
         and placed
-        and row.geo_precision in (*LINK_GEO_PRECISIONS, None)
+        and draft.geo_precision in (*LINK_GEO_PRECISIONS, None)
     )
 
 
-def record_of(row: ReportRow) -> LinkRecord:
+def record_of(report: Report) -> LinkRecord:
     """A stored report as the linker compares it."""
-    assert row.occurred_start is not None and row.occurred_end is not None
-    point = row.lat is not None and row.lon is not None
-    precision = row.geo_precision if row.geo_precision in LINK_GEO_PRECISIONS else None
+    draft = report.draft
+    assert draft.occurred_start is not None and draft.occurred_end is not None
+    point = draft.lat is not None and draft.lon is not None
+    precision = draft.geo_precision if draft.geo_precision in LINK_GEO_PRECISIONS else None
+    killed = casualty_total(draft.casualties, "killed")
     return LinkRecord(
-        report_id=row.id,
-        start=row.occurred_start,
-        end=row.occurred_end,
-        time_precision=row.time_precision,  # type: ignore[arg-type]
-        lat=row.lat if point else None,
-        lon=row.lon if point else None,
+        report_id=report.id,
+        start=draft.occurred_start,
+        end=draft.occurred_end,
+        time_precision=draft.time_precision,  # type: ignore[arg-type]
+        lat=draft.lat if point else None,
+        lon=draft.lon if point else None,
         geo_precision=precision or ("exact" if point else "province"),  # type: ignore[arg-type]
-        admin1=row.admin1,
-        admin2=row.admin2,
-        event_type=row.event_type,
-        sub_event_type=row.sub_event_type,
-        actor1_party_id=row.actor1_party_id,
-        actor2_party_id=row.actor2_party_id,
-        actor1=row.actor1,
-        actor2=row.actor2,
-        killed_best=row.fatalities,
-        text=row.text or "",
-        source=row.source,
-        location=row.location,
+        admin1=draft.admin1,
+        admin2=draft.admin2,
+        event_type=draft.event_type,
+        sub_event_type=draft.sub_event_type,
+        actor1_party_id=draft.actor1_party_id,
+        actor2_party_id=draft.actor2_party_id,
+        actor1=draft.actor1,
+        actor2=draft.actor2,
+        killed_best=killed.central if killed else None,
+        text=draft.text or "",
+        source=draft.source,
+        location=draft.location,
     )
 
 
@@ -164,8 +171,8 @@ def link_reports(uow: UnitOfWork, report_ids: Sequence[int] | None = None) -> Li
     return Linked(len(new), len(created), joined, len(alone), tuple(sorted(incidents)))
 
 
-def _dated(row: ReportRow) -> bool:
-    return row.occurred_start is not None and row.occurred_end is not None
+def _dated(report: Report) -> bool:
+    return report.draft.occurred_start is not None and report.draft.occurred_end is not None
 
 
 @dataclass
@@ -187,11 +194,11 @@ class _Placement:
 
 
 def _follow_amendments(
-    uow: UnitOfWork, new: Sequence[ReportRow], placed: dict[int, _Placement]
+    uow: UnitOfWork, new: Sequence[Report], placed: dict[int, _Placement]
 ) -> None:
     """A correction goes where the report it corrects is, whatever the linker thought: it is
     the same source's account of the same event (the linker never pairs one source's reports)."""
-    amending = sorted((r.id, r.amends_id) for r in new if r.amends_id is not None)
+    amending = sorted((r.id, r.draft.amends_id) for r in new if r.draft.amends_id is not None)
     stored = uow.incident_reports.incident_of(original for _, original in amending)
     for report_id, original in amending:
         if original in placed:  # corrected in the same batch (originals come first, by id)
@@ -204,9 +211,9 @@ def _follow_amendments(
         placed[report_id].links.append({"report_id": original, "outcome": "amends"})
 
 
-def _place_reports(uow: UnitOfWork, new: Sequence[ReportRow]) -> dict[int, _Placement]:
-    start = min(r.occurred_start for r in new if r.occurred_start) - NEAR
-    end = max(r.occurred_end for r in new if r.occurred_end) + NEAR
+def _place_reports(uow: UnitOfWork, new: Sequence[Report]) -> dict[int, _Placement]:
+    start = min(r.draft.occurred_start for r in new if r.draft.occurred_start) - NEAR
+    end = max(r.draft.occurred_end for r in new if r.draft.occurred_end) + NEAR
     near = [(row, incident) for row, incident in uow.incident_reports.near(start, end)
             if _linkable(row)]  # fmt: skip
     # Every report of the incidents near ones belong to, as link_new asks.
@@ -269,48 +276,41 @@ def _comparisons(decision: LinkDecision) -> list[dict[str, Any]]:
 
 
 def _store_placements(
-    uow: UnitOfWork, new: Sequence[ReportRow], placed: dict[int, _Placement], now: datetime
+    uow: UnitOfWork, new: Sequence[Report], placed: dict[int, _Placement], now: datetime
 ) -> tuple[set[int], dict[int, Summary]]:
     """Create the incidents of new groups and file each report; the incidents touched, and the
     summaries of those created."""
-    by_id = {row.id: row for row in new}
+    by_id = {report.id: report for report in new}
     groups: dict[int, list[int]] = defaultdict(list)
     for report_id, placement in placed.items():
         if placement.incident_id is None:
             groups[placement.group].append(report_id)
-    created_for: dict[int, IncidentRow] = {}
-    summary_of: dict[int, Summary] = {}
-    for group, members in sorted(groups.items()):
-        summary_of[group] = summarise(current([by_id[m] for m in members]))
-        created_for[group] = _new_incident(summary_of[group], len(members), now)
-    uow.incidents.add_many(list(created_for.values()))
+    ordered = sorted(groups.items())
+    summary_of = {group: summarise(current([by_id[m] for m in members]))
+                  for group, members in ordered}  # fmt: skip
+    ids = uow.incidents.create([(summary_of[g], len(members)) for g, members in ordered], now)
+    created_for = {group: incident_id for (group, _), incident_id in zip(ordered, ids, strict=True)}
     links = []
     for report_id, placement in sorted(placed.items()):
         if placement.incident_id is None:
-            placement.incident_id = created_for[placement.group].id
+            placement.incident_id = created_for[placement.group]
         best = placement.best
         links.append(
-            IncidentReportRow(
+            ReportLink(
                 report_id=report_id,
                 incident_id=placement.incident_id,
+                linked_by=LINKAGE,
+                linked_at=now,
                 linked_to=placement.linked_to(report_id),
                 match_probability=best.match_probability if best else None,
                 match_weight=best.match_weight if best else None,
-                comparisons=_comparisons(best) if best else [],
-                links=placement.links,
-                linked_by=LINKAGE,
-                linked_at=now,
+                comparisons=tuple(_comparisons(best)) if best else (),
+                links=tuple(placement.links),
             )
         )
     uow.incident_reports.add_many(links)
     touched = {p.incident_id for p in placed.values() if p.incident_id is not None}
-    return touched, {created_for[g].id: summary for g, summary in summary_of.items()}
-
-
-def _new_incident(summary: Summary, reports: int, now: datetime) -> IncidentRow:
-    row = IncidentRow(created_at=now, updated_at=now)
-    _apply(row, summary, reports)
-    return row
+    return touched, {created_for[g]: summary for g, summary in summary_of.items()}
 
 
 def _linked_changes(placed: dict[int, _Placement], created: Collection[int]) -> list[Change]:
@@ -341,43 +341,27 @@ def _linked_changes(placed: dict[int, _Placement], created: Collection[int]) -> 
 def refresh(uow: UnitOfWork, incident_ids: Iterable[int], now: datetime) -> dict[int, Summary]:
     """Recompute the summary of each incident from its reports; the summaries by incident."""
     ids = sorted(set(incident_ids))
-    rows = uow.incidents.rows(ids)
+    records = uow.incidents.many(ids)
     members = uow.incident_reports.of(ids)
     summaries: dict[int, Summary] = {}
     for incident_id in ids:
-        row = rows[incident_id]
+        record = records[incident_id]
         reports = [report for _, report in members.get(incident_id, [])]
-        summary = summarise(current(reports), row.assessed_perpetrator_id)
-        _apply(row, summary, len(reports))
-        row.updated_at = now
+        summary = summarise(
+            current(reports),
+            record.assessed_perpetrator_id,
+            undetermined=record.perpetrator_undetermined,
+        )
+        uow.incidents.store_summary(incident_id, summary, len(reports), now)
         summaries[incident_id] = summary
     uow.incidents.flush()
     return summaries
 
 
-def current(reports: Sequence[ReportRow]) -> list[Account]:
+def current(reports: Sequence[Report]) -> list[Account]:
     """The accounts an incident sums up: every report but those a later one corrects."""
-    amended = {r.amends_id for r in reports if r.amends_id is not None}
+    amended = {r.draft.amends_id for r in reports if r.draft.amends_id is not None}
     return [account_of(r) for r in reports if r.id not in amended]
-
-
-def _apply(row: IncidentRow, summary: Summary, reports: int) -> None:
-    kind = summary.kinds[0]
-    killed = summary.figure("killed")
-    row.start, row.end, row.time_precision = summary.start, summary.end, summary.time_precision
-    row.lat, row.lon, row.geo_precision = summary.lat, summary.lon, summary.geo_precision
-    row.admin1, row.admin2, row.location = summary.admin1, summary.admin2, summary.location
-    row.event_type, row.sub_event_type = kind.event_type, kind.sub_event_type
-    row.kinds = [[k.event_type, k.sub_event_type] for k in summary.kinds]
-    row.killed_low = killed.low if killed else None
-    row.killed_best = killed.best if killed else None
-    row.killed_high = killed.high if killed else None
-    row.casualties = [
-        {"measure": m, "category": c, "low": r.low, "best": r.best, "high": r.high,
-         "reports": r.reports}
-        for (m, c), r in sorted(summary.casualties.items())
-    ]  # fmt: skip
-    row.reports = reports
 
 
 # --- checking against the terms -----------------------------------------------------------
@@ -421,10 +405,9 @@ def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
     parties = uow.parties.all_rows()
     names = {row.id: row.name for row in parties}
     sides = {row.id: row.side for row in parties}
-    rows = uow.incidents.rows(summaries)
     known = uow.allegations.keys(summaries)
     now = uow.now()
-    opened: list[AllegationRow] = []
+    opened: list[Allegation] = []
     for incident_id, summary in sorted(summaries.items()):
         place = _applicability(engine, agreement, summary, summary.moment)
 
@@ -433,11 +416,13 @@ def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
 
         facts = facts_of(summary, party_status, lambda pid: names.get(pid, str(pid)), sides)
         found = check_incident(facts, place, rules)
-        _store_check(rows[incident_id], found, agreement, now)
+        uow.incidents.store_check(incident_id, agreement.id, found, now)
         opened += _allegations(incident_id, agreement, found, known, now)
-    uow.allegations.add_many(opened)
-    uow.record(SYSTEM, *(_opened_change(row) for row in opened))
-    return tuple(row.id for row in opened)
+    stored = uow.allegations.add_many(opened)
+    told = [_opened_change(allegation) for allegation in stored]
+    uow.record(SYSTEM, *told)
+    webhooks.emit(uow, ALLEGATION_OPENED, [change.payload for change in told])
+    return tuple(allegation.id for allegation in stored)
 
 
 def _applicability(engine: Territory, agreement: Agreement, summary: Summary, at: datetime) -> Any:
@@ -447,15 +432,6 @@ def _applicability(engine: Territory, agreement: Agreement, summary: Summary, at
     return engine.answer(summary.lat, summary.lon, at)
 
 
-def _store_check(row: IncidentRow, found: Check, agreement: Agreement, now: datetime) -> None:
-    reason = found.reason.data()
-    if (row.verdict, row.outcome, row.outcome_reason) != (found.verdict, found.outcome, reason):
-        row.updated_at = now
-    row.agreement_id = agreement.id
-    row.verdict, row.outcome, row.outcome_reason = found.verdict.value, found.outcome, reason
-    row.checked_at = now
-
-
 def allegation_key(incident_id: int, agreement_id: int, term: int, party_id: int | None) -> str:
     """What makes an allegation one: an incident, a term of an agreement, a party."""
     return f"{incident_id}:{agreement_id}:{term}:{party_id if party_id is not None else '-'}"
@@ -463,7 +439,7 @@ def allegation_key(incident_id: int, agreement_id: int, term: int, party_id: int
 
 def _allegations(
     incident_id: int, agreement: Agreement, found: Check, known: set[str], now: datetime
-) -> list[AllegationRow]:
+) -> list[Allegation]:
     rows = []
     for item in found.allegations:
         key = allegation_key(incident_id, agreement.id, item.term, item.party_id)
@@ -471,7 +447,8 @@ def _allegations(
             continue
         known.add(key)
         rows.append(
-            AllegationRow(
+            Allegation(
+                id=0,
                 key=key,
                 incident_id=incident_id,
                 agreement_id=agreement.id,
@@ -486,11 +463,11 @@ def _allegations(
     return rows
 
 
-def _opened_change(row: AllegationRow) -> Change:
-    payload = allegation_data(row)
+def _opened_change(allegation: Allegation) -> Change:
+    payload = allegation_data(allegation)
     payload["allegation_id"] = payload.pop("id")
     del payload["opened_at"]  # the entry's own time says when
-    return Change("allegation.opened", f"allegation:{row.id}", payload)
+    return Change("allegation.opened", f"allegation:{allegation.id}", payload)
 
 
 # --- split and merge ------------------------------------------------------------------------
@@ -514,7 +491,7 @@ class MergeIncidents:
     reason: str = ""
 
 
-def _live(uow: UnitOfWork, incident_id: int, field_name: str = "incident_id") -> IncidentRow:
+def _live(uow: UnitOfWork, incident_id: int, field_name: str = "incident_id") -> IncidentRecord:
     row = uow.incidents.get(incident_id)
     if row is None:
         raise NotFound(N_("No incident {id}."), field=field_name, id=incident_id)
@@ -553,9 +530,7 @@ def split_incident(cmd: SplitIncident, uow: UnitOfWork, *, actor: Actor) -> int:
             id=source.id,
         )
     now = uow.now()
-    new = IncidentRow(created_at=now, updated_at=now)
-    _apply(new, source_summary(uow, moving), len(moving))
-    new_id = uow.incidents.add(new)
+    [new_id] = uow.incidents.create([(source_summary(uow, moving), len(moving))], now)
     uow.incident_reports.move(moving, new_id, actor.username, now)
     summaries = refresh(uow, [source.id, new_id], now)
     uow.record(
@@ -578,7 +553,7 @@ def split_incident(cmd: SplitIncident, uow: UnitOfWork, *, actor: Actor) -> int:
 
 def source_summary(uow: UnitOfWork, report_ids: Sequence[int]) -> Summary:
     """The summary of some stored reports, as if they were one incident."""
-    return summarise(current(uow.reports.rows(report_ids)))
+    return summarise(current(uow.reports.many(report_ids)))
 
 
 def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> int:
@@ -600,20 +575,16 @@ def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> in
     uow.incident_reports.move(moved, target.id, actor.username, now)
     kept = {(a.agreement_id, a.term, a.party_id) for a in uow.allegations.of(target.id)}
     allegations = []
+    uow.incidents.merged([row.id for row in removed], target.id, now)
     for row in removed:
-        row.merged_into_id, row.updated_at = target.id, now
         for allegation in uow.allegations.of(row.id):
             what = (allegation.agreement_id, allegation.term, allegation.party_id)
             if what in kept:
                 continue  # the merged incident has the same allegation: this one stays put
             kept.add(what)
-            allegation.incident_id = target.id
-            allegation.key = allegation_key(target.id, *what)
+            uow.allegations.move(allegation.id, target.id, allegation_key(target.id, *what))
             allegations.append(allegation.id)
-        uow.tombstones.add(
-            TombstoneRow(incident_id=row.id, merged_into_id=target.id, reason=reason,
-                         removed_by=actor.username, removed_at=now)
-        )  # fmt: skip
+        uow.tombstones.add(Tombstone(0, row.id, target.id, reason, actor.username, now))
     summaries = refresh(uow, [target.id], now)
     uow.record(
         actor,
@@ -640,11 +611,11 @@ VERDICTS = tuple(v.value for v in Verdict)
 OUTCOMES = tuple(o.value for o in Outcome)
 
 
-def _killed(row: IncidentRow) -> dict[str, int | None]:
+def _killed(row: IncidentRecord) -> dict[str, int | None]:
     return {"low": row.killed_low, "best": row.killed_best, "high": row.killed_high}
 
 
-def incident_data(row: IncidentRow) -> dict[str, Any]:
+def incident_data(row: IncidentRecord) -> dict[str, Any]:
     """An incident as the list shows it (its reports aside)."""
     reason = reason_from(row.outcome_reason).render() if row.outcome_reason else None
     return {
@@ -664,6 +635,7 @@ def incident_data(row: IncidentRow) -> dict[str, Any]:
         "killed": _killed(row),
         "report_count": row.reports,
         "assessed_perpetrator_id": row.assessed_perpetrator_id,
+        "perpetrator_undetermined": bool(row.perpetrator_undetermined),
         "agreement_id": row.agreement_id,
         "verdict": row.verdict,
         "outcome": row.outcome,
@@ -708,15 +680,15 @@ def incidents_page(
     """A page of incidents (newest first; by when they changed with ``updated_since``), each
     with its sources and the parties the sources claim as perpetrators."""
     found = uow.incidents.page(_check_filters(filters), cursor, limit)
-    rows = [item[0] for item in found.items]
+    rows = found.items
     members = uow.incident_reports.of(row.id for row in rows)
     items = []
     for row in rows:
         reports = [report for _, report in members.get(row.id, [])]
         data = incident_data(row)
-        data["sources"] = list(dict.fromkeys(r.source for r in reports))
+        data["sources"] = list(dict.fromkeys(r.draft.source for r in reports))
         data["claimed_perpetrators"] = sorted(
-            {r.actor1_party_id for r in reports if r.actor1_party_id is not None}
+            {r.draft.actor1_party_id for r in reports if r.draft.actor1_party_id is not None}
         )
         items.append(data)
     return Page(items, found.total, found.start, found.next, found.previous)
@@ -733,47 +705,112 @@ def incident_detail(
         raise NotFound(N_("No incident {id}."), field="incident_id", id=incident_id)
     data = incident_data(row)
     members = uow.incident_reports.of([row.id]).get(row.id, [])
-    data["casualties"] = row.casualties
-    data["reports"] = [_report_data(uow, report, link, actor) for link, report in members]
+    data["casualties"] = [dict(c) for c in row.casualties]
+    data["reports"] = [_report_data(report, link, actor) for link, report in members]
     data["claims"] = [
-        {"report_id": r.id, "source": r.source, "perpetrator": r.actor1,
-         "perpetrator_party_id": r.actor1_party_id, "target": r.actor2,
-         "target_party_id": r.actor2_party_id, "event_type": r.event_type,
-         "sub_event_type": r.sub_event_type}
+        {"report_id": r.id, "source": r.draft.source, "perpetrator": r.draft.actor1,
+         "perpetrator_party_id": r.draft.actor1_party_id, "target": r.draft.actor2,
+         "target_party_id": r.draft.actor2_party_id, "event_type": r.draft.event_type,
+         "sub_event_type": r.draft.sub_event_type}
         for _, r in members
     ]  # fmt: skip
     data["allegations"] = [allegation_data(a) for a in uow.allegations.of(row.id)]
+    _with_assessment(uow, data, actor)
     stone = uow.tombstones.of(row.id)
     data["tombstone"] = tombstone_data(stone) if stone else None
     return data
 
 
-def _report_data(
-    uow: UnitOfWork, report: ReportRow, link: IncidentReportRow, actor: Actor | None
+def _with_assessment(uow: UnitOfWork, data: dict[str, Any], actor: Actor | None) -> None:
+    """The guarantors' assessed perpetrator beside the claims: the one approved (None while
+    unassessed), the assessments still pending, every assessment; and, on each allegation,
+    whether the assessment set aside the claim it rests on."""
+    found = uow.assessments.of(data["id"])
+    names = uow.users.names([a.proposed_by for a in found] + [a.decided_by for a in found])
+    staff = allowed(actor, Action.READ_RESTRICTED)
+    views = [assessment_data(uow, a, names if staff else {}) for a in found]
+    approved = [v for v in views if v["state"] == ProposalState.APPROVED.value]
+    assessed = data["assessed_perpetrator_id"] is not None or data["perpetrator_undetermined"]
+    data["assessed_perpetrator"] = None
+    if assessed and approved:
+        latest = max(approved, key=lambda v: (v["decided_at"], v["id"]))
+        data["assessed_perpetrator"] = {
+            "party_id": latest["party_id"],
+            "party_name": latest["party_name"],
+            "undetermined": latest["undetermined"],
+            "assessment_id": latest["id"],
+            "assessed_at": latest["decided_at"],
+        }
+    data["pending_assessments"] = [v for v in views if v["state"] == ProposalState.OPEN.value]
+    data["assessments"] = views
+    for allegation in data["allegations"]:
+        allegation["set_aside_by_assessment"] = assessed and (
+            allegation["party_id"] != data["assessed_perpetrator_id"]
+        )
+
+
+def assessment_data(
+    uow: UnitOfWork, assessment: Assessment, names: dict[int, str]
 ) -> dict[str, Any]:
-    fields = ("id", "channel", "source", "source_reliability", "source_ref", "received_at",
-              "occurred_start", "occurred_end", "time_precision", "lat", "lon", "geo_precision",
-              "country", "admin1", "admin2", "location", "event_type", "sub_event_type",
-              "weapon_class", "actor1", "actor1_party_id", "actor2", "actor2_party_id",
-              "fatalities", "injured", "casualties", "text", "lang", "amends_id")  # fmt: skip
-    data = {name: getattr(report, name) for name in fields}
-    if report.reporter:
-        stored = uow.reports.get(report.id)
-        if stored is not None and filed.may_see_reporter(stored, actor):
-            data["reporter"] = report.reporter
+    """One assessment of an incident's perpetrator; its users' names only when ``names`` has
+    them (staff), else the states that acted alone (the public)."""
+    party = uow.parties.get(assessment.party_id) if assessment.party_id is not None else None
+    data: dict[str, Any] = {
+        "id": assessment.id,
+        "incident_id": assessment.incident_id,
+        "agreement_id": assessment.agreement_id,
+        "party_id": assessment.party_id,
+        "party_name": party.name if party else None,
+        "undetermined": assessment.undetermined,
+        "reason": assessment.reason,
+        "proposer_state": assessment.proposer_state,
+        "proposed_at": assessment.proposed_at,
+        "state": assessment.state.value,
+        "decider_state": assessment.decider_state,
+        "decided_at": assessment.decided_at,
+        "decision_reason": assessment.decision_reason,
+    }
+    if names:
+        data["proposed_by"] = names.get(assessment.proposed_by)
+        data["decided_by"] = names.get(assessment.decided_by) if assessment.decided_by else None
+    return data
+
+
+def _report_data(report: Report, link: ReportLink, actor: Actor | None) -> dict[str, Any]:
+    draft = report.draft
+    killed = casualty_total(draft.casualties, "killed")
+    injured = casualty_total(draft.casualties, "injured")
+    data = {
+        "id": report.id, "channel": draft.channel, "source": draft.source,
+        "source_reliability": draft.reliability, "source_ref": draft.source_ref,
+        "received_at": draft.received_at, "occurred_start": draft.occurred_start,
+        "occurred_end": draft.occurred_end, "time_precision": draft.time_precision,
+        "lat": draft.lat, "lon": draft.lon, "geo_precision": draft.geo_precision,
+        "country": draft.country, "admin1": draft.admin1, "admin2": draft.admin2,
+        "location": draft.location, "event_type": draft.event_type,
+        "sub_event_type": draft.sub_event_type, "weapon_class": draft.weapon_class,
+        "actor1": draft.actor1, "actor1_party_id": draft.actor1_party_id,
+        "actor2": draft.actor2, "actor2_party_id": draft.actor2_party_id,
+        "fatalities": killed.central if killed else None,
+        "injured": injured.central if injured else None,
+        "casualties": casualties_record(draft.casualties) or None, "text": draft.text,
+        "lang": draft.lang, "amends_id": draft.amends_id,
+    }  # fmt: skip
+    if draft.reporter and filed.may_see_reporter(report, actor):
+        data["reporter"] = draft.reporter
     data["link"] = {
         "linked_to": link.linked_to,
         "match_probability": link.match_probability,
         "match_weight": link.match_weight,
-        "comparisons": link.comparisons,
-        "links": link.links,
+        "comparisons": [dict(c) for c in link.comparisons],
+        "links": [dict(item) for item in link.links],
         "linked_by": link.linked_by,
         "linked_at": link.linked_at,
     }
     return data
 
 
-def allegation_data(row: AllegationRow) -> dict[str, Any]:
+def allegation_data(row: Allegation) -> dict[str, Any]:
     """One allegation, its reason in words."""
     return {
         "id": row.id,
@@ -788,7 +825,7 @@ def allegation_data(row: AllegationRow) -> dict[str, Any]:
     }
 
 
-def tombstone_data(row: TombstoneRow) -> dict[str, Any]:
+def tombstone_data(row: Tombstone) -> dict[str, Any]:
     """One removed incident, for mirrors."""
     return {
         "id": row.id,
@@ -805,4 +842,4 @@ def tombstones_page(
 ) -> Page[dict[str, Any]]:
     """Incidents removed by merges, oldest removal first (from ``since``)."""
     found = uow.tombstones.page(common.utc(since, "since") if since else None, cursor, limit)
-    return found.map(lambda item: tombstone_data(item[0]))
+    return found.map(tombstone_data)

@@ -187,6 +187,7 @@ class ProposalView:
     decided_by: str | None  # None for the public, and while nobody has answered
     decided_at: datetime | None
     decision_reason: str
+    approvals: tuple[str, ...] = ()  # states that approved an open proposal (three or more keys)
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,7 @@ def proposal_views(
             names.get(p.decided_by) if p.decided_by else None,
             p.decided_at,
             p.decision_reason,
+            p.approvals,
         )
         for p in proposals
     ]

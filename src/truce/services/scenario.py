@@ -128,6 +128,7 @@ class _Loader:
             members=tuple(spec.get("members", [])),
             excluded_lists=tuple(spec.get("excluded_lists", [])),
             terms=tuple(_term(t) for t in spec.get("terms", [])),
+            procedures=dict(spec.get("procedures", {})),
         )
         return agreements.create_agreement(cmd, self.uow, actor=self.actor).id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from truce.domain.agreement import Agreement
 from truce.domain.errors import Forbidden, Invalid, NotFound
 from truce.domain.i18n import N_
 from truce.domain.parties import (
@@ -233,8 +234,8 @@ def propose_status(cmd: ProposeStatus, uow: UnitOfWork, *, actor: Actor) -> Prop
     return _proposal(uow, proposal_id)
 
 
-def _proposal(uow: UnitOfWork, proposal_id: int) -> Proposal:
-    found = uow.proposals.get(proposal_id)
+def _proposal(uow: UnitOfWork, proposal_id: int, *, lock: bool = False) -> Proposal:
+    found = uow.proposals.get(proposal_id, lock=lock)
     if found is None:
         raise NotFound(N_("There is no proposal {id}."), field="proposal_id", id=proposal_id)
     return found
@@ -249,7 +250,7 @@ class DecideProposal:
 
 def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Proposal:
     """The other guarantor approves (the status changes now) or rejects a proposal."""
-    proposal = _proposal(uow, cmd.proposal_id)
+    proposal = _proposal(uow, cmd.proposal_id, lock=True)
     agreement = common.agreement(uow, proposal.agreement_id)
     now = uow.now()
     decided = decide(
@@ -261,6 +262,8 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
         uow.designations.of(proposal.party_id),
         now,
     )
+    if decided.state is ProposalState.OPEN:  # one more answer; others still to come
+        return _approved_in_part(uow, decided, cmd, actor, agreement, now)
     uow.proposals.close(decided)
     changes = [
         Change(
@@ -278,6 +281,36 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
     if decided.state is ProposalState.APPROVED:
         changes += _apply(uow, decided, now)
     uow.record(actor, *changes)
+    uow.commit()
+    return decided
+
+
+def _approved_in_part(
+    uow: UnitOfWork,
+    decided: Proposal,
+    cmd: DecideProposal,
+    actor: Actor,
+    agreement: Agreement,
+    now: datetime,
+) -> Proposal:
+    state, vote = decided.votes[-1]
+    assert actor.user_id is not None
+    uow.proposals.add_vote(decided, state, vote, actor.user_id, now, cmd.reason.strip())
+    uow.record(
+        actor,
+        Change(
+            "party.status_decided",
+            f"party:{decided.party_id}",
+            {
+                "proposal_id": decided.id,
+                "decision": cmd.decision.value,
+                "reason": cmd.reason.strip(),
+                "decider_state": state,
+                "outcome": decided.state.value,
+                "awaiting": list(decided.awaiting(agreement.guarantors)),
+            },
+        ),
+    )
     uow.commit()
     return decided
 

@@ -40,6 +40,22 @@ class Keyring:
         nonce = os.urandom(_NONCE)
         return nonce + self._aead.encrypt(nonce, signer.seed, signer.key_id.encode())
 
+    def seal_text(self, text: str, label: str) -> bytes:
+        """Another secret (a webhook's signing secret), encrypted and bound to ``label``."""
+        nonce = os.urandom(_NONCE)
+        return nonce + self._aead.encrypt(nonce, text.encode("utf-8"), label.encode())
+
+    def open_text(self, sealed: bytes, label: str) -> str:
+        """A secret sealed by ``seal_text`` under ``label``; SecretMismatch when it cannot be."""
+        try:
+            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], label.encode())
+        except InvalidTag as exc:
+            raise SecretMismatch(
+                f"cannot open the secret of {label}: TRUCE_SECRET_KEY is not the secret it was"
+                " sealed with"
+            ) from exc
+        return plain.decode("utf-8")
+
     def open(self, sealed: bytes, key_id: str, holder: str) -> Signer:
         """The signer behind a sealed seed; SecretMismatch when the secret is wrong."""
         signer = self._open.get(key_id)

@@ -137,7 +137,8 @@ def report_values(
     }
 
 
-def _report(row: ReportRow, attachments: tuple[str, ...] = ()) -> Report:
+def report_of(row: ReportRow, attachments: tuple[str, ...] = ()) -> Report:
+    """A stored report row as the domain's record."""
     casualties = casualties_from_record(row.casualties)
     if not casualties and row.fatalities is not None:  # news reports stored before 0005
         casualties = casualties_from_record({"killed": {"unknown": [None, row.fatalities, None]}})
@@ -232,15 +233,16 @@ class Reports:
         )
         return [(int(i), str(d)) for i, d in found]
 
-    def rows(self, report_ids: Sequence[int]) -> list[ReportRow]:
-        """The stored rows of these reports (for incident linking, which reads rows)."""
-        return list(self.session.scalars(select(ReportRow).where(ReportRow.id.in_(report_ids))))
+    def many(self, report_ids: Sequence[int]) -> list[Report]:
+        """These reports, by id (without their attachments' digests)."""
+        query = select(ReportRow).where(ReportRow.id.in_(report_ids)).order_by(ReportRow.id)
+        return [report_of(row) for row in self.session.scalars(query)]
 
     def get(self, report_id: int) -> Report | None:
         row = self.session.get(ReportRow, report_id)
         if row is None:
             return None
-        return _report(row, tuple(a.sha256 for a in self.attachments_of(report_id)))
+        return report_of(row, tuple(a.sha256 for a in self.attachments_of(report_id)))
 
     def _filtered(self, filters: ReportFilters) -> Select[Any]:
         query = select(ReportRow)
@@ -266,7 +268,7 @@ class Reports:
     def page(self, filters: ReportFilters, cursor: str | None, limit: int) -> Page[Report]:
         """A page of reports, the latest events first."""
         found = paging.page(self.session, self._filtered(filters), _NEWEST_FIRST, cursor, limit)
-        return found.map(lambda item: _report(item[0]))
+        return found.map(lambda item: report_of(item[0]))
 
     def count(self, filters: ReportFilters | None = None, *, channel: str | None = None) -> int:
         """How many reports are stored (those the filters or the channel keep, when given)."""
@@ -290,7 +292,7 @@ class Reports:
         row = self.session.scalar(
             select(ReportRow).where(ReportRow.source == source, ReportRow.source_ref == source_ref)
         )
-        return _report(row) if row else None
+        return report_of(row) if row else None
 
     # -- attachments ---------------------------------------------------------------------------
 

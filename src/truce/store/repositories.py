@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from truce.domain.agreement import Agreement, State, StateRole, Term
 from truce.domain.breaches import parse_rule, rule_data
+from truce.domain.joint import Vote
 from truce.domain.paging import KeyPart, Page
 from truce.domain.parties import Alias, Commitment, Designation, Party, Status, StatusChange
 from truce.domain.permissions import Role
@@ -43,6 +44,7 @@ from truce.store.tables import (
     ExcludedListRow,
     PartyRow,
     ProposalRow,
+    ProposalVoteRow,
     SessionRow,
     StateRow,
     StatusChangeRow,
@@ -124,6 +126,7 @@ class Agreements:
             guarantors=tuple(s.state_code for s in states if s.role == StateRole.GUARANTOR),
             members=tuple(s.state_code for s in states if s.role == StateRole.MEMBER),
             excluded_lists=tuple(sorted(lists)),
+            procedures=row.procedures or {},
             terms=tuple(
                 Term(
                     t.number, t.title, t.text, parse_rule(t.number, t.breach) if t.breach else None
@@ -152,6 +155,7 @@ class Agreements:
             effective_at=agreement.effective_at,
             acceptance_deadline=agreement.acceptance_deadline,
             timezone=agreement.timezone,
+            procedures=dict(agreement.procedures),
             created_at=created_at,
         )
         self.session.add(row)
@@ -445,8 +449,12 @@ class Proposals:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    @staticmethod
-    def _domain(row: ProposalRow) -> Proposal:
+    def _domain(self, row: ProposalRow) -> Proposal:
+        votes = self.session.execute(
+            select(ProposalVoteRow.state, ProposalVoteRow.vote)
+            .where(ProposalVoteRow.proposal_id == row.id)
+            .order_by(ProposalVoteRow.voted_at, ProposalVoteRow.state)
+        ).all()
         return Proposal(
             id=row.id,
             agreement_id=row.agreement_id,
@@ -461,11 +469,31 @@ class Proposals:
             decider_state=row.decider_state,
             decided_at=row.decided_at,
             decision_reason=row.decision_reason,
+            votes=tuple((state, Vote(vote)) for state, vote in votes),
         )
 
-    def get(self, proposal_id: int) -> Proposal | None:
-        row = self.session.get(ProposalRow, proposal_id)
+    def get(self, proposal_id: int, *, lock: bool = False) -> Proposal | None:
+        """A proposal; with ``lock``, its row held until the transaction ends (PostgreSQL), so
+        that two guarantors approving at once are counted one after the other."""
+        query = select(ProposalRow).where(ProposalRow.id == proposal_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.session.scalar(query)
         return self._domain(row) if row else None
+
+    def add_vote(
+        self, proposal: Proposal, state: str, vote: Vote, user_id: int, at: datetime, reason: str
+    ) -> None:
+        row = ProposalVoteRow(
+            proposal_id=proposal.id,
+            state=state,
+            vote=vote,
+            voted_by=user_id,
+            voted_at=at,
+            reason=reason,
+        )
+        self.session.add(row)
+        self.session.flush()
 
     def list(
         self,

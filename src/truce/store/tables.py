@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -91,6 +92,7 @@ class AgreementRow(Base):
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acceptance_deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     timezone: Mapped[str] = mapped_column(String(64))
+    procedures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -172,6 +174,20 @@ class CommitmentRow(Base):
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     __table_args__ = (Index("ix_commitments_agreement_party", "agreement_id", "party_id"),)
+
+
+class ProposalVoteRow(Base):
+    """A guarantor's answer to a status proposal that left it open: with more than two
+    guarantors, the answer that decides it (under the agreement's rule) closes it."""
+
+    __tablename__ = "proposal_votes"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("status_proposals.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(ForeignKey("states.code"), primary_key=True)
+    vote: Mapped[str] = mapped_column(String(10))
+    voted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (CheckConstraint("vote in ('approve', 'reject')", name="vote"),)
 
 
 class ProposalRow(Base):
@@ -486,6 +502,228 @@ class ReportAttachmentRow(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("attachments.sha256"), primary_key=True)
 
 
+class WebhookSubscriptionRow(Base):
+    """A receiver of webhooks: its address, the event types it wants, and its signing secret,
+    sealed with the instance's secret (never stored, logged or shown again in the clear)."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str] = mapped_column(String(300), default="")
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookEventRow(Base):
+    """An event in the outbox, written in the transaction of the change it tells of."""
+
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)  # the webhook-id header
+    event_type: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)  # the JSON sent, byte for byte on every attempt
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one subscription: its attempts, the next one's time, the last answer."""
+
+    __tablename__ = "webhook_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+        CheckConstraint("state in ('pending', 'delivered', 'failed')", name="state"),
+    )
+
+
+class AllegationFilingRow(Base):
+    """Who filed an allegation by hand (the check against the terms files the others), with
+    the incidents it names and the evidence given."""
+
+    __tablename__ = "allegation_filings"
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), primary_key=True)
+    incident_ids: Mapped[list[int]] = mapped_column(JSON)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    filed_by: Mapped[str] = mapped_column(String(64))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AllegationAssessmentRow(Base):
+    """One guarantor's assessment of an allegation, sealed until every guarantor has given
+    one; an amendment is the next version, never an edit."""
+
+    __tablename__ = "allegation_assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer)
+    conclusion: Mapped[str] = mapped_column(String(20))
+    nature: Mapped[str] = mapped_column(String(500), default="")
+    extent: Mapped[str] = mapped_column(String(500), default="")
+    threat: Mapped[str] = mapped_column(String(10))
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        UniqueConstraint("allegation_id", "state", "version"),
+        CheckConstraint(
+            "conclusion in ('confirmed', 'not_confirmed', 'inconclusive')", name="conclusion"
+        ),
+        CheckConstraint("threat in ('low', 'medium', 'high')", name="threat"),
+    )
+
+
+class FindingRow(Base):
+    """The joint finding on an allegation: made once (the unique allegation says so)."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    __table_args__ = (
+        CheckConstraint(
+            "state in ('confirmed', 'not_confirmed', 'inconclusive', 'disputed')", name="state"
+        ),
+    )
+
+
+class InformationRequestRow(Base):
+    """A guarantor's question about an allegation to the suspected party (its liaisons) or its
+    sponsoring guarantor, with the deadline for the answer."""
+
+    __tablename__ = "information_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    allegation_id: Mapped[int] = mapped_column(ForeignKey("allegations.id"), index=True)
+    to_side: Mapped[str] = mapped_column(String(40))  # party:12 or state:US
+    question: Mapped[str] = mapped_column(Text)
+    asker_state: Mapped[str] = mapped_column(String(10))
+    asked_by: Mapped[str] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was reported
+
+
+class ReferralRow(Base):
+    """A party referred to the members: its confirmed findings tripped the agreement's rule.
+    Exclusion then goes through a status proposal, decided jointly."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    finding_ids: Mapped[list[int]] = mapped_column(JSON)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClockResetRow(Base):
+    """A proposal to reset a condition clock, and what became of it: reset only when every
+    guarantor approved (``domain.clocks.all_agree``)."""
+
+    __tablename__ = "clock_resets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    clock: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    proposer_state: Mapped[str] = mapped_column(String(10))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        CheckConstraint("state in ('open', 'agreed', 'refused', 'withdrawn')", name="state"),
+        Index("ix_clock_resets_clock", "agreement_id", "clock"),
+    )
+
+
+class ClockVoteRow(Base):
+    """One guarantor's answer to a reset: approve or reject, with its reason."""
+
+    __tablename__ = "clock_votes"
+    reset_id: Mapped[int] = mapped_column(ForeignKey("clock_resets.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), primary_key=True)
+    vote: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    voted_by: Mapped[str] = mapped_column(String(64))
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("vote in ('approve', 'reject')", name="vote"),)
+
+
+class HotlineThreadRow(Base):
+    """A hotline thread: between every guarantor, or one guarantor and one party."""
+
+    __tablename__ = "hotline_threads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200))
+    sides: Mapped[list[str]] = mapped_column(JSON)  # state:US, party:12
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("kind in ('guarantors', 'liaison')", name="kind"),)
+
+
+class HotlineMessageRow(Base):
+    """A message as written, its priority and when each receiving side must acknowledge it."""
+
+    __tablename__ = "hotline_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("hotline_threads.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    author_side: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(20))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (CheckConstraint("priority in ('urgent', 'routine')", name="priority"),)
+
+
+class HotlineReceiptRow(Base):
+    """One receiving side of a message: when it was first read, acknowledged, found overdue."""
+
+    __tablename__ = "hotline_receipts"
+    message_id: Mapped[int] = mapped_column(ForeignKey("hotline_messages.id"), primary_key=True)
+    side: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it was reported
+    __table_args__ = (Index("ix_hotline_receipts_open", "acknowledged_at", "due_at"),)
+
+
+class HotlineEventRow(Base):
+    """What happened on the hotline, in order, for the live feed: a message sent, read or
+    acknowledged. A browser that reconnects asks for the events after the last it saw."""
+
+    __tablename__ = "hotline_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("hotline_threads.id"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("hotline_messages.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # message, read, acknowledged, overdue
+    side: Mapped[str] = mapped_column(String(40))  # who sent, read or acknowledged
+    sides: Mapped[list[str]] = mapped_column(JSON)  # who may see it: the thread's sides
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class IncidentRow(Base):
     """What happened, once: the summary of the reports merged into it, and its check against
     the terms. A merge keeps the removed incident's row (``merged_into_id`` set, and a
@@ -512,6 +750,11 @@ class IncidentRow(Base):
     casualties: Mapped[list[Any]] = mapped_column(JSON)  # [{measure, category, low, best, high}]
     reports: Mapped[int] = mapped_column(Integer, default=1)  # how many reports it holds
     assessed_perpetrator_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    # The guarantors' approved assessment names nobody (0007): with no assessed_perpetrator_id
+    # the incident is unassessed, unless this is set.
+    perpetrator_undetermined: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     verdict: Mapped[str | None] = mapped_column(String(20), index=True)  # applicability
     outcome: Mapped[str | None] = mapped_column(String(20), index=True)  # the check's
     outcome_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -522,6 +765,32 @@ class IncidentRow(Base):
     __table_args__ = (
         Index("ix_incidents_place", "lon", "lat"),
         {"sqlite_autoincrement": True},
+    )
+
+
+class AssessmentRow(Base):
+    """One guarantor's proposed perpetrator for an incident (``party_id`` None: undetermined)
+    and the other guarantor's answer: two keys, as for statuses (0007)."""
+
+    __tablename__ = "incident_assessments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"))
+    party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    proposer_state: Mapped[str] = mapped_column(ForeignKey("states.code"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decider_state: Mapped[str | None] = mapped_column(ForeignKey("states.code"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (
+        Index("ix_incident_assessments_incident_state", "incident_id", "state"),
+        CheckConstraint(
+            "state in ('open', 'approved', 'rejected', 'withdrawn', 'superseded')", name="state"
+        ),
     )
 
 

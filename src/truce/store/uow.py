@@ -19,11 +19,15 @@ from truce.store import counts as count_repos
 from truce.store import incidents as incident_repos
 from truce.store import news, postgis
 from truce.store import repositories as repos
+from truce.store.clocks import Clocks
 from truce.store.db import Database
+from truce.store.findings import Findings
+from truce.store.hotline import Hotline
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
 from truce.store.reports import Imports, Reports
 from truce.store.tables import Instance, UserRow
+from truce.store.webhooks import Webhooks
 
 log = logging.getLogger("truce.ledger")
 
@@ -74,6 +78,11 @@ class UnitOfWork:
         self.counts = count_repos.Counts(session)  # reports per source, incidents per day
         self.allegations = incident_repos.Allegations(session)
         self.tombstones = incident_repos.Tombstones(session)
+        self.webhooks = Webhooks(session, self.keyring)
+        self.hotline = Hotline(session)
+        self.clocks = Clocks(session)
+        self.findings = Findings(session)
+        self.assessments = incident_repos.Assessments(session)
         self.ledger = LedgerStore(session)
         return self
 

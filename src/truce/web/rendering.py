@@ -26,7 +26,7 @@ from truce.bootstrap import Truce
 from truce.domain.i18n import N_
 from truce.domain.links import web_link
 from truce.domain.paging import Page, address
-from truce.domain.permissions import Actor
+from truce.domain.permissions import Action, Actor, allowed
 from truce.domain.sources import confidence_level, headline, web_url
 from truce.services import users
 
@@ -254,9 +254,11 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     translations = i18n.translations(locale)
     request.session.setdefault("csrf", secrets.token_urlsafe(32))
     truce: Truce = request.app.state.truce
+    user = context.pop("user", None) or current_user(request)
     base = {
         "request": request,
-        "user": context.pop("user", None) or current_user(request),
+        "user": user,
+        "may_file": allowed(user, Action.FILE_REPORT),
         "flashes": request.session.pop("flash", []),
         "csrf": request.session["csrf"],
         "locale": locale,

@@ -72,6 +72,7 @@
     point: null, // the point whose popup is open, refreshed when the day changes
     dayRequest: null, // AbortControllers: a newer request cancels the one still running
     pointRequest: null,
+    incidentRequest: null,
     timer: 0,
   };
 
@@ -95,6 +96,12 @@
   // in practice most areas are one-sided, and hatching them all would hide the statuses.
   const disagreementLayer = disagreementGroup().addTo(map);
   const oneSidedLayer = disagreementGroup();
+  // The incidents of the day shown, clustered (leaflet.markercluster) when they crowd.
+  const incidentLayer = (L.markerClusterGroup
+    ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 })
+    : L.layerGroup()
+  ).addTo(map);
+  window.truceIncidents = incidentLayer; // for the browser tests
   layersControl();
   const popup = L.popup({ minWidth: 260, maxWidth: 340, className: "verdict-popup" });
 
@@ -555,6 +562,7 @@
     }
     overlays[escapeHtml(text.layer.disagreements)] = disagreementLayer;
     overlays[escapeHtml(text.layer.one_sided)] = oneSidedLayer;
+    overlays[escapeHtml(text.layer.incidents)] = incidentLayer;
     L.control.layers(null, overlays, { collapsed: false, position: "bottomright" }).addTo(map);
   }
 
@@ -589,6 +597,7 @@
     const request = (state.dayRequest = new AbortController());
     const at = momentOf(state.day);
     el.dataset.areasAt = "";
+    loadIncidents(state.day);
     say(text.loading_areas);
     if (state.point) showPoint(state.point);
     try {
@@ -617,6 +626,108 @@
       el.dataset.areasAt = "failed";
       say(fill(text.failed, { what: text.what_areas, why: error.message }));
     }
+  }
+
+  // --- the incidents of one day -------------------------------------------------------------
+
+  /** The day's incidents (whose window meets the day, on the agreement's clock), following
+   * the list's pages, as markers that link to each incident's page. */
+  async function loadIncidents(day) {
+    if (state.incidentRequest) state.incidentRequest.abort();
+    const request = (state.incidentRequest = new AbortController());
+    el.dataset.incidentsOn = "";
+    const next = new Date((dayNumber(day) + 1) * 86400000).toISOString().slice(0, 10);
+    const query = {
+      since: day + "T00:00:00" + offsetAtNoon(day),
+      until: next + "T00:00:00" + offsetAtNoon(next),
+      limit: 1000,
+    };
+    const incidentCount = document.querySelector('[data-testid="incident-count"]');
+    const listLink = document.querySelector('[data-testid="list-incidents"]');
+    if (listLink) listLink.href = "/incidents?" + new URLSearchParams({ since: day, until: day });
+    try {
+      const items = [];
+      for (let url = apiUrl("incidents", query); url; ) {
+        const page = await getJSON(url, request.signal);
+        items.push(...(page.items || []));
+        url = page.next;
+      }
+      incidentLayer.clearLayers();
+      // A window of a day or less shows on the day it starts (a day's window, kept in UTC,
+      // would otherwise spill into the next day here); a longer one (an account known only
+      // to the week or the month) on each day it covers.
+      const dayStart = Date.parse(query.since);
+      const onThisDay = (item) => Date.parse(item.start) >= dayStart
+        || Date.parse(item.end) - Date.parse(item.start) > 86400000;
+      const markers = items
+        .filter((item) => item.lat !== null && item.lon !== null && !item.merged_into_id)
+        .filter(onThisDay)
+        .map(incidentMarker);
+      if (incidentLayer.addLayers) incidentLayer.addLayers(markers);
+      else markers.forEach((marker) => incidentLayer.addLayer(marker));
+      el.dataset.incidentsOn = day;
+      el.dataset.incidents = String(markers.length);
+      if (incidentCount) incidentCount.replaceChildren(plural(text.incident_count, markers.length));
+    } catch (error) {
+      if (isAbort(error)) return;
+      el.dataset.incidentsOn = "failed";
+      if (incidentCount) {
+        incidentCount.replaceChildren(fill(text.failed, { what: text.what_incidents,
+          why: error.message }));
+      }
+    }
+  }
+
+  function incidentMarker(item) {
+    const verdict = item.verdict || "unchecked";
+    const marker = L.marker([item.lat, item.lon], {
+      keyboard: true,
+      title: "#" + item.id + " " + item.event_type,
+      icon: L.divIcon({
+        className: "incident-marker incident-" + verdict,
+        iconSize: [14, 14],
+      }),
+    });
+    marker.incidentId = item.id;
+    marker.bindPopup(() => incidentCard(item), { minWidth: 220, maxWidth: 320 });
+    return marker;
+  }
+
+  function incidentCard(item) {
+    const card = node("div", "incident-card");
+    card.dir = direction;
+    card.dataset.incident = String(item.id);
+    const head = node("p", null, fill(text.incident_title, { id: item.id }));
+    head.className = "incident-title";
+    card.append(head);
+    const kind = node("p", null, item.event_type + ": " + item.sub_event_type);
+    kind.dir = "auto";
+    card.append(kind);
+    const place = [item.location, item.admin2, item.admin1].filter(Boolean);
+    if (place.length) {
+      const where = node("p", "muted", Array.from(new Set(place)).join(", "));
+      where.dir = "auto";
+      card.append(where);
+    }
+    const facts = [plural(text.report_count, item.report_count)];
+    const killed = figureText(item.killed || {});
+    if (killed) facts.push(fill(text.killed, { num: killed }));
+    if (item.verdict) facts.push(verdictWord(item.verdict));
+    card.append(node("p", "muted", joined(facts, " · ")));
+    const link = node("a", null, text.open_incident);
+    link.href = "/incidents/" + item.id;
+    link.dataset.testid = "incident-popup-link";
+    card.append(node("p", null, link));
+    return card;
+  }
+
+  function figureText(figure) {
+    const given = [figure.low, figure.best, figure.high].filter((v) => v !== null && v !== undefined);
+    if (!given.length) return "";
+    const low = Math.min(...given);
+    const high = Math.max(...given);
+    return low === high ? numberFormat.format(low)
+      : numberFormat.format(low) + "–" + numberFormat.format(high);
   }
 
   function apiUrl(path, query) {

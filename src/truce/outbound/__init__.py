@@ -1,0 +1,1 @@
+"""What Truce sends out to other systems: signed webhook requests."""

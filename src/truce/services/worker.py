@@ -1,0 +1,46 @@
+"""The background worker of `truce serve`: each round reports hotline messages gone overdue
+(which become webhooks) and delivers the webhooks that are due."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from truce.services import findings, hotline
+from truce.services.webhooks import WAKE, OpenUow, deliver_due
+
+log = logging.getLogger("truce.worker")
+
+
+class Worker(threading.Thread):
+    """Runs a round every ``interval`` seconds, or at once when an event is committed."""
+
+    def __init__(self, open_uow: OpenUow, interval: float = 5.0) -> None:
+        super().__init__(name="truce-worker", daemon=True)
+        self.open_uow = open_uow
+        self.interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                run_round(self.open_uow)
+            except Exception:  # the worker must outlive a bad round; the next one tries again
+                log.exception("worker round failed")
+            WAKE.wait(self.interval)
+            WAKE.clear()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        WAKE.set()
+
+
+def run_round(open_uow: OpenUow) -> tuple[int, int]:
+    """One round: lapses reported (hotline messages, requests for information, assessments past
+    their deadline), then due webhooks delivered; how many lapses and deliveries."""
+    with open_uow() as uow:
+        lapsed = hotline.report_overdue(uow)
+    with open_uow() as uow:
+        requests, disputed = findings.sweep(uow)
+    lapsed += requests + disputed
+    return lapsed, deliver_due(open_uow).attempted
