@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from truce import __version__
 from truce.api import clocks as clock_routes
+from truce.api import counts as count_routes
 from truce.api import errors, openapi, schemas, views
 from truce.api import findings as finding_routes
 from truce.api import hotline as hotline_routes
@@ -77,6 +78,10 @@ TAGS = [
         "name": "incidents",
         "description": "Reports merged into incidents, checked against the terms.",
     },
+    {
+        "name": "exports",
+        "description": "Reports as ACLED- and UCDP-shaped CSV, reports and incidents as GeoJSON.",
+    },
 ]
 
 
@@ -106,6 +111,7 @@ def create_api(truce: Truce) -> FastAPI:
     territory_routes.install(api)
     _news_routes(api)
     report_routes.install(api)
+    count_routes.install(api)  # before the incident routes: /incidents/counts is no id
     incident_routes.install(api)
     webhook_routes.install(api)
     hotline_routes.install(api)

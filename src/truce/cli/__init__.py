@@ -13,6 +13,7 @@ from truce import __version__
 from truce.cli import (
     db,
     demo,
+    exports,
     ledger,
     news,
     parties,
@@ -56,4 +57,5 @@ app.add_typer(scenario.app, name="scenario")
 app.add_typer(territory.import_app, name="import")
 app.add_typer(territory.areas_app, name="areas")
 app.add_typer(news.app, name="news")
+app.add_typer(exports.app, name="export")
 app.add_typer(webhooks.app, name="webhooks")

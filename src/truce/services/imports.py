@@ -26,6 +26,7 @@ from truce.domain.permissions import Action, Actor, require
 from truce.domain.reports import Problem, ReportDraft, content_digest, normalise, problems
 from truce.importers import acled, template, ucdp
 from truce.importers.actors import ActorMatcher
+from truce.importers.exports import digest_of_ref
 from truce.importers.geocode import Geocoder, geocoder
 from truce.importers.rows import Cells, CsvFile, Format, Row, file_sha256, missing_columns
 from truce.services import common, incidents
@@ -135,7 +136,10 @@ class _Importer:
             batch.rejects.append(Reject(item.number, column, reason, item.cells))
             return
         checked = normalise(draft, received_at=self.now)
-        batch.drafts.append((item, checked, content_digest(checked)))
+        # A row of a Truce export names the report it came from by its digest: stored under
+        # that digest, it is found already stored (importers/exports.py).
+        digest = digest_of_ref(checked.source_ref) or content_digest(checked)
+        batch.drafts.append((item, checked, digest))
 
     def _references(self, draft: ReportDraft) -> list[Problem]:
         found = []

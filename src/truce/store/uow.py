@@ -15,6 +15,7 @@ from truce.domain.installation import Installation
 from truce.domain.permissions import Actor
 from truce.ledger.entry import Entry
 from truce.ledger.keys import Signer
+from truce.store import counts as count_repos
 from truce.store import incidents as incident_repos
 from truce.store import news, postgis
 from truce.store import repositories as repos
@@ -74,6 +75,7 @@ class UnitOfWork:
         self.imports = Imports(session)
         self.incidents = incident_repos.Incidents(session)
         self.incident_reports = incident_repos.IncidentReports(session)
+        self.counts = count_repos.Counts(session)  # reports per source, incidents per day
         self.allegations = incident_repos.Allegations(session)
         self.tombstones = incident_repos.Tombstones(session)
         self.webhooks = Webhooks(session, self.keyring)

@@ -20,6 +20,7 @@ from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
 from truce.web import clocks as clock_pages
+from truce.web import counts as count_pages
 from truce.web import findings as finding_pages
 from truce.web import hotline as hotline_pages
 from truce.web import incidents as incident_pages
@@ -59,6 +60,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.add_exception_handler(DomainError, _page_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.include_router(count_pages.router)  # before the pages: /incidents/counts is no id
     app.include_router(pages.router)
     app.include_router(hotline_pages.router)
     app.include_router(clock_pages.router)

@@ -1,0 +1,114 @@
+"""Counts as each source counts them: the "two ledgers" of 2016, side by side with the merged view.
+
+In 2016 the Russian centre "registered" 6 to 55 violations a day, the opposition and the NGOs
+counted others, and nobody could say whether two counts were of the same events. Truce counts
+both ways at once, per day and per key (a province, an event type, or the party a source
+attributes the event to):
+
+- **per source**: the reports each source gave (a report counts once, under its own source,
+  its own day, province, type and claimed perpetrator, as the source coded them);
+- **merged**: the incidents those reports were merged into (an incident counts once per day
+  and key; by party, once under each party its sources claim, or under the party the
+  guarantors assessed when they did, so the parties' counts of one day may add up to more than
+  that day's incidents).
+
+The difference between the two is what merging found: two sources that count the same 540
+events give 540 reports each and 540 incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from truce.domain.errors import Invalid
+from truce.domain.i18n import N_
+
+MAX_DAYS = 3660  # ten years of days at most in one answer
+MERGED = "merged"  # the name of the merged view beside the sources', in charts
+
+
+class CountBy(StrEnum):
+    """What a count is kept by, besides the day."""
+
+    PROVINCE = "admin1"
+    EVENT_TYPE = "event_type"
+    PARTY = "party"
+
+
+@dataclass(frozen=True)
+class CountFilters:
+    """What narrows the counts: days from ``since`` to ``until`` (both included), a province,
+    an event type, the party a source attributes it to (the claimed perpetrator), a source."""
+
+    by: CountBy = CountBy.PROVINCE
+    since: date | None = None
+    until: date | None = None
+    admin1: str | None = None
+    event_type: str | None = None
+    party_id: int | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One day and key: how many reports each source gave, and how many incidents they make."""
+
+    day: date
+    key: str | None  # None: no province, or no registry party named
+    label: str | None  # the key in words (a party's name), else the key
+    by_source: dict[str, int] = field(default_factory=dict)
+    merged: int = 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The counts under some filters: the rows, the sources seen, and each day's totals."""
+
+    filters: CountFilters
+    sources: tuple[str, ...]
+    rows: tuple[CountRow, ...]
+
+    def daily(self) -> list[tuple[date, dict[str, int], int]]:
+        """Per day: each source's reports and the incidents, over every key. By party, the
+        merged figure is that day's incidents counted once per party, as the rows count it."""
+        days: dict[date, tuple[dict[str, int], list[int]]] = {}
+        for row in self.rows:
+            sources, merged = days.setdefault(row.day, ({}, [0]))
+            for source, n in row.by_source.items():
+                sources[source] = sources.get(source, 0) + n
+            merged[0] += row.merged
+        return [(day, sources, merged[0]) for day, (sources, merged) in sorted(days.items())]
+
+    def totals(self) -> tuple[dict[str, int], int]:
+        """Each source's reports and the incidents, over every day and key."""
+        sources: dict[str, int] = {}
+        merged = 0
+        for row in self.rows:
+            for source, n in row.by_source.items():
+                sources[source] = sources.get(source, 0) + n
+            merged += row.merged
+        return sources, merged
+
+
+def check_filters(filters: CountFilters) -> CountFilters:
+    """The filters as given, or Invalid naming the field at fault."""
+    if filters.since and filters.until:
+        if filters.until < filters.since:
+            raise Invalid(N_("until is before since: the days must not end before they start."),
+                          field="until")  # fmt: skip
+        if filters.until - filters.since > timedelta(days=MAX_DAYS):
+            raise Invalid(N_("Ask for at most {most} days at once."), field="until",
+                          most=MAX_DAYS)  # fmt: skip
+    if filters.party_id is not None and filters.party_id < 1:
+        raise Invalid(N_("party_id must be a party id from the registry."), field="party_id")
+    for name in ("admin1", "event_type", "source"):
+        value = getattr(filters, name)
+        if value is not None and not value.strip():
+            raise Invalid(N_("{name} is empty: leave it out, or give a value."), field=name,
+                          name=name)  # fmt: skip
+    return filters
+
+
+__all__ = ["MERGED", "CountBy", "CountFilters", "CountRow", "Counts", "check_filters"]

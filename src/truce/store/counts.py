@@ -1,0 +1,186 @@
+"""Counting reports per source and incidents per day and key, in SQL (GROUP BY, on SQLite and
+PostgreSQL alike): see :mod:`truce.domain.counts`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, case, cast, exists, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from truce.domain.counts import CountBy, CountFilters
+from truce.domain.reports import Channel, TimePrecision
+from truce.store.tables import IncidentReportRow, IncidentRow, ReportRow
+
+# (day, key, source, reports)
+SourceCount = tuple[date, str | None, str, int]
+# (day, key, incidents)
+MergedCount = tuple[date, str | None, int]
+_AROUND = timedelta(days=3)  # how far before its day an ACLED week's window starts
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
+def _as_day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class Counts:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _day(self, column: Any) -> ColumnElement[Any]:
+        """The UTC day of a stored time: SQLite keeps UTC text, PostgreSQL a timestamptz."""
+        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+            return cast(func.timezone("UTC", column), Date)
+        return func.date(column)
+
+    def _report_day(self) -> ColumnElement[Any]:
+        """The day a report counts on: the first of its observed window, but an ACLED event
+        of the week's precision on its ``event_date``, the middle of the week the importer
+        opened around it (importers/acled.py), as ACLED counts it."""
+        postgres = self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
+        middle: ColumnElement[Any]
+        if postgres:
+            middle = cast(
+                func.timezone("UTC", ReportRow.occurred_start) + text("interval '3 days'"), Date
+            )
+        else:
+            middle = func.date(ReportRow.occurred_start, "+3 days")
+        week_of_acled = (ReportRow.channel == Channel.ACLED) & (
+            ReportRow.time_precision == TimePrecision.WEEK
+        )
+        return case((week_of_acled, middle), else_=self._day(ReportRow.occurred_start))
+
+    def by_source(self, filters: CountFilters) -> list[SourceCount]:
+        """Reports per day, key and source, as each source coded them."""
+        day = self._report_day().label("day")
+        key = {
+            CountBy.PROVINCE: ReportRow.admin1,
+            CountBy.EVENT_TYPE: ReportRow.event_type,
+            CountBy.PARTY: ReportRow.actor1_party_id,
+        }[filters.by].label("key")
+        where: list[ColumnElement[bool]] = [ReportRow.occurred_start.is_not(None)]
+        if filters.since is not None:  # the window may start up to 3 days before the day
+            where.append(ReportRow.occurred_start >= _start(filters.since - _AROUND))
+            where.append(day >= filters.since)
+        if filters.until is not None:
+            where.append(ReportRow.occurred_start < _start(filters.until + timedelta(days=1)))
+            where.append(day <= filters.until)
+        if filters.admin1 is not None:
+            where.append(ReportRow.admin1 == filters.admin1)
+        if filters.event_type is not None:
+            where.append(ReportRow.event_type == filters.event_type)
+        if filters.party_id is not None:
+            where.append(ReportRow.actor1_party_id == filters.party_id)
+        if filters.source is not None:
+            where.append(ReportRow.source == filters.source)
+        query = (
+            select(day, key, ReportRow.source, func.count())
+            .where(*where)
+            .group_by(day, key, ReportRow.source)
+        )
+        return [(_as_day(d), _key(k), str(s), int(n)) for d, k, s, n in self.session.execute(query)]
+
+    def _first_days(self) -> Any:
+        """Each incident's day: the first day one of its reports counts on."""
+        return (
+            select(IncidentReportRow.incident_id.label("incident_id"),
+                   func.min(self._report_day()).label("day"))
+            .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
+            .group_by(IncidentReportRow.incident_id)
+            .subquery("first_days")
+        )  # fmt: skip
+
+    def merged(self, filters: CountFilters) -> list[MergedCount]:
+        """Live incidents (not merged away) per day and key: on the first day one of its
+        reports counts on, in its province, under its most reported type. By party: once under
+        the party the guarantors assessed, else once under each party its reports claim as
+        perpetrator (and under no party when one of them names none)."""
+        first = self._first_days()
+        day = first.c.day.label("day")
+        where = self._incident_conditions(filters, first.c.day)
+        incidents = select(IncidentRow.id).join(first, first.c.incident_id == IncidentRow.id)
+        if filters.by is not CountBy.PARTY:
+            column = (
+                IncidentRow.admin1 if filters.by is CountBy.PROVINCE else IncidentRow.event_type
+            )
+            key = column.label("key")
+            query = (
+                incidents.with_only_columns(day, key, func.count(IncidentRow.id))
+                .where(*where)
+                .group_by(first.c.day, column)
+            )
+            return [(_as_day(d), _key(k), int(n)) for d, k, n in self.session.execute(query)]
+        assessed = incidents.with_only_columns(
+            IncidentRow.id.label("incident_id"), day,
+            IncidentRow.assessed_perpetrator_id.label("key"),
+        ).where(*where, IncidentRow.assessed_perpetrator_id.is_not(None))  # fmt: skip
+        claimed = (
+            incidents.with_only_columns(IncidentRow.id.label("incident_id"), day,
+                                        ReportRow.actor1_party_id.label("key"))
+            .join(IncidentReportRow, IncidentReportRow.incident_id == IncidentRow.id)
+            .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
+            .where(*where, IncidentRow.assessed_perpetrator_id.is_(None))
+        )  # fmt: skip
+        if filters.party_id is not None:  # only that party's key, not its co-claimed ones
+            claimed = claimed.where(ReportRow.actor1_party_id == filters.party_id)
+        both = assessed.union(claimed).subquery()  # UNION: one row per incident and party
+        query = select(both.c.day, both.c.key, func.count()).group_by(both.c.day, both.c.key)
+        return [(_as_day(d), _key(k), int(n)) for d, k, n in self.session.execute(query)]
+
+    def _incident_conditions(self, f: CountFilters, day: Any) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [IncidentRow.merged_into_id.is_(None)]
+        if f.since is not None:
+            where.append(day >= f.since)
+        if f.until is not None:
+            where.append(day <= f.until)
+        if f.admin1 is not None:
+            where.append(IncidentRow.admin1 == f.admin1)
+        if f.event_type is not None:
+            where.append(IncidentRow.event_type == f.event_type)
+        if f.source is not None:
+            where.append(_has_report(ReportRow.source == f.source))
+        if f.party_id is not None:
+            where.append(
+                or_(
+                    IncidentRow.assessed_perpetrator_id == f.party_id,
+                    (IncidentRow.assessed_perpetrator_id.is_(None))
+                    & _has_report(ReportRow.actor1_party_id == f.party_id),
+                )
+            )
+        return where
+
+    def sources(self) -> list[str]:
+        """Every source that gave a report, by name."""
+        query = select(ReportRow.source).distinct().order_by(ReportRow.source)
+        return [str(s) for s in self.session.scalars(query)]
+
+    def provinces(self) -> list[str]:
+        """Every province a report or incident names, by name."""
+        query = (
+            select(ReportRow.admin1)
+            .where(ReportRow.admin1.is_not(None))
+            .distinct()
+            .order_by(ReportRow.admin1)
+        )
+        return [str(s) for s in self.session.scalars(query)]
+
+
+def _has_report(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists(
+        select(IncidentReportRow.report_id)
+        .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
+        .where(IncidentReportRow.incident_id == IncidentRow.id, condition)
+    )
