@@ -74,14 +74,10 @@ def test_each_real_event_is_one_incident_with_both_reports(ledgers: Ledgers) -> 
     assert (acled_run.rows, acled_run.stored, acled_run.rejected) == (544, 540, 4)
     assert sum(NUSRA in (r.side_a, r.side_b) for r in ledgers.rows.values()) >= 10
     groups = incident_groups(truce)
-    placed = {i for i, r in ledgers.rows.items() if not _country_level(r)}
-    assert len(placed) == 537
     linked = {
-        i: members
-        for i, members in groups.items()
-        if any(s == "UCDP GED" and int(ref) in placed for s, ref in members)
+        i: members for i, members in groups.items() if any(s == "UCDP GED" for s, _ in members)
     }
-    assert len(linked) == 537  # one incident per real event placed in a province or finer
+    assert len(groups) == len(linked) == 540  # one incident per real event, none left over
     assert _pairs_wrong(ledgers, linked) == []
     # The Nusra Front under its later name (UCDP) and its name of the day (ACLED): one party,
     # UCDP's name matched by an alias the scenario dates from July 2016 (not current then).
@@ -102,15 +98,9 @@ def test_each_real_event_is_one_incident_with_both_reports(ledgers: Ledgers) -> 
     assert ("ACLED", f"SYR{ACLED_IDS + 218587}") in together
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gap in linking: services/incidents._linkable leaves out reports placed only in the "
-    "country (geo_precision 'country', not in LINK_GEO_PRECISIONS). 3 of the 540 UCDP rows "
-    "(216867, 216879, 217642, where_prec 6, at Syria's centroid 35N 38E) are never linked; "
-    "ACLED has no country precision (3 is a province), so their ACLED copies are geocoded into "
-    "Hama and stand alone too: 3 events give 6 incidents.",
-)
 def test_events_placed_only_in_the_country_are_one_incident_too(ledgers: Ledgers) -> None:
+    """UCDP's where_prec 6 is the country; ACLED's copy is precision 3 naming no province or
+    place, which is the country too: the two link, as reports that give only the country."""
     country = {str(i) for i, r in ledgers.rows.items() if _country_level(r)}
     assert country == {"216867", "216879", "217642"}
     groups = incident_groups(ledgers.truce)
@@ -135,7 +125,7 @@ def test_importing_again_or_importing_our_exports_adds_nothing(
 ) -> None:
     truce = ledgers.truce
     before = store_counts(truce)
-    assert before == (1080, 543, 1080)  # 537 pairs, and the 3 country-level events twice
+    assert before == (1080, 540, 1080)  # reports, incidents, links: one incident per event
     again = [import_as(truce, UCDP_FILE, "ucdp"), import_as(truce, ledgers.acled_file, "acled")]
     assert all(s.already for s in again) and store_counts(truce) == before
     # The same rows in a new file (another name, another digest) are duplicates row by row.
@@ -220,7 +210,7 @@ def test_counts_per_source_side_by_side_and_merged(ledgers: Ledgers) -> None:
     assert found.sources == ("ACLED", "UCDP GED")
     totals, merged = found.totals()
     assert totals == {"ACLED": 540, "UCDP GED": 540}
-    assert merged == 543  # the incidents: 537 events linked, 3 country-level ones twice
+    assert merged == 540  # the incidents: every event once
     # UCDP's day is its date_start, as UCDP counts it.
     ucdp_days = Counter(r.start for r in ledgers.rows.values())
     assert {d: s.get("UCDP GED", 0) for d, s, _ in found.daily() if s.get("UCDP GED")} == dict(
@@ -295,11 +285,11 @@ def test_geojson_of_incidents_holds_every_live_incident(ledgers: Ledgers) -> Non
     read = lambda: ledgers.truce.uow(write=False)  # noqa: E731
     found = report_exports.incidents_geojson(read, IncidentFilters(), actor=None)
     collection = json.loads(b"".join(found.chunks))
-    assert collection["type"] == "FeatureCollection" and len(collection["features"]) == 543
+    assert collection["type"] == "FeatureCollection" and len(collection["features"]) == 540
     feature = collection["features"][0]
     assert feature["geometry"]["type"] == "Point" and len(feature["geometry"]["coordinates"]) == 2
     both = [f for f in collection["features"] if f["properties"]["report_count"] == 2]
-    assert len(both) == 537
+    assert len(both) == 540
     assert all(sorted(f["properties"]["sources"]) == ["ACLED", "UCDP GED"] for f in both)
 
 

@@ -37,6 +37,17 @@ REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "acto
 # geo_precision: 1 the town itself, 2 near it or part of a region, 3 a larger region (the
 # coordinates of its capital).
 GEO_PRECISION = {"1": GeoPrecision.EXACT, "2": GeoPrecision.NEAR, "3": GeoPrecision.PROVINCE}
+
+
+def _geo_precision(cells: Cells) -> str | None:
+    """ACLED's precision 3 is "a larger region": the province it names, or, when it names
+    neither a province nor a place, the whole country (its point is then only a stand-in)."""
+    precision = GEO_PRECISION.get(cells.text("geo_precision") or "")
+    if precision == GeoPrecision.PROVINCE and not (cells.text("admin1") or cells.text("location")):
+        return GeoPrecision.COUNTRY
+    return precision
+
+
 # time_precision: 1 the day, 2 a week or a few days around it, 3 the month.
 TIME_PRECISION = {"1": TimePrecision.DAY, "2": TimePrecision.WEEK, "3": TimePrecision.MONTH}
 
@@ -76,7 +87,7 @@ def parse(cells: Cells) -> ReportDraft:
         lat=cells.number("latitude"),
         lon=cells.number("longitude"),
         location=cells.text("location"),
-        geo_precision=GEO_PRECISION.get(cells.text("geo_precision") or ""),
+        geo_precision=_geo_precision(cells),
         country=cells.text("country"),
         admin1=cells.text("admin1"),
         admin2=cells.text("admin2"),

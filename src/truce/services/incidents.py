@@ -59,7 +59,7 @@ LINKAGE = "linkage"  # who linked a report that no person moved
 # Existing reports this far before the first new report's window and after the last one's are
 # passed to the linker: its widest time bucket (72 h) and then some.
 NEAR = timedelta(days=4)
-LINK_GEO_PRECISIONS = ("exact", "near", "district", "province")
+LINK_GEO_PRECISIONS = ("exact", "near", "district", "province", "country")
 
 
 # --- reports as the domain and the linker see them ------------------------------------------
