@@ -203,6 +203,9 @@ def test_disagreement_past_the_deadline_is_disputed_and_amending_can_agree(month
     with month.truce.uow(write=False) as uow:
         late = findings.allegation_view(uow, disputed, actor=SYSTEM)
     assert late.finding is not None and late.finding.state is FindingState.DISPUTED
+    with month.truce.uow(write=False) as uow:
+        agenda = [a.id for a, _ in findings.agenda(uow)]  # the task force's agenda
+    assert disputed in agenda and amended not in agenda
 
 
 def test_two_guarantors_submitting_at_once_make_one_finding(month: Month) -> None:

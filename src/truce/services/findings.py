@@ -403,6 +403,12 @@ def allegation_view(uow: UnitOfWork, allegation_id: int, *, actor: Actor | None)
     )
 
 
+def agenda(uow: UnitOfWork) -> list[tuple[Allegation, datetime]]:
+    """The task force's agenda: allegations the guarantors did not agree on by the deadline."""
+    agreement = common.agreement(uow, None)
+    return uow.findings.with_finding(agreement.id, FindingState.DISPUTED)
+
+
 @dataclass(frozen=True)
 class QueueItem:
     allegation: Allegation

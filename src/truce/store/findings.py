@@ -193,6 +193,20 @@ class Findings:
         )
         return self._allegations(rows), total
 
+    def with_finding(
+        self, agreement_id: int, state: FindingState
+    ) -> list[tuple[Allegation, datetime]]:
+        """Allegations whose finding is ``state``, newest finding first, with its time."""
+        query = (
+            select(AllegationRow, FindingRow.decided_at)
+            .join(FindingRow, FindingRow.allegation_id == AllegationRow.id)
+            .where(AllegationRow.agreement_id == agreement_id, FindingRow.state == state)
+            .order_by(FindingRow.decided_at.desc(), FindingRow.id.desc())
+        )
+        rows = self.session.execute(query).all()
+        found = self._allegations([row for row, _ in rows])
+        return [(allegation, at) for allegation, (_, at) in zip(found, rows, strict=True)]
+
     def opened_before(self, agreement_id: int, moment: datetime) -> list[Allegation]:
         """Undecided allegations opened at or before ``moment`` (their deadline has passed)."""
         query = (

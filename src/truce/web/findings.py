@@ -50,6 +50,7 @@ def queue_page(request: Request, page: Annotated[int, Query(ge=1, le=10**6)] = 1
             uow, actor=actor, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
         )
         asked = findings.requests_to_me(uow, actor=actor) if actor else []
+        disputed = findings.agenda(uow)
     parties, states = _names(truce)
     return render(
         request,
@@ -64,6 +65,7 @@ def queue_page(request: Request, page: Annotated[int, Query(ge=1, le=10**6)] = 1
         states=states,
         side=agreement.guarantor_of(actor),
         asked=asked,
+        disputed=disputed,
     )
 
 
