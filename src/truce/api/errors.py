@@ -73,7 +73,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(detail, "invalid", first["field"], errors=errors), 422)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 400:
         # FastAPI's answer to a body it cannot read at all (not UTF-8): malformed input, like
@@ -115,7 +115,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(NoSecret, _unavailable)
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(PoolTimeout, _unavailable)

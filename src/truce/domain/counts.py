@@ -108,6 +108,9 @@ def check_filters(filters: CountFilters) -> CountFilters:
         if value is not None and not value.strip():
             raise Invalid(N_("{name} is empty: leave it out, or give a value."), field=name,
                           name=name)  # fmt: skip
+        if value is not None and not value.isprintable():
+            raise Invalid(N_("{name} must not hold control characters."), field=name,
+                          name=name)  # fmt: skip
     return filters
 
 

@@ -36,7 +36,9 @@ ROWS_PER_CHUNK = 500
 def every_report(
     open_uow: OpenUow, filters: ReportFilters, *, actor: Actor | None
 ) -> Iterator[Report]:
-    """Every report the filters keep, as ``actor`` may read them, the latest events first."""
+    """Every report the filters keep, as ``actor`` may read them, the latest events first.
+    The filters are checked now, before any byte of a download is sent."""
+    reports.check_filters(filters)
 
     def read(uow: UnitOfWork, cursor: str | None) -> Page[Report]:
         return reports.list_reports(uow, filters, actor=actor, cursor=cursor, limit=MAX_LIMIT)

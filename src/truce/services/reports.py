@@ -184,6 +184,16 @@ def get_report(uow: UnitOfWork, report_id: int, *, actor: Actor | None) -> Repor
     return shown(found, actor)
 
 
+def check_filters(filters: ReportFilters) -> ReportFilters:
+    """The filters, or Invalid naming the one that holds control characters (which no stored
+    text holds, and which PostgreSQL refuses outright)."""
+    for name in ("channel", "source"):
+        value = getattr(filters, name)
+        if value is not None and not value.isprintable():
+            raise Invalid(N_("{name} must not hold control characters."), field=name, name=name)
+    return filters
+
+
 def list_reports(
     uow: UnitOfWork,
     filters: ReportFilters,
@@ -193,7 +203,7 @@ def list_reports(
     limit: int = DEFAULT_LIMIT,
 ) -> Page[Report]:
     """A page of reports, the latest events first, as ``actor`` may read them."""
-    return uow.reports.page(filters, cursor, limit).map(lambda r: shown(r, actor))
+    return uow.reports.page(check_filters(filters), cursor, limit).map(lambda r: shown(r, actor))
 
 
 def store_attachment(

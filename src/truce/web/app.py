@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from truce import __version__
 from truce.api.app import create_api
+from truce.api.errors import http_error as api_http_error
 from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
@@ -127,6 +128,10 @@ async def _party_of(request: Request) -> int | None:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if request.url.path.startswith("/api/"):
+        # A path the API's mount cannot take (a newline in it escapes its pattern) is still
+        # answered as the API answers: JSON, not a page.
+        return await api_http_error(request, exc)
     title = N_("Not found") if exc.status_code == 404 else N_("That did not work")
     translate = catalog(request).gettext
     message = translate(N_("There is no such page.")) if exc.status_code == 404 else str(exc.detail)
