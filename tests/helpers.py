@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import os
 import secrets
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,11 +174,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def shared_file(*parts: str) -> Path:
     """A file of the project's shared data, ``../shared/data/`` beside the checkout (two
-    folders up from a worktree in wt/)."""
+    folders up from a worktree in wt/); in a clone elsewhere, the gzipped copy the tests carry
+    (tests/data/NAME.gz, credited in NOTICE), unpacked once into the temporary folder."""
     for base in (ROOT.parent, ROOT.parent.parent):
         path = base.joinpath("shared", "data", *parts)
         if path.exists():
             return path
+    packed = ROOT / "tests" / "data" / f"{parts[-1]}.gz"
+    if packed.exists():
+        unpacked = Path(tempfile.gettempdir()) / "truce-test-data" / parts[-1]
+        if not unpacked.exists():
+            unpacked.parent.mkdir(parents=True, exist_ok=True)
+            partial = unpacked.with_suffix(f".{os.getpid()}.part")
+            with gzip.open(packed, "rb") as source, partial.open("wb") as target:
+                shutil.copyfileobj(source, target)
+            partial.replace(unpacked)  # whole or not at all, even with tests in parallel
+        return unpacked
     raise FileNotFoundError(f"../shared/data/{'/'.join(parts)} is not beside {ROOT}")
 
 
