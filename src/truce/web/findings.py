@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from truce.bootstrap import Truce
+from truce.domain.breaches import reason_from
 from truce.domain.errors import DomainError, Invalid
 from truce.domain.findings import AssessmentDraft, Conclusion, Threat
 from truce.domain.hotline import side_of
@@ -77,11 +78,13 @@ def allegation_page(request: Request, allegation_id: PageId) -> Response:
         view = findings.allegation_view(uow, allegation_id, actor=actor)
     parties, states = _names(truce)
     side = view.agreement.guarantor_of(actor)
+    why = reason_from(view.allegation.reason).render(catalog(request).gettext)
     return render(
         request,
         "allegation.html",
         user=actor,
         view=view,
+        why=why,
         agreement=view.agreement,
         parties=parties,
         states=states,
