@@ -12,7 +12,7 @@ installation's own work, signed by its key; splitting and merging are a person's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +60,8 @@ LINKAGE = "linkage"  # who linked a report that no person moved
 # passed to the linker: its widest time bucket (72 h) and then some.
 NEAR = timedelta(days=4)
 LINK_GEO_PRECISIONS = ("exact", "near", "district", "province", "country")
+# A page's gettext, for reasons in its language (the API answers in English).
+Translate = Callable[[str], str] | None
 
 
 # --- reports as the domain and the linker see them ------------------------------------------
@@ -615,9 +617,10 @@ def _killed(row: IncidentRecord) -> dict[str, int | None]:
     return {"low": row.killed_low, "best": row.killed_best, "high": row.killed_high}
 
 
-def incident_data(row: IncidentRecord) -> dict[str, Any]:
-    """An incident as the list shows it (its reports aside)."""
-    reason = reason_from(row.outcome_reason).render() if row.outcome_reason else None
+def incident_data(row: IncidentRecord, translate: Translate = None) -> dict[str, Any]:
+    """An incident as the list shows it (its reports aside); its reason in English, or in the
+    language of ``translate`` (a page's gettext)."""
+    reason = reason_from(row.outcome_reason).render(translate) if row.outcome_reason else None
     return {
         "id": row.id,
         "start": row.start,
@@ -695,7 +698,7 @@ def incidents_page(
 
 
 def incident_detail(
-    uow: UnitOfWork, incident_id: int, *, actor: Actor | None = None
+    uow: UnitOfWork, incident_id: int, *, actor: Actor | None = None, translate: Translate = None
 ) -> dict[str, Any]:
     """An incident with every report (and how it joined), each source's claim, the casualty
     ranges, its allegations and, when merged away, its tombstone. A report's reporter is
@@ -703,7 +706,7 @@ def incident_detail(
     row = uow.incidents.get(incident_id)
     if row is None:
         raise NotFound(N_("No incident {id}."), field="incident_id", id=incident_id)
-    data = incident_data(row)
+    data = incident_data(row, translate)
     members = uow.incident_reports.of([row.id]).get(row.id, [])
     data["casualties"] = [dict(c) for c in row.casualties]
     data["reports"] = [_report_data(report, link, actor) for link, report in members]
@@ -714,7 +717,7 @@ def incident_detail(
          "sub_event_type": r.draft.sub_event_type}
         for _, r in members
     ]  # fmt: skip
-    data["allegations"] = [allegation_data(a) for a in uow.allegations.of(row.id)]
+    data["allegations"] = [allegation_data(a, translate) for a in uow.allegations.of(row.id)]
     _with_assessment(uow, data, actor)
     stone = uow.tombstones.of(row.id)
     data["tombstone"] = tombstone_data(stone) if stone else None
@@ -810,7 +813,7 @@ def _report_data(report: Report, link: ReportLink, actor: Actor | None) -> dict[
     return data
 
 
-def allegation_data(row: Allegation) -> dict[str, Any]:
+def allegation_data(row: Allegation, translate: Translate = None) -> dict[str, Any]:
     """One allegation, its reason in words."""
     return {
         "id": row.id,
@@ -820,7 +823,7 @@ def allegation_data(row: Allegation) -> dict[str, Any]:
         "party_id": row.party_id,
         "flagged": row.flagged,
         "state": row.state,
-        "reason": reason_from(row.reason).render(),
+        "reason": reason_from(row.reason).render(translate),
         "opened_at": row.opened_at,
     }
 

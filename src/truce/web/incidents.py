@@ -196,7 +196,9 @@ def incident_page(request: Request, incident_id: PageId) -> Response:
     side by side (who reported only for those who may read it); a merged one, where it went."""
     actor = current_user(request)
     with _truce(request).uow(write=False) as uow:
-        detail = incidents.incident_detail(uow, incident_id, actor=actor)
+        detail = incidents.incident_detail(
+            uow, incident_id, actor=actor, translate=catalog(request).gettext
+        )
         agreement = common.agreement(uow, detail["agreement_id"])
         names = {row.id: row.name for row in uow.parties.all_rows()}
     terms = {term.number: term.title for term in agreement.terms}
