@@ -100,7 +100,7 @@ def truce_import(file: Path, folder: Path) -> tuple[float, int, int]:
     truce = bootstrap(settings)
     set_up(truce)
     with truce.uow() as uow:
-        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow)
+        scenario.load_scenario(scenario.read_scenario("syria-2016"), uow, actor=SYSTEM)
     began = time.perf_counter()
     # Intake only, as the floor only loads: linking into incidents (docs/incidents.md) is left out.
     summary = import_file(ImportFile(file, "ucdp", link=False), truce.uow, actor=SYSTEM)
