@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from truce.domain.clocks import ClockRule
 from truce.domain.clocks import rules_from as clock_rules_from
-from truce.domain.errors import Invalid, NotFound
+from truce.domain.errors import Forbidden, Invalid, NotFound
 from truce.domain.findings import FindingRules
 from truce.domain.findings import rules_from as finding_rules_from
 from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
 from truce.domain.joint import DecisionRule
-from truce.domain.permissions import Actor, Role
+from truce.domain.permissions import Action, Actor, Role, require
 
 if TYPE_CHECKING:  # breaches builds on parties and territory, which build on this module
     from truce.domain.breaches import BreachRule
@@ -115,6 +115,18 @@ class Agreement:
                 field=field,
                 state=state,
                 guarantors=", ".join(self.guarantors),
+            )
+        return state
+
+    def acting_guarantor(self, actor: Actor, action: Action) -> str:
+        """The guarantor state ``actor`` does ``action`` for: refused (naming the role, or the
+        state that is no guarantor of this agreement) for anyone else."""
+        require(actor, action)
+        state = self.guarantor_of(actor)
+        if state is None:
+            raise Forbidden(
+                N_("Only a guarantor of this agreement may do this; {state} is not one."),
+                state=actor.state or "none",
             )
         return state
 

@@ -20,7 +20,7 @@ from datetime import datetime
 from truce.domain.agreement import Agreement
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.i18n import N_
-from truce.domain.permissions import Action, Actor, require
+from truce.domain.permissions import Action, Actor
 from truce.domain.proposals import Decision, ProposalState, check_reason
 from truce.domain.text import check_length
 
@@ -79,17 +79,6 @@ class Assessment:
         return Assessed(self.party_id)
 
 
-def _guarantor_of(actor: Actor, agreement: Agreement, action: Action) -> str:
-    require(actor, action)
-    state = agreement.guarantor_of(actor)
-    if state is None:
-        raise Forbidden(
-            N_("Only a guarantor of this agreement may do this; {state} is not one."),
-            state=actor.state or "none",
-        )
-    return state
-
-
 def _live(incident: IncidentRef) -> None:
     if incident.merged_into_id is not None:
         raise Conflict(
@@ -109,7 +98,7 @@ def check_assessment(
 ) -> str:
     """The proposer's state, if ``actor`` may propose ``party_id`` (None: undetermined) as the
     incident's perpetrator; else why not."""
-    state = _guarantor_of(actor, agreement, Action.PROPOSE_ASSESSMENT)
+    state = agreement.acting_guarantor(actor, Action.PROPOSE_ASSESSMENT)
     _live(incident)
     if incident.assessed is not None and incident.assessed.party_id == party_id:
         if party_id is None:
@@ -146,7 +135,7 @@ def decide_assessment(
 ) -> Assessment:
     """The assessment after the other guarantor's answer; a rejection says why. A guarantor
     cannot answer its own side's assessment."""
-    state = _guarantor_of(actor, agreement, Action.DECIDE_ASSESSMENT)
+    state = agreement.acting_guarantor(actor, Action.DECIDE_ASSESSMENT)
     require_open(assessment)
     if state == assessment.proposer_state:
         raise Forbidden(
@@ -174,7 +163,7 @@ def withdraw_assessment(
     assessment: Assessment, actor: Actor, agreement: Agreement, at: datetime
 ) -> Assessment:
     """The assessment withdrawn by the side that proposed it."""
-    state = _guarantor_of(actor, agreement, Action.PROPOSE_ASSESSMENT)
+    state = agreement.acting_guarantor(actor, Action.PROPOSE_ASSESSMENT)
     require_open(assessment)
     if state != assessment.proposer_state:
         raise Forbidden(

@@ -12,7 +12,7 @@ from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.i18n import N_, Word
 from truce.domain.joint import JointState, Vote, joint_outcome
 from truce.domain.parties import Designation, Status, excluding_designation
-from truce.domain.permissions import Action, Actor, require
+from truce.domain.permissions import Action, Actor
 from truce.domain.text import check_length
 
 
@@ -64,17 +64,6 @@ class Proposal:
         return tuple(state for state in guarantors if state not in given)
 
 
-def _guarantor_of(actor: Actor, agreement: Agreement, action: Action) -> str:
-    require(actor, action)
-    state = agreement.guarantor_of(actor)
-    if state is None:
-        raise Forbidden(
-            N_("Only a guarantor of this agreement may do this; {state} is not one."),
-            state=actor.state or "none",
-        )
-    return state
-
-
 def check_proposal(
     actor: Actor,
     agreement: Agreement,
@@ -85,7 +74,7 @@ def check_proposal(
     at: datetime,
 ) -> str:
     """The proposer's state, if ``actor`` may propose ``proposed``; else why not."""
-    state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
+    state = agreement.acting_guarantor(actor, Action.PROPOSE_STATUS)
     if proposed is current:
         raise Conflict(
             N_("The party is already {status}."), field="status", status=Word(proposed.value)
@@ -122,7 +111,7 @@ def decide(
     at: datetime,
 ) -> Proposal:
     """The proposal after the other guarantor's answer; a guarantor cannot answer its own."""
-    state = _guarantor_of(actor, agreement, Action.DECIDE_STATUS)
+    state = agreement.acting_guarantor(actor, Action.DECIDE_STATUS)
     require_open(proposal)
     if state == proposal.proposer_state:
         raise Forbidden(
@@ -156,7 +145,7 @@ def decide(
 
 def withdraw(proposal: Proposal, actor: Actor, agreement: Agreement, at: datetime) -> Proposal:
     """The proposal withdrawn by its own side."""
-    state = _guarantor_of(actor, agreement, Action.PROPOSE_STATUS)
+    state = agreement.acting_guarantor(actor, Action.PROPOSE_STATUS)
     require_open(proposal)
     if state != proposal.proposer_state:
         raise Forbidden(N_("Only the side that proposed may withdraw a proposal."))

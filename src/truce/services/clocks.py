@@ -20,7 +20,7 @@ from truce.domain.errors import Conflict, Forbidden, NotFound
 from truce.domain.events import event_kind
 from truce.domain.i18n import N_, Word
 from truce.domain.joint import JointState, Vote, joint_outcome
-from truce.domain.permissions import Action, Actor, require
+from truce.domain.permissions import Action, Actor
 from truce.services import common
 from truce.store.ledger_store import Change
 from truce.store.uow import UnitOfWork
@@ -86,17 +86,6 @@ def clock(uow: UnitOfWork, key: str, agreement_id: int | None = None) -> Clock:
     raise NotFound(N_("The agreement keeps no clock {key!r}."), field="clock", key=key)
 
 
-def _guarantor(actor: Actor, agreement: Agreement) -> str:
-    require(actor, Action.DECIDE_STATUS)  # the guarantors' joint decisions
-    state = agreement.guarantor_of(actor)
-    if state is None:
-        raise Forbidden(
-            N_("Only a guarantor of this agreement may do this; {state} is not one."),
-            state=actor.state or "none",
-        )
-    return state
-
-
 @dataclass(frozen=True)
 class ProposeReset:
     clock: str
@@ -107,7 +96,7 @@ class ProposeReset:
 def propose_reset(cmd: ProposeReset, uow: UnitOfWork, *, actor: Actor) -> Reset:
     """One guarantor proposes to reset a clock, approving it itself; the others must too."""
     found = clock(uow, cmd.clock, cmd.agreement_id)
-    state = _guarantor(actor, found.agreement)
+    state = found.agreement.acting_guarantor(actor, Action.DECIDE_STATUS)
     reason = check_reason(cmd.reason)
     if found.open_reset is not None:
         raise Conflict(
@@ -140,7 +129,7 @@ def vote_on_reset(cmd: VoteOnReset, uow: UnitOfWork, *, actor: Actor) -> Reset:
     """Another guarantor approves or rejects a reset; it is made once every one approves."""
     reset = _open(uow, cmd.reset_id)
     agreement = common.agreement(uow, reset.agreement_id)
-    state = _guarantor(actor, agreement)
+    state = agreement.acting_guarantor(actor, Action.DECIDE_STATUS)
     if state in reset.votes:
         raise Conflict(
             N_("{state} has already answered this reset."), field="reset_id", state=state
@@ -162,7 +151,7 @@ def vote_on_reset(cmd: VoteOnReset, uow: UnitOfWork, *, actor: Actor) -> Reset:
 def withdraw_reset(reset_id: int, uow: UnitOfWork, *, actor: Actor) -> Reset:
     reset = _open(uow, reset_id)
     agreement = common.agreement(uow, reset.agreement_id)
-    if _guarantor(actor, agreement) != reset.proposer_state:
+    if agreement.acting_guarantor(actor, Action.DECIDE_STATUS) != reset.proposer_state:
         raise Forbidden(N_("Only the side that proposed may withdraw a proposal."))
     uow.clocks.settle(reset.id, JointState.WITHDRAWN, uow.now())
     uow.record(

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from truce.domain.agreement import Agreement
-from truce.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from truce.domain.errors import Conflict, Invalid, NotFound
 from truce.domain.findings import (
     Assessment,
     AssessmentDraft,
@@ -37,17 +37,6 @@ from truce.store.ledger_store import Change
 from truce.store.uow import UnitOfWork
 
 QUEUE_LIMIT = 50
-
-
-def _guarantor(actor: Actor, agreement: Agreement) -> str:
-    require(actor, Action.ASSESS_ALLEGATION)
-    state = agreement.guarantor_of(actor)
-    if state is None:
-        raise Forbidden(
-            N_("Only a guarantor of this agreement may do this; {state} is not one."),
-            state=actor.state or "none",
-        )
-    return state
 
 
 def _allegation(uow: UnitOfWork, allegation_id: int, *, lock: bool = False) -> Allegation:
@@ -145,7 +134,7 @@ def submit_assessment(cmd: SubmitAssessment, uow: UnitOfWork, *, actor: Actor) -
     is a new version). The finding is made in the same transaction when they agree."""
     allegation = _allegation(uow, cmd.allegation_id, lock=True)
     agreement = common.agreement(uow, allegation.agreement_id)
-    state = _guarantor(actor, agreement)
+    state = agreement.acting_guarantor(actor, Action.ASSESS_ALLEGATION)
     draft = check_assessment(cmd.draft)
     if uow.findings.finding(allegation.id) is not None:
         raise Conflict(
@@ -251,7 +240,7 @@ def request_information(
 ) -> InformationRequest:
     allegation = _allegation(uow, cmd.allegation_id)
     agreement = common.agreement(uow, allegation.agreement_id)
-    state = _guarantor(actor, agreement)
+    state = agreement.acting_guarantor(actor, Action.ASSESS_ALLEGATION)
     question = check_question(cmd.question)
     party = uow.parties.get(allegation.party_id) if allegation.party_id is not None else None
     if party is None:
