@@ -220,9 +220,9 @@ def overdue(uow: UnitOfWork, *, actor: Actor) -> list[tuple[Message, Receipt]]:
 def report_overdue(uow: UnitOfWork) -> int:
     """Each lapse not reported yet: a ledger entry and a webhook (the worker's round)."""
     reported = []
-    for message, receipt in uow.hotline.overdue(uow.now()):
+    for message, receipt in uow.hotline.overdue(uow.now(), unreported=True):
         thread = uow.hotline.thread(message.thread_id)
-        if receipt.overdue_at is not None or thread is None:
+        if thread is None:
             continue
         if uow.hotline.mark_overdue(thread, message.id, receipt.side, uow.now()):
             reported.append(

@@ -257,13 +257,18 @@ class Hotline:
         self._event(thread, message_id, EventKind.ACKNOWLEDGED, side, now)
         return True
 
-    def overdue(self, now: datetime) -> list[tuple[Message, Receipt]]:
-        """Every receipt past its deadline without an acknowledgement, oldest deadline first."""
+    def overdue(self, now: datetime, *, unreported: bool = False) -> list[tuple[Message, Receipt]]:
+        """Every receipt past its deadline without an acknowledgement, oldest deadline first;
+        with ``unreported``, only those whose lapse has not been reported yet (the worker's
+        round asks every few seconds: the lapses it reported before are not read again)."""
+        query = select(HotlineReceiptRow).where(
+            HotlineReceiptRow.acknowledged_at.is_(None), HotlineReceiptRow.due_at <= now
+        )
+        if unreported:
+            query = query.where(HotlineReceiptRow.overdue_at.is_(None))
         rows = list(
             self.session.scalars(
-                select(HotlineReceiptRow)
-                .where(HotlineReceiptRow.acknowledged_at.is_(None), HotlineReceiptRow.due_at <= now)
-                .order_by(HotlineReceiptRow.due_at, HotlineReceiptRow.message_id)
+                query.order_by(HotlineReceiptRow.due_at, HotlineReceiptRow.message_id)
             )
         )
         found = (
