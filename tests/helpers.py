@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from truce.bootstrap import Truce, bootstrap
 from truce.config import Settings
 from truce.domain.agreement import State, Term
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.services import agreements, parties, standing, users
 from truce.services.instance import initialise
+from truce.store.tables import LedgerEntryRow
 
 SIGNED = datetime(2016, 2, 22, 10, 0, tzinfo=UTC)
 DEADLINE = datetime(2016, 2, 26, 10, 0, tzinfo=UTC)  # 12:00 Damascus
@@ -194,3 +197,10 @@ def shared_file(*parts: str) -> Path:
 
 
 UCDP_GED = ("ucdp-ged-syria", "ged_syria_2016_2019.csv")
+
+
+def ledger_entries(truce: Truce, action: str) -> int:
+    """How many ledger entries of ``action`` the database holds."""
+    with truce.uow(write=False) as uow:
+        query = select(func.count()).where(LedgerEntryRow.action == action)
+        return uow.session.scalar(query) or 0

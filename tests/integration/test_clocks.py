@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.helpers import World
+from tests.helpers import World, ledger_entries
 from tests.ucdp import Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.agreement import State
@@ -23,7 +23,7 @@ from truce.domain.events import event_kind
 from truce.domain.joint import JointState, Vote
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.services import agreements, clocks, users
-from truce.store.tables import IncidentRow, LedgerEntryRow
+from truce.store.tables import IncidentRow
 
 NOW = datetime(2016, 3, 9, 12, 0, tzinfo=UTC)
 DAMASCUS = ZoneInfo("Asia/Damascus")
@@ -56,12 +56,6 @@ def breach_days(truce: Truce) -> Counter[date]:
         for start, kinds in rows
         if any(event_kind(t, s).family.value in ("hostilities", "access") for t, s in kinds)
     )
-
-
-def entries(truce: Truce, action: str) -> int:
-    with truce.uow(write=False) as uow:
-        query = select(func.count()).where(LedgerEntryRow.action == action)
-        return uow.session.scalar(query) or 0
 
 
 def test_the_clock_stops_on_the_first_breach_and_resets_only_with_both_keys(month: Month) -> None:
@@ -105,8 +99,8 @@ def test_the_clock_stops_on_the_first_breach_and_resets_only_with_both_keys(mont
     today = NOW.astimezone(DAMASCUS).date()
     assert len(after.spans) == 2 and after.spans[-1].started_on == today
     assert after.running is (days[today] == 0)
-    assert entries(truce, "clock.reset.proposed") == 1
-    assert entries(truce, "clock.reset.agreed") == 1
+    assert ledger_entries(truce, "clock.reset.proposed") == 1
+    assert ledger_entries(truce, "clock.reset.agreed") == 1
 
 
 def test_a_rejection_needs_a_reason_and_refuses_the_reset(month: Month) -> None:

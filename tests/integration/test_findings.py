@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from tests.helpers import ledger_entries
 from tests.ucdp import PROTECTED, ROWS, Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Conflict, Forbidden, NotFound
@@ -24,7 +25,7 @@ from truce.domain.territory import Verdict
 from truce.services import findings, standing, territory, users
 from truce.services.worker import run_round
 from truce.store.ledger_store import utc_now
-from truce.store.tables import FindingRow, LedgerEntryRow
+from truce.store.tables import FindingRow
 
 CONFIRMED = AssessmentDraft(
     Conclusion.CONFIRMED,
@@ -52,12 +53,6 @@ def month(truce: Truce) -> Month:
             )
             found.actors[name] = users.actor_of(uow.users.get(view.id))  # type: ignore[arg-type]
     return found
-
-
-def entries(truce: Truce, action: str) -> int:
-    with truce.uow(write=False) as uow:
-        query = select(func.count()).where(LedgerEntryRow.action == action)
-        return uow.session.scalar(query) or 0
 
 
 def fsa_incidents(month: Month, count: int) -> list[int]:
@@ -150,7 +145,7 @@ def test_the_whole_procedure_from_allegation_to_exclusion(month: Month) -> None:
     with truce.uow(write=False) as uow:
         [referral] = uow.findings.referrals(view.agreement.id, month.parties["fsa"])
     assert len(referral.finding_ids) == 3
-    assert entries(truce, "referral.opened") == 1
+    assert ledger_entries(truce, "referral.opened") == 1
 
     # Exclusion through the two-key status proposals: only then the area changes.
     # Ar Rastan (UCDP 216744): only the FSA is active there, so it was protected.
@@ -179,7 +174,10 @@ def test_the_whole_procedure_from_allegation_to_exclusion(month: Month) -> None:
     fsa = [p for p in after.parties if p.party_id == month.parties["fsa"]]
     assert fsa and fsa[0].status is Status.EXCLUDED
     assert before.verdict is Verdict.PROTECTED and after.verdict is Verdict.EXCLUDED
-    assert entries(truce, "finding.made") == 3 and entries(truce, "assessment.submitted") == 6
+    assert (
+        ledger_entries(truce, "finding.made") == 3
+        and ledger_entries(truce, "assessment.submitted") == 6
+    )
 
 
 def test_disagreement_past_the_deadline_is_disputed_and_amending_can_agree(month: Month) -> None:
@@ -331,4 +329,4 @@ def test_an_unanswered_request_is_overdue_at_its_deadline(month: Month) -> None:
     with month.truce.uow(write=False) as uow:
         [late] = findings.allegation_view(uow, allegation, actor=SYSTEM).requests
     assert late.overdue_at is not None and late.answer is None
-    assert entries(month.truce, "request.overdue") == 1
+    assert ledger_entries(month.truce, "request.overdue") == 1

@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
-from tests.helpers import World
+from tests.helpers import World, ledger_entries
 from tests.integration.test_webhooks import Receiver
 from truce.domain.errors import Forbidden, Invalid, NotFound
 from truce.domain.hotline import EventKind, Priority, ThreadKind
@@ -20,7 +19,6 @@ from truce.domain.permissions import SYSTEM
 from truce.domain.webhooks import HOTLINE_ACKNOWLEDGED, HOTLINE_OVERDUE, NewSubscription
 from truce.services import agreements, hotline, webhooks
 from truce.services.worker import run_round
-from truce.store.tables import LedgerEntryRow
 
 # Arabic and Russian as written, with the spacing the author gave it.
 TEXT = "  Обстрел в районе Хан-Шейхуна, 14:20.\nقصف قرب خان شيخون  "
@@ -31,12 +29,6 @@ T0 = datetime(2016, 3, 4, 12, 0, tzinfo=UTC)
 def clock() -> Iterator[time_machine.Coordinates]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-def entries(world: World, action: str) -> int:
-    with world.truce.uow(write=False) as uow:
-        query = select(func.count()).where(LedgerEntryRow.action == action)
-        return uow.session.scalar(query) or 0
 
 
 def guarantors_thread(world: World, priority: Priority = Priority.URGENT) -> tuple[int, int]:
@@ -80,8 +72,8 @@ def test_a_message_is_kept_verbatim_read_and_acknowledged_once(
     assert receipt.acknowledged_at == T0 + timedelta(minutes=5)
     with world.truce.uow() as uow:
         hotline.acknowledge(message_id, uow, actor=ru)  # again: nothing new
-    assert entries(world, "hotline.message.acknowledged") == 1
-    assert entries(world, "hotline.message.sent") == 1
+    assert ledger_entries(world.truce, "hotline.message.acknowledged") == 1
+    assert ledger_entries(world.truce, "hotline.message.sent") == 1
     with world.truce.uow() as uow, pytest.raises(Invalid) as own:
         hotline.acknowledge(message_id, uow, actor=us)
     assert own.value.field == "message_id"
@@ -194,7 +186,7 @@ def test_an_unacknowledged_urgent_message_is_overdue_and_a_signed_webhook_says_s
             (HOTLINE_ACKNOWLEDGED, message_id),
         ]
         assert told[0][0] == told[1][0] != told[2][0]  # the retry is the same event
-        assert entries(world, "hotline.message.overdue") == 1
+        assert ledger_entries(world.truce, "hotline.message.overdue") == 1
         with world.truce.uow(write=False) as uow:
             assert hotline.overdue(uow, actor=world.actors["us"]) == []
         assert thread_id

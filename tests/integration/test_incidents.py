@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.helpers import ledger_entries
 from tests.ucdp import EXCLUDED, MIXED, MONTH_FILE, PROTECTED, ROWS, Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Conflict, Forbidden, Invalid
@@ -20,7 +21,6 @@ from truce.store.tables import (
     AllegationRow,
     IncidentReportRow,
     IncidentRow,
-    LedgerEntryRow,
     ReportRow,
     TombstoneRow,
 )
@@ -34,12 +34,6 @@ def month(truce: Truce) -> Month:
 def count(truce: Truce, table: type) -> int:
     with truce.uow(write=False) as uow:
         return uow.session.scalar(select(func.count()).select_from(table)) or 0
-
-
-def entries(truce: Truce, action: str) -> int:
-    with truce.uow(write=False) as uow:
-        query = select(func.count()).where(LedgerEntryRow.action == action)
-        return uow.session.scalar(query) or 0
 
 
 def detail(month: Month, incident_id: int) -> dict:
@@ -57,9 +51,9 @@ def test_every_report_of_the_month_lands_in_one_incident_and_relinking_adds_noth
     # One source codes each event once: UCDP's reports never link to each other.
     assert (linked.reports, linked.created, linked.joined) == (540, 540, 0)
     assert count(truce, IncidentReportRow) == 540
-    assert entries(truce, "incident.reports_linked") == 540
+    assert ledger_entries(truce, "incident.reports_linked") == 540
     opened = count(truce, AllegationRow)
-    assert opened == entries(truce, "allegation.opened") > 0
+    assert opened == ledger_entries(truce, "allegation.opened") > 0
     with truce.uow(write=False) as uow:
         outcomes = dict(
             uow.session.execute(
@@ -68,7 +62,7 @@ def test_every_report_of_the_month_lands_in_one_incident_and_relinking_adds_noth
         )
     assert set(outcomes) <= {"allegation", "flagged", "not_a_violation", "no_term"}
     assert sum(outcomes.values()) == 540 and outcomes["allegation"] > 0
-    head = entries(truce, "incident.reports_linked")
+    head = ledger_entries(truce, "incident.reports_linked")
     with truce.uow() as uow:
         again = incidents.link_reports(uow)
     assert again == incidents.Linked(0, 0, 0, 0, ())
@@ -76,7 +70,7 @@ def test_every_report_of_the_month_lands_in_one_incident_and_relinking_adds_noth
         rechecked = incidents.check_incidents(uow, range(1, 541))
     assert rechecked.incidents == 540 and rechecked.opened == ()
     assert (count(truce, IncidentRow), count(truce, AllegationRow)) == (540, opened)
-    assert entries(truce, "incident.reports_linked") == head
+    assert ledger_entries(truce, "incident.reports_linked") == head
 
 
 def test_a_protected_area_an_excluded_one_and_a_mixed_one(month: Month) -> None:
@@ -168,7 +162,7 @@ def test_merge_leaves_a_tombstone_and_split_undoes_it_each_a_ledger_entry(month:
     assert gone["merged_into_id"] == a and gone["reports"] == []
     assert gone["tombstone"]["reason"] == "one shelling, two places"
     assert count(truce, TombstoneRow) == 1
-    assert entries(truce, "incident.merged") == 1
+    assert ledger_entries(truce, "incident.merged") == 1
     assert before <= {x["term"] for x in merged["allegations"]}
     with truce.uow(write=False) as uow:
         stones = incidents.tombstones_page(uow)
@@ -185,7 +179,7 @@ def test_merge_leaves_a_tombstone_and_split_undoes_it_each_a_ledger_entry(month:
     assert [r["id"] for r in detail(month, new)["reports"]] == [month.report_of[MIXED]]
     assert [r["id"] for r in detail(month, a)["reports"]] == [month.report_of[PROTECTED]]
     assert detail(month, new)["outcome"] == "flagged"  # checked again: the mixed area
-    assert entries(truce, "incident.split") == 1
+    assert ledger_entries(truce, "incident.split") == 1
     # Linking never undoes a person: nothing is new, nothing moves back.
     with truce.uow() as uow:
         assert incidents.link_reports(uow).reports == 0
@@ -219,10 +213,10 @@ def test_only_the_editing_roles_split_and_merge_and_bad_requests_name_the_field(
     with truce.uow() as uow, pytest.raises(Invalid) as itself:
         incidents.merge_incidents(incidents.MergeIncidents(a, (a,)), uow, actor=guarantor)
     assert itself.value.field == "incident_ids"
-    assert count(truce, TombstoneRow) == 0 and entries(truce, "incident.merged") == 0
+    assert count(truce, TombstoneRow) == 0 and ledger_entries(truce, "incident.merged") == 0
     with truce.uow() as uow:
         incidents.merge_incidents(incidents.MergeIncidents(a, (b,)), uow, actor=guarantor)
-    assert entries(truce, "incident.merged") == 1
+    assert ledger_entries(truce, "incident.merged") == 1
 
 
 def test_the_list_filters_and_the_feed_of_changes(month: Month) -> None:

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.helpers import ledger_entries
 from tests.ucdp import ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, Invalid, NotFound
@@ -21,13 +21,7 @@ from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.webhooks import ALLEGATION_OPENED, FIRST_DELAY, NewSubscription
 from truce.services import webhooks
 from truce.store.ledger_store import utc_now
-from truce.store.tables import LedgerEntryRow, WebhookSubscriptionRow
-
-
-def entries(truce: Truce, action: str) -> int:
-    with truce.uow(write=False) as uow:
-        query = select(func.count()).where(LedgerEntryRow.action == action)
-        return uow.session.scalar(query) or 0
+from truce.store.tables import WebhookSubscriptionRow
 
 
 class Receiver:
@@ -81,7 +75,7 @@ def test_allegations_reach_the_receiver_signed_and_a_failed_delivery_is_tried_ag
             actor=SYSTEM,
         )
     month = ucdp_month(truce, link=True)  # the check against the terms opens allegations
-    opened = entries(truce, "allegation.opened")
+    opened = ledger_entries(truce, "allegation.opened")
     assert opened > 0
 
     first = webhooks.deliver_due(truce.uow)
@@ -180,7 +174,7 @@ def test_only_admins_manage_subscriptions_and_bad_ones_name_the_field(truce: Tru
         assert refused.value.field == field
     with truce.uow(write=False) as uow:
         assert webhooks.subscriptions(uow, actor=SYSTEM) == []
-    assert entries(truce, "webhook.subscribed") == 0
+    assert ledger_entries(truce, "webhook.subscribed") == 0
 
 
 def test_the_secret_is_sealed_at_rest(truce: Truce) -> None:
@@ -196,5 +190,5 @@ def test_the_secret_is_sealed_at_rest(truce: Truce) -> None:
     assert made.secret.startswith("whsec_")
     assert made.secret.encode() not in sealed and made.secret[6:].encode() not in sealed
     assert not any(made.secret[6:] in entry for entry in recorded)
-    assert entries(truce, "webhook.subscribed") == 1
+    assert ledger_entries(truce, "webhook.subscribed") == 1
     assert isinstance(made.subscription.created_at, datetime)
