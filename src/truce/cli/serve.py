@@ -4,19 +4,43 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import socket
+from typing import Annotated
+
+import typer
 
 from truce.bootstrap import Truce, require_set_up
 from truce.cli.base import CannotListen, Db, Host, Port, console, friendly, opened
 from truce.services import worker as background
 
+MAX_WORKERS = 64
+Workers = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        max=MAX_WORKERS,
+        help="Server processes sharing the port; more than 1 needs PostgreSQL.",
+    ),
+]
+
 
 @friendly
-def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000) -> None:
+def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> None:
     """Serve the web app and the API."""
     with opened(db, current=False) as truce:
         require_set_up(truce)  # the schema, the set-up and the secret
-        run(truce, listen(host, port))
+        if workers > 1 and truce.db.is_sqlite:  # one writer: the others would only queue
+            raise typer.BadParameter(
+                "SQLite takes one writer at a time: serve it with --workers 1, or move to"
+                " PostgreSQL (docs/configuration.md)",
+                param_hint="--workers",
+            )
+        sock = listen(host, port)
+        if workers == 1:
+            run(truce, sock)
+        else:
+            run_workers(truce, sock, workers)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -48,15 +72,8 @@ def run(truce: Truce, sock: socket.socket) -> None:
 
     from truce.web.app import create_app
 
-    logging.basicConfig(
-        level=truce.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    _announce(truce, sock, 1)
     host, port = sock.getsockname()[:2]
-    where = f"[{host}]" if ":" in host else host
-    console.print(
-        f"Truce on [bold]http://{where}:{port}/[/bold] — API http://{where}:{port}/api/v1/docs"
-    )
-    console.print(f"database {truce.db.display_url()}")
     config = uvicorn.Config(
         create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
     )
@@ -66,3 +83,46 @@ def run(truce: Truce, sock: socket.socket) -> None:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         worker.stop()
+
+
+def run_workers(truce: Truce, sock: socket.socket, workers: int) -> None:
+    """Serve ``truce`` from ``workers`` processes sharing ``sock``, until stopped.
+
+    Each process opens its own connections from the settings, which the children read from the
+    environment (the database URL is put there; PostgreSQL's secret is already there, as
+    TRUCE_SECRET_KEY or TRUCE_SECRET_FILE). Writers of all processes take turns at the ledger head's
+    row lock, so the chain cannot fork. The background rounds run once, in this supervising
+    process, so no lapse is reported twice and no webhook sent twice by two workers."""
+    from uvicorn import Config
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ["TRUCE_DATABASE_URL"] = truce.settings.database_url
+    _announce(truce, sock, workers)
+    host, port = sock.getsockname()[:2]
+    config = Config(
+        "truce.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=truce.settings.log_level,
+    )
+    worker = background.Worker(truce.uow)
+    worker.start()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        worker.stop()
+
+
+def _announce(truce: Truce, sock: socket.socket, workers: int) -> None:
+    logging.basicConfig(
+        level=truce.settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    host, port = sock.getsockname()[:2]
+    where = f"[{host}]" if ":" in host else host
+    console.print(
+        f"Truce on [bold]http://{where}:{port}/[/bold] — API http://{where}:{port}/api/v1/docs"
+    )
+    processes = f", {workers} server processes" if workers > 1 else ""
+    console.print(f"database {truce.db.display_url()}{processes}")

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from truce import __version__
 from truce.api.app import create_api
 from truce.api.errors import http_error as api_http_error
-from truce.bootstrap import Truce
+from truce.bootstrap import Truce, bootstrap, require_set_up
 from truce.domain.errors import DomainError, Forbidden, Unauthenticated
 from truce.domain.i18n import N_
 from truce.web import clocks as clock_pages
@@ -68,6 +68,14 @@ def create_app(truce: Truce) -> FastAPI:
     app.include_router(finding_pages.router)
     app.include_router(incident_pages.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one process of `truce serve --workers N`, wired from the TRUCE_*
+    environment its supervisor set (uvicorn imports this by name in each process)."""
+    truce = bootstrap()
+    require_set_up(truce)
+    return create_app(truce)
 
 
 async def _security_headers(request: Request, call_next: Any) -> Response:
