@@ -19,7 +19,10 @@ TEST_LABELS_SHA256 = "78ee6b472dd3fa97fd51899cae3048208ca8c1a0abdd2625472ffb5568
 # Texts added after tuning began have their own held-out file, committed before any rule ran on
 # them (the second English batch); it is frozen the same way.
 TEST_LABELS_EN2_SHA256 = "e4d5347f1a4e590b3afd850d63dd6f200374fd45879c2eb7c18a6b49366d6814"
-LABEL_FILES = ("labels-dev.json", "labels-test.json", "labels-test-en2.json")
+TEST_ARRU_LABELS_SHA256 = "9a7ca03c828622da32b24e9b785052f244ded2b47bcd43e82589208ca6ae107e"
+LABEL_FILES = (
+    "labels-dev.json", "labels-test.json", "labels-test-en2.json", "labels-test-arru.json"
+)
 LICENCES = ("CC BY 4.0", "public domain")
 
 
@@ -41,7 +44,11 @@ def _meta(path: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("name", "sha256"),
-    [("labels-test.json", TEST_LABELS_SHA256), ("labels-test-en2.json", TEST_LABELS_EN2_SHA256)],
+    [
+        ("labels-test.json", TEST_LABELS_SHA256),
+        ("labels-test-en2.json", TEST_LABELS_EN2_SHA256),
+        ("labels-test-arru.json", TEST_ARRU_LABELS_SHA256),
+    ],
 )
 def test_the_test_labels_are_the_ones_committed_before_tuning(name: str, sha256: str) -> None:
     assert hashlib.sha256((REAL / name).read_bytes()).hexdigest() == sha256
@@ -49,7 +56,7 @@ def test_the_test_labels_are_the_ones_committed_before_tuning(name: str, sha256:
 
 def test_every_text_says_where_it_comes_from_and_under_what_terms() -> None:
     files = sorted(ARTICLES.iterdir())
-    assert len(files) == 53
+    assert len(files) == 56
     for path in files:
         meta = _meta(path)
         assert meta["url"].startswith(("http://", "https://")), path.name
@@ -62,7 +69,7 @@ def test_every_text_says_where_it_comes_from_and_under_what_terms() -> None:
 
 def test_languages() -> None:
     languages = [path.name[:2] for path in ARTICLES.iterdir()]
-    assert (languages.count("en"), languages.count("ar"), languages.count("ru")) == (46, 5, 2)
+    assert (languages.count("en"), languages.count("ar"), languages.count("ru")) == (46, 8, 2)
 
 
 def _batch(label: dict, file: str) -> str:
@@ -84,6 +91,7 @@ def test_the_split_is_the_seeded_shuffle_within_each_batch_and_language() -> Non
         expected |= {name: "dev" if i < dev else "test" for i, name in enumerate(shuffled)}
     assert {name: split for name, (_, split) in labelled.items()} == expected
     assert len(groups[("en2", "en")]) == 29
+    assert all(a["batch"] == 2 for a in _labels("labels-test-arru.json"))
 
 
 @pytest.mark.parametrize("labels", LABEL_FILES)
@@ -107,9 +115,9 @@ def test_the_shipped_sets_are_scored_per_split_and_language() -> None:
     sets = {s.name: s for s in shipped_sets(data)}
     assert list(sets) == ["real dev", "real test", "synthetic"]
     dev = score_set(sets["real dev"])
-    assert len(dev.full.articles) == 28
+    assert len(dev.full.articles) == 30
     test = score_set(sets["real test"])
-    assert len(test.full.articles) == 25
+    assert len(test.full.articles) == 26
     assert set(dev.by_language) == {"ar", "en", "ru"}
     assert set(dev.targets) == {"statements", "places", "parties", "events"}
     assert all(not entry.error for entry in dev.full.articles)
