@@ -21,7 +21,10 @@ TEST_LABELS_SHA256 = "78ee6b472dd3fa97fd51899cae3048208ca8c1a0abdd2625472ffb5568
 TEST_LABELS_EN2_SHA256 = "e4d5347f1a4e590b3afd850d63dd6f200374fd45879c2eb7c18a6b49366d6814"
 TEST_ARRU_LABELS_SHA256 = "9a7ca03c828622da32b24e9b785052f244ded2b47bcd43e82589208ca6ae107e"
 LABEL_FILES = (
-    "labels-dev.json", "labels-test.json", "labels-test-en2.json", "labels-test-arru.json"
+    "labels-dev.json",
+    "labels-test.json",
+    "labels-test-en2.json",
+    "labels-test-arru.json",
 )
 LICENCES = ("CC BY 4.0", "public domain")
 
