@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     demo: bool = Field(False, description="Set by `truce demo` only: shows demo sign-ins.")
+    read_only: bool = Field(
+        False,
+        description="Refuse every write (405) and run no background rounds: a witness"
+        " mirror's copy (`truce mirror serve`), or a replica for readers.",
+    )
 
     @field_validator("sign_in_limit_per_user", "sign_in_limit_per_address")
     @classmethod

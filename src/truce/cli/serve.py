@@ -6,6 +6,8 @@ import errno
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -24,11 +26,26 @@ Workers = Annotated[
     ),
 ]
 
+ReadOnly = Annotated[
+    bool,
+    typer.Option(
+        "--read-only",
+        envvar="TRUCE_READ_ONLY",
+        help="Refuse every write (405) and run no background rounds.",
+    ),
+]
+
 
 @friendly
-def serve(db: Db = None, host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> None:
+def serve(
+    db: Db = None,
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    workers: Workers = 1,
+    read_only: ReadOnly = False,
+) -> None:
     """Serve the web app and the API."""
-    with opened(db, current=False) as truce:
+    with opened(db, current=False, read_only=read_only) as truce:
         require_set_up(truce)  # the schema, the set-up and the secret
         if workers > 1 and truce.db.is_sqlite:  # one writer: the others would only queue
             raise typer.BadParameter(
@@ -77,12 +94,8 @@ def run(truce: Truce, sock: socket.socket) -> None:
     config = uvicorn.Config(
         create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
     )
-    worker = background.Worker(truce.uow)  # overdue hotline messages, webhooks
-    worker.start()
-    try:
+    with _background_rounds(truce):  # overdue hotline messages, webhooks
         uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        worker.stop()
 
 
 def run_workers(truce: Truce, sock: socket.socket, workers: int) -> None:
@@ -97,6 +110,7 @@ def run_workers(truce: Truce, sock: socket.socket, workers: int) -> None:
     from uvicorn.supervisors import Multiprocess
 
     os.environ["TRUCE_DATABASE_URL"] = truce.settings.database_url
+    os.environ["TRUCE_READ_ONLY"] = "true" if truce.settings.read_only else "false"
     _announce(truce, sock, workers)
     host, port = sock.getsockname()[:2]
     config = Config(
@@ -107,12 +121,8 @@ def run_workers(truce: Truce, sock: socket.socket, workers: int) -> None:
         workers=workers,
         log_level=truce.settings.log_level,
     )
-    worker = background.Worker(truce.uow)
-    worker.start()
-    try:
+    with _background_rounds(truce):
         Multiprocess(config, sockets=[sock]).run()
-    finally:
-        worker.stop()
 
 
 def _announce(truce: Truce, sock: socket.socket, workers: int) -> None:
@@ -126,3 +136,17 @@ def _announce(truce: Truce, sock: socket.socket, workers: int) -> None:
     )
     processes = f", {workers} server processes" if workers > 1 else ""
     console.print(f"database {truce.db.display_url()}{processes}")
+
+
+@contextmanager
+def _background_rounds(truce: Truce) -> Iterator[None]:
+    """The worker's rounds beside the server, unless it is read-only (the rounds write)."""
+    if truce.settings.read_only:
+        yield
+        return
+    worker = background.Worker(truce.uow)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.stop()

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -44,6 +44,8 @@ def create_app(truce: Truce) -> FastAPI:
     )
     app.state.truce = truce
     app.state.templates = make_templates()
+    if truce.settings.read_only:  # added first, so the session middleware wraps it
+        app.middleware("http")(_refuse_writes)
     session_secret = truce.secret or secrets.token_urlsafe(32)
     app.add_middleware(
         SessionMiddleware,
@@ -76,6 +78,23 @@ def app_from_environment() -> FastAPI:
     truce = bootstrap()
     require_set_up(truce)
     return create_app(truce)
+
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY = N_("This server is a read-only copy; make changes on the server it copies.")
+
+
+async def _refuse_writes(request: Request, call_next: Any) -> Response:
+    """A read-only copy answers every write 405 before any route runs, so nothing can write."""
+    if request.method in READS:
+        response: Response = await call_next(request)
+        return response
+    if request.url.path.startswith("/api/"):
+        body = {"detail": READ_ONLY, "code": "read_only", "field": None}
+        return JSONResponse(body, status_code=405, headers={"Allow": "GET, HEAD, OPTIONS"})
+    message = catalog(request).gettext(READ_ONLY)
+    title = N_("That did not work")
+    return render(request, "error.html", status_code=405, title=title, message=message)
 
 
 async def _security_headers(request: Request, call_next: Any) -> Response:
