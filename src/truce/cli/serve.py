@@ -9,6 +9,7 @@ import socket
 from truce.bootstrap import Truce, require_set_up
 from truce.cli.base import CannotListen, Db, Host, Port, console, friendly, opened
 from truce.services import worker as background
+from truce.services.checkpoints import CheckpointPolicy
 
 
 @friendly
@@ -60,7 +61,14 @@ def run(truce: Truce, sock: socket.socket) -> None:
     config = uvicorn.Config(
         create_app(truce), host=host, port=port, log_level=truce.settings.log_level, workers=1
     )
-    worker = background.Worker(truce.uow)  # overdue hotline messages, webhooks
+    settings = truce.settings
+    policy = CheckpointPolicy(
+        settings.checkpoint_every_entries,
+        settings.checkpoint_every_seconds,
+        settings.checkpoint_origin,
+    )
+    # checkpoints, overdue hotline messages, webhooks
+    worker = background.Worker(truce.uow, checkpoints=policy)
     worker.start()
     try:
         uvicorn.Server(config).run(sockets=[sock])
