@@ -52,6 +52,17 @@ class Settings(BaseSettings):
         description="Where failed sign-ins are counted: this process's memory, or a store"
         " shared by several workers such as redis://host:6379 (needs the redis package).",
     )
+    checkpoint_every_entries: int = Field(
+        100, ge=1, description="Sign a ledger checkpoint once this many entries are new."
+    )
+    checkpoint_every_seconds: int = Field(
+        60, ge=1, description="Sign a ledger checkpoint of new entries at least this often."
+    )
+    checkpoint_origin: str = Field(
+        "",
+        pattern=r"^[^\s+]*$",
+        description="The checkpoints' origin line and key name; empty: truce/<system key id>.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     demo: bool = Field(False, description="Set by `truce demo` only: shows demo sign-ins.")
     read_only: bool = Field(

@@ -265,6 +265,8 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("post", "/status-proposals/1/withdraw", None),
         ("post", "/users", {"username": "someone", "role": "analyst"}),
         ("delete", "/tokens/1", None),
+        ("post", "/ledger/witnesses", {"user_id": 1, "vkey": "w+00000000+BA=="}),
+        ("post", "/ledger/checkpoint/cosignatures", {"size": 1, "cosignature": "— w AAAA"}),
         ("post", "/areas", {**area, "geometry": SQUARE}),
         ("post", "/areas/1/review", {"review": "accepted"}),
         (

@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 
 from truce import __version__
+from truce.api import checkpoints as checkpoint_routes
 from truce.api import clocks as clock_routes
 from truce.api import counts as count_routes
 from truce.api import errors, openapi, schemas, views
@@ -108,6 +109,7 @@ def create_api(truce: Truce) -> FastAPI:
     _standing_routes(api)
     _user_routes(api)
     _ledger_routes(api)
+    checkpoint_routes.install(api)
     territory_routes.install(api)
     _news_routes(api)
     report_routes.install(api)

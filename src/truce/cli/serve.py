@@ -15,6 +15,7 @@ import typer
 from truce.bootstrap import Truce, require_set_up
 from truce.cli.base import CannotListen, Db, Host, Port, console, friendly, opened
 from truce.services import worker as background
+from truce.services.checkpoints import CheckpointPolicy
 
 MAX_WORKERS = 64
 Workers = Annotated[
@@ -144,7 +145,14 @@ def _background_rounds(truce: Truce) -> Iterator[None]:
     if truce.settings.read_only:
         yield
         return
-    worker = background.Worker(truce.uow)
+    settings = truce.settings
+    policy = CheckpointPolicy(
+        settings.checkpoint_every_entries,
+        settings.checkpoint_every_seconds,
+        settings.checkpoint_origin,
+    )
+    # checkpoints, overdue hotline messages, webhooks
+    worker = background.Worker(truce.uow, checkpoints=policy)
     worker.start()
     try:
         yield

@@ -46,6 +46,8 @@ class Action(StrEnum):
     EDIT_INCIDENTS = "incident.edit"
     PROPOSE_ASSESSMENT = "assessment.propose"
     DECIDE_ASSESSMENT = "assessment.decide"
+    REGISTER_WITNESS = "witness.register"
+    COSIGN_CHECKPOINT = "checkpoint.cosign"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -74,6 +76,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     # Who did it is the guarantors' to say, together (two keys, as for statuses).
     Action.PROPOSE_ASSESSMENT: frozenset({Role.GUARANTOR}),
     Action.DECIDE_ASSESSMENT: frozenset({Role.GUARANTOR}),
+    # Each guarantor's witness cosigns checkpoints; the admin may register its key for it.
+    Action.REGISTER_WITNESS: frozenset({Role.ADMIN, Role.GUARANTOR}),
+    Action.COSIGN_CHECKPOINT: frozenset({Role.GUARANTOR}),
 }
 
 # Fields the public (no login) never sees. Whoever acted is named to the public by the state
@@ -155,6 +160,8 @@ REFUSALS: dict[Action, str] = {
     Action.EDIT_INCIDENTS: N_("{who} may not split or merge incidents."),
     Action.PROPOSE_ASSESSMENT: N_("{who} may not propose who perpetrated an incident."),
     Action.DECIDE_ASSESSMENT: N_("{who} may not decide who perpetrated an incident."),
+    Action.REGISTER_WITNESS: N_("{who} may not register witness keys."),
+    Action.COSIGN_CHECKPOINT: N_("{who} may not cosign ledger checkpoints."),
 }
 
 

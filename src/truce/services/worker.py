@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from truce.services import findings, hotline
+from truce.services import checkpoints, findings, hotline
+from truce.services.checkpoints import CheckpointPolicy
 from truce.services.webhooks import WAKE, OpenUow, deliver_due
 
 log = logging.getLogger("truce.worker")
@@ -15,16 +16,19 @@ log = logging.getLogger("truce.worker")
 class Worker(threading.Thread):
     """Runs a round every ``interval`` seconds, or at once when an event is committed."""
 
-    def __init__(self, open_uow: OpenUow, interval: float = 5.0) -> None:
+    def __init__(
+        self, open_uow: OpenUow, interval: float = 5.0, checkpoints: CheckpointPolicy | None = None
+    ) -> None:
         super().__init__(name="truce-worker", daemon=True)
         self.open_uow = open_uow
+        self.checkpoints = checkpoints
         self.interval = interval
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             try:
-                run_round(self.open_uow)
+                run_round(self.open_uow, self.checkpoints)
             except Exception:  # the worker must outlive a bad round; the next one tries again
                 log.exception("worker round failed")
             WAKE.wait(self.interval)
@@ -35,9 +39,13 @@ class Worker(threading.Thread):
         WAKE.set()
 
 
-def run_round(open_uow: OpenUow) -> tuple[int, int]:
-    """One round: lapses reported (hotline messages, requests for information, assessments past
-    their deadline), then due webhooks delivered; how many lapses and deliveries."""
+def run_round(open_uow: OpenUow, policy: CheckpointPolicy | None = None) -> tuple[int, int]:
+    """One round: a ledger checkpoint signed if one is due (with a ``policy``), lapses reported
+    (hotline messages, requests for information, assessments past their deadline), then due
+    webhooks delivered; how many lapses and deliveries."""
+    if policy is not None:
+        with open_uow() as uow:
+            checkpoints.sign_due(uow, policy)
     with open_uow() as uow:
         lapsed = hotline.report_overdue(uow)
     with open_uow() as uow:

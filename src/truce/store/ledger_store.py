@@ -16,6 +16,7 @@ from truce.ledger.canonical import canonical_text
 from truce.ledger.entry import Entry, rfc3339, seal
 from truce.ledger.keys import Signer
 from truce.store import paging
+from truce.store.merkle_store import MerkleStore
 from truce.store.paging import Keyset, SortKey
 from truce.store.tables import LedgerEntryRow, LedgerHeadRow
 
@@ -87,6 +88,7 @@ class LedgerStore:
     def __init__(self, session: Session, clock: Callable[[], datetime] = utc_now) -> None:
         self.session = session
         self.clock = clock
+        self.tree = MerkleStore(session)  # grows with every append, in the same transaction
 
     def _lock_head(self) -> tuple[int, str] | None:
         row = self.session.execute(LOCK_HEAD).first()
@@ -100,6 +102,7 @@ class LedgerStore:
                      subject="ledger", payload=payload, prev=None)  # fmt: skip
         self.session.execute(_INSERT_ENTRIES, [_row(entry)])
         self.session.execute(_INSERT_HEAD, [{"id": 1, "seq": 1, "hash": entry.hash}])
+        self.tree.grow(0, [entry.hash])
         return entry
 
     def append(self, signer: Signer, change: Change) -> Entry:
@@ -123,6 +126,7 @@ class LedgerStore:
         if entries:
             self.session.execute(_INSERT_ENTRIES, [_row(e) for e in entries])
             self.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+            self.tree.grow(head[0], [entry.hash for entry in entries])
         return entries
 
     def head(self) -> tuple[int, str | None]:

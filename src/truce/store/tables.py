@@ -295,6 +295,55 @@ class LedgerHeadRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+_SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+
+class MerkleNodeRow(Base):
+    """The hash of one complete subtree of the ledger's Merkle tree: the ``2**level`` leaves
+    from ``idx * 2**level`` (level 0: a leaf hash). Written with each append, never changed."""
+
+    __tablename__ = "merkle_nodes"
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idx: Mapped[int] = mapped_column(_SEQ, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class CheckpointRow(Base):
+    """A tree head the server signed, as the C2SP signed note it published."""
+
+    __tablename__ = "ledger_checkpoints"
+    size: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    root: Mapped[bytes] = mapped_column(LargeBinary(32))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WitnessKeyRow(Base):
+    """A guarantor's witness key: it cosigns checkpoints (a cosignature/v1 vkey)."""
+
+    __tablename__ = "witness_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    vkey: Mapped[str] = mapped_column(String(300))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CosignatureRow(Base):
+    """A witness's cosignature on a checkpoint: its signature line, checked when posted."""
+
+    __tablename__ = "ledger_cosignatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(ForeignKey("ledger_checkpoints.size"), index=True)
+    witness_key_id: Mapped[int] = mapped_column(ForeignKey("witness_keys.id"))
+    line: Mapped[str] = mapped_column(String(400))
+    timestamp: Mapped[int] = mapped_column(BigInteger)
+    __table_args__ = (UniqueConstraint("size", "witness_key_id"),)
+
+
 class AreaRow(Base):
     """One guarantor's assertion that a party is active in an area, for a time.
 

@@ -19,6 +19,7 @@ from truce.store import counts as count_repos
 from truce.store import incidents as incident_repos
 from truce.store import news, postgis
 from truce.store import repositories as repos
+from truce.store.checkpoints import Checkpoints
 from truce.store.clocks import Clocks
 from truce.store.db import Database
 from truce.store.findings import Findings
@@ -84,6 +85,7 @@ class UnitOfWork:
         self.findings = Findings(session)
         self.assessments = incident_repos.Assessments(session)
         self.ledger = LedgerStore(session)
+        self.checkpoints = Checkpoints(session)
         return self
 
     def __exit__(
@@ -149,6 +151,13 @@ class UnitOfWork:
                 created_at=self.now(),
             )
         )
+
+    def system_public_key(self) -> bytes:
+        """The installation's system public key, which signs the genesis and checkpoints."""
+        instance = self._instance_row()
+        if instance is None:
+            raise RuntimeError("this database is not set up: run `truce db upgrade`")
+        return bytes(instance.public_key)
 
     def signer(self, actor: Actor) -> Signer:
         """The actor's signing key, opened with the installation's secret."""
