@@ -32,6 +32,11 @@ class CosignatureIn(Strict):
     ] = Field(description="The signature line: “— NAME base64(key id ‖ time ‖ signature)”.")
 
 
+BEYOND_THE_LEDGER: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such size or checkpoint in this ledger (the error model)."}
+}
+
+
 def checkpoint_view(found: CosignedCheckpoint) -> dict[str, Any]:
     """A checkpoint as the API shows it: its note with every cosignature, and its parts."""
     return {
@@ -50,7 +55,7 @@ def checkpoint_view(found: CosignedCheckpoint) -> dict[str, Any]:
 def install(api: FastAPI) -> None:
     """Register the routes on the API application."""
 
-    @api.get("/ledger/proof/inclusion", tags=["ledger"])
+    @api.get("/ledger/proof/inclusion", tags=["ledger"], responses=BEYOND_THE_LEDGER)
     def inclusion(
         uow: Reader,
         seq: Annotated[int, Query(ge=1, le=MAX_ID, description="The entry to prove.")],
@@ -67,7 +72,7 @@ def install(api: FastAPI) -> None:
             "hashes": [h.hex() for h in proof.hashes],
         }
 
-    @api.get("/ledger/proof/consistency", tags=["ledger"])
+    @api.get("/ledger/proof/consistency", tags=["ledger"], responses=BEYOND_THE_LEDGER)
     def consistency(
         uow: Reader,
         old: Annotated[int, Query(alias="from", ge=1, le=MAX_ID, description="The older size.")],
@@ -78,7 +83,7 @@ def install(api: FastAPI) -> None:
         return {"from": proof.old_size, "to": proof.new_size,
                 "hashes": [h.hex() for h in proof.hashes]}  # fmt: skip
 
-    @api.get("/ledger/checkpoint", tags=["ledger"])
+    @api.get("/ledger/checkpoint", tags=["ledger"], responses=BEYOND_THE_LEDGER)
     def checkpoint(
         uow: Reader,
         size: Annotated[
