@@ -33,7 +33,7 @@ class CosignatureIn(Strict):
 
 
 BEYOND_THE_LEDGER: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such size or checkpoint in this ledger (the error model)."}
+    404: {"model": schemas.ErrorOut, "description": "No such size or checkpoint in this ledger."}
 }
 
 
