@@ -6,7 +6,7 @@ VENDOR := src/truce/web/static/vendor
 LOCALE := src/truce/locale
 LANGUAGES := ar ru
 
-.PHONY: demo test check lint typecheck contracts unit postgres chromium vendor catalogs bench bench-news bench-dedup bench-ingest news-scores clean
+.PHONY: demo test check lint typecheck contracts unit postgres chromium report-tools vendor catalogs bench bench-news bench-dedup bench-ingest news-scores clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python vendor
 	touch $@ $(VENV)/.installed-app
 
 ## demo: set up a SQLite database with the 2016 scenario and serve http://127.0.0.1:8000
-demo: vendor $(VENV)/.installed-app
+demo: vendor $(VENV)/.installed-app report-tools
 	$(BIN)/truce demo
 
 ## test: install test tools, make sure PostgreSQL/PostGIS and Chromium are there, run everything
-test: vendor $(VENV)/.installed-test postgres chromium lint typecheck contracts
+test: vendor $(VENV)/.installed-test postgres chromium report-tools lint typecheck contracts
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -46,6 +46,10 @@ postgres:
 
 chromium:
 	@scripts/ensure-chromium
+
+## report-tools: a font covering Arabic for the reports' PDFs, and pdftotext for their tests
+report-tools:
+	@scripts/ensure-report-tools
 
 ## vendor: the browser libraries (Leaflet, Leaflet.markercluster, topojson-client, htmx, world-atlas, Swagger UI) from npm, no CDN
 vendor: $(VENDOR)/.copied

@@ -20,6 +20,7 @@ from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
 from truce.api import places as place_routes
 from truce.api import reports as report_routes
+from truce.api import sitreps as sitrep_routes
 from truce.api import territory as territory_routes
 from truce.api import webhooks as webhook_routes
 from truce.api.deps import (
@@ -110,6 +111,7 @@ def create_api(truce: Truce) -> FastAPI:
     _user_routes(api)
     _ledger_routes(api)
     checkpoint_routes.install(api)
+    sitrep_routes.install(api)
     territory_routes.install(api)
     _news_routes(api)
     report_routes.install(api)

@@ -20,6 +20,7 @@ from truce.cli import (
     reports,
     scenario,
     serve,
+    sitreps,
     territory,
     users,
     webhooks,
@@ -59,3 +60,4 @@ app.add_typer(territory.areas_app, name="areas")
 app.add_typer(news.app, name="news")
 app.add_typer(exports.app, name="export")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(sitreps.app, name="report")

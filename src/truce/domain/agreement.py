@@ -18,6 +18,7 @@ from truce.domain.hotline import HotlineRules, rules_from
 from truce.domain.i18n import N_
 from truce.domain.joint import DecisionRule
 from truce.domain.permissions import Action, Actor, Role, require
+from truce.domain.sitreps import BulletinRules, bulletin_rules_from
 
 if TYPE_CHECKING:  # breaches builds on parties and territory, which build on this module
     from truce.domain.breaches import BreachRule
@@ -85,6 +86,10 @@ class Agreement:
     def finding_rules(self) -> FindingRules:
         """Deadlines to assess and to answer, and the referral rule (``procedures.findings``)."""
         return finding_rules_from(self.procedures.get("findings"))
+
+    def bulletin_rules(self) -> BulletinRules:
+        """When the daily bulletin closes and what it covers (``procedures.reports``)."""
+        return bulletin_rules_from(self.procedures.get("reports"))
 
     def decision_rule(self) -> DecisionRule:
         """How the guarantors decide together: every one approves unless the data says else."""
@@ -188,6 +193,7 @@ def check_agreement(agreement: Agreement) -> None:
     agreement.clock_rules()
     agreement.decision_rule()
     agreement.finding_rules()
+    agreement.bulletin_rules()
     for term in agreement.terms:
         if term.breach is not None and term.breach.term != term.number:
             raise Invalid(

@@ -48,6 +48,8 @@ class Action(StrEnum):
     DECIDE_ASSESSMENT = "assessment.decide"
     REGISTER_WITNESS = "witness.register"
     COSIGN_CHECKPOINT = "checkpoint.cosign"
+    READ_CASE_FILES = "casefile.read"
+    PUBLISH_REPORT = "sitrep.publish"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -79,6 +81,11 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     # Each guarantor's witness cosigns checkpoints; the admin may register its key for it.
     Action.REGISTER_WITNESS: frozenset({Role.ADMIN, Role.GUARANTOR}),
     Action.COSIGN_CHECKPOINT: frozenset({Role.GUARANTOR}),
+    # The task force's working papers: the guarantors, the members' missions, and the admins
+    # who print them for the meeting.
+    Action.READ_CASE_FILES: frozenset({Role.ADMIN, Role.GUARANTOR, Role.MEMBER}),
+    # A situation report is issued in the guarantors' name (or by the installation itself).
+    Action.PUBLISH_REPORT: frozenset({Role.ADMIN, Role.GUARANTOR}),
 }
 
 # Fields the public (no login) never sees. Whoever acted is named to the public by the state
@@ -162,6 +169,8 @@ REFUSALS: dict[Action, str] = {
     Action.DECIDE_ASSESSMENT: N_("{who} may not decide who perpetrated an incident."),
     Action.REGISTER_WITNESS: N_("{who} may not register witness keys."),
     Action.COSIGN_CHECKPOINT: N_("{who} may not cosign ledger checkpoints."),
+    Action.READ_CASE_FILES: N_("{who} may not read the task force pack or case files."),
+    Action.PUBLISH_REPORT: N_("{who} may not publish situation reports."),
 }
 
 

@@ -44,38 +44,50 @@ def _local_day(moment: datetime, zone: ZoneInfo) -> date:
 
 
 def _counted(
-    uow: UnitOfWork, rule: ClockRule, agreement: Agreement, zone: ZoneInfo
+    uow: UnitOfWork,
+    rule: ClockRule,
+    agreement: Agreement,
+    zone: ZoneInfo,
+    until: datetime | None = None,
 ) -> Counter[date]:
     counted: Counter[date] = Counter()
-    for start, kinds, outcome, verdict in uow.clocks.incidents_since(agreement.effective_at):
+    # Only incidents of an outcome the rule counts can stop it: the others are not read.
+    found = uow.clocks.incidents_since(agreement.effective_at, until, rule.outcomes)
+    for start, kinds, outcome, verdict in found:
         families = {event_kind(t, s).family for t, s in kinds}
         if rule.counts(outcome, verdict, families):
             counted[_local_day(start, zone)] += 1
     return counted
 
 
-def _clock(uow: UnitOfWork, agreement: Agreement, rule: ClockRule) -> Clock:
+def _clock(
+    uow: UnitOfWork, agreement: Agreement, rule: ClockRule, until: datetime | None = None
+) -> Clock:
+    """The clock on the day of ``until`` (now when None), from the record before it."""
     zone = ZoneInfo(agreement.timezone)
     resets = tuple(uow.clocks.resets(agreement.id, rule.key))
     reset_days = [
         _local_day(r.decided_at, zone)
         for r in resets
-        if r.state is JointState.AGREED and r.decided_at
+        if r.state is JointState.AGREED and r.decided_at and (until is None or r.decided_at < until)
     ]
     state = run_clock(
         rule,
         _local_day(agreement.effective_at, zone),
-        _local_day(uow.now(), zone),
-        _counted(uow, rule, agreement, zone),
+        _local_day(until or uow.now(), zone),
+        _counted(uow, rule, agreement, zone, until),
         reset_days,
     )
     return Clock(state, resets, agreement)
 
 
-def clocks(uow: UnitOfWork, agreement_id: int | None = None) -> list[Clock]:
-    """Every condition clock of the agreement (the newest when not given), counted now."""
+def clocks(
+    uow: UnitOfWork, agreement_id: int | None = None, *, until: datetime | None = None
+) -> list[Clock]:
+    """Every condition clock of the agreement (the newest when not given), counted now, or
+    on the day of ``until`` from the incidents before it (a report's cut-off)."""
     agreement = common.agreement(uow, agreement_id)
-    return [_clock(uow, agreement, rule) for rule in agreement.clock_rules()]
+    return [_clock(uow, agreement, rule, until) for rule in agreement.clock_rules()]
 
 
 def clock(uow: UnitOfWork, key: str, agreement_id: int | None = None) -> Clock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +20,20 @@ class Clocks:
         self.session = session
 
     def incidents_since(
-        self, since: datetime
+        self,
+        since: datetime,
+        until: datetime | None = None,
+        outcomes: Collection[str] | None = None,
     ) -> list[tuple[datetime, list[Any], str | None, str | None]]:
-        """Live incidents (not merged away) from ``since``: start, kinds, outcome, verdict."""
+        """Live incidents (not merged away) from ``since`` (to ``until``, excluded; with one
+        of ``outcomes`` only, when given): start, kinds, outcome, verdict."""
         query = select(
             IncidentRow.start, IncidentRow.kinds, IncidentRow.outcome, IncidentRow.verdict
         ).where(IncidentRow.start >= since, IncidentRow.merged_into_id.is_(None))
+        if until is not None:
+            query = query.where(IncidentRow.start < until)
+        if outcomes is not None:
+            query = query.where(IncidentRow.outcome.in_(sorted(outcomes)))
         return [
             (start, kinds, outcome, verdict)
             for start, kinds, outcome, verdict in self.session.execute(query)

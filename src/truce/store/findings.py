@@ -413,3 +413,124 @@ class Findings:
         self.session.add(row)
         self.session.flush()
         return row.id
+
+    # --- as the record stood at a cut-off (the task force pack, case files) ----------------
+
+    def undecided_at(self, agreement_id: int, cutoff: datetime) -> list[Allegation]:
+        """Allegations opened by ``cutoff`` that had no finding by then, oldest first."""
+        decided = select(FindingRow.allegation_id).where(FindingRow.decided_at <= cutoff)
+        query = (
+            select(AllegationRow)
+            .where(
+                AllegationRow.agreement_id == agreement_id,
+                AllegationRow.opened_at <= cutoff,
+                AllegationRow.id.not_in(decided),
+            )
+            .order_by(AllegationRow.opened_at, AllegationRow.id)
+        )
+        return self._allegations(list(self.session.scalars(query)))
+
+    def submitted_by_states_at(
+        self, allegation_ids: list[int], cutoff: datetime
+    ) -> dict[int, set[str]]:
+        """Which guarantors had assessed each allegation by ``cutoff`` (not what they said)."""
+        found: dict[int, set[str]] = {i: set() for i in allegation_ids}
+        for chunk in _chunks(allegation_ids):
+            query = (
+                select(AllegationAssessmentRow.allegation_id, AllegationAssessmentRow.state)
+                .where(
+                    AllegationAssessmentRow.allegation_id.in_(chunk),
+                    AllegationAssessmentRow.submitted_at <= cutoff,
+                )
+                .distinct()
+            )
+            for allegation_id, state in self.session.execute(query):
+                found[allegation_id].add(state)
+        return found
+
+    def overdue_requests_at(self, agreement_id: int, cutoff: datetime) -> list[InformationRequest]:
+        """Requests asked by ``cutoff``, due by then, and not answered by then."""
+        query = (
+            select(InformationRequestRow)
+            .join(AllegationRow, AllegationRow.id == InformationRequestRow.allegation_id)
+            .where(
+                AllegationRow.agreement_id == agreement_id,
+                InformationRequestRow.asked_at <= cutoff,
+                InformationRequestRow.due_at <= cutoff,
+                (InformationRequestRow.answered_at.is_(None))
+                | (InformationRequestRow.answered_at > cutoff),
+            )
+            .order_by(InformationRequestRow.due_at, InformationRequestRow.id)
+        )
+        return [_request(r) for r in self.session.scalars(query)]
+
+    def findings_at(
+        self, agreement_id: int, state: FindingState, cutoff: datetime
+    ) -> list[tuple[Allegation, datetime]]:
+        """Allegations whose finding, made by ``cutoff``, is ``state``, oldest first."""
+        query = (
+            select(AllegationRow, FindingRow.decided_at)
+            .join(FindingRow, FindingRow.allegation_id == AllegationRow.id)
+            .where(
+                AllegationRow.agreement_id == agreement_id,
+                FindingRow.state == state,
+                FindingRow.decided_at <= cutoff,
+            )
+            .order_by(FindingRow.decided_at, FindingRow.id)
+        )
+        rows = self.session.execute(query).all()
+        found = self._allegations([row for row, _ in rows])
+        return [(allegation, at) for allegation, (_, at) in zip(found, rows, strict=True)]
+
+    def confirmed_by_party_at(
+        self, agreement_id: int, cutoff: datetime
+    ) -> dict[int, list[datetime]]:
+        """Per party: the times of its confirmed findings made by ``cutoff``."""
+        query = (
+            select(AllegationRow.party_id, FindingRow.decided_at)
+            .join(FindingRow, FindingRow.allegation_id == AllegationRow.id)
+            .where(
+                AllegationRow.agreement_id == agreement_id,
+                AllegationRow.party_id.is_not(None),
+                FindingRow.state == FindingState.CONFIRMED,
+                FindingRow.decided_at <= cutoff,
+            )
+            .order_by(FindingRow.decided_at, FindingRow.id)
+        )
+        found: dict[int, list[datetime]] = {}
+        for party_id, at in self.session.execute(query):
+            if party_id is not None:
+                found.setdefault(party_id, []).append(at)
+        return found
+
+    def referrals_at(self, agreement_id: int, cutoff: datetime) -> list[Referral]:
+        return [r for r in self.referrals(agreement_id) if r.opened_at <= cutoff]
+
+    def of_incidents(self, incident_ids: list[int]) -> list[Allegation]:
+        """Every allegation about any of these incidents (the first it names, or any it was
+        filed with)."""
+        wanted = set(incident_ids)
+        first = list(
+            self.session.scalars(
+                select(AllegationRow).where(AllegationRow.incident_id.in_(incident_ids))
+            )
+        )
+        # Filed allegations may name several incidents (a JSON list: matched here, the same
+        # way on both databases).
+        filed_ids = [
+            f.allegation_id
+            for f in self.session.scalars(select(AllegationFilingRow))
+            if wanted & set(f.incident_ids)
+        ]
+        known = {r.id for r in first}
+        more = [i for i in filed_ids if i not in known]
+        rows = first + (
+            list(self.session.scalars(select(AllegationRow).where(AllegationRow.id.in_(more))))
+            if more
+            else []
+        )
+        return self._allegations(sorted(rows, key=lambda r: r.id))
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

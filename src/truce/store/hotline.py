@@ -285,6 +285,36 @@ class Hotline:
         )
         return [(found[r.message_id], _receipt(r)) for r in rows]
 
+    def overdue_at(self, agreement_id: int, cutoff: datetime) -> list[tuple[Message, Receipt]]:
+        """Receipts of the agreement's threads due by ``cutoff`` and not acknowledged by then
+        (the record as it stood at the cut-off), oldest deadline first."""
+        query = (
+            select(HotlineReceiptRow)
+            .join(HotlineMessageRow, HotlineMessageRow.id == HotlineReceiptRow.message_id)
+            .join(HotlineThreadRow, HotlineThreadRow.id == HotlineMessageRow.thread_id)
+            .where(
+                HotlineThreadRow.agreement_id == agreement_id,
+                HotlineMessageRow.sent_at <= cutoff,
+                HotlineReceiptRow.due_at <= cutoff,
+                (HotlineReceiptRow.acknowledged_at.is_(None))
+                | (HotlineReceiptRow.acknowledged_at > cutoff),
+            )
+            .order_by(HotlineReceiptRow.due_at, HotlineReceiptRow.message_id)
+        )
+        rows = list(self.session.scalars(query))
+        ids = {r.message_id for r in rows}
+        found = (
+            {
+                m.id: m
+                for m in self._messages(
+                    select(HotlineMessageRow).where(HotlineMessageRow.id.in_(ids))
+                )
+            }
+            if rows
+            else {}
+        )
+        return [(found[r.message_id], _receipt(r)) for r in rows]
+
     def mark_overdue(self, thread: Thread, message_id: int, side: str, now: datetime) -> bool:
         """Note that ``side``'s lapse has been reported; False when it was already."""
         done = self.session.execute(

@@ -150,6 +150,33 @@ class LedgerStore:
         query = select(*COLUMNS).where(LedgerEntryRow.seq > after)
         return paging.page(self.session, query, keyset, cursor, limit).map(entry_from_row)
 
+    def head_at(self, cutoff: datetime) -> tuple[int, str | None]:
+        """The last entry written at or before ``cutoff``: its seq and hash (0, None if none).
+        A report built from the record up to a cut-off names this head."""
+        row = self.session.execute(
+            select(LedgerEntryRow.seq, LedgerEntryRow.hash)
+            .where(LedgerEntryRow.at <= rfc3339(cutoff))
+            .order_by(LedgerEntryRow.seq.desc())
+            .limit(1)
+        ).first()
+        return (row[0], row[1]) if row else (0, None)
+
+    def about(self, subjects: Sequence[str], up_to: int) -> list[Entry]:
+        """Every entry about any of ``subjects`` up to seq ``up_to``, in seq order."""
+        found: list[Entry] = []
+        wanted = sorted(set(subjects))
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(*COLUMNS)
+                .where(
+                    LedgerEntryRow.subject.in_(wanted[start : start + 500]),
+                    LedgerEntryRow.seq <= up_to,
+                )
+                .order_by(LedgerEntryRow.seq)
+            )
+            found += [entry_from_row(row) for row in rows]
+        return sorted(found, key=lambda e: e.seq)
+
     def count(self) -> int:
         """How many entries are stored."""
         return self.session.scalar(select(func.count()).select_from(LedgerEntryRow)) or 0

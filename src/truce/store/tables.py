@@ -887,3 +887,25 @@ class TombstoneRow(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     removed_by: Mapped[str] = mapped_column(String(64))
     removed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class PublishedReportRow(Base):
+    """A situation report as issued (docs/reports.md): its canonical JSON and the digests of
+    its JSON, HTML and PDF in each language, as the ``report.published`` entry records them.
+    ``params_key`` (kind and canonical parameters) is unique, so two workers publishing the
+    same bulletin at its cut-off store it once: the second insert fails and is rolled back."""
+
+    __tablename__ = "published_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    params_key: Mapped[str] = mapped_column(String(500), unique=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ledger_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    ledger_hash: Mapped[str | None] = mapped_column(String(64))
+    json_digest: Mapped[str] = mapped_column(String(64))
+    digests: Mapped[dict[str, Any]] = mapped_column(JSON)  # {lang: {html, pdf}}
+    content: Mapped[str] = mapped_column(Text)  # the canonical JSON, as digested
+    entry_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    published_by: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -27,6 +27,7 @@ from truce.store.hotline import Hotline
 from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
 from truce.store.reports import Imports, Reports
+from truce.store.sitreps import Sitreps
 from truce.store.tables import Instance, UserRow
 from truce.store.webhooks import Webhooks
 
@@ -84,6 +85,7 @@ class UnitOfWork:
         self.clocks = Clocks(session)
         self.findings = Findings(session)
         self.assessments = incident_repos.Assessments(session)
+        self.sitreps = Sitreps(session)  # what situation reports read, and those published
         self.ledger = LedgerStore(session)
         self.checkpoints = Checkpoints(session)
         return self

@@ -26,6 +26,7 @@ from truce.web import findings as finding_pages
 from truce.web import hotline as hotline_pages
 from truce.web import incidents as incident_pages
 from truce.web import pages
+from truce.web import sitreps as sitrep_pages
 from truce.web.rendering import HERE, catalog, make_templates, render
 
 STATUS_OF = {
@@ -69,6 +70,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.include_router(clock_pages.router)
     app.include_router(finding_pages.router)
     app.include_router(incident_pages.router)
+    app.include_router(sitrep_pages.router)
     return app
 
 

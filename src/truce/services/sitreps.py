@@ -1,0 +1,260 @@
+"""Situation reports (docs/reports.md): each kind's build registered here, and publishing,
+which stores a report as issued and writes its digests into the ledger.
+
+A kind is a function ``build(uow, params, *, actor) -> Sitrep`` and a template
+(``src/truce/sitreps/templates/<kind>.html``). Its module registers it with :func:`register`
+when imported; :data:`KIND_MODULES` lists those modules, so that naming a kind imports it.
+
+Every report is public: its content is built from what the public may read (sources, never
+reporters; counts of hotline messages, never their text), so one report, one digest, for
+everyone. Building reads only; publishing needs ``Action.PUBLISH_REPORT``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from truce import i18n
+from truce.domain.errors import Conflict, Invalid, NotFound
+from truce.domain.i18n import N_
+from truce.domain.paging import Page
+from truce.domain.permissions import Action, Actor, require
+from truce.domain.sitreps import LedgerHead, Sitrep, params_key, sha256
+from truce.sitreps import render_html, render_json, render_pdf
+from truce.store.ledger_store import Change
+from truce.store.sitreps import Published
+from truce.store.uow import UnitOfWork
+
+# Modules that register a kind when imported (each helper's kind adds its module here).
+KIND_MODULES = ("truce.services.sitreps_daily",)
+FORMATS = ("html", "pdf", "json")
+
+
+class Build(Protocol):
+    def __call__(
+        self, uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None
+    ) -> Sitrep: ...
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    build: Build
+    template: str
+    # The parameters a kind is published under, from what a caller gave (defaults filled in).
+    normalise: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=dict)
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def register(
+    name: str,
+    build: Build,
+    *,
+    template: str | None = None,
+    normalise: Callable[[Mapping[str, Any]], dict[str, Any]] = dict,
+) -> Kind:
+    """Make a kind of report known, drawn with ``template`` (``<name>.html`` by default)."""
+    kind = Kind(name, build, template or f"{name}.html", normalise)
+    _KINDS[name] = kind
+    return kind
+
+
+def kinds() -> dict[str, Kind]:
+    """Every kind of report, its module imported."""
+    for module in KIND_MODULES:
+        importlib.import_module(module)
+    return dict(sorted(_KINDS.items()))
+
+
+def lookup(name: str) -> Kind:
+    known = kinds()
+    if name not in known:
+        raise NotFound(
+            N_("There is no kind of report {kind!r}: choose one of {kinds}."),
+            field="kind",
+            kind=name,
+            kinds=", ".join(known),
+        )
+    return known[name]
+
+
+# --- the record a report is built from -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """The ledger head a report is built from, and the time its rows must have been written
+    by (that entry's own time): rows written after it are not read."""
+
+    head: LedgerHead
+    written_by: datetime
+
+
+def record_at(uow: UnitOfWork, as_of: int | None = None) -> Record:
+    """The record as it stood at ledger entry ``as_of`` (the newest when None)."""
+    newest, _ = uow.ledger.head()
+    seq = newest if as_of is None else as_of
+    if seq < 1 or seq > newest:
+        raise Invalid(
+            N_("as_of must be a ledger entry from 1 to {newest}."), field="as_of", newest=newest
+        )
+    found = uow.sitreps.entry_time(seq)
+    if found is None:
+        raise NotFound(N_("The ledger has no entry {seq}."), field="as_of", seq=seq)
+    at, digest = found
+    return Record(LedgerHead(seq, digest), datetime.fromisoformat(at.replace("Z", "+00:00")))
+
+
+def as_of_param(params: Mapping[str, Any]) -> int | None:
+    """The ``as_of`` ledger entry a caller gave, checked."""
+    value = params.get("as_of")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid(N_("as_of must be the number of a ledger entry."), field="as_of")
+    return value
+
+
+# --- building and rendering ----------------------------------------------------------------
+
+
+def build(
+    name: str, params: Mapping[str, Any], uow: UnitOfWork, *, actor: Actor | None = None
+) -> Sitrep:
+    """The report of kind ``name`` for ``params``, from the record (reading only)."""
+    found = lookup(name)
+    return found.build(uow, found.normalise(params), actor=actor)
+
+
+def render(sitrep: Sitrep, fmt: str, lang: str = "en") -> bytes:
+    """The report written as ``fmt`` (html, pdf or json) in ``lang``."""
+    i18n.check_locale(lang)
+    if fmt == "json":
+        return render_json(sitrep)
+    if fmt == "html":
+        return render_html(sitrep, lang).encode("utf-8")
+    if fmt == "pdf":
+        return render_pdf(render_html(sitrep, lang))
+    raise Invalid(
+        N_("There is no format {format!r}: choose one of {formats}."),
+        field="format",
+        format=fmt,
+        formats=", ".join(FORMATS),
+    )
+
+
+def digests(sitrep: Sitrep, *, pdf: bool = True) -> tuple[str, dict[str, dict[str, str]]]:
+    """The digest of the JSON, and of the HTML and PDF in each language."""
+    by_lang: dict[str, dict[str, str]] = {}
+    for lang in i18n.SUPPORTED:
+        html = render_html(sitrep, lang)
+        by_lang[lang] = {"html": sha256(html.encode("utf-8"))}
+        if pdf:
+            by_lang[lang]["pdf"] = sha256(render_pdf(html))
+    return sha256(render_json(sitrep)), by_lang
+
+
+def sitrep_of(published: Published) -> Sitrep:
+    """A published report as it was issued, from its stored JSON."""
+    data = json.loads(published.content)
+    head = data["ledger_head"]
+    return Sitrep(
+        data["kind"], data["params"], data["cutoff"], LedgerHead(head["seq"], head["hash"]),
+        data["content"],
+    )  # fmt: skip
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publish:
+    kind: str
+    params: Mapping[str, Any]
+    pdf: bool = True  # digest the PDFs too (the scheduler and the CLI do)
+
+
+def publish(cmd: Publish, uow: UnitOfWork, *, actor: Actor) -> Published:
+    """Issue a report: build it, store its JSON with the digests of its JSON, HTML and PDF
+    in each language, and write ``report.published`` with them and the ledger head it was
+    built from. A report of the same kind and parameters is issued once (Conflict after)."""
+    require(actor, Action.PUBLISH_REPORT)
+    found = lookup(cmd.kind)
+    # Issued from the newest record: an old head's rebuild (as_of) is for checking, not issuing.
+    params = {k: v for k, v in found.normalise(cmd.params).items() if k != "as_of"}
+    key = params_key(found.name, params)
+    if uow.sitreps.published_by_key(key) is not None:
+        raise _already(found.name, params)
+    sitrep = found.build(uow, params, actor=actor)
+    json_digest, by_lang = digests(sitrep, pdf=cmd.pdf)
+    report_id = uow.sitreps.publish(
+        {
+            "kind": found.name, "params_key": key, "params": params,
+            "cutoff": datetime.fromisoformat(sitrep.cutoff.replace("Z", "+00:00")),
+            "ledger_seq": sitrep.ledger_head.seq, "ledger_hash": sitrep.ledger_head.hash,
+            "json_digest": json_digest, "digests": by_lang,
+            "content": render_json(sitrep).decode("utf-8"),
+            "published_by": actor.username, "published_at": uow.now(),
+        }
+    )  # fmt: skip
+    if report_id is None:  # published by another worker since the check above
+        raise _already(found.name, params)
+    payload = {
+        "report_id": report_id,
+        "kind": found.name,
+        "params": params,
+        "cutoff": sitrep.cutoff,
+        "built_from": sitrep.ledger_head.as_dict(),
+        "json": json_digest,
+        "digests": by_lang,
+    }
+    (entry,) = uow.record(actor, Change("report.published", f"sitrep:{report_id}", payload))
+    uow.sitreps.set_entry(report_id, entry.seq)
+    uow.commit()
+    published = uow.sitreps.published_by_key(key)
+    assert published is not None
+    return published
+
+
+def _already(name: str, params: Mapping[str, Any]) -> Conflict:
+    return Conflict(
+        N_("This {kind} report is already published."), field="params", kind=name,
+        params=dict(params),
+    )  # fmt: skip
+
+
+def published_page(
+    uow: UnitOfWork, *, kind: str | None = None, cursor: str | None = None, limit: int = 50
+) -> Page[Published]:
+    """The published reports, newest cut-off first, a page at a time, with the total."""
+    if kind is not None:
+        lookup(kind)  # NotFound naming the kinds
+    return uow.sitreps.published(kind, cursor, limit)
+
+
+def published(uow: UnitOfWork, name: str, params: Mapping[str, Any]) -> Published | None:
+    """The issued report of this kind and parameters, if it was published."""
+    found = lookup(name)
+    return uow.sitreps.published_by_key(params_key(found.name, found.normalise(params)))
+
+
+def as_dict(report: Published) -> dict[str, Any]:
+    """A published report as the API lists it."""
+    return {
+        "id": report.id,
+        "kind": report.kind,
+        "params": report.params,
+        "cutoff": report.cutoff.isoformat().replace("+00:00", "Z"),
+        "built_from": {"seq": report.ledger_seq, "hash": report.ledger_hash},
+        "json": report.json_digest,
+        "digests": report.digests,
+        "entry_seq": report.entry_seq,
+        "published_at": report.published_at.isoformat().replace("+00:00", "Z"),
+    }
