@@ -102,7 +102,10 @@ def build(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None = N
         "clocks": _clocks(uow, until),
         "last_30_days": _series(uow, day, agreement.timezone, rules, written_by),
     }
-    return Sitrep(KIND, dict(params), rfc3339(until), record.head, content)
+    # as_of is not a parameter of the report: the head it names is printed on it. So a rebuild
+    # at the head a published report was built from gives that report's JSON, byte for byte.
+    identity = {name: value for name, value in params.items() if name != "as_of"}
+    return Sitrep(KIND, identity, rfc3339(until), record.head, content)
 
 
 def _by_province(incidents: list[WindowIncident]) -> list[dict[str, Any]]:
