@@ -108,9 +108,15 @@ def test_the_bulletin_counts_what_the_record_holds_in_three_languages_and_format
 
     titles = {"en": "Daily bulletin", "ar": "النشرة اليومية", "ru": "Ежедневная сводка"}
     aleppo = {"en": "Aleppo", "ar": "حلب", "ru": "Алеппо"}
+    # The taxonomy's names (domain/events.py KIND_NAMES): a column and each incident's kind.
+    battles = {"en": "Battles", "ar": "معارك", "ru": "Боевые столкновения"}
+    clash = {"en": "Armed clash", "ar": "اشتباك مسلح", "ru": "Вооружённое столкновение"}
     for lang in ("en", "ar", "ru"):
         html = sitreps.render(sitrep, "html", lang).decode("utf-8")
         assert titles[lang] in html and aleppo[lang] in html, lang
+        assert battles[lang] in html and clash[lang] in html, lang
+        if lang != "en":
+            assert "Battles" not in html and "Armed clash" not in html, lang
         assert f'lang="{lang}"' in html
         assert ('dir="rtl"' in html) == (lang == "ar")
         pdf = sitreps.render(sitrep, "pdf", lang)
@@ -125,7 +131,7 @@ def test_the_bulletin_counts_what_the_record_holds_in_three_languages_and_format
         [pdftotext, str(tmp_path / "daily-ar.pdf"), "-"], check=True, capture_output=True,
         text=True,
     ).stdout  # fmt: skip
-    assert "النشرة اليومية" in text
+    assert "النشرة اليومية" in text and "معارك" in text
     for name in ("حلب", "حمص", "إدلب", "دير الزور"):
         assert name in text, name
     russian = subprocess.run(

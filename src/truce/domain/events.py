@@ -144,3 +144,84 @@ def event_kind(event_type: str, sub_event_type: str) -> EventKind:
         )
     spelled_type, spelled_sub, (family, mode) = _BY_KEY[key]
     return EventKind(spelled_type, spelled_sub, family, mode)
+
+
+# --- the kinds named in the interface's other languages ----------------------------------
+# The taxonomy's own terms, as ACLED and the ceasefire kinds spell them, are what is stored
+# and what English shows; reports and pages show these in Arabic and Russian. Like the
+# governorates' names (sitreps/provinces.py), a fixed vocabulary: one table, beside the
+# taxonomy it translates, so a kind added above without its names fails tests/unit/test_sitreps.py.
+# term -> (Arabic, Russian)
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    BATTLES: ("معارك", "Боевые столкновения"),
+    EXPLOSIONS: ("انفجارات/عنف عن بعد", "Взрывы/дистанционное насилие"),
+    VIOLENCE_AGAINST_CIVILIANS: ("عنف ضد المدنيين", "Насилие в отношении мирных жителей"),
+    PROTESTS: ("احتجاجات", "Протесты"),
+    RIOTS: ("أعمال شغب", "Беспорядки"),
+    STRATEGIC_DEVELOPMENTS: ("تطورات استراتيجية", "Стратегические события"),
+    CEASEFIRE: ("وقف إطلاق النار", "Прекращение огня"),
+    "Armed clash": ("اشتباك مسلح", "Вооружённое столкновение"),
+    "Government regains territory": (
+        "استعادة الحكومة السيطرة على أراضٍ",
+        "Правительство восстанавливает контроль над территорией",
+    ),
+    "Non-state actor overtakes territory": (
+        "سيطرة جهة من غير الدول على أراضٍ",
+        "Негосударственная группа захватывает территорию",
+    ),
+    "Chemical weapon": ("سلاح كيميائي", "Химическое оружие"),
+    "Air/drone strike": ("غارة جوية/بطائرة مسيّرة", "Авиаудар/удар беспилотника"),
+    "Suicide bomb": ("تفجير انتحاري", "Взрыв смертника"),
+    "Shelling/artillery/missile attack": (
+        "قصف/هجوم مدفعي أو صاروخي",
+        "Обстрел/артиллерийский или ракетный удар",
+    ),
+    "Remote explosive/landmine/IED": (
+        "عبوة ناسفة عن بعد/لغم أرضي/عبوة مرتجلة",
+        "Дистанционное взрывное устройство/мина/СВУ",
+    ),
+    "Grenade": ("قنبلة يدوية", "Граната"),
+    "Sexual violence": ("عنف جنسي", "Сексуальное насилие"),
+    "Attack": ("هجوم", "Нападение"),
+    "Abduction/forced disappearance": (
+        "اختطاف/إخفاء قسري",
+        "Похищение/насильственное исчезновение",
+    ),
+    "Peaceful protest": ("احتجاج سلمي", "Мирный протест"),
+    "Protest with intervention": ("احتجاج مع تدخل", "Протест с вмешательством"),
+    "Excessive force against protesters": (
+        "استخدام مفرط للقوة ضد المحتجين",
+        "Чрезмерное применение силы против протестующих",
+    ),
+    "Violent demonstration": ("مظاهرة عنيفة", "Насильственная демонстрация"),
+    "Mob violence": ("عنف جماعي", "Насилие толпы"),
+    "Agreement": ("اتفاق", "Соглашение"),
+    "Arrests": ("اعتقالات", "Аресты"),
+    "Change to group/activity": ("تغيير في جماعة/نشاط", "Изменения в группе/деятельности"),
+    "Disrupted weapons use": ("إحباط استخدام أسلحة", "Предотвращённое применение оружия"),
+    "Headquarters or base established": ("إنشاء مقر أو قاعدة", "Создание штаба или базы"),
+    "Looting/property destruction": ("نهب/تدمير ممتلكات", "Мародёрство/уничтожение имущества"),
+    "Non-violent transfer of territory": (
+        "نقل سلمي للأراضي",
+        "Ненасильственная передача территории",
+    ),
+    "Other": ("أخرى", "Другое"),
+    EXPLOSION: ("انفجار عند الارتطام أو في الجو", "Взрыв при ударе или в воздухе"),
+    PROJECTILE: ("مقذوف", "Снаряд"),
+    MUZZLE_FLASH: ("وميض إطلاق نار", "Вспышка выстрела"),
+    GROUND_ASSAULT: ("هجوم بري", "Наземная атака"),
+    TERRITORY_SEIZED: ("السيطرة على أراضٍ", "Захват территории"),
+    ACCESS_DENIED: ("منع الوصول الإنساني", "Отказ в гуманитарном доступе"),
+    DETENTION: ("احتجاز", "Задержание"),
+}
+
+
+def kind_name(term: str | None, lang: str) -> str:
+    """An event type or sub-type of the taxonomy as written in ``lang``; a term outside the
+    taxonomy (an old import's spelling) as stored."""
+    if not term:
+        return ""
+    names = KIND_NAMES.get(term)
+    if names is None or lang not in ("ar", "ru"):
+        return term
+    return names[0] if lang == "ar" else names[1]

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from truce import i18n
+from truce.domain.events import kind_name
 from truce.domain.sitreps import Sitrep, canonical_json, report_digest
 from truce.sitreps import charts, maps
 from truce.sitreps.provinces import province_name
@@ -47,6 +48,7 @@ def environment(lang: str) -> Environment:
         day=lambda value: day(value, lang),
         when=lambda text, zone="UTC": when(text, zone, lang),
         province=lambda admin1: province_name(admin1, lang),
+        kind=lambda term: kind_name(term, lang),
         bars_svg=lambda days, words, highlight=None: Markup(
             _inline(charts.svg(charts.daily_bars_spec(days, words, highlight=highlight), lang))
         ),
@@ -57,15 +59,15 @@ def environment(lang: str) -> Environment:
         map_svg=lambda points, title="", highlight=(): Markup(
             maps.map_svg(points, title=title, highlight=highlight)
         ),
-        points=incident_points,
+        points=lambda incidents: incident_points(incidents, lang),
     )
     return env
 
 
-def incident_points(incidents: Iterable[Mapping[str, Any]]) -> list[maps.Point]:
+def incident_points(incidents: Iterable[Mapping[str, Any]], lang: str) -> list[maps.Point]:
     """A map point for each placed incident of a report's content (id, type as tooltip)."""
     return [
-        maps.Point(i["lon"], i["lat"], f"#{i['id']} {i.get('event_type', '')}")
+        maps.Point(i["lon"], i["lat"], f"#{i['id']} {kind_name(i.get('event_type'), lang)}")
         for i in incidents
         if i.get("lat") is not None and i.get("lon") is not None
     ]
