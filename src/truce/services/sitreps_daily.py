@@ -11,8 +11,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from truce.domain.errors import Invalid
 from truce.domain.i18n import N_
@@ -202,6 +203,24 @@ def _series(
         if index < len(days) and start >= windows[index][0]:
             counted[index] += 1
     return [[d.isoformat(), n] for d, n in zip(days, counted, strict=True)]
+
+
+def newest_day(uow: UnitOfWork) -> date | None:
+    """The date of the bulletin whose window holds the newest incident (None when there is no
+    incident, or no agreement): the first cut-off after it, on the agreement's clock."""
+    if not uow.agreements.all():
+        return None
+    newest = uow.sitreps.newest_incident_start()
+    if newest is None:
+        return None
+    agreement = common.agreement(uow, None)
+    rules = agreement.bulletin_rules()
+    moment = newest.replace(tzinfo=newest.tzinfo or UTC)
+    local = moment.astimezone(ZoneInfo(agreement.timezone))
+    day = local.date()
+    while daily_window(day, agreement.timezone, rules)[1] <= moment:
+        day += timedelta(days=1)
+    return day
 
 
 sitreps.register(KIND, build, normalise=normalise)

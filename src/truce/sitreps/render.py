@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import lru_cache
+from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,12 +89,18 @@ def render_html(sitrep: Sitrep, lang: str, *, fragment: bool = False) -> str:
     )
 
 
+def stylesheet() -> str:
+    """The reports' style (templates/sitrep.css), which base.html writes into each document:
+    served to the site's pages, which may load no inline style."""
+    return (files("truce.sitreps") / "templates" / "sitrep.css").read_text(encoding="utf-8")
+
+
 def render_pdf(html: str) -> bytes:
     """The HTML as PDF. WeasyPrint shapes Arabic through Pango; base.html asks for DejaVu Sans,
     which covers Arabic and Cyrillic (scripts/ensure-report-tools installs it)."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html).write_pdf(identifier=b"truce-report")
+    pdf: bytes = HTML(string=html).write_pdf(pdf_identifier=b"truce-report")
     return pdf
 
 

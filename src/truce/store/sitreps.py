@@ -148,6 +148,12 @@ class Sitreps:
         )  # fmt: skip
         return list(self.session.scalars(query))
 
+    def newest_incident_start(self) -> datetime | None:
+        """When the newest live incident began (the index page offers its bulletin)."""
+        return self.session.scalar(
+            select(func.max(IncidentRow.start)).where(IncidentRow.merged_into_id.is_(None))
+        )
+
     # --- the agreement's business --------------------------------------------------------
 
     def commitments(

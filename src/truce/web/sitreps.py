@@ -4,18 +4,24 @@ head it was built from. Each kind's pages build the report and call :func:`repor
 
 from __future__ import annotations
 
-from typing import Annotated
-from urllib.parse import urlencode
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from truce.bootstrap import Truce
-from truce.domain.sitreps import Sitrep
-from truce.services import sitreps
+from truce.domain.errors import DomainError
+from truce.domain.i18n import N_
+from truce.domain.sitreps import Sitrep, parse_day
+from truce.services import sitreps, sitreps_daily
 from truce.sitreps import render_html
-from truce.web.rendering import catalog, current_user, locale_of, render
+from truce.sitreps.render import stylesheet
+from truce.store.sitreps import Published
+from truce.web.pages import PER_PAGE, Cursor
+from truce.web.rendering import catalog, current_user, locale_of, pager, render
 
 
 def report_page(request: Request, sitrep: Sitrep, *, api_path: str, title: str) -> HTMLResponse:
@@ -36,6 +42,94 @@ def report_page(request: Request, sitrep: Sitrep, *, api_path: str, title: str) 
 
 router = APIRouter(include_in_schema=False)
 Day = Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A kind of report the index offers: ``form`` names the part of reports.html that asks
+    for its parameters (a GET form, so it works without JavaScript)."""
+
+    key: str
+    title: str  # N_(): translated in the page
+    description: str  # N_()
+    form: str
+
+
+# The kinds the index offers, in order (each kind's helper adds its own).
+REPORT_KINDS: list[ReportKind] = [
+    ReportKind(
+        "daily",
+        N_("Daily bulletin"),
+        N_(
+            "The incidents of the 24 hours to the agreement's daily cut-off, by province and "
+            "type, with the commitments, allegations, findings, hotline and condition clock "
+            "of the day, a map and the last 30 days."
+        ),
+        "date",
+    ),
+]
+
+
+def _published_row(report: Published) -> dict[str, Any]:
+    date = report.params.get("date")
+    return {
+        "report": report,
+        "title": next((k.title for k in REPORT_KINDS if k.key == report.kind), report.kind),
+        "href": f"/reports/{report.kind}/{date}" if report.kind == "daily" and date else None,
+        "date": date,
+    }
+
+
+def _index(
+    request: Request, cursor: str | None, *, error: DomainError | None = None, typed: str = ""
+) -> HTMLResponse:
+    truce: Truce = request.app.state.truce
+    with truce.uow(write=False) as uow:
+        if not uow.agreements.all():
+            return render(request, "empty.html")
+        newest = sitreps_daily.newest_day(uow)
+        found = sitreps.published_page(uow, cursor=cursor, limit=PER_PAGE)
+    return render(
+        request,
+        "reports.html",
+        status_code=422 if error else 200,
+        kinds=REPORT_KINDS,
+        newest_day=newest.isoformat() if newest else "",
+        typed_day=typed,
+        published=[_published_row(r) for r in found.items],
+        pager=pager(request, found),
+        error=error.render(catalog(request).gettext) if error else None,
+        error_field=error.field if error else None,
+    )
+
+
+@router.get("/reports/sitrep.css")
+def report_style() -> Response:
+    """The reports' style, for the pages that hold one (no inline style under the site's CSP)."""
+    return Response(
+        stylesheet(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_index(request: Request, cursor: Cursor = None) -> Response:
+    """The kinds of situation report, each with the form that asks for one, and the reports
+    published, newest cut-off first."""
+    return _index(request, cursor)
+
+
+@router.get("/reports/daily", response_class=HTMLResponse)
+def daily_for(request: Request, date: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """The index's date form (GET, so without JavaScript too): on to that day's bulletin, or
+    back to the index naming the date when it is not one."""
+    typed = date.strip()
+    try:
+        day = parse_day(typed)
+    except DomainError as exc:
+        return _index(request, None, error=exc, typed=typed)
+    lang = request.query_params.get("lang")
+    suffix = f"?lang={quote(lang)}" if lang else ""
+    return RedirectResponse(f"/reports/daily/{day.isoformat()}{suffix}", status_code=303)
 
 
 @router.get("/reports/daily/{day}", response_class=HTMLResponse)
