@@ -97,9 +97,9 @@ def build(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None = N
                 since, until, written_by
             )
         ],
-        "allegations": _allegations(uow, since, until),
-        "findings": _findings(uow, since, until),
-        "hotline": uow.sitreps.hotline_counts(since, until),
+        "allegations": _allegations(uow, since, _held(until, written_by)),
+        "findings": _findings(uow, since, _held(until, written_by)),
+        "hotline": uow.sitreps.hotline_counts(since, _held(until, written_by)),
         "clocks": _clocks(uow, until),
         "last_30_days": _series(uow, day, agreement.timezone, rules, written_by),
     }
@@ -107,6 +107,13 @@ def build(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None = N
     # at the head a published report was built from gives that report's JSON, byte for byte.
     identity = {name: value for name, value in params.items() if name != "as_of"}
     return Sitrep(KIND, identity, rfc3339(until), record.head, content)
+
+
+def _held(until: datetime, written_by: datetime) -> datetime:
+    """The end (excluded) of what the head holds of things dated when they were written
+    (allegations, findings, hotline messages): the window's end, or just after the head's
+    time, when the head is older (a row is written with its own entry, at that time)."""
+    return min(until, written_by + timedelta(microseconds=1))
 
 
 def _by_province(incidents: list[WindowIncident]) -> list[dict[str, Any]]:
