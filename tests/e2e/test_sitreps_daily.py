@@ -82,6 +82,8 @@ def test_the_api_answers_the_bulletin_in_three_media_types(client: TestClient, d
     [
         (f"{API}/2016-02-31", {}, "date"),
         (f"{API}/4-March-2016", {}, "day"),
+        (f"{API}/0001-01-01", {}, "date"),
+        (f"{API}/9999-12-31", {}, "date"),
         (f"{API}/{DAY}", {"format": "docx"}, "format"),
         (f"{API}/{DAY}", {"lang": "fr"}, "lang"),
         (f"{API}/{DAY}", {"as_of": 10**9}, "as_of"),

@@ -67,6 +67,15 @@ def test_a_date_that_is_not_a_day_is_refused_with_the_form_to_use(text: str) -> 
     assert "YYYY-MM-DD" in str(refused.value) and repr(text) in str(refused.value)
 
 
+@pytest.mark.parametrize("text", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_day_outside_the_calendar_reports_count_in_is_refused(text: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        parse_day(text)
+    assert refused.value.field == "date"
+    assert "from 1900-01-01 to 9999-12-30" in str(refused.value)
+    assert parse_day("1900-01-01") == date(1900, 1, 1)
+
+
 def test_canonical_json_does_not_depend_on_key_order() -> None:
     one, other = {"b": 1, "a": ["حلب", 2.5]}, {"a": ["حلب", 2.5], "b": 1}
     assert canonical_json(one) == canonical_json(other)

@@ -116,11 +116,28 @@ def bulletin_rules_from(spec: object) -> BulletinRules:
     return BulletinRules(time(int(matched.group(1)), int(matched.group(2))), hours)
 
 
+# The days a report may be asked for: a window of days before the first, or hours after the
+# last, would fall outside the calendar Python counts in (year 1 to 9999).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9999, 12, 30)
+
+
 def parse_day(text: str, field: str = "date") -> date:
-    """A bulletin's date, YYYY-MM-DD; anything else is refused naming the form."""
+    """A bulletin's date, YYYY-MM-DD, from 1900 to 9999; anything else is refused naming
+    the form."""
     try:
         if _DATE.fullmatch(text):
-            return date.fromisoformat(text)
+            day = date.fromisoformat(text)
+            if not FIRST_DAY <= day <= LAST_DAY:
+                raise Invalid(
+                    N_("{name}: give a date from {first} to {last}, not {value}."),
+                    field=field,
+                    name=field,
+                    first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat(),
+                    value=text,
+                )
+            return day
     except ValueError:
         pass
     raise Invalid(
