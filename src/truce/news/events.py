@@ -142,7 +142,9 @@ TRIGGERS: tuple[Trigger, ...] = (
         r"|announced\b[^.]{0,30}?\b(?:plan|deal|agreement|arrangement|ceasefire|truce)"
         r"|signed|accept(?:ed|ance)|approved|struck a deal|brokered|committed to"
         r"|(?:announced|adopted) the adoption of|concluded (?:the )?(?:final )?arrangements"
-        r"|arrangements concluded")),
+        r"|arrangements concluded"
+        r"|(?:agreement|deal|arrangement|understanding)s? (?:\w+ )?announced"
+        r"|reaffirmation of the (?:cessation|ceasefire|truce)")),
     # Arabic
     Trigger(EXPLOSIONS, "Suicide bomb", _other(r"انتحاري|انتحارية|تفجير(?:ين)? انتحاري")),
     Trigger(EXPLOSIONS, "Remote explosive/landmine/IED", _other(r"سيارة مفخخة|عبوة ناسفة|لغم")),
@@ -179,7 +181,11 @@ _NOT_HAPPENED = re.compile(
     r"|to|plans?|planned|threat(?:en|ened|ens)|vow(?:ed|s)?|warn(?:ed|s)|urged?|calls?|called"
     r"|demand(?:ed|s)?|ready|prepared|intends?|hopes?|ahead of|any|avoid|prevent|possible"
     r"|potential|future|upcoming|proposed|draft|whether|since|eliminat\w*|destr(?:oy|oyed|uction)"
-    r"|remov(?:e|al|ing)|dismantl\w*|stockpiles?|arsenals?)\b|n't\b"
+    r"|remov(?:e|al|ing)|dismantl\w*|stockpiles?|arsenals?"
+    # a trend or a state of things, not one event: "the escalation of fighting", "a halt in
+    # fighting", "continued fighting in some locations"
+    r"|escalation|intensification|upsurge|surge|increase|decrease|reduction|levels?"
+    r"|halt|end|cessation|continu\w*|ongoing)\b|n't\b"
     r"|(?<![^\W\d_])(?:لم|لن|لا|سوف|قد|عدم|не|нет|будут?|будет|может|могут|если)(?![^\W\d_])",
     re.IGNORECASE,
 )
@@ -356,7 +362,7 @@ def _context(
         known = paragraphs.get(sentence.paragraph, sentence.span)
         paragraphs[sentence.paragraph] = Span(known.start, max(known.end, sentence.span.end))
     located = SpanIndex(
-        (p for p in places if not in_header(p.span) and p.kind != "region"),
+        (p for p in places if not in_header(p.span) and not _road(p)),
         lambda place: place.span,
     )
     focus = _focus_place(places)
@@ -419,12 +425,22 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
     return events
 
 
-# "(Damascus time)": a clock, not where anything happened.
+# "(Damascus time)", "at 00:01 in Damascus": a clock, not where anything happened.
 _CLOCK_AFTER = re.compile(r"\s+time\b|\s*\)?\s*\(?\s*(?:GMT|UTC)", re.IGNORECASE)
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\s+in\s+$", re.IGNORECASE)
 
 
 def _clock(text: str, place: Place) -> bool:
-    return bool(_CLOCK_AFTER.match(text, place.span.end))
+    before = text[max(0, place.span.start - 16) : place.span.start]
+    return bool(_CLOCK_AFTER.match(text, place.span.end) or _CLOCK_BEFORE.search(before))
+
+
+# A road locates an event along it; the event is coded at the towns it names, if any.
+_ROAD = re.compile(r"\b(?:road|highway|route)\b", re.IGNORECASE)
+
+
+def _road(place: Place) -> bool:
+    return place.kind == "region" and _ROAD.search(place.entry) is not None
 
 
 # Strikes, shelling and attacks that one sentence reports on a list of towns ("the terrorist
@@ -626,6 +642,22 @@ def _where(
     country it is about; else the last town named before, the dateline's, or the country."""
     text = context.text
     located = [p for p in own if not _stands_for_state(text, p)]
+    if found.trigger.sub_type == "Agreement":
+        # Filed abroad ("GENEVA —"), a nationwide deal is coded where it was made (below).
+        abroad = context.dateline is not None and context.dateline.country != context.focus.country
+        covered = [
+            p
+            for p in located
+            if _COVERED_BY_TRUCE.search(text[max(0, p.span.start - 60) : p.span.start])
+            and not (abroad and p.kind == "country")
+        ]
+        if covered:
+            return covered[0]
+    located = [
+        p
+        for index, p in enumerate(located)
+        if not (index and _INCLUDED.search(text[max(0, p.span.start - 12) : p.span.start]))
+    ]
     if located:
         return min(
             located, key=lambda p: (_SPECIFICITY.get(p.kind, 5), _relative(text, p), p.span.start)
@@ -641,6 +673,18 @@ def _where(
     if context.dateline is not None and context.dateline.country == country:
         return context.dateline
     return named or context.focus
+
+
+# "the cessation of hostilities in Syria", "the renewed cessation in Aleppo": where a truce holds
+# is where the agreement on it is coded, whatever other places the sentence names.
+_COVERED_BY_TRUCE = re.compile(
+    r"\b(?:cessation(?: of hostilities)?|ceasefire|cease-fire|truce|calm|pause)"
+    r"(?:\s+(?:agreement|arrangements?|deal|regime|efforts?))?"
+    r"\s+(?:in|to|for|across|throughout)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+# "Aleppo province, including Aleppo city": a part of the place named before it.
+_INCLUDED = re.compile(r"\bincluding\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _stands_for_state(text: str, place: Place) -> bool:
