@@ -359,3 +359,58 @@ def test_an_agreement_is_coded_where_the_truce_it_makes_holds() -> None:
 )
 def test_trends_truces_and_ongoing_fighting_are_no_events(body: str) -> None:
     assert events_of(body, MAY_4) == []
+
+
+# Kremlin, 22 February 2016: the President's statement after his call with Barack Obama.
+PUTIN_STATEMENT = (
+    "President of Russia Vladimir Putin: Friends,\n"
+    "I just had a telephone conversation with President of the United States of America Barack "
+    "Obama. The phone call was initiated by the Russian side, but the interest was certainly "
+    "mutual.\n"
+    "During our conversation, we approved joint statements of Russia and the US, as co-chairs of "
+    "the ISSG, on the cessation of hostilities in Syria. Adoption of the statement was preceded "
+    "by intensive work by Russian and American experts."
+)
+
+
+def test_an_agreement_the_opening_reports_without_a_day_is_news_of_the_publication_day() -> None:
+    published = datetime.fromisoformat("2016-02-22T00:00:00+03:00")
+    [event] = events_of(PUTIN_STATEMENT, published)
+    assert (event.type, event.sub_type, event.trigger) == (*AGREEMENT, "approved")
+    assert (event.place.name, event.date) == ("Syria", date(2016, 2, 22))
+    # Undated, it is no event: the day is not known.
+    assert list(EXTRACTOR.extract(article(PUTIN_STATEMENT)).events) == []
+
+
+def test_an_intent_to_shore_up_the_truce_is_no_agreement() -> None:
+    # The White House readout of 18 April 2016.
+    body = (
+        "Washington, DC - President Barack Obama spoke today by phone with President Vladimir "
+        "Putin of Russia to share his concern over the status of the Cessation of Hostilities in "
+        "Syria.\n\n"
+        "The two leaders committed to intensify their efforts to shore up the Cessation of "
+        "Hostilities and affirmed the need to end attacks by all parties and ensure humanitarian "
+        "access to all besieged areas."
+    )
+    assert events_of(body, datetime.fromisoformat("2016-04-18T12:00:00-04:00")) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The Secretary-General to the Security Council, 21 September 2016: no day, no place.
+        "We have seen indiscriminate attacks on civilians and civilian facilities …the medieval "
+        "tactic of sieges and the weaponisation of hunger … the use of chemical weapons – "
+        "including attacks recently attributed to Daesh and the Syrian government.",
+        # a weapons programme is a means held, not an attack
+        "Council unity and resolve led to the elimination of Syria’s previously denied chemical "
+        "weapons programme and the attribution of responsibility for their use.",
+        # "restoring momentum" (the US Embassy's Arabic readout, 19 July 2016)
+        "واتفق الوزير كيري والمبعوث الأممي على ان الوضع الراهن في سوريا لا يمكن ان يستمر وأعربا "
+        "عن توقعهما بأن الجهود الجديدة من شأنها، اذا ما نفذت بشكل كامل، ان تحدث فرقاً كبيراً في "
+        "الحد من العنف واستعادة الزخم لعملية السلام.",
+    ],
+)
+def test_general_wording_gives_no_event(body: str) -> None:
+    # Under the remarks' own heading, which gives every sentence after it a day.
+    assert events_of(f"New York\n\n21 September 2016\n\n{body}") == []

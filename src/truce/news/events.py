@@ -153,7 +153,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     Trigger(EXPLOSIONS, "Shelling/artillery/missile attack", _other(
         r"قصف|قذائف|قذيفة|صواريخ|صاروخ|مدفعية|هاون")),
     Trigger(BATTLES, "Armed clash", _other(r"اشتباكات|اشتباك|معارك|مواجهات")),
-    Trigger(BATTLES, REGAINS, _other(r"استعادت|استعاد|استعادة")),
+    # "استعادة الزخم" (restoring momentum) is no recapture: the noun needs "control".
+    Trigger(BATTLES, REGAINS, _other(r"استعادت|استعاد(?!ة)|استعادة السيطرة")),
     Trigger(BATTLES, TERRITORY, _other(r"سيطرت|سيطر")),
     Trigger(PROTESTS, "Peaceful protest", _other(
         r"مظاهرة|مظاهرات|تظاهر|احتجاج|احتجاجات"
@@ -213,7 +214,9 @@ _FUTURE_AFTER = re.compile(
 # "effectively fighting terrorist groups", "the fight against terrorism": a campaign, no event.
 _CAMPAIGN_AFTER = re.compile(
     r"\s+(?:against\s+)?(?:international\s+)?(?:terrorist\s+groups|terrorism|terrorists|"
-    r"extremists)\b",
+    r"extremists)\b"
+    # "Syria's chemical weapons programme": a means held, not used
+    r"|\s+(?:programmes?|programs?|stockpiles?|arsenals?|capabilit(?:y|ies))\b",
     re.IGNORECASE,
 )
 # "The truce, brokered by …", "the U.S.-and-Russia-brokered truce": the deal described, not made.
@@ -311,6 +314,7 @@ class _Context:
     dateline: Place | None
     focus: Place
     lead: date | None
+    published: date | None
     # For the first i places: the last town, and the last place, in the focus country.
     last_town: list[Place | None]
     last_named: list[Place | None]
@@ -377,6 +381,7 @@ def _context(
         dateline=dateline,
         focus=focus,
         lead=lead,
+        published=article.published.date() if article.published else None,
         last_town=_running_last(
             located.items, lambda p: p.country == focus.country and p.kind == "city"
         ),
@@ -411,7 +416,10 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
     for item in _one_per_territory(context, found):
         day, day_span = _day(context, sentence, item)
         if day_span is None and item.trigger.type == STRATEGIC:
-            continue  # decisions are dated by their own sentence
+            day = _news_of_the_day(context, sentence, item)
+            if day is None:
+                continue  # decisions are dated by their own sentence
+            day_span = Span(sentence.span.start, sentence.span.start)
         when = day if day_span is not None or not _back_reference(context.text, item.span) else None
         if when is None:
             continue
@@ -421,6 +429,8 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
             event = _event(context.text, item, when, day_span, place, actors, bool(own_places))
             if event.fatalities is None and not listed:
                 event = replace(event, fatalities=_next_toll(context, sentence))
+            if day_span is None and place is context.focus and event.fatalities is None:
+                continue  # "We have seen indiscriminate attacks on civilians": no day, no place
             events.append(event)
     return events
 
@@ -593,6 +603,38 @@ def _event(
         fatalities=fatalities(span.of(text)),
         confidence=round(min(confidence, 0.95), 2),
     )
+
+
+def _news_of_the_day(context: _Context, sentence: Sentence, found: _Found) -> date | None:
+    """An agreement the opening of a dated text reports without a day of its own ("we approved
+    joint statements … on the cessation of hostilities"): the news of the publication day."""
+    if context.published is None or found.trigger.sub_type != "Agreement":
+        return None
+    if sentence.paragraph > _OPENING_PARAGRAPHS:
+        return None
+    before = context.text[max(sentence.span.start, found.span.start - 20) : found.span.start]
+    if _SAYS_BEFORE.search(before):
+        return None  # "a faction that says it has accepted the truce": a stance described
+    if context.dates.starting_in(context.paragraphs[sentence.paragraph].start, sentence.span.end):
+        return None
+    after = context.text[found.span.end : sentence.span.end]
+    infinitive = found.span.of(context.text).endswith(" to") and _INFINITIVE.match(after)
+    if infinitive or _THAT_AFTER.match(after) or not _TRUCE_WORDS.search(after):
+        return None
+    return context.published
+
+
+_OPENING_PARAGRAPHS = 2  # the title is paragraph 0
+_SAYS_BEFORE = re.compile(r"\bsays?\b", re.IGNORECASE)
+# "committed to intensify their efforts", "agreed that their officials would …": an intent or a
+# view, not a deal made.
+_INFINITIVE = re.compile(r"\s+(?!the\b|a\b|an\b)[a-z]+\b")
+_THAT_AFTER = re.compile(r"\s+that\b")
+_TRUCE_WORDS = re.compile(
+    r"\b(?:cessation|ceasefire|cease-fire|truce|agreement|arrangements?|deal|statements?|pause)\b"
+    r"|прекращени|перемири|هدنة|وقف",
+    re.IGNORECASE,
+)
 
 
 # "It was agreed that the cessation commences … on February 27": the day it starts, not the day
