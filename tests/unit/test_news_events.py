@@ -334,7 +334,9 @@ def test_an_agreement_is_coded_where_the_truce_it_makes_holds() -> None:
         "John Kerry and Russian Foreign Minister Sergey Lavrov, as co-chairs of the International "
         "Syria Support Group (ISSG) Ceasefire Taskforce formed in Munich, on the terms of a "
         "nationwide cessation of hostilities in Syria scheduled to come into effect on 27 "
-        "February 2016.",
+        "February 2016.\n\n"
+        # where the statement was issued, below it: not where the agreement was made
+        "New York, 22 February 2016",
         datetime.fromisoformat("2016-02-22T12:00:00-05:00"),
     )
     assert (event.type, event.sub_type, event.trigger) == (*AGREEMENT, "agreement announced")

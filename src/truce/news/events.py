@@ -224,6 +224,7 @@ _DESCRIBED = re.compile(r"(?:,\s*|-)$")
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|once)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:—–()\"“”«»]|\b(?:and|but|while|after|as|when|which|who|that)\b")
 _LOOKBACK = 40  # characters before the trigger inside its clause
+_OPENING_CHARS = 200  # a dateline stands within the body's first lines
 _PROSE_END = re.compile(r"[.!?؟…\"”»’')]\s*$")
 _DATELINE_END = re.compile(r"[^\n]{0,80}?\s[-—–]\s")
 # "east of Damascus": a place that only locates another.
@@ -359,7 +360,10 @@ def _context(
 
     dates = find_dates(text, article.published, article.body_start)
     body_dates = [m for m in dates if not in_header(m.span)]
-    dateline = next((p for p in places if in_header(p.span)), None)
+    # Where the story was filed opens it; "New York, 22 February 2016" below a statement says
+    # where it was issued, not where what it reports was made.
+    opening = Span(article.body_start, article.body_start + _OPENING_CHARS)
+    dateline = next((p for p in places if in_header(p.span) and opening.contains(p.span)), None)
     lead = next((m.value for m in body_dates if m.kind == DAY and m.value), None)
     paragraphs: dict[int, Span] = {}
     for sentence in sentences:
