@@ -204,3 +204,14 @@ def test_quoted_paragraphs_that_only_the_title_attributes_are_the_issuers_statem
     assert found[0].quote.startswith("Today is another sad")
     # Without the title's attribution the paragraphs report nobody.
     assert statements_of(UNICEF_AUGUST_26, "The humanitarian pause in Aleppo") == []
+
+
+def test_an_arabic_subject_set_off_before_qad_is_the_speaker():
+    # UN News in Arabic, 26 February 2016: the Council's president announced the vote.
+    [statement] = statements_of(
+        "وكان رئيس المجلس للشهر الحالي المندوب الفنزويلي، رافايل داريو راميرز كارّينيو، قد أعلن "
+        "نتيجة التصويت كما يلي:\n\n"
+        '"نتيجة التصويت على القرار هي التالية: حظي مشروع القرار بخمسة عشر صوتا.  تم اعتماد '
+        'مشروع القرار بالإجماع ليصبح القرار رقم 2268 ل2016."'
+    )
+    assert (statement.speaker, statement.kind) == ("رافايل داريو راميرز كارّينيو", "direct")

@@ -177,6 +177,8 @@ _ARABIC_STOP = re.compile(
     r"قائلا|قائلاً|مشيرا|مشيراً|مضيفا|مضيفاً|موضحا|مؤكدا)$"
 )
 _ARABIC_IN_A = re.compile(r"^(?:في|خلال)$")
+# "…، NAME، قد أعلن": a pluperfect whose subject, set off by commas, comes before the verb.
+_ARABIC_NAMED_BEFORE = re.compile(r"[،,]\s*(?P<name>[^،,:.\d]{3,60}?)\s*[،,]\s*قد\s+$")
 _ARABIC_STATEMENT = re.compile(r"^(?:بيان|تصريح|تصريحات|مؤتمر|حديث|رسالة|كلمة|مقابلة)")
 _ARABIC_ANONYMOUS = re.compile(r"^(?:مصدر|مصادر|ناشطون|ناشطين|سكان|مسؤول|مسؤولون|شهود)")
 # Words of a title that follow an Arabic name ("يان إيغلاند منسق فريق العمل …"): the name ends.
@@ -200,6 +202,11 @@ def _arabic_speaker(
         if ctx.last_speaker is None:
             return None
         return _Attribution(ctx.last_speaker, None, cue.group("cue"), cue_span, None)
+    earlier = _ARABIC_NAMED_BEFORE.search(masked[: cue.start()])
+    if earlier is not None and _MASK not in earlier.group("name"):
+        # "وكان رئيس المجلس …، رافايل داريو راميرز كارّينيو، قد أعلن": the name before "قد".
+        span = Span(sentence.start + earlier.start("name"), sentence.start + earlier.end("name"))
+        return _Attribution(span.of(ctx.text), span, cue.group("cue"), cue_span, None)
     taken: list[re.Match[str]] = []
     words = list(_WORDS.finditer(masked, cue.end()))
     for index, word in enumerate(words):
