@@ -202,10 +202,11 @@ def _arabic_speaker(
         if ctx.last_speaker is None:
             return None
         return _Attribution(ctx.last_speaker, None, cue.group("cue"), cue_span, None)
-    earlier = _ARABIC_NAMED_BEFORE.search(masked[: cue.start()])
-    if earlier is not None and _MASK not in earlier.group("name"):
+    named_before = _ARABIC_NAMED_BEFORE.search(masked[: cue.start()])
+    if named_before is not None and _MASK not in named_before.group("name"):
         # "وكان رئيس المجلس …، رافايل داريو راميرز كارّينيو، قد أعلن": the name before "قد".
-        span = Span(sentence.start + earlier.start("name"), sentence.start + earlier.end("name"))
+        begin, end = named_before.start("name"), named_before.end("name")
+        span = Span(sentence.start + begin, sentence.start + end)
         return _Attribution(span.of(ctx.text), span, cue.group("cue"), cue_span, None)
     taken: list[re.Match[str]] = []
     words = list(_WORDS.finditer(masked, cue.end()))
