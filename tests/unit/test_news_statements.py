@@ -215,3 +215,25 @@ def test_an_arabic_subject_set_off_before_qad_is_the_speaker():
         'مشروع القرار بالإجماع ليصبح القرار رقم 2268 ل2016."'
     )
     assert (statement.speaker, statement.kind) == ("رافايل داريو راميرز كارّينيو", "direct")
+
+
+def test_an_arabic_speaker_ends_before_where_they_spoke():
+    # The synthetic set's n27 (dev): no real dev text has this turn.
+    [statement] = statements_of(
+        'وقال المبعوث الأممي ستافان دي ميستورا في جنيف إن دخول القافلة "خطوة أولى"، مطالباً '
+        "بإيصال الغذاء في أسرع وقت."
+    )
+    assert statement.speaker == "المبعوث الأممي ستافان دي ميستورا"
+    # A role tied to a body keeps its preposition.
+    [member] = statements_of('وقال عضو في المجلس المحلي إن "الوضع صعب جدا في المدينة".')
+    assert member.speaker.startswith("عضو في المجلس المحلي")
+
+
+def test_the_texts_own_voice_quoting_itself_is_no_statement():
+    # The Secretary's remarks in Paris, 9 May 2016 (a transcript turn).
+    assert (
+        statements_of(
+            "Now, as I said before when we were in Vienna, these are words on a piece of paper."
+        )
+        == []
+    )

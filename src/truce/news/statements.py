@@ -217,8 +217,14 @@ def _arabic_speaker(
         if taken and _ARABIC_ROLE.match(word.group(0)):
             break  # the title after the name
         role_tied = bool(taken) and bool(_ARABIC_ROLE.match(taken[0].group(0)))
-        if taken and _ARABIC_PREPOSITION.match(word.group(0)) and not role_tied:
-            break  # "أشار X إلى …"; but "عضو في المجلس المحلي" is a role tied to a body
+        if (
+            taken
+            and _ARABIC_PREPOSITION.match(word.group(0))
+            and not (role_tied and len(taken) == 1)
+        ):
+            # "أشار X إلى …", "المبعوث … دي ميستورا في جنيف"; but "عضو في المجلس المحلي" is a
+            # role tied to a body
+            break
         following = words[index + 1].group(0) if index + 1 < len(words) else ""
         if _ARABIC_IN_A.match(word.group(0)) and _ARABIC_STATEMENT.match(following):
             break  # "قال X في بيان": the statement, not the speaker
@@ -391,6 +397,8 @@ def _resolve(ctx: _Context, raw: str, span: Span) -> tuple[str, Person | None, S
     raw = raw.strip(" ,")
     if not raw or ANONYMOUS.search(raw) or raw.lower() in {"it", "this", "that", "which", "who"}:
         return None
+    if raw.lower() in {"i", "we", "you"}:
+        return None  # "as I said before": the text's own voice (a transcript, a statement)
     if _PRONOUN.match(raw):
         return _antecedent(ctx, span)
     holder = _office(ctx, raw)
