@@ -267,3 +267,13 @@ def test_the_government_of_syria_is_the_state_not_its_army() -> None:
         "the opposition, which are starting in Geneva under the auspices of the UN."
     )
     assert found["Syrian government"] == "state" and "Syrian Arab Army" not in found
+
+
+def test_a_country_in_a_transcripts_dateline_is_no_party() -> None:
+    # The Secretary's remarks in Paris, 9 May 2016: the heading says where they were given.
+    found = parties_of(
+        "John Kerry\nSecretary of State\nQuai d'Orsay\nParis, France\nMay 9, 2016\n\n"
+        "SECRETARY KERRY:  Let me just say very quickly that today the Russian Federation and the "
+        "United States released a document."
+    )
+    assert "France" not in found and found["Russia"] == "state"

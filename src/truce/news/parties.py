@@ -483,7 +483,16 @@ _ARABIC_FROM_PLACE = re.compile(
 )
 
 
+# "Paris, France" on a line of its own, above a transcript's date: where it was filed.
+_DATELINE_CITY_BEFORE = re.compile(r"(?:^|\n)[ \t]*[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2},[ \t]*$")
+_LINE_END_AFTER = re.compile(r"[ \t]*(?:\n|\Z|[-—–][ \t])")
+
+
 def _is_territory(text: str, span: Span) -> bool:
+    if _DATELINE_CITY_BEFORE.search(text, max(0, span.start - 40), span.start) and (
+        _LINE_END_AFTER.match(text, span.end)
+    ):
+        return True
     before = text[max(0, span.start - 40) : span.start].split()
     if not before:
         return False
