@@ -214,3 +214,66 @@ def test_killed_and_injured_is_not_a_death_toll() -> None:
 )
 def test_what_did_not_happen_is_no_event(body: str) -> None:
     assert extract(body, published=datetime(2016, 2, 22, 12, tzinfo=UTC)).events == ()
+
+
+# -- Parties in real dev texts (data/news/real, split dev) ------------------------------------
+
+
+def parties_of(body: str) -> dict[str, str]:
+    return {p.name: p.kind for p in extract(body).parties}
+
+
+def test_bodies_of_states_are_intergovernmental_parties() -> None:
+    # UN News, 12 February 2016, on the ISSG's humanitarian task force.
+    found = parties_of(
+        "The task force held its initial meeting at the UN headquarters in Geneva less than 24 "
+        "hours after it was by the ISSG, the group that has been working since November to "
+        "secure a broader ceasefire and Syrian political negotiations and is comprised of the "
+        "Arab League, the European Union, the United Nations, and 17 countries, including the "
+        "United States and Russia."
+    )
+    assert found["Arab League"] == found["European Union"] == "intergovernmental"
+    assert found["United Nations"] == "intergovernmental"
+    # The White House readout of 22 February 2016, on Ukraine.
+    assert (
+        parties_of(
+            "President Obama also emphasized the importance of the fulfilment by combined "
+            "Russian-separatist forces in eastern Ukraine of their obligations under the Minsk "
+            "agreements, particularly honoring the cease-fire and permitting the Special "
+            "Monitoring Mission of the Organization for Security and Cooperation in Europe (OSCE) "
+            "full access to the conflict area including the international border."
+        )["Organization for Security and Cooperation in Europe"]
+        == "intergovernmental"
+    )
+
+
+def test_unicef_and_the_security_council_are_the_united_nations() -> None:
+    # UNICEF's Executive Director, 28 September 2016; UN News in Arabic, 26 February 2016.
+    assert "United Nations" in parties_of(
+        "UNICEF and our partners have just delivered some supplies to the besieged areas of "
+        "Madaya, Fouah, Kefraya and Zabadani."
+    )
+    assert "United Nations" in parties_of(
+        "اعتمد مجلس الأمن الدولي بالإجماع القرار رقم 2268 حول دعم تنفيذ وقف الأعمال العدائية في "
+        "سوريا."
+    )
+
+
+def test_the_government_of_syria_is_the_state_not_its_army() -> None:
+    # The Kremlin's readout of 15 March 2016.
+    found = parties_of(
+        "The presidents called for intensification of the political process for settling the "
+        "Syrian conflict, expressing support for the talks between the Government of Syria and "
+        "the opposition, which are starting in Geneva under the auspices of the UN."
+    )
+    assert found["Syrian government"] == "state" and "Syrian Arab Army" not in found
+
+
+def test_a_country_in_a_transcripts_dateline_is_no_party() -> None:
+    # The Secretary's remarks in Paris, 9 May 2016: the heading says where they were given.
+    found = parties_of(
+        "John Kerry\nSecretary of State\nQuai d'Orsay\nParis, France\nMay 9, 2016\n\n"
+        "SECRETARY KERRY:  Let me just say very quickly that today the Russian Federation and the "
+        "United States released a document."
+    )
+    assert "France" not in found and found["Russia"] == "state"

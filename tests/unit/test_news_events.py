@@ -290,3 +290,129 @@ def test_russian_militants_are_actors_not_a_clash() -> None:
     # "боевики" (militants) names who shelled; it is not a word for fighting.
     [event] = events_of("В воскресенье боевики обстреляли из миномётов Алеппо, погибли 3 человека.")
     assert (event.sub_type, event.trigger, event.fatalities) == (SHELLING, "обстреляли", 3)
+
+
+# -- real dev sentences (data/news/real, split dev) -------------------------------------------
+
+# The State Department's statement of Wednesday 4 May 2016 on the renewed cessation in Aleppo.
+MAY_4 = datetime.fromisoformat("2016-05-04T12:00:00-04:00")
+AGREEMENT = ("Strategic developments", "Agreement")
+
+
+def test_a_part_named_after_including_does_not_place_the_event() -> None:
+    [event] = events_of(
+        "As part of our urgent efforts to de-escalate violence in Syria and reaffirm the Cessation "
+        "of Hostilities nationwide, the United States and Russia concluded arrangements late "
+        "yesterday to extend this effort to Aleppo province, including Aleppo city and its "
+        "surrounding areas.",
+        MAY_4,
+    )
+    assert (event.type, event.sub_type) == AGREEMENT
+    assert (event.place.name, event.place.kind, event.date) == (
+        "Aleppo province",
+        "admin1",
+        date(2016, 5, 3),
+    )
+
+
+def test_a_named_region_places_an_event_and_a_reaffirmed_cessation_is_an_agreement() -> None:
+    events = events_of(
+        "Following the regime’s overnight airstrikes against Eastern Ghouta, we welcome today’s "
+        "reaffirmation of the cessation in Eastern Ghouta for the next 48 hours.",
+        MAY_4,
+    )
+    assert {(e.sub_type, e.place.name, e.place.kind) for e in events} == {
+        ("Air/drone strike", "Eastern Ghouta", "region"),
+        ("Agreement", "Eastern Ghouta", "region"),
+    }
+
+
+def test_an_agreement_is_coded_where_the_truce_it_makes_holds() -> None:
+    # Munich is where the task force was formed; the agreement is on a cessation in Syria.
+    [event] = events_of(
+        "The Secretary-General welcomes the agreement announced today by U.S. Secretary of State "
+        "John Kerry and Russian Foreign Minister Sergey Lavrov, as co-chairs of the International "
+        "Syria Support Group (ISSG) Ceasefire Taskforce formed in Munich, on the terms of a "
+        "nationwide cessation of hostilities in Syria scheduled to come into effect on 27 "
+        "February 2016.\n\n"
+        # where the statement was issued, below it: not where the agreement was made
+        "New York, 22 February 2016",
+        datetime.fromisoformat("2016-02-22T12:00:00-05:00"),
+    )
+    assert (event.type, event.sub_type, event.trigger) == (*AGREEMENT, "agreement announced")
+    assert (event.place.name, event.date) == ("Syria", date(2016, 2, 22))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a clock's place, and fighting that goes on in unnamed places
+        "Since this went into effect today at 00:01 in Damascus, we have seen an overall decrease "
+        "in violence in these areas, even though there have been reports of continued fighting "
+        "in some locations.",
+        # a trend, not one event
+        "The Secretary-General is profoundly concerned about the dangerous escalation of fighting "
+        "in and around Aleppo and the intolerable suffering, counted in mounting deaths and "
+        "destruction, it is causing among civilians.",
+        # the truce itself
+        "The two countries were key in bringing the halt in fighting that applies to "
+        "pro-government and rebel fighters, but not attacks against terror groups.",
+    ],
+)
+def test_trends_truces_and_ongoing_fighting_are_no_events(body: str) -> None:
+    assert events_of(body, MAY_4) == []
+
+
+# Kremlin, 22 February 2016: the President's statement after his call with Barack Obama.
+PUTIN_STATEMENT = (
+    "President of Russia Vladimir Putin: Friends,\n"
+    "I just had a telephone conversation with President of the United States of America Barack "
+    "Obama. The phone call was initiated by the Russian side, but the interest was certainly "
+    "mutual.\n"
+    "During our conversation, we approved joint statements of Russia and the US, as co-chairs of "
+    "the ISSG, on the cessation of hostilities in Syria. Adoption of the statement was preceded "
+    "by intensive work by Russian and American experts."
+)
+
+
+def test_an_agreement_the_opening_reports_without_a_day_is_news_of_the_publication_day() -> None:
+    published = datetime.fromisoformat("2016-02-22T00:00:00+03:00")
+    [event] = events_of(PUTIN_STATEMENT, published)
+    assert (event.type, event.sub_type, event.trigger) == (*AGREEMENT, "approved")
+    assert (event.place.name, event.date) == ("Syria", date(2016, 2, 22))
+    # Undated, it is no event: the day is not known.
+    assert list(EXTRACTOR.extract(article(PUTIN_STATEMENT)).events) == []
+
+
+def test_an_intent_to_shore_up_the_truce_is_no_agreement() -> None:
+    # The White House readout of 18 April 2016.
+    body = (
+        "Washington, DC - President Barack Obama spoke today by phone with President Vladimir "
+        "Putin of Russia to share his concern over the status of the Cessation of Hostilities in "
+        "Syria.\n\n"
+        "The two leaders committed to intensify their efforts to shore up the Cessation of "
+        "Hostilities and affirmed the need to end attacks by all parties and ensure humanitarian "
+        "access to all besieged areas."
+    )
+    assert events_of(body, datetime.fromisoformat("2016-04-18T12:00:00-04:00")) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # The Secretary-General to the Security Council, 21 September 2016: no day, no place.
+        "We have seen indiscriminate attacks on civilians and civilian facilities …the medieval "
+        "tactic of sieges and the weaponisation of hunger … the use of chemical weapons – "
+        "including attacks recently attributed to Daesh and the Syrian government.",
+        # a weapons programme is a means held, not an attack
+        "Council unity and resolve led to the elimination of Syria’s previously denied chemical "
+        "weapons programme and the attribution of responsibility for their use.",
+        # "restoring momentum" (the US Embassy's Arabic readout, 19 July 2016)
+        "واتفق الوزير كيري والمبعوث الأممي على ان الوضع الراهن في سوريا لا يمكن ان يستمر وأعربا "
+        "عن توقعهما بأن الجهود الجديدة من شأنها، اذا ما نفذت بشكل كامل، ان تحدث فرقاً كبيراً في "
+        "الحد من العنف واستعادة الزخم لعملية السلام.",
+    ],
+)
+def test_general_wording_gives_no_event(body: str) -> None:
+    # Under the remarks' own heading, which gives every sentence after it a day.
+    assert events_of(f"New York\n\n21 September 2016\n\n{body}") == []

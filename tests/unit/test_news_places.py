@@ -1,8 +1,11 @@
 """Places named in news text: gazetteer, ambiguity, scripts, and names that are not places."""
 
+from pathlib import Path
+
 import pytest
 
-from truce.news.article import from_text
+from truce.news.article import from_text, read_file
+from truce.news.extract import Extractor
 from truce.news.gazetteer import gazetteer
 from truce.news.model import Place, Span
 from truce.news.places import find_places, listed, standing_for_state
@@ -260,3 +263,66 @@ def test_gazetteer_points_follow_the_labelling_policy() -> None:
     assert [(e.kind, e.lat, e.lon) for e in rif if e.kind == "admin1"] == [
         ("admin1", 33.5, 37.38333)
     ]
+
+
+# -- real dev texts (data/news/real, split dev) ----------------------------------------------
+
+
+def roles(body: str, title: str = "Report") -> dict[str, str]:
+    return {p.name: p.role for p in mentions(body, title)}
+
+
+def test_a_place_line_above_or_below_a_statement_is_its_dateline() -> None:
+    # The Secretary-General's spokesman, 22 February 2016: the place and day close the text.
+    assert roles(
+        "The Secretary-General welcomes the agreement on the terms of a nationwide cessation of "
+        "hostilities in Syria.\n\nNew York, 22 February 2016"
+    ) == {"Syria": "territory", "New York": "dateline"}
+    # The Secretary's remarks in Paris, 9 May 2016, under the transcript's heading.
+    heading = roles(
+        "John Kerry\nSecretary of State\nQuai d'Orsay\nParis, France\nMay 9, 2016\n\n"
+        "QUESTION:  Secretary Kerry, what happens to the ceasefire in Aleppo after midnight?"
+    )
+    assert heading["Paris"] == "dateline" and heading["Aleppo"] == "territory"
+    # The Secretary-General's remarks to the Security Council, 21 September 2016.
+    assert roles("New York\n\n21 September 2016\n\nThe Syrian tragedy shames us all.") == {
+        "New York": "dateline"
+    }
+
+
+def test_a_capitals_possessive_is_its_government() -> None:
+    # VOA, 8 September 2016.
+    found = roles(
+        "Russia is the Syrian government's strongest ally in Damascus' fight against numerous "
+        "rebel groups.\n\nSome U.S. officials have questioned Moscow's seriousness in pursuing a "
+        "political solution."
+    )
+    assert found["Damascus"] == "metonym" and found["Moscow"] == "metonym"
+    assert roles("Shells fell on Damascus' eastern suburbs.")["Damascus"] == "territory"
+
+
+def test_rural_damascus_is_the_governorate() -> None:
+    [place] = places("Aid reached besieged areas in Rural Damascus.")
+    assert (place.entry, place.kind) == ("Rif Dimashq Governorate", "admin1")
+
+
+def test_a_world_city_is_not_lost_to_a_small_namesake_in_the_storys_country() -> None:
+    # The Kremlin's readout of the call with Barack Obama, 15 March 2016 (a dev text): the
+    # United States is the country named most, and Geneva, Illinois, is a town of 22,000.
+    real = Path(__file__).resolve().parents[2] / "data" / "news" / "real" / "articles"
+    [article] = read_file(real / "en_2016-03-15_kremlin_obama_call.txt")
+    found = Extractor.offline().extract(article).places
+    assert [(p.name, p.country) for p in found if p.name == "Geneva"] == [("Geneva", "CH")]
+
+
+def test_common_words_are_not_places() -> None:
+    # A VOA title in title case, and "حول" (about) in a UN News Arabic title.
+    title = "Russia Warns of Unilateral Action to Police Syria Cease-fire"
+    assert all(p.name != "Police" for p in places("Moscow said so.", title))
+    assert all(
+        p.name != "حول"
+        for p in places(
+            "اعتمد مجلس الأمن القرار.",
+            "القرار الأمريكي الروسي حول وقف الأعمال العدائية في سوريا يحصد 15 صوتا",
+        )
+    )

@@ -142,7 +142,9 @@ TRIGGERS: tuple[Trigger, ...] = (
         r"|announced\b[^.]{0,30}?\b(?:plan|deal|agreement|arrangement|ceasefire|truce)"
         r"|signed|accept(?:ed|ance)|approved|struck a deal|brokered|committed to"
         r"|(?:announced|adopted) the adoption of|concluded (?:the )?(?:final )?arrangements"
-        r"|arrangements concluded")),
+        r"|arrangements concluded"
+        r"|(?:agreement|deal|arrangement|understanding)s? (?:\w+ )?announced"
+        r"|reaffirmation of the (?:cessation|ceasefire|truce)")),
     # Arabic
     Trigger(EXPLOSIONS, "Suicide bomb", _other(r"انتحاري|انتحارية|تفجير(?:ين)? انتحاري")),
     Trigger(EXPLOSIONS, "Remote explosive/landmine/IED", _other(r"سيارة مفخخة|عبوة ناسفة|لغم")),
@@ -151,7 +153,8 @@ TRIGGERS: tuple[Trigger, ...] = (
     Trigger(EXPLOSIONS, "Shelling/artillery/missile attack", _other(
         r"قصف|قذائف|قذيفة|صواريخ|صاروخ|مدفعية|هاون")),
     Trigger(BATTLES, "Armed clash", _other(r"اشتباكات|اشتباك|معارك|مواجهات")),
-    Trigger(BATTLES, REGAINS, _other(r"استعادت|استعاد|استعادة")),
+    # "استعادة الزخم" (restoring momentum) is no recapture: the noun needs "control".
+    Trigger(BATTLES, REGAINS, _other(r"استعادت|استعاد(?!ة)|استعادة السيطرة")),
     Trigger(BATTLES, TERRITORY, _other(r"سيطرت|سيطر")),
     Trigger(PROTESTS, "Peaceful protest", _other(
         r"مظاهرة|مظاهرات|تظاهر|احتجاج|احتجاجات"
@@ -179,7 +182,11 @@ _NOT_HAPPENED = re.compile(
     r"|to|plans?|planned|threat(?:en|ened|ens)|vow(?:ed|s)?|warn(?:ed|s)|urged?|calls?|called"
     r"|demand(?:ed|s)?|ready|prepared|intends?|hopes?|ahead of|any|avoid|prevent|possible"
     r"|potential|future|upcoming|proposed|draft|whether|since|eliminat\w*|destr(?:oy|oyed|uction)"
-    r"|remov(?:e|al|ing)|dismantl\w*|stockpiles?|arsenals?)\b|n't\b"
+    r"|remov(?:e|al|ing)|dismantl\w*|stockpiles?|arsenals?"
+    # a trend or a state of things, not one event: "the escalation of fighting", "a halt in
+    # fighting", "continued fighting in some locations"
+    r"|escalation|intensification|upsurge|surge|increase|decrease|reduction|levels?"
+    r"|halt|end|cessation|continu\w*|ongoing)\b|n't\b"
     r"|(?<![^\W\d_])(?:لم|لن|لا|سوف|قد|عدم|не|нет|будут?|будет|может|могут|если)(?![^\W\d_])",
     re.IGNORECASE,
 )
@@ -207,7 +214,9 @@ _FUTURE_AFTER = re.compile(
 # "effectively fighting terrorist groups", "the fight against terrorism": a campaign, no event.
 _CAMPAIGN_AFTER = re.compile(
     r"\s+(?:against\s+)?(?:international\s+)?(?:terrorist\s+groups|terrorism|terrorists|"
-    r"extremists)\b",
+    r"extremists)\b"
+    # "Syria's chemical weapons programme": a means held, not used
+    r"|\s+(?:programmes?|programs?|stockpiles?|arsenals?|capabilit(?:y|ies))\b",
     re.IGNORECASE,
 )
 # "The truce, brokered by …", "the U.S.-and-Russia-brokered truce": the deal described, not made.
@@ -215,6 +224,7 @@ _DESCRIBED = re.compile(r"(?:,\s*|-)$")
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|once)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[,;:—–()\"“”«»]|\b(?:and|but|while|after|as|when|which|who|that)\b")
 _LOOKBACK = 40  # characters before the trigger inside its clause
+_OPENING_CHARS = 200  # a dateline stands within the body's first lines
 _PROSE_END = re.compile(r"[.!?؟…\"”»’')]\s*$")
 _DATELINE_END = re.compile(r"[^\n]{0,80}?\s[-—–]\s")
 # "east of Damascus": a place that only locates another.
@@ -305,6 +315,7 @@ class _Context:
     dateline: Place | None
     focus: Place
     lead: date | None
+    published: date | None
     # For the first i places: the last town, and the last place, in the focus country.
     last_town: list[Place | None]
     last_named: list[Place | None]
@@ -349,14 +360,17 @@ def _context(
 
     dates = find_dates(text, article.published, article.body_start)
     body_dates = [m for m in dates if not in_header(m.span)]
-    dateline = next((p for p in places if in_header(p.span)), None)
+    # Where the story was filed opens it; "New York, 22 February 2016" below a statement says
+    # where it was issued, not where what it reports was made.
+    opening = Span(article.body_start, article.body_start + _OPENING_CHARS)
+    dateline = next((p for p in places if in_header(p.span) and opening.contains(p.span)), None)
     lead = next((m.value for m in body_dates if m.kind == DAY and m.value), None)
     paragraphs: dict[int, Span] = {}
     for sentence in sentences:
         known = paragraphs.get(sentence.paragraph, sentence.span)
         paragraphs[sentence.paragraph] = Span(known.start, max(known.end, sentence.span.end))
     located = SpanIndex(
-        (p for p in places if not in_header(p.span) and p.kind != "region"),
+        (p for p in places if not in_header(p.span) and not _road(p)),
         lambda place: place.span,
     )
     focus = _focus_place(places)
@@ -371,6 +385,7 @@ def _context(
         dateline=dateline,
         focus=focus,
         lead=lead,
+        published=article.published.date() if article.published else None,
         last_town=_running_last(
             located.items, lambda p: p.country == focus.country and p.kind == "city"
         ),
@@ -405,7 +420,10 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
     for item in _one_per_territory(context, found):
         day, day_span = _day(context, sentence, item)
         if day_span is None and item.trigger.type == STRATEGIC:
-            continue  # decisions are dated by their own sentence
+            day = _news_of_the_day(context, sentence, item)
+            if day is None:
+                continue  # decisions are dated by their own sentence
+            day_span = Span(sentence.span.start, sentence.span.start)
         when = day if day_span is not None or not _back_reference(context.text, item.span) else None
         if when is None:
             continue
@@ -415,16 +433,28 @@ def _sentence_events(context: _Context, sentence: Sentence) -> list[Event]:
             event = _event(context.text, item, when, day_span, place, actors, bool(own_places))
             if event.fatalities is None and not listed:
                 event = replace(event, fatalities=_next_toll(context, sentence))
+            if day_span is None and place is context.focus and event.fatalities is None:
+                continue  # "We have seen indiscriminate attacks on civilians": no day, no place
             events.append(event)
     return events
 
 
-# "(Damascus time)": a clock, not where anything happened.
+# "(Damascus time)", "at 00:01 in Damascus": a clock, not where anything happened.
 _CLOCK_AFTER = re.compile(r"\s+time\b|\s*\)?\s*\(?\s*(?:GMT|UTC)", re.IGNORECASE)
+_CLOCK_BEFORE = re.compile(r"\b\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?\s+in\s+$", re.IGNORECASE)
 
 
 def _clock(text: str, place: Place) -> bool:
-    return bool(_CLOCK_AFTER.match(text, place.span.end))
+    before = text[max(0, place.span.start - 16) : place.span.start]
+    return bool(_CLOCK_AFTER.match(text, place.span.end) or _CLOCK_BEFORE.search(before))
+
+
+# A road locates an event along it; the event is coded at the towns it names, if any.
+_ROAD = re.compile(r"\b(?:road|highway|route)\b", re.IGNORECASE)
+
+
+def _road(place: Place) -> bool:
+    return place.kind == "region" and _ROAD.search(place.entry) is not None
 
 
 # Strikes, shelling and attacks that one sentence reports on a list of towns ("the terrorist
@@ -579,6 +609,38 @@ def _event(
     )
 
 
+def _news_of_the_day(context: _Context, sentence: Sentence, found: _Found) -> date | None:
+    """An agreement the opening of a dated text reports without a day of its own ("we approved
+    joint statements … on the cessation of hostilities"): the news of the publication day."""
+    if context.published is None or found.trigger.sub_type != "Agreement":
+        return None
+    if sentence.paragraph > _OPENING_PARAGRAPHS:
+        return None
+    before = context.text[max(sentence.span.start, found.span.start - 20) : found.span.start]
+    if _SAYS_BEFORE.search(before):
+        return None  # "a faction that says it has accepted the truce": a stance described
+    if context.dates.starting_in(context.paragraphs[sentence.paragraph].start, sentence.span.end):
+        return None
+    after = context.text[found.span.end : sentence.span.end]
+    infinitive = found.span.of(context.text).endswith(" to") and _INFINITIVE.match(after)
+    if infinitive or _THAT_AFTER.match(after) or not _TRUCE_WORDS.search(after):
+        return None
+    return context.published
+
+
+_OPENING_PARAGRAPHS = 2  # the title is paragraph 0
+_SAYS_BEFORE = re.compile(r"\bsays?\b", re.IGNORECASE)
+# "committed to intensify their efforts", "agreed that their officials would …": an intent or a
+# view, not a deal made.
+_INFINITIVE = re.compile(r"\s+(?!the\b|a\b|an\b)[a-z]+\b")
+_THAT_AFTER = re.compile(r"\s+that\b")
+_TRUCE_WORDS = re.compile(
+    r"\b(?:cessation|ceasefire|cease-fire|truce|agreement|arrangements?|deal|statements?|pause)\b"
+    r"|прекращени|перемири|هدنة|وقف",
+    re.IGNORECASE,
+)
+
+
 # "It was agreed that the cessation commences … on February 27": the day it starts, not the day
 # it was agreed.
 _STARTS = re.compile(
@@ -626,6 +688,22 @@ def _where(
     country it is about; else the last town named before, the dateline's, or the country."""
     text = context.text
     located = [p for p in own if not _stands_for_state(text, p)]
+    if found.trigger.sub_type == "Agreement":
+        # Filed abroad ("GENEVA —"), a nationwide deal is coded where it was made (below).
+        abroad = context.dateline is not None and context.dateline.country != context.focus.country
+        covered = [
+            p
+            for p in located
+            if _COVERED_BY_TRUCE.search(text[max(0, p.span.start - 60) : p.span.start])
+            and not (abroad and p.kind == "country")
+        ]
+        if covered:
+            return covered[0]
+    located = [
+        p
+        for index, p in enumerate(located)
+        if not (index and _INCLUDED.search(text[max(0, p.span.start - 12) : p.span.start]))
+    ]
     if located:
         return min(
             located, key=lambda p: (_SPECIFICITY.get(p.kind, 5), _relative(text, p), p.span.start)
@@ -641,6 +719,18 @@ def _where(
     if context.dateline is not None and context.dateline.country == country:
         return context.dateline
     return named or context.focus
+
+
+# "the cessation of hostilities in Syria", "the renewed cessation in Aleppo": where a truce holds
+# is where the agreement on it is coded, whatever other places the sentence names.
+_COVERED_BY_TRUCE = re.compile(
+    r"\b(?:cessation(?: of hostilities)?|ceasefire|cease-fire|truce|calm|pause)"
+    r"(?:\s+(?:agreement|arrangements?|deal|regime|efforts?))?"
+    r"\s+(?:in|to|for|across|throughout)\s+(?:the\s+)?(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+# "Aleppo province, including Aleppo city": a part of the place named before it.
+_INCLUDED = re.compile(r"\bincluding\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _stands_for_state(text: str, place: Place) -> bool:

@@ -349,6 +349,10 @@ def _governorate_forms(unit: dict[str, Any]) -> Iterator[str]:
     yield f"محافظة {arabic}"
     if english != "Damascus":
         yield f"ريف {arabic}"
+    if english == "Rif Dimashq":
+        # The UN's English name for the governorate; GeoNames gives it to the district around
+        # Damascus too, which the news never means by it.
+        yield "Rural Damascus"
 
 
 def _add_capital_spellings(entries: list[Entry], names: Names) -> None:

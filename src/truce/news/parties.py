@@ -172,8 +172,23 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "UNHCR",
         "OCHA",
         "World Food Programme",
+        "UNICEF",
+        "United Nations Children's Fund",
+        "United Nations Children’s Fund",
         "الأمم المتحدة",
+        "مجلس الأمن",
+        "مجلس الأمن الدولي",
         "ООН",
+        "Совет Безопасности ООН",
+        "СБ ООН",
+    ),
+    "Arab League": ("Arab League", "League of Arab States", "جامعة الدول العربية"),
+    "European Union": ("European Union", "EU", "الاتحاد الأوروبي", "Евросоюз", "Европейский союз"),
+    "Organization for Security and Cooperation in Europe": (
+        "Organization for Security and Cooperation in Europe",
+        "Organization for Security and Co-operation in Europe",
+        "OSCE",
+        "ОБСЕ",
     ),
     "International Syria Support Group": (
         "International Syria Support Group",
@@ -268,7 +283,15 @@ _ACTING = re.compile(
 
 # What each generic name is (model.PARTY_KINDS); registry parties are armed groups or forces,
 # but for the political bodies below.
-_BODIES = frozenset({"United Nations", "International Syria Support Group"})
+_BODIES = frozenset(
+    {
+        "United Nations",
+        "International Syria Support Group",
+        "Arab League",
+        "European Union",
+        "Organization for Security and Cooperation in Europe",
+    }
+)
 _FORCES = frozenset(
     {SYRIAN_ARMY, OPPOSITION, RUSSIAN_FORCES, TURKISH_FORCES, COALITION, "al-Qaeda"}
 )
@@ -326,8 +349,10 @@ class PartyBook:
         aliases: Iterable[str],
         party_id: int | None = None,
         kind: str | None = None,
+        first: bool = False,
     ) -> None:
-        """Teach the book a party and its names (``kind``: model.PARTY_KINDS)."""
+        """Teach the book a party and its names (``kind``: model.PARTY_KINDS); ``first``: its
+        names win over another party's same alias."""
         kind = kind or registry_kind(canonical)
         self.kinds[canonical] = kind
         for alias in {canonical, *aliases}:
@@ -335,7 +360,11 @@ class PartyBook:
             if not key:
                 continue
             exact = alias if len(alias.replace(".", "")) <= 4 and alias.isupper() else None
-            self.names.setdefault(key, []).append(_Name(canonical, party_id, exact, kind))
+            entry = _Name(canonical, party_id, exact, kind)
+            if first:
+                self.names.setdefault(key, []).insert(0, entry)
+            else:
+                self.names.setdefault(key, []).append(entry)
             words = key.split(" ")
             if len(words) > 1 and len(key) >= 8:
                 self.by_first.setdefault(words[0], set()).add(key)
@@ -454,7 +483,16 @@ _ARABIC_FROM_PLACE = re.compile(
 )
 
 
+# "Paris, France" on a line of its own, above a transcript's date: where it was filed.
+_DATELINE_CITY_BEFORE = re.compile(r"(?:^|\n)[ \t]*[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2},[ \t]*$")
+_LINE_END_AFTER = re.compile(r"[ \t]*(?:\n|\Z|[-—–][ \t])")
+
+
 def _is_territory(text: str, span: Span) -> bool:
+    if _DATELINE_CITY_BEFORE.search(text, max(0, span.start - 40), span.start) and (
+        _LINE_END_AFTER.match(text, span.end)
+    ):
+        return True
     before = text[max(0, span.start - 40) : span.start].split()
     if not before:
         return False
@@ -522,7 +560,10 @@ EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
 
 def _add_generic(book: PartyBook) -> None:
     for canonical, aliases in GENERIC.items():
-        book.add(canonical, aliases, kind=generic_kind(canonical))
+        # A state's civilian names win over a force listing them as UCDP does ("Government of
+        # Syria" is the Syrian government, not the army: labelling policy).
+        kind = generic_kind(canonical)
+        book.add(canonical, aliases, kind=kind, first=kind == "state")
     for canonical, aliases in EXTRA_ALIASES.items():
         book.add(canonical, aliases, book.party_id_of(canonical))
 

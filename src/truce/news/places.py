@@ -111,7 +111,7 @@ COMMON = frozenset(
         reservoir retreat rich roman room sad sake salt seek seeking seem seen sees
         shall side sin sine slug son spin split spring sue sure till tool wall
         winner save nan jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed
-        thu fri sat sun""".split()
+        thu fri sat sun police""".split()
 )
 # Folded names that are never places in this news, whatever the gazetteer says.
 IGNORED = frozenset(
@@ -164,7 +164,8 @@ _ARABIC_BODIES = frozenset(
 # Arabic words of everyday news that GeoNames also gives as some town's name.
 _ARABIC_COMMON = frozenset(
     """مدينة المدينة بلدة البلد وادي الوادي دولة الدولة الثورة النصر الشعب الشهداء الكرامة
-        الجديد الجديدة الأبيض الأمل السجن سجن القصر الميدان مصدر الحمراء الجلاء""".split()
+        الجديد الجديدة الأبيض الأمل السجن سجن القصر الميدان مصدر الحمراء الجلاء
+        حول""".split()
 )
 _ARABIC_CLITICS = "وبلفك"
 _ARABIC_ARTICLE_COUNTRIES = frozenset(
@@ -377,6 +378,8 @@ def datelines(text: str, body_start: int) -> list[Span]:
         at = body_start + opening.end()
         match = _DATELINE.match(text, at)
         if not match:
+            if line := _PLACE_LINE.match(text, at):
+                found.append(Span(at, line.end()))  # "New York" above a statement's date
             continue
         place = match.group("place")
         dated = _DATED.match(text, match.end("place"))
@@ -387,8 +390,10 @@ def datelines(text: str, body_start: int) -> list[Span]:
         )
         if dated and (place.isupper() or arabic):
             found.append(Span(match.start(), head))
-        elif filed := _FILED.match(text, at) or _PLACE_LINE.match(text, at):
+        elif filed := _FILED.match(text, at):
             found.append(Span(at, filed.end("place")))
+        elif line := _PLACE_LINE.match(text, at):
+            found.append(Span(at, line.end()))
     # "Washington, DC February 3, 2016" inside a press release's heading.
     found += [Span(m.start(), m.end("place")) for m in _CAPITAL_DC.finditer(text, body_start)]
     return found
@@ -400,8 +405,15 @@ _FILED = re.compile(
     r"(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2}),\s*(?:D\.?C\.?|[A-Z]{2}|"
     r"[A-Z][a-z]+(?: [A-Z][a-z]+)?)\s+[-—–]+\s"
 )
-# A line that is only a place's name ("New York" above a statement's date).
-_PLACE_LINE = re.compile(r"(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})[ \t]*(?=\n|\Z)")
+# A line that is only a place's name ("New York" above a statement's date), with its country
+# or the date ("Paris, France" above "May 9, 2016"; "New York, 22 February 2016" below a
+# statement).
+_PLACE_LINE = re.compile(
+    r"(?P<place>[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){0,2})"
+    r"(?:,[ \t]*[A-Z][a-z]+(?: [A-Z][a-z]+)?)?"
+    r"(?:,?[ \t]+\d{1,2}[ \t]+[A-Z][a-z]+[ \t]+\d{4}|,?[ \t]+[A-Z][a-z]+[ \t]+\d{1,2},[ \t]+\d{4})?"
+    r"[ \t]*(?=\n|\Z)"
+)
 _CAPITAL_DC = re.compile(r"(?P<place>Washington),\s*D\.?C\.?")
 
 
@@ -874,15 +886,25 @@ def _choose(gaz: Gazetteer, doc: _Doc, m: _Mention) -> Entry | None:
         hits = [h for h in hits if h.entry.kind == "admin2"]
         if not hits:
             return None  # a city's district or a camp: not a place in the labels' sense
-    best = max(hits, key=lambda h: _score(doc, h))
+    largest = max((h.entry.population for h in hits if h.entry.kind == "city"), default=0)
+    best = max(hits, key=lambda h: _score(doc, h, largest))
     return None if _far_and_small(doc, m, best.entry) else best.entry
 
 
-def _score(doc: _Doc, hit: Hit) -> float:
+# A town (under 100,000) a fifth the size of a city with its name does not win it by lying in
+# the story's country or next to it: "Geneva" is Geneva, not Geneva, Illinois, in a readout of
+# Obama's call; Tripoli in Lebanon (230,000) still wins over Libya's capital near Syria.
+_DWARFED = 5
+_WORLD_CITY = 100_000
+
+
+def _score(doc: _Doc, hit: Hit, largest: int = 0) -> float:
     entry = hit.entry
     score = _KIND_WEIGHT[entry.kind]
     if entry.kind == "city":
         score += 0.4 * math.log10(entry.population + 10)
+        if entry.population < _WORLD_CITY <= largest and entry.population * _DWARFED < largest:
+            return score + (0.5 if hit.primary else 0.0)
     if entry.country == doc.focus:
         score += 3.0
     elif entry.country in doc.neighbours:
@@ -1016,6 +1038,10 @@ def _seat_acting(doc: _Doc, m: _Mention) -> bool:
     entry = m.entry
     if entry is None or entry.kind != "city" or _CAPITAL_OF.get(entry.country or "") != entry.name:
         return False
+    # The word may keep its bare apostrophe ("Damascus'"): read the possessive from before it.
+    at = m.end - 1 if doc.text[m.end - 1 : m.end] in ("'", "’") else m.end
+    if _POSSESSIVE_SEAT.match(doc.text, at):
+        return True  # "Moscow's determination", "Damascus' fight against rebel groups"
     before = _words_before(doc, m)
     if before[:1] and before[0] in _TERRITORY_BEFORE:
         return False
@@ -1028,6 +1054,15 @@ def _seat_acting(doc: _Doc, m: _Mention) -> bool:
     ):
         return True  # "… by Washington and Moscow": the second of the pair
     return bool(_ACTING.match(doc.text[m.end : m.end + 40]))
+
+
+# A capital's possessive before a noun of will or action is its government's; before a part
+# of the city ("Damascus' suburbs", "Moscow's streets") it is the city.
+_POSSESSIVE_SEAT = re.compile(
+    r"(?:['’]s|['’])\s+(?!(?:outskirts|suburbs?|countryside|streets?|old|eastern|western|"
+    r"northern|southern|central|districts?|neighbou?rhoods?|airport|residents|people|"
+    r"population|skyline|mayor|governor)\b)[a-z]+"
+)
 
 
 _AGENT_PARTICIPLES = ("agreed", "brokered", "announced", "signed", "backed", "proposed", "drafted")

@@ -136,6 +136,10 @@ def _speaker_near(
         candidates.append(_before_np(masked[: cue.start()], ctx.is_name))
     if word not in ("told", "told reporters") and not (candidates and candidates[0]):
         candidates.append(_after_np(masked, cue.end()))
+    if candidates and candidates[-1] is not None and word != "according to":
+        subject = _role_subject(masked, *candidates[-1])
+        if subject is not None:
+            candidates.insert(0, subject)
     for found in candidates:
         if found is None:
             continue
@@ -148,6 +152,24 @@ def _speaker_near(
     return None
 
 
+# "The United Nations envoy mediating a resolution to the crisis in Syria warned": the noun
+# phrase before the cue ends a prepositional phrase; the subject is the role that opens the
+# clause.
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|of|to|for|on|at|from|with|over)\s+$")
+_OPENING_ROLE = re.compile(
+    r"(?:^|[.;:–—]\s+|\d{4}\s+[–—-]\s+)(?P<np>(?:[Tt]he\s+)?(?:(?:U\.?N\.?|United Nations|Special|"
+    r"[A-Z][a-z]+)\s+){0,3}(?:envoy|Envoy|Secretary-General|mediator|Emergency Relief Coordinator))"
+    r"\s+(?!said|says|told)[a-z]"
+)
+
+
+def _role_subject(masked: str, begin: int, end: int) -> tuple[int, int] | None:
+    if not _PREPOSITION_BEFORE.search(masked[max(0, begin - 8) : begin]):
+        return None
+    openings = list(_OPENING_ROLE.finditer(masked, 0, begin))
+    return (openings[-1].start("np"), openings[-1].end("np")) if openings else None
+
+
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
 _ARABIC_STOP = re.compile(
     r"^(?:إن|أن|بأن|وإن|يوم|خلال|إنه|أنه|إنها|أنها|"
@@ -155,6 +177,8 @@ _ARABIC_STOP = re.compile(
     r"قائلا|قائلاً|مشيرا|مشيراً|مضيفا|مضيفاً|موضحا|مؤكدا)$"
 )
 _ARABIC_IN_A = re.compile(r"^(?:في|خلال)$")
+# "…، NAME، قد أعلن": a pluperfect whose subject, set off by commas, comes before the verb.
+_ARABIC_NAMED_BEFORE = re.compile(r"[،,]\s*(?P<name>[^،,:.\d]{3,60}?)\s*[،,]\s*قد\s+$")
 _ARABIC_STATEMENT = re.compile(r"^(?:بيان|تصريح|تصريحات|مؤتمر|حديث|رسالة|كلمة|مقابلة)")
 _ARABIC_ANONYMOUS = re.compile(r"^(?:مصدر|مصادر|ناشطون|ناشطين|سكان|مسؤول|مسؤولون|شهود)")
 # Words of a title that follow an Arabic name ("يان إيغلاند منسق فريق العمل …"): the name ends.
@@ -178,6 +202,12 @@ def _arabic_speaker(
         if ctx.last_speaker is None:
             return None
         return _Attribution(ctx.last_speaker, None, cue.group("cue"), cue_span, None)
+    named_before = _ARABIC_NAMED_BEFORE.search(masked[: cue.start()])
+    if named_before is not None and _MASK not in named_before.group("name"):
+        # "وكان رئيس المجلس …، رافايل داريو راميرز كارّينيو، قد أعلن": the name before "قد".
+        begin, end = named_before.start("name"), named_before.end("name")
+        span = Span(sentence.start + begin, sentence.start + end)
+        return _Attribution(span.of(ctx.text), span, cue.group("cue"), cue_span, None)
     taken: list[re.Match[str]] = []
     words = list(_WORDS.finditer(masked, cue.end()))
     for index, word in enumerate(words):
@@ -187,8 +217,14 @@ def _arabic_speaker(
         if taken and _ARABIC_ROLE.match(word.group(0)):
             break  # the title after the name
         role_tied = bool(taken) and bool(_ARABIC_ROLE.match(taken[0].group(0)))
-        if taken and _ARABIC_PREPOSITION.match(word.group(0)) and not role_tied:
-            break  # "أشار X إلى …"; but "عضو في المجلس المحلي" is a role tied to a body
+        if (
+            taken
+            and _ARABIC_PREPOSITION.match(word.group(0))
+            and not (role_tied and len(taken) == 1)
+        ):
+            # "أشار X إلى …", "المبعوث … دي ميستورا في جنيف"; but "عضو في المجلس المحلي" is a
+            # role tied to a body
+            break
         following = words[index + 1].group(0) if index + 1 < len(words) else ""
         if _ARABIC_IN_A.match(word.group(0)) and _ARABIC_STATEMENT.match(following):
             break  # "قال X في بيان": the statement, not the speaker
@@ -315,7 +351,9 @@ _OFFICES = (
     (re.compile(r"^(?:the\s+)?(?:U\.?N\.? )?Secretary-General$", re.I), "Ban Ki-moon"),
     (
         re.compile(
-            r"^(?:the\s+)?(?:U\.?N\.?|United Nations)(?: Special)? [Ee]nvoy(?: for Syria)?$", re.I
+            r"^(?:the\s+)?(?:(?:U\.?N\.?|United Nations)(?: Special)?|Special) [Ee]nvoy"
+            r"(?: for Syria)?$",
+            re.I,
         ),
         "Staffan de Mistura",
     ),
@@ -359,6 +397,8 @@ def _resolve(ctx: _Context, raw: str, span: Span) -> tuple[str, Person | None, S
     raw = raw.strip(" ,")
     if not raw or ANONYMOUS.search(raw) or raw.lower() in {"it", "this", "that", "which", "who"}:
         return None
+    if raw.lower() in {"i", "we", "you"}:
+        return None  # "as I said before": the text's own voice (a transcript, a statement)
     if _PRONOUN.match(raw):
         return _antecedent(ctx, span)
     holder = _office(ctx, raw)
@@ -446,21 +486,26 @@ def _is_direct(text: str, quote: Quote, sentence: Span) -> bool:
         pass  # Arabic has no capitals
     elif not first.isupper():
         return False
-    opens = text[sentence.start : quote.outer.start].strip() == ""
+    lead = text[sentence.start : quote.outer.start]
+    opens = lead.strip() == "" or _DATELINE_DASH.fullmatch(lead) is not None
     closes = text[quote.outer.end : sentence.end].strip(' ."”') == "" and bool(
         re.search(r"[:,،]\s*$", text[sentence.start : quote.outer.start])
     )
     return opens or closes
 
 
-# Quoted words used as a noun, after a determiner or an adjective ("the proposed weekly
+# Quoted words used as a noun, after an adjective or a preposition ("the proposed weekly
 # “humanitarian pause”", "a nationwide “cessation of hostilities”") name a thing; after a
 # verb of being or saying ("it was a “major achievement”", "called it “a step”") they claim.
 _TERM_BEFORE = re.compile(
-    r"(?:^|\s)(?:the|a|an|this|that|these|those|its|their|his|her|our|so-called|proposed|"
-    r"weekly|daily|nationwide|broad|new|partial|local|temporary|full|so|of|for|on|under|"
-    r"call|calls|called for)\s*$",
+    r"(?:^|\s)(?:so-called|proposed|weekly|daily|nationwide|broad|new|partial|local|temporary|"
+    r"full|so|of|for|on|under|call|calls|called for)\s*$",
     re.IGNORECASE,
+)
+# After a bare determiner, only a name is a term ("the “Daesh”"); lower-case words are the
+# speaker's own ("to help salvage the “barely alive” pact", "a “clear commitment” to …").
+_DETERMINER_BEFORE = re.compile(
+    r"(?:^|\s)(?:the|a|an|this|that|these|those|its|their|his|her|our)\s*$", re.IGNORECASE
 )
 _CLAIM_BEFORE = re.compile(
     r"\b(?:is|was|were|are|be|been|being|as|called|calling|describ\w+|term\w*|labell?\w*|"
@@ -483,7 +528,11 @@ def _quoted_term(text: str, quote: Quote, kind: str) -> bool:
     if kind != "mixed" or len(words.split()) > 4:
         return False
     before = text[max(0, quote.outer.start - 50) : quote.outer.start]
-    return bool(_TERM_BEFORE.search(before)) and not _CLAIM_BEFORE.search(before)
+    if _CLAIM_BEFORE.search(before):
+        return False
+    if _DETERMINER_BEFORE.search(before):
+        return quote.span.of(text)[:1].isupper()
+    return bool(_TERM_BEFORE.search(before))
 
 
 def _add(ctx: _Context, statement: Statement) -> None:
@@ -757,6 +806,7 @@ def find_statements(
     ctx = _Context(text, surnames(list(people)), sorted(people, key=lambda p: p.span.start))
     ctx.is_name = is_name
     paragraph_speaker: dict[int, str | None] = {}
+    issuer = title_speaker(text[: text.find("\n") if "\n" in text else len(text)])
     by_start = SpanIndex(quotes, lambda quote: quote.outer)
     for sentence in sentences:
         inside = [
@@ -770,6 +820,8 @@ def find_statements(
         carry = paragraph_speaker.get(sentence.paragraph) or (
             paragraph_speaker.get(sentence.paragraph - 1) if opens_with_quote else None
         )
+        if carry is None and issuer and inside and _opens_paragraph(text, paragraphs, sentence):
+            carry = issuer  # a statement's quoted paragraphs, attributed by its title only
         before = len(ctx.statements)
         if headline_at(text, sentence.span.start):
             continue  # a heading inside the body ("Obama: IS losing ground") attributes nothing
@@ -784,3 +836,38 @@ def find_statements(
         if len(ctx.statements) > before:
             paragraph_speaker[sentence.paragraph] = ctx.statements[-1].speaker
     return ctx.statements
+
+
+# "Statement by UNICEF Executive Director Anthony Lake on the humanitarian pause in Aleppo":
+# the title names who issued the quoted paragraphs that follow.
+_TITLE_ISSUER = re.compile(
+    r"^(?:Joint\s+)?Statement\s+(?:by|from)\s+(?P<who>.+?)(?:\s+(?:on|regarding|about|"
+    r"following|at|after|in)\s|\s*$)"
+)
+_NAME_WORD = re.compile(r"^[A-Z][a-z][\w'’-]*$|^(?:de|al-\w+|bin|van|von)$")
+
+
+def title_speaker(title: str) -> str | None:
+    """The person a statement's title says issued it, by name ("Anthony Lake"), if any."""
+    match = _TITLE_ISSUER.match(title.strip())
+    if not match:
+        return None
+    words = match.group("who").split()
+    name: list[str] = []
+    for word in reversed(words):
+        if not _NAME_WORD.match(word) or word.lower() in _ROLE_NOUNS:
+            break
+        name.insert(0, word)
+    return " ".join(name) if len(name) >= 2 else None
+
+
+# "NEW YORK/HONG KONG, 26 August 2016 - “Today is …": a dateline may come before.
+_DATELINE_DASH = re.compile(r"[A-Z][A-Z/ ,.'’-]+,?\s+\d{1,2}\s+[A-Z][a-z]+\s+\d{4}\s+[-–—]\s+")
+
+
+def _opens_paragraph(text: str, paragraphs: Sequence[Span], sentence: Sentence) -> bool:
+    at = paragraphs[sentence.paragraph].start
+    dateline = _DATELINE_DASH.match(text, at)
+    if dateline is not None:
+        at = dateline.end()
+    return sentence.span.start <= at and text[at : at + 1] in '“"«'
