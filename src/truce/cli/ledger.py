@@ -29,9 +29,17 @@ def ledger_verify(
         list[str] | None, typer.Option(help="A head SEQ:HASH you hold (repeatable).")
     ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes for signatures.")] = None,
+    state: Annotated[
+        bool, typer.Option("--state", help="Also compare the tables with a replay of the ledger.")
+    ] = False,
     db: Db = None,
 ) -> None:
-    """Recompute the chain, hashes, keys and signatures; name the first bad entry."""
+    """Recompute the chain, hashes, keys and signatures; name the first bad entry. With
+    --state, also rebuild the tables from the entries and name every row that differs."""
+    if state and file is not None:
+        raise typer.BadParameter(
+            "--state compares a database's tables; omit --file", param_hint="--state"
+        )
     heads = [_head(text) for text in head or []]
     with _progress() as (progress, task):
         advance = functools.partial(progress.advance, task)
@@ -52,6 +60,50 @@ def ledger_verify(
                     progress=advance,
                 )
     _report(report)
+    if state:
+        with opened(db, current=True) as truce:
+            _state_report(ledger.verify_state(truce.db))
+
+
+def _state_report(report: ledger.StateReport) -> None:
+    tables = ", ".join(report.tables)
+    if report.ok:
+        console.print(
+            f"[green]state OK[/green]: {report.rows} rows of {tables} match a replay of "
+            f"{count(report.entries, 'entry', 'entries')}"
+        )
+    else:
+        for difference in report.differences:
+            errors.print(difference.describe())
+        errors.print(
+            f"[red]state FAILED[/red]: {count(len(report.differences), 'row')} of {tables} "
+            "differ from a replay of the ledger"
+        )
+    if report.old_payloads:
+        errors.print(
+            f"{count(report.old_payloads, 'entry', 'entries')} predate the payloads replay needs:"
+            " their rows' times and ids are taken from the entries, and may differ."
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("replay")
+@friendly
+def ledger_replay(
+    into: Annotated[str, typer.Option(help="The empty database to rebuild the tables in.")],
+    db: Db = None,
+) -> None:
+    """Rebuild the tables from the ledger's entries alone, into another database (migrated
+    first, and refused if it already holds any of those rows)."""
+    with opened(db, current=True) as truce, opened(into, current=False) as target:
+        try:
+            written = ledger.replay_into(truce.db, target.db)
+        except ledger.NotEmpty as exc:
+            raise typer.BadParameter(str(exc), param_hint="--into") from exc
+    console.print(
+        f"replayed {count(written, 'row')} of {', '.join(ledger.REPLAYED_TABLES)} into {into}"
+    )
 
 
 def _head(text: str) -> KnownHead:

@@ -82,7 +82,8 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
         uncertain=tuple(cmd.uncertain),
         sources=tuple(cmd.sources),
     )
-    party_id = uow.parties.add(party, name_key=key, created_at=uow.now())
+    created_at = uow.now()
+    party_id = uow.parties.add(party, name_key=key, created_at=created_at)
     aliases = _store_aliases(uow, party_id, [(name, ""), *cmd.aliases])
     payload = {
         "party_id": party_id,
@@ -95,6 +96,7 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
         "aliases": aliases,
         "uncertain": list(cmd.uncertain),
         "sources": list(cmd.sources),
+        "created_at": common.stamp(created_at),  # for replay (docs/ledger.md)
     }
     uow.record(actor, Change("party.created", f"party:{party_id}", payload))
     uow.commit()

@@ -49,6 +49,7 @@ def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -
     party = common.party(uow, cmd.party_id)
     committed_at = _commitment_time(cmd, uow, actor)
     _check_recorder(actor, cmd)
+    recorded_at = uow.now()
     check = check_commitment(
         agreement, party, cmd.guarantor, committed_at, uow.designations.of(party.id)
     )
@@ -60,7 +61,7 @@ def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -
             guarantor=cmd.guarantor,
             committed_at=committed_at,
             late=check.late,
-            recorded_at=uow.now(),
+            recorded_at=recorded_at,
             recorded_by=actor.username,
             channel=cmd.channel,
             note=cmd.note,
@@ -80,6 +81,7 @@ def record_commitment(cmd: RecordCommitment, uow: UnitOfWork, *, actor: Actor) -
                 "late": check.late,
                 "channel": cmd.channel,
                 "note": cmd.note,
+                "recorded_at": common.stamp(recorded_at),  # for replay (docs/ledger.md)
             },
         ),
     )
@@ -132,6 +134,7 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
         raise Invalid(N_("delisted_at must come after listed_at."), field="delisted_at")
     if not cmd.list_name.strip() or not cmd.reference.strip():
         raise Invalid(N_("A designation names its list and reference."), field="list_name")
+    recorded_at = uow.now()
     designation_id = uow.designations.add(
         Designation(
             party_id=party.id,
@@ -141,7 +144,7 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
             delisted_at=delisted_at,
             source=cmd.source,
             recorded_by=actor.username,
-            recorded_at=uow.now(),
+            recorded_at=recorded_at,
         )
     )
     changes = [
@@ -156,6 +159,7 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
                 "listed_at": common.stamp(listed_at),
                 "delisted_at": common.stamp(delisted_at),
                 "source": cmd.source,
+                "recorded_at": common.stamp(recorded_at),
             },
         )
     ]
@@ -170,11 +174,16 @@ def record_designation(cmd: RecordDesignation, uow: UnitOfWork, *, actor: Actor)
 def _exclude(
     uow: UnitOfWork, agreement_id: int, party_id: int, designation_id: int, at: datetime
 ) -> Change:
-    uow.status_changes.add(
+    recorded_at = uow.now()
+    change_id = uow.status_changes.add(
         agreement_id,
         party_id,
         StatusChange(
-            Status.EXCLUDED, at, "designation", designation_id=designation_id, recorded_at=uow.now()
+            Status.EXCLUDED,
+            at,
+            "designation",
+            designation_id=designation_id,
+            recorded_at=recorded_at,
         ),
     )
     return Change(
@@ -187,6 +196,8 @@ def _exclude(
             "effective_at": common.stamp(at),
             "cause": "designation",
             "designation_id": designation_id,
+            "status_change_id": change_id,
+            "recorded_at": common.stamp(recorded_at),
         },
     )
 
@@ -316,7 +327,7 @@ def _approved_in_part(
 
 
 def _apply(uow: UnitOfWork, proposal: Proposal, now: datetime) -> list[Change]:
-    uow.status_changes.add(
+    change_id = uow.status_changes.add(
         proposal.agreement_id,
         proposal.party_id,
         StatusChange(proposal.status, now, "proposal", proposal_id=proposal.id, recorded_at=now),
@@ -332,6 +343,8 @@ def _apply(uow: UnitOfWork, proposal: Proposal, now: datetime) -> list[Change]:
                 "effective_at": common.stamp(now),
                 "cause": "proposal",
                 "proposal_id": proposal.id,
+                "status_change_id": change_id,
+                "recorded_at": common.stamp(now),
             },
         )
     ]

@@ -1,0 +1,289 @@
+"""State proven from the ledger: rebuilding domain tables from the entries alone, and comparing
+them with the live tables row by row (docs/ledger.md, "State proven from the ledger").
+
+Each replayed action has an applier that turns its entry into the rows the service wrote; the
+appliers know nothing but the entry (its payload, actor and time). A table is *replayed* when
+every action that writes it has an applier; only replayed tables are compared. The other tables
+are listed in ``NOT_REPLAYED`` with the reason.
+
+Entries written before their payload carried the row's id or time (see ``SINCE``) are replayed
+from the entry's own time and the order of the entries, which can differ from the live row:
+such entries are counted, so a difference can be told from an old payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, create_engine, insert, select
+
+from truce.domain.text import fold
+from truce.ledger.entry import Entry
+from truce.store.tables import Base
+
+Key = tuple[Any, ...]
+Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column → value
+
+# The tables rebuilt from the entries, in the order their rows can be written (parents first).
+REPLAYED = ("parties", "designations", "commitments", "status_changes")
+
+# Every other table, and why it is not (yet) compared with a replay.
+NOT_REPLAYED = {
+    # Not state derived from the ledger at all.
+    "instance": "the installation's own key and secret check: custody, not a change",
+    "ledger_entries": "the ledger itself: what replay reads",
+    "ledger_head": "the ledger's head row, checked by `truce ledger verify`",
+    "merkle_nodes": "derived from the ledger's own hashes: `truce ledger verify` recomputes them",
+    "ledger_checkpoints": "signed tree heads over the ledger, verified against the Merkle tree",
+    "ledger_cosignatures": "witnesses' signatures over checkpoints, verified by their keys",
+    "web_sessions": "sign-ins: credentials that end, never a change to the record",
+    "api_tokens": "API credentials (hashes) and when they were last used",
+    "webhook_events": "the outbox of notifications about changes already in the ledger",
+    "webhook_deliveries": "delivery attempts to receivers: transport, not record",
+    "hotline_events": "the live feed's cache of what the hotline rows already say",
+    # Ledger state whose actions do not yet have an applier (issue 10, item 5).
+}
+NOT_YET = "the rows are ledger state, but replay has no applier for the actions that write them yet"
+
+# The payload key each replayed action gained for replay; older entries lack it.
+SINCE = {
+    "party.created": "created_at",
+    "designation.recorded": "recorded_at",
+    "commitment.recorded": "recorded_at",
+    "party.status_changed": "recorded_at",
+}
+
+
+def not_replayed() -> dict[str, str]:
+    """Every table replay does not rebuild, with the reason."""
+    return {
+        name: NOT_REPLAYED.get(name, NOT_YET)
+        for name in sorted(Base.metadata.tables)
+        if name not in REPLAYED
+    }
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass
+class Replay:
+    """The rows the entries rebuild, and how many entries were replayed from older payloads."""
+
+    rows: Rows = field(default_factory=lambda: {name: {} for name in REPLAYED})
+    entries: int = 0
+    old_payloads: int = 0
+
+    def put(self, name: str, values: dict[str, Any]) -> None:
+        key = tuple(values[c.name] for c in _table(name).primary_key.columns)
+        self.rows[name][key] = values
+
+    def next_id(self, name: str) -> int:
+        return max((key[0] for key in self.rows[name]), default=0) + 1
+
+
+def _party_created(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    into.put("parties", {
+        "id": p["party_id"], "slug": p["slug"], "name": p["name"], "name_key": fold(p["name"]),
+        "side": p["side"], "coalition_id": p["coalition_id"], "sponsor_state": p["sponsor"],
+        "notes": p["notes"], "uncertain": list(p["uncertain"]), "sources": list(p["sources"]),
+        "created_at": _time(p.get("created_at") or entry.at),
+    })  # fmt: skip
+
+
+def _designation_recorded(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    into.put("designations", {
+        "id": p["designation_id"], "party_id": p["party_id"],
+        "list_name": p["list_name"].strip(), "reference": p["reference"].strip(),
+        "listed_at": _time(p["listed_at"]), "delisted_at": _time(p["delisted_at"]),
+        "source": p["source"], "recorded_by": entry.actor,
+        "recorded_at": _time(p.get("recorded_at") or entry.at),
+    })  # fmt: skip
+
+
+def _commitment_recorded(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    into.put("commitments", {
+        "id": p["commitment_id"], "agreement_id": p["agreement_id"], "party_id": p["party_id"],
+        "guarantor_state": p["guarantor"], "committed_at": _time(p["committed_at"]),
+        "late": bool(p["late"]), "channel": p["channel"], "note": p["note"],
+        "recorded_by": entry.actor, "recorded_at": _time(p.get("recorded_at") or entry.at),
+    })  # fmt: skip
+
+
+def _status_changed(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    change_id = p.get("status_change_id") or into.next_id("status_changes")
+    into.put("status_changes", {
+        "id": change_id, "agreement_id": p["agreement_id"], "party_id": p["party_id"],
+        "status": p["status"], "effective_at": _time(p["effective_at"]), "cause": p["cause"],
+        "proposal_id": p.get("proposal_id"), "designation_id": p.get("designation_id"),
+        "recorded_at": _time(p.get("recorded_at") or entry.at),
+    })  # fmt: skip
+
+
+APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
+    "party.created": _party_created,
+    "designation.recorded": _designation_recorded,
+    "commitment.recorded": _commitment_recorded,
+    "party.status_changed": _status_changed,
+}
+
+
+def replay(entries: Iterable[Entry]) -> Replay:
+    """The rows of the replayed tables, rebuilt from ``entries`` (in seq order) alone."""
+    result = Replay()
+    for entry in entries:
+        applier = APPLIERS.get(entry.action)
+        if applier is None:
+            continue
+        applier(entry, result)
+        result.entries += 1
+        if SINCE[entry.action] not in entry.payload:
+            result.old_payloads += 1
+    return result
+
+
+# --- writing and reading rows ----------------------------------------------------------------
+
+
+def write_rows(connection: Connection, rows: Rows) -> int:
+    """Insert replayed rows, parents first (a coalition before its members); how many."""
+    written = 0
+    for name in REPLAYED:
+        values = [rows[name][key] for key in sorted(rows[name])]
+        for start in range(0, len(values), 1000):
+            connection.execute(insert(_table(name)), values[start : start + 1000])
+        written += len(values)
+    return written
+
+
+@contextmanager
+def foreign_keys_unchecked(connection: Connection) -> Iterator[None]:
+    """Stop checking foreign keys on this connection (not yet in a transaction) while the block
+    runs: the replayed rows point at rows of tables replay does not rebuild yet."""
+    sqlite = connection.dialect.name == "sqlite"
+    _session_setting(
+        connection,
+        "PRAGMA foreign_keys = OFF" if sqlite else "SET session_replication_role = replica",
+    )
+    try:
+        yield
+    finally:
+        connection.rollback()  # what the block did not commit
+        _session_setting(
+            connection, "PRAGMA foreign_keys = ON" if sqlite else "RESET session_replication_role"
+        )
+
+
+def _session_setting(connection: Connection, statement: str) -> None:
+    # Through the driver's own connection: SQLite takes the pragma only outside a transaction,
+    # and the engine opens one on every statement of its own. PostgreSQL checks foreign keys
+    # through triggers, which a replica's session does not fire.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+    if connection.dialect.name != "sqlite":
+        driver.commit()
+
+
+def read_rows(connection: Connection, name: str) -> dict[Key, dict[str, Any]]:
+    """Every row of a table by primary key."""
+    the_table = _table(name)
+    pk = list(the_table.primary_key.columns)
+    found = {}
+    for row in connection.execute(select(the_table).order_by(*pk)).mappings():
+        found[tuple(row[c.name] for c in pk)] = dict(row)
+    return found
+
+
+def through_sqlite(rows: Rows) -> dict[str, dict[Key, dict[str, Any]]]:
+    """The replayed rows as a database gives them back: written into a private in-memory SQLite
+    database and read again, so they compare with live rows value for value."""
+    engine = create_engine("sqlite://")
+    try:
+        tables = [_table(name) for name in REPLAYED]
+        Base.metadata.create_all(engine, tables=tables)
+        with engine.begin() as connection:
+            write_rows(connection, rows)
+            return {name: read_rows(connection, name) for name in REPLAYED}
+    finally:
+        engine.dispose()
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A row where the live table and the replay disagree: ``columns`` maps each differing
+    column to (live, replayed); a row only one side has is ``missing`` (from the live table)
+    or ``unrecorded`` (in the live table, with no entry behind it)."""
+
+    table: str
+    key: Key
+    kind: str  # "changed", "missing", "unrecorded"
+    columns: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        key = ", ".join(str(part) for part in self.key)
+        if self.kind == "missing":
+            return f"{self.table} [{key}]: in the ledger, missing from the table"
+        if self.kind == "unrecorded":
+            return f"{self.table} [{key}]: in the table, no ledger entry wrote it"
+        changed = "; ".join(
+            f"{name}: table {live!r}, ledger {replayed!r}"
+            for name, (live, replayed) in self.columns.items()
+        )
+        return f"{self.table} [{key}]: {changed}"
+
+
+def compare(
+    live: Mapping[str, Mapping[Key, Mapping[str, Any]]],
+    replayed: Mapping[str, Mapping[Key, Mapping[str, Any]]],
+) -> list[Difference]:
+    """Every row that differs between the live tables and the replay, table by table."""
+    found = []
+    for name in REPLAYED:
+        ours, theirs = live.get(name, {}), replayed.get(name, {})
+        for key in sorted(set(ours) | set(theirs), key=lambda k: tuple(map(str, k))):
+            if key not in ours:
+                found.append(Difference(name, key, "missing"))
+            elif key not in theirs:
+                found.append(Difference(name, key, "unrecorded"))
+            else:
+                columns = {
+                    column: (ours[key][column], theirs[key].get(column))
+                    for column in ours[key]
+                    if ours[key][column] != theirs[key].get(column)
+                }
+                if columns:
+                    found.append(Difference(name, key, "changed", columns))
+    return found
+
+
+def live_rows(connection: Connection) -> dict[str, dict[Key, dict[str, Any]]]:
+    """The replayed tables as the database holds them."""
+    return {name: read_rows(connection, name) for name in REPLAYED}
+
+
+def tables_with_rows(connection: Connection) -> list[str]:
+    """The replayed tables that already hold a row."""
+    return [
+        name for name in REPLAYED if connection.scalar(select(1).select_from(_table(name)).limit(1))
+    ]
