@@ -73,11 +73,10 @@ def create_agreement(cmd: NewAgreement, uow: UnitOfWork, *, actor: Actor) -> Agr
         common.require_state(uow, code, "guarantors" if code in draft.guarantors else "members")
     if uow.agreements.by_slug(draft.slug) is not None:
         raise Conflict(N_("An agreement {slug!r} already exists."), field="slug", slug=draft.slug)
-    agreement_id = uow.agreements.add(draft, uow.now())
-    uow.record(
-        actor,
-        Change("agreement.created", f"agreement:{agreement_id}", _payload(draft, agreement_id)),
-    )
+    created_at = uow.now()
+    agreement_id = uow.agreements.add(draft, created_at)
+    payload = _payload(draft, agreement_id) | {"created_at": common.stamp(created_at)}
+    uow.record(actor, Change("agreement.created", f"agreement:{agreement_id}", payload))
     uow.commit()
     return common.agreement(uow, agreement_id)
 

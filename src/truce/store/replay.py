@@ -29,7 +29,10 @@ Key = tuple[Any, ...]
 Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column → value
 
 # The tables rebuilt from the entries, in the order their rows can be written (parents first).
-REPLAYED = ("parties", "designations", "commitments", "status_changes")
+REPLAYED = (
+    "states", "agreements", "agreement_states", "excluded_lists", "terms",
+    "parties", "designations", "commitments", "status_changes",
+)  # fmt: skip
 
 # Every other table, and why it is not (yet) compared with a replay.
 NOT_REPLAYED = {
@@ -55,6 +58,8 @@ NOT_YET = "the rows are ledger state, but replay has no applier for the actions 
 
 # The payload key each replayed action gained for replay; older entries lack it.
 SINCE = {
+    "state.added": "code",  # always carried all its row holds
+    "agreement.created": "created_at",
     "party.created": "created_at",
     "designation.recorded": "recorded_at",
     "commitment.recorded": "recorded_at",
@@ -93,6 +98,35 @@ class Replay:
 
     def next_id(self, name: str) -> int:
         return max((key[0] for key in self.rows[name]), default=0) + 1
+
+
+def _state_added(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    into.put("states", {"code": p["code"], "name": p["name"], "kind": p["kind"]})
+
+
+def _agreement_created(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    agreement_id = p["agreement_id"]
+    into.put("agreements", {
+        "id": agreement_id, "slug": p["slug"], "title": p["title"],
+        "signed_at": _time(p["signed_at"]), "effective_at": _time(p["effective_at"]),
+        "acceptance_deadline": _time(p["acceptance_deadline"]), "timezone": p["timezone"],
+        "procedures": dict(p["procedures"]), "created_at": _time(p.get("created_at") or entry.at),
+    })  # fmt: skip
+    roles = [(code, "guarantor") for code in p["guarantors"]]
+    roles += [(code, "member") for code in p["members"]]
+    for position, (code, role) in enumerate(roles):
+        into.put("agreement_states", {
+            "agreement_id": agreement_id, "state_code": code, "role": role, "position": position,
+        })  # fmt: skip
+    for name in p["excluded_lists"]:
+        into.put("excluded_lists", {"agreement_id": agreement_id, "list_name": name})
+    for term in p["terms"]:
+        into.put("terms", {
+            "agreement_id": agreement_id, "number": term["number"], "title": term["title"],
+            "text": term["text"], "breach": term.get("breach"),
+        })  # fmt: skip
 
 
 def _party_created(entry: Entry, into: Replay) -> None:
@@ -138,6 +172,8 @@ def _status_changed(entry: Entry, into: Replay) -> None:
 
 
 APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
+    "state.added": _state_added,
+    "agreement.created": _agreement_created,
     "party.created": _party_created,
     "designation.recorded": _designation_recorded,
     "commitment.recorded": _commitment_recorded,
