@@ -238,6 +238,7 @@ def propose_status(cmd: ProposeStatus, uow: UnitOfWork, *, actor: Actor) -> Prop
                 "reason": reason,
                 "proposer_state": state,
                 "current_status": current.value,
+                "proposed_at": common.stamp(now),  # for replay (docs/ledger.md)
             },
         ),
     )
@@ -286,6 +287,7 @@ def decide_proposal(cmd: DecideProposal, uow: UnitOfWork, *, actor: Actor) -> Pr
                 "reason": cmd.reason.strip(),
                 "decider_state": decided.decider_state,
                 "outcome": decided.state.value,
+                "decided_at": common.stamp(now),
             },
         )
     ]
@@ -319,6 +321,7 @@ def _approved_in_part(
                 "decider_state": state,
                 "outcome": decided.state.value,
                 "awaiting": list(decided.awaiting(agreement.guarantors)),
+                "decided_at": common.stamp(now),
             },
         ),
     )
@@ -355,7 +358,11 @@ def _apply(uow: UnitOfWork, proposal: Proposal, now: datetime) -> list[Change]:
             Change(
                 "party.status_superseded",
                 f"party:{proposal.party_id}",
-                {"proposal_id": other.id, "by_proposal_id": proposal.id},
+                {
+                    "proposal_id": other.id,
+                    "by_proposal_id": proposal.id,
+                    "decided_at": common.stamp(now),
+                },
             )
         )
     return changes
@@ -367,11 +374,7 @@ def withdraw_proposal(proposal_id: int, uow: UnitOfWork, *, actor: Actor) -> Pro
     agreement = common.agreement(uow, proposal.agreement_id)
     withdrawn = withdraw(proposal, actor, agreement, uow.now())
     uow.proposals.close(withdrawn)
-    uow.record(
-        actor,
-        Change(
-            "party.status_withdrawn", f"party:{proposal.party_id}", {"proposal_id": proposal.id}
-        ),
-    )
+    payload = {"proposal_id": proposal.id, "decided_at": common.stamp(withdrawn.decided_at)}
+    uow.record(actor, Change("party.status_withdrawn", f"party:{proposal.party_id}", payload))
     uow.commit()
     return withdrawn

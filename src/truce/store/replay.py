@@ -31,7 +31,8 @@ Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column 
 # The tables rebuilt from the entries, in the order their rows can be written (parents first).
 REPLAYED = (
     "states", "agreements", "agreement_states", "excluded_lists", "terms",
-    "parties", "designations", "commitments", "status_changes",
+    "parties", "designations", "commitments", "status_proposals", "proposal_votes",
+    "status_changes",
 )  # fmt: skip
 
 # Every other table, and why it is not (yet) compared with a replay.
@@ -64,6 +65,10 @@ SINCE = {
     "designation.recorded": "recorded_at",
     "commitment.recorded": "recorded_at",
     "party.status_changed": "recorded_at",
+    "party.status_proposed": "proposed_at",
+    "party.status_decided": "decided_at",
+    "party.status_superseded": "decided_at",
+    "party.status_withdrawn": "decided_at",
 }
 
 
@@ -91,6 +96,7 @@ class Replay:
     rows: Rows = field(default_factory=lambda: {name: {} for name in REPLAYED})
     entries: int = 0
     old_payloads: int = 0
+    user_ids: dict[str, int] = field(default_factory=dict)  # username → id, from user.created
 
     def put(self, name: str, values: dict[str, Any]) -> None:
         key = tuple(values[c.name] for c in _table(name).primary_key.columns)
@@ -160,6 +166,50 @@ def _commitment_recorded(entry: Entry, into: Replay) -> None:
     })  # fmt: skip
 
 
+def _user_created(entry: Entry, into: Replay) -> None:
+    into.user_ids[entry.payload["username"]] = entry.payload["user_id"]
+
+
+def _status_proposed(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    into.put("status_proposals", {
+        "id": p["proposal_id"], "agreement_id": p["agreement_id"], "party_id": p["party_id"],
+        "status": p["status"], "reason": p["reason"], "proposed_by": into.user_ids[entry.actor],
+        "proposer_state": p["proposer_state"],
+        "proposed_at": _time(p.get("proposed_at") or entry.at), "state": "open",
+        "decided_by": None, "decider_state": None, "decided_at": None, "decision_reason": "",
+    })  # fmt: skip
+
+
+def _close(entry: Entry, into: Replay, state: str, **closing: Any) -> None:
+    p = entry.payload
+    proposal = into.rows["status_proposals"][(p["proposal_id"],)]
+    proposal.update(state=state, decided_at=_time(p.get("decided_at") or entry.at), **closing)
+
+
+def _status_decided(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    if p["outcome"] == "open":  # one guarantor's answer; others still to come
+        into.put("proposal_votes", {
+            "proposal_id": p["proposal_id"], "state": p["decider_state"], "vote": p["decision"],
+            "voted_by": into.user_ids[entry.actor],
+            "voted_at": _time(p.get("decided_at") or entry.at), "reason": p["reason"],
+        })  # fmt: skip
+        return
+    _close(entry, into, p["outcome"], decided_by=into.user_ids[entry.actor],
+           decider_state=p["decider_state"], decision_reason=p["reason"])  # fmt: skip
+
+
+def _status_superseded(entry: Entry, into: Replay) -> None:
+    _close(entry, into, "superseded")
+
+
+def _status_withdrawn(entry: Entry, into: Replay) -> None:
+    proposal = into.rows["status_proposals"][(entry.payload["proposal_id"],)]
+    _close(entry, into, "withdrawn", decided_by=into.user_ids[entry.actor],
+           decider_state=proposal["proposer_state"])  # fmt: skip
+
+
 def _status_changed(entry: Entry, into: Replay) -> None:
     p = entry.payload
     change_id = p.get("status_change_id") or into.next_id("status_changes")
@@ -178,6 +228,10 @@ APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
     "designation.recorded": _designation_recorded,
     "commitment.recorded": _commitment_recorded,
     "party.status_changed": _status_changed,
+    "party.status_proposed": _status_proposed,
+    "party.status_decided": _status_decided,
+    "party.status_superseded": _status_superseded,
+    "party.status_withdrawn": _status_withdrawn,
 }
 
 
@@ -185,6 +239,8 @@ def replay(entries: Iterable[Entry]) -> Replay:
     """The rows of the replayed tables, rebuilt from ``entries`` (in seq order) alone."""
     result = Replay()
     for entry in entries:
+        if entry.action == "user.created":  # who signs proposals and answers, by their id
+            _user_created(entry, result)
         applier = APPLIERS.get(entry.action)
         if applier is None:
             continue
