@@ -4,6 +4,8 @@ rebuilds them in an empty database."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -74,6 +76,7 @@ def test_rows_written_or_deleted_without_an_entry_are_named(scenario: Truce) -> 
     sql(scenario, f"DELETE FROM commitments WHERE id = {first}")
     sql(scenario, "UPDATE commitments SET late = NOT late, note = 'edited' "
                   f"WHERE id = {max(commitments)[0]}")  # fmt: skip
+    sql(scenario, "UPDATE party_aliases SET lang = 'xx' WHERE id = 1")
     moved = min(designations)[0]
     sql(scenario, f"UPDATE designations SET recorded_at = listed_at WHERE id = {moved}")
     sql(scenario, "UPDATE agreement_states SET role = 'member' WHERE role = 'guarantor'"
@@ -87,7 +90,8 @@ def test_rows_written_or_deleted_without_an_entry_are_named(scenario: Truce) -> 
     assert found[("commitments", (first,))].kind == "missing"
     assert set(found[("commitments", max(commitments))].columns) == {"late", "note"}
     assert set(found[("designations", (moved,))].columns) == {"recorded_at"}
-    assert len(found) == 3
+    assert found[("party_aliases", (1,))].columns["lang"][0] == "xx"
+    assert len(found) == 4
 
 
 def test_replay_into_an_empty_database_reproduces_the_tables(scenario: Truce, tmp_path) -> None:
@@ -161,10 +165,18 @@ def test_proposals_answers_and_withdrawals_replay_exactly(world) -> None:
     with truce.uow() as uow:
         standing.withdraw_proposal(withdrawn, uow, actor=actors["us"])
 
+    from truce.services import parties
+
+    renamed = parties.NewAlias(world.parties["ahrar"], "حركة أحرار الشام", "ar", date(2014, 1, 1))
+    with truce.uow() as uow:
+        parties.add_alias(renamed, uow, actor=SYSTEM)
+
     report = ledger.verify_state(truce.db)
     assert report.differences == []
     with truce.db.snapshot() as connection:
         live = replay.live_rows(connection)
+    (added,) = [a for a in live["party_aliases"].values() if a["text"] == renamed.text]
+    assert added["valid_from"] == date(2014, 1, 1)
     assert len(live["status_proposals"]) == 3 and len(live["proposal_votes"]) == 1
     assert {row["state"] for row in live["status_proposals"].values()} == {
         "approved", "rejected", "withdrawn"

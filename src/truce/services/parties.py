@@ -84,7 +84,7 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
     )
     created_at = uow.now()
     party_id = uow.parties.add(party, name_key=key, created_at=created_at)
-    aliases = _store_aliases(uow, party_id, [(name, ""), *cmd.aliases])
+    aliases, alias_ids = _store_aliases(uow, party_id, [(name, ""), *cmd.aliases])
     payload = {
         "party_id": party_id,
         "slug": slug,
@@ -94,6 +94,7 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
         "sponsor": cmd.sponsor,
         "notes": cmd.notes,
         "aliases": aliases,
+        "alias_ids": alias_ids,  # for replay, as created_at (docs/ledger.md)
         "uncertain": list(cmd.uncertain),
         "sources": list(cmd.sources),
         "created_at": common.stamp(created_at),  # for replay (docs/ledger.md)
@@ -105,10 +106,11 @@ def create_party(cmd: NewParty, uow: UnitOfWork, *, actor: Actor) -> int:
 
 def _store_aliases(
     uow: UnitOfWork, party_id: int, aliases: Sequence[tuple[str, str] | Alias]
-) -> list[list[str | None]]:
+) -> tuple[list[list[str | None]], list[int]]:
     """Store the new ones; each as the ledger records it: [text, lang] or, when dated,
-    [text, lang, valid_from, valid_to]."""
+    [text, lang, valid_from, valid_to]; with their ids, in the same order."""
     stored: list[list[str | None]] = []
+    ids: list[int] = []
     for given in aliases:
         alias = given if isinstance(given, Alias) else Alias(*given)
         text, lang = alias.text.strip(), alias.lang
@@ -128,12 +130,12 @@ def _store_aliases(
         if not folded or uow.parties.has_alias(party_id, text):
             continue
         alias = replace(alias, text=text, lang=lang or "und")
-        uow.parties.add_alias(party_id, alias, folded)
+        ids.append(uow.parties.add_alias(party_id, alias, folded))
         record: list[str | None] = [text, alias.lang]
         if alias.valid_from or alias.valid_to:
             record += [_day(alias.valid_from), _day(alias.valid_to)]
         stored.append(record)
-    return stored
+    return stored, ids
 
 
 def _alias_view(alias: Alias) -> dict[str, str]:
@@ -168,8 +170,9 @@ def add_alias(cmd: NewAlias, uow: UnitOfWork, *, actor: Actor) -> None:
         raise Invalid(N_("An alias needs at least one letter."), field="text")
     if uow.parties.has_alias(party_id, text.strip()):
         raise Conflict(N_("The party already has the alias {text!r}."), field="text", text=text)
-    stored = _store_aliases(uow, party_id, [Alias(text, lang, cmd.valid_from, cmd.valid_to)])
-    uow.record(actor, Change("party.alias_added", f"party:{party_id}", {"aliases": stored}))
+    stored, ids = _store_aliases(uow, party_id, [Alias(text, lang, cmd.valid_from, cmd.valid_to)])
+    payload = {"aliases": stored, "alias_ids": ids}
+    uow.record(actor, Change("party.alias_added", f"party:{party_id}", payload))
     uow.commit()
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, create_engine, insert, select
@@ -31,7 +31,7 @@ Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column 
 # The tables rebuilt from the entries, in the order their rows can be written (parents first).
 REPLAYED = (
     "states", "agreements", "agreement_states", "excluded_lists", "terms",
-    "parties", "designations", "commitments", "status_proposals", "proposal_votes",
+    "parties", "party_aliases", "designations", "commitments", "status_proposals", "proposal_votes",
     "status_changes",
 )  # fmt: skip
 
@@ -62,6 +62,7 @@ SINCE = {
     "state.added": "code",  # always carried all its row holds
     "agreement.created": "created_at",
     "party.created": "created_at",
+    "party.alias_added": "alias_ids",
     "designation.recorded": "recorded_at",
     "commitment.recorded": "recorded_at",
     "party.status_changed": "recorded_at",
@@ -143,6 +144,25 @@ def _party_created(entry: Entry, into: Replay) -> None:
         "notes": p["notes"], "uncertain": list(p["uncertain"]), "sources": list(p["sources"]),
         "created_at": _time(p.get("created_at") or entry.at),
     })  # fmt: skip
+    _aliases(entry, into, p["party_id"])
+
+
+def _alias_added(entry: Entry, into: Replay) -> None:
+    _aliases(entry, into, int(entry.subject.removeprefix("party:")))
+
+
+def _aliases(entry: Entry, into: Replay, party_id: int) -> None:
+    records = entry.payload["aliases"]
+    ids = entry.payload.get("alias_ids") or [None] * len(records)
+    for record, alias_id in zip(records, ids, strict=True):
+        text, lang, *dated = record
+        valid_from, valid_to = dated or (None, None)
+        into.put("party_aliases", {
+            "id": alias_id or into.next_id("party_aliases"), "party_id": party_id, "text": text,
+            "lang": lang, "folded": fold(text),
+            "valid_from": date.fromisoformat(valid_from) if valid_from else None,
+            "valid_to": date.fromisoformat(valid_to) if valid_to else None,
+        })  # fmt: skip
 
 
 def _designation_recorded(entry: Entry, into: Replay) -> None:
@@ -225,6 +245,7 @@ APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
     "state.added": _state_added,
     "agreement.created": _agreement_created,
     "party.created": _party_created,
+    "party.alias_added": _alias_added,
     "designation.recorded": _designation_recorded,
     "commitment.recorded": _commitment_recorded,
     "party.status_changed": _status_changed,

@@ -309,18 +309,19 @@ class Parties:
         self.session.flush()
         return row.id
 
-    def add_alias(self, party_id: int, alias: Alias, folded: str) -> None:
-        self.session.add(
-            AliasRow(
-                party_id=party_id,
-                text=alias.text,
-                lang=alias.lang,
-                folded=folded,
-                valid_from=alias.valid_from,
-                valid_to=alias.valid_to,
-            )
+    def add_alias(self, party_id: int, alias: Alias, folded: str) -> int:
+        """Store another name of a party; its id."""
+        row = AliasRow(
+            party_id=party_id,
+            text=alias.text,
+            lang=alias.lang,
+            folded=folded,
+            valid_from=alias.valid_from,
+            valid_to=alias.valid_to,
         )
+        self.session.add(row)
         self.session.flush()
+        return row.id
 
     def every_alias(self) -> list[tuple[int, Alias]]:
         """Every name of every party (each party's own name among them), oldest first."""
