@@ -81,7 +81,13 @@ def test_rows_written_or_deleted_without_an_entry_are_named(scenario: Truce) -> 
     sql(scenario, f"UPDATE designations SET recorded_at = listed_at WHERE id = {moved}")
     sql(scenario, "UPDATE agreement_states SET role = 'member' WHERE role = 'guarantor'"
                   " AND state_code = 'US'")  # fmt: skip
+    # A password or language changes no ledger state; a role does.
+    sql(scenario, "UPDATE users SET role = 'admin', password_hash = 'x', locale = 'ar'"
+                  " WHERE username = 'monitor'")  # fmt: skip
     found = {(d.table, d.key): d for d in ledger.verify_state(scenario.db).differences}
+    ((promoted, difference),) = [(k, d) for (n, k), d in found.items() if n == "users"]
+    assert difference.columns == {"role": ("admin", "monitor")}
+    del found[("users", promoted)]
     (demoted,) = [key for name, key in found if name == "agreement_states"]
     assert demoted[1] == "US" and found[("agreement_states", demoted)].columns == {
         "role": ("member", "guarantor")
@@ -108,7 +114,7 @@ def test_replay_into_an_empty_database_reproduces_the_tables(scenario: Truce, tm
         )
         assert again.exit_code == 2
         said = " ".join(again.output.replace("│", " ").split())
-        assert "already holds rows in states, agreements, agreement_states" in said
+        assert "already holds rows in states, users, agreements, agreement_states" in said
     finally:
         target.dispose()
 

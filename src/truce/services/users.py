@@ -80,6 +80,8 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         "role": user.role.value,
         "state": user.state,
         "party_id": user.party_id,
+        "display_name": new.display_name,  # for replay (docs/ledger.md)
+        "created_at": common.stamp(new.created_at),
     }
     uow.record(
         actor,

@@ -13,6 +13,7 @@ such entries are counted, so a difference can be told from an old payload.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column 
 
 # The tables rebuilt from the entries, in the order their rows can be written (parents first).
 REPLAYED = (
-    "states", "agreements", "agreement_states", "excluded_lists", "terms",
+    "states", "users", "agreements", "agreement_states", "excluded_lists", "terms",
     "parties", "party_aliases", "designations", "commitments", "status_proposals", "proposal_votes",
     "status_changes",
 )  # fmt: skip
@@ -57,8 +58,24 @@ NOT_REPLAYED = {
 }
 NOT_YET = "the rows are ledger state, but replay has no applier for the actions that write them yet"
 
+# Columns of replayed tables that the ledger does not carry, and why: not compared, and written
+# empty by `replay --into`.
+NOT_LEDGER_COLUMNS = {
+    ("users", "password_hash"): "a credential; changing a password writes no entry",
+    ("users", "sealed_seed"): "the user's private key, sealed under the installation's secret",
+    ("users", "locale"): "a display preference, chosen without an entry",
+}
+_EMPTY = {
+    ("users", "password_hash"): None,
+    ("users", "sealed_seed"): b"",
+    ("users", "locale"): None,
+}
+
 # The payload key each replayed action gained for replay; older entries lack it.
 SINCE = {
+    "user.created": "created_at",
+    "key.registered": "key_id",  # always carried all its row holds
+    "user.disabled": "user_id",
     "state.added": "code",  # always carried all its row holds
     "agreement.created": "created_at",
     "party.created": "created_at",
@@ -187,7 +204,27 @@ def _commitment_recorded(entry: Entry, into: Replay) -> None:
 
 
 def _user_created(entry: Entry, into: Replay) -> None:
-    into.user_ids[entry.payload["username"]] = entry.payload["user_id"]
+    p = entry.payload
+    into.user_ids[p["username"]] = p["user_id"]
+    into.put("users", {
+        "id": p["user_id"], "username": p["username"],
+        "display_name": p.get("display_name", p["username"]), "role": p["role"],
+        "state_code": p["state"], "party_id": p["party_id"], "key_id": "", "public_key": b"",
+        "active": True, "created_at": _time(p.get("created_at") or entry.at),
+        **{column: value for (_, column), value in _EMPTY.items()},
+    })  # fmt: skip
+
+
+def _key_registered(entry: Entry, into: Replay) -> None:
+    p = entry.payload
+    if p.get("user_id") is None:  # the installation's own key (genesis): no user row
+        return
+    user = into.rows["users"][(p["user_id"],)]
+    user.update(key_id=p["key_id"], public_key=base64.b64decode(p["public_key"]))
+
+
+def _user_disabled(entry: Entry, into: Replay) -> None:
+    into.rows["users"][(entry.payload["user_id"],)]["active"] = False
 
 
 def _status_proposed(entry: Entry, into: Replay) -> None:
@@ -244,6 +281,9 @@ def _status_changed(entry: Entry, into: Replay) -> None:
 APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
     "state.added": _state_added,
     "agreement.created": _agreement_created,
+    "user.created": _user_created,
+    "key.registered": _key_registered,
+    "user.disabled": _user_disabled,
     "party.created": _party_created,
     "party.alias_added": _alias_added,
     "designation.recorded": _designation_recorded,
@@ -260,8 +300,6 @@ def replay(entries: Iterable[Entry]) -> Replay:
     """The rows of the replayed tables, rebuilt from ``entries`` (in seq order) alone."""
     result = Replay()
     for entry in entries:
-        if entry.action == "user.created":  # who signs proposals and answers, by their id
-            _user_created(entry, result)
         applier = APPLIERS.get(entry.action)
         if applier is None:
             continue
@@ -387,7 +425,8 @@ def compare(
                 columns = {
                     column: (ours[key][column], theirs[key].get(column))
                     for column in ours[key]
-                    if ours[key][column] != theirs[key].get(column)
+                    if (name, column) not in NOT_LEDGER_COLUMNS
+                    and ours[key][column] != theirs[key].get(column)
                 }
                 if columns:
                     found.append(Difference(name, key, "changed", columns))
