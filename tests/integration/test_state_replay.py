@@ -4,10 +4,13 @@ rebuilds them in an empty database."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from truce.bootstrap import Truce
@@ -100,8 +103,29 @@ def test_rows_written_or_deleted_without_an_entry_are_named(scenario: Truce) -> 
     assert len(found) == 4
 
 
-def test_replay_into_an_empty_database_reproduces_the_tables(scenario: Truce, tmp_path) -> None:
-    target_url = f"sqlite:///{tmp_path / 'replayed.db'}"
+@pytest.fixture
+def empty_url(backend: str, tmp_path) -> Iterator[str]:
+    """A database of the test's engine with nothing in it, not even a schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'replayed.db'}"
+        return
+    from tests.conftest import PG_SERVER, _pg_connect
+
+    name = f"truce_replay_{os.getpid()}"
+    with _pg_connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    with _pg_connect(name) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    yield make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+    with _pg_connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_replay_into_an_empty_database_reproduces_the_tables(
+    scenario: Truce, empty_url: str
+) -> None:
+    target_url = empty_url
     result = runner.invoke(app, ["ledger", "replay", "--into", target_url, "--db", scenario.db.url])
     assert result.exit_code == 0, result.output
     target = Database(target_url)

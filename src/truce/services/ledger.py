@@ -111,12 +111,8 @@ def replay_into(db: Database, target: Database) -> int:
         seq, _ = recorded_head(connection) or (0, None)
         entries = takewhile(lambda entry: entry.seq <= seq, stream_entries(connection))
         rebuilt = replay.replay(entries)
-    # The replayed rows point at agreements, states and proposals that replay does not rebuild
-    # yet (docs/ledger.md lists them): their references are not checked here.
-    with target.writer_engine.connect() as connection, replay.foreign_keys_unchecked(connection):
-        written = replay.write_rows(connection, rebuilt.rows)
-        connection.commit()
-    return written
+    with target.writer_engine.begin() as connection:
+        return replay.write_rows(connection, rebuilt.rows)
 
 
 def count(db: Database) -> int:

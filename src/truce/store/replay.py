@@ -14,8 +14,7 @@ such entries are counted, so a difference can be told from an old payload.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -50,6 +49,10 @@ NOT_REPLAYED = {
     "webhook_events": "the outbox of notifications about changes already in the ledger",
     "webhook_deliveries": "delivery attempts to receivers: transport, not record",
     "hotline_events": "the live feed's cache of what the hotline rows already say",
+    "witness_keys": (
+        "ledger state (`witness.registered`), but checkpoint infrastructure rather than the"
+        " record: verified with the checkpoints' cosignatures; no applier yet"
+    ),
     "published_reports": (
         "ledger state, but `report.published` carries the report's digests, not its content:"
         " a copy is proven by its digest (docs/reports.md), never rebuilt"
@@ -313,48 +316,19 @@ def replay(entries: Iterable[Entry]) -> Replay:
 # --- writing and reading rows ----------------------------------------------------------------
 
 
+_WRITE_ORDER = [t.name for t in Base.metadata.sorted_tables if t.name in REPLAYED]
+
+
 def write_rows(connection: Connection, rows: Rows) -> int:
-    """Insert replayed rows, parents first (a coalition before its members); how many."""
+    """Insert replayed rows, parents first (a coalition before its members); how many. Every
+    table a replayed row points at is replayed too, so the foreign keys hold."""
     written = 0
-    for name in REPLAYED:
+    for name in _WRITE_ORDER:
         values = [rows[name][key] for key in sorted(rows[name])]
         for start in range(0, len(values), 1000):
             connection.execute(insert(_table(name)), values[start : start + 1000])
         written += len(values)
     return written
-
-
-@contextmanager
-def foreign_keys_unchecked(connection: Connection) -> Iterator[None]:
-    """Stop checking foreign keys on this connection (not yet in a transaction) while the block
-    runs: the replayed rows point at rows of tables replay does not rebuild yet."""
-    sqlite = connection.dialect.name == "sqlite"
-    _session_setting(
-        connection,
-        "PRAGMA foreign_keys = OFF" if sqlite else "SET session_replication_role = replica",
-    )
-    try:
-        yield
-    finally:
-        connection.rollback()  # what the block did not commit
-        _session_setting(
-            connection, "PRAGMA foreign_keys = ON" if sqlite else "RESET session_replication_role"
-        )
-
-
-def _session_setting(connection: Connection, statement: str) -> None:
-    # Through the driver's own connection: SQLite takes the pragma only outside a transaction,
-    # and the engine opens one on every statement of its own. PostgreSQL checks foreign keys
-    # through triggers, which a replica's session does not fire.
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    cursor = driver.cursor()
-    try:
-        cursor.execute(statement)
-    finally:
-        cursor.close()
-    if connection.dialect.name != "sqlite":
-        driver.commit()
 
 
 def read_rows(connection: Connection, name: str) -> dict[Key, dict[str, Any]]:
