@@ -53,14 +53,31 @@ BUCKETS = tuple(bucket_of(low) for low in (0, *AGE_EDGES))
 
 
 @dataclass(frozen=True)
-class OpenAllegation:
-    """An allegation without a finding at the cut-off."""
+class AllegationRef:
+    """What names an allegation wherever the pack or a case file lists one: its id, the
+    incidents, the party alleged to have breached which term."""
 
     id: int
     incident_ids: tuple[int, ...]
     party_id: int | None
     party_name: str | None
     term: int
+
+    def head(self) -> dict[str, Any]:
+        """The allegation's names as JSON-ready data, the first keys of every row about it."""
+        return {
+            "id": self.id,
+            "incident_ids": list(self.incident_ids),
+            "party_id": self.party_id,
+            "party_name": self.party_name,
+            "term": self.term,
+        }
+
+
+@dataclass(frozen=True)
+class OpenAllegation(AllegationRef):
+    """An allegation without a finding at the cut-off."""
+
     opened_at: datetime
     due_at: datetime  # the assessment deadline
     submitted: tuple[str, ...]  # the guarantors that had assessed (never what)
@@ -92,12 +109,9 @@ class OverdueAcknowledgement:
 
 
 @dataclass(frozen=True)
-class DisputedFinding:
-    allegation_id: int
-    incident_ids: tuple[int, ...]
-    party_id: int | None
-    party_name: str | None
-    term: int
+class DisputedFinding(AllegationRef):
+    """An allegation whose finding, made by the cut-off, is disputed."""
+
     decided_at: datetime
 
 
@@ -178,11 +192,7 @@ def _allegation(
 ) -> dict[str, Any]:
     days = age_days(item.opened_at, cutoff)
     return {
-        "id": item.id,
-        "incident_ids": list(item.incident_ids),
-        "party_id": item.party_id,
-        "party_name": item.party_name,
-        "term": item.term,
+        **item.head(),
         "opened_at": stamp(item.opened_at),
         "due_at": stamp(item.due_at),
         "age_days": days,
@@ -273,18 +283,11 @@ def _acknowledgements(items: Sequence[OverdueAcknowledgement], cutoff: datetime)
 
 
 def _by_decision(items: Sequence[DisputedFinding]) -> list[DisputedFinding]:
-    return sorted(items, key=lambda d: (d.decided_at, d.allegation_id))
+    return sorted(items, key=lambda d: (d.decided_at, d.id))
 
 
 def _disputed(item: DisputedFinding) -> dict[str, Any]:
-    return {
-        "allegation_id": item.allegation_id,
-        "incident_ids": list(item.incident_ids),
-        "party_id": item.party_id,
-        "party_name": item.party_name,
-        "term": item.term,
-        "decided_at": stamp(item.decided_at),
-    }
+    return {**item.head(), "decided_at": stamp(item.decided_at)}
 
 
 def _disagreements(items: Sequence[AreaDisagreement]) -> dict[str, Any]:

@@ -5,6 +5,9 @@ Reading "as of a cut-off" means: what had been recorded by then (an allegation o
 then, a finding made by then, an answer given by then), and the ledger head of the last entry
 written by then, which the report prints. Incidents and reports are read as they stand (their
 summaries are not versioned), but only those recorded by the cut-off count.
+
+Both kinds are registered ``restricted``: they are the task force's working papers, built
+only for who may ``Action.READ_CASE_FILES`` and never published (services/sitreps.py).
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ from truce.domain.i18n import N_
 from truce.domain.joint import JointState
 from truce.domain.permissions import Action, Actor, require
 from truce.domain.sitreps import LedgerHead, Sitrep, parse_day, rfc3339
-from truce.services import clocks, common, sitreps, territory
+from truce.services import checkpoints, clocks, common, sitreps, territory
 from truce.store.findings import Allegation
 from truce.store.uow import UnitOfWork
 
-TASK_FORCE = "task-force"
-CASE_FILE = "case-file"
+TASK_FORCE = "taskforce"
+CASE_FILE = "casefile"
 
 
 def end_of_day(agreement: Agreement, day: date) -> datetime:
@@ -222,10 +225,15 @@ def normalise_case(params: Mapping[str, Any]) -> dict[str, Any]:
     """``incident`` or ``allegation`` (an id, exactly one), and ``as_of`` (a ledger entry)."""
     _check_names(params, {"incident", "allegation", "as_of"}, CASE_FILE)
     given = [name for name in ("incident", "allegation") if params.get(name) is not None]
-    if len(given) != 1:
+    if not given:
+        raise Invalid(
+            N_("Name the incident or the allegation the case file is of (incident=ID)."),
+            field="incident",
+        )
+    if len(given) > 1:
         raise Invalid(
             N_("Name one incident or one allegation for a case file, not both."),
-            field="incident",
+            field="allegation",
         )
     [name] = given
     value = params[name]
@@ -298,6 +306,7 @@ def _case_record(
     subjects += [f"allegation:{a.id}" for a in allegations]
     subjects += [f"report:{report.id}" for _, report in reports]
     entries = uow.ledger.about(subjects, head.seq) if head.seq else []
+    root = (head.seq, uow.ledger.tree.root(head.seq).hex()) if head.seq else None
     return casefile.CaseRecord(
         kind,
         subject_id,
@@ -308,7 +317,21 @@ def _case_record(
         {i.id: _applicability(uow, agreement, i.lat, i.lon, i.start) for i in incidents},
         terms,
         [_case_allegation(uow, agreement, a, cutoff, names) for a in allegations],
-        [casefile.LedgerRef(e.seq, e.at, e.action, e.subject, e.hash, e.prev) for e in entries],
+        [
+            casefile.LedgerRef(
+                e.seq, e.at, e.action, e.subject, e.hash, e.prev, _inclusion(uow, e.seq, head.seq)
+            )
+            for e in entries
+        ],
+        root,
+    )
+
+
+def _inclusion(uow: UnitOfWork, seq: int, size: int) -> casefile.InclusionPath:
+    """Entry ``seq``'s audit path in the tree as it stood at the file's ledger head."""
+    proof = checkpoints.inclusion(uow, seq, size)
+    return casefile.InclusionPath(
+        proof.tree_size, proof.leaf_hash.hex(), tuple(h.hex() for h in proof.hashes)
     )
 
 
@@ -367,5 +390,5 @@ def _case_allegation(
     )
 
 
-sitreps.register(TASK_FORCE, build_pack, normalise=normalise_pack)
-sitreps.register(CASE_FILE, build_case, normalise=normalise_case)
+sitreps.register(TASK_FORCE, build_pack, normalise=normalise_pack, restricted=True)
+sitreps.register(CASE_FILE, build_case, normalise=normalise_case, restricted=True)

@@ -14,6 +14,7 @@ from truce.domain.errors import DomainError, Invalid
 from truce.domain.findings import AssessmentDraft, Conclusion, Threat
 from truce.domain.hotline import side_of
 from truce.domain.i18n import N_
+from truce.domain.permissions import Action, allowed
 from truce.services import findings
 from truce.web.pages import check_csrf, flash, signed_in
 from truce.web.rendering import catalog, current_user, render
@@ -83,6 +84,7 @@ def allegation_page(request: Request, allegation_id: PageId) -> Response:
         request,
         "allegation.html",
         user=actor,
+        may_read_case=allowed(actor, Action.READ_CASE_FILES),
         view=view,
         why=why,
         agreement=view.agreement,
