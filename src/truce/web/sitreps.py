@@ -4,6 +4,9 @@ head it was built from. Each kind's pages build the report and call :func:`repor
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -31,9 +34,27 @@ def report_page(request: Request, sitrep: Sitrep, *, api_path: str, title: str) 
     }
     # Our own template, which escapes what it shows: safe to hold in the page.
     report = Markup(render_html(sitrep, lang, fragment=True))
-    return render(
+    page = render(
         request, "sitrep.html", report=report, sitrep=sitrep, downloads=downloads, title=title
     )
+    page.headers["Content-Security-Policy"] = report_policy(report)
+    return page
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def report_policy(report: str) -> str:
+    """The site's content security policy, letting in the report's own <style> blocks by
+    their SHA-256 (the report is self-contained for print; no other inline style runs)."""
+    hashes = sorted(
+        {
+            "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+            for css in _STYLE.findall(report)
+        }
+    )
+    styles = " ".join(["'self'", *hashes])
+    return f"default-src 'self'; img-src 'self' data:; style-src {styles}; script-src 'self'"
 
 
 router = APIRouter(include_in_schema=False)
