@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -16,7 +18,6 @@ from typer.testing import CliRunner
 from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
 from tests.e2e.test_hotline_browser import sign_in
 from truce import cli
-from truce.store.ledger_store import utc_now
 
 pytestmark = pytest.mark.browser
 
@@ -63,11 +64,13 @@ def drawn(page: Page, name: str) -> None:
 def test_the_pack_and_a_case_file_in_english_and_arabic(
     site: str, page: Page, js_errors: JsErrors
 ) -> None:
-    today = utc_now().strftime("%Y-%m-%d")
+    today = datetime.now(ZoneInfo("Asia/Damascus")).date().isoformat()
     page.goto(f"{site}/reports/taskforce/{today}")
     expect(page).to_have_url(f"{site}/login?next=/reports/taskforce/{today}")  # sign in first
 
-    sign_in(page, site, "us-ops", f"/reports/taskforce/{today}")
+    sign_in(page, site, "us-ops", "/allegations")
+    page.get_by_test_id("taskforce-pack-link").click()
+    expect(page).to_have_url(f"{site}/reports/taskforce/{today}")
     expect(page.locator(".sitrep h1")).to_contain_text("Task force pack")
     expect(page.locator("#open-allegations table tbody tr").first).to_be_visible()
     expect(page.get_by_test_id("sitrep-downloads").locator("a[data-format=pdf]")).to_have_count(1)

@@ -9,6 +9,7 @@ may read either, and neither is ever published."""
 from __future__ import annotations
 
 import re
+import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -317,6 +318,10 @@ def test_the_routes_answer_signed_in_readers_only(month: Month) -> None:
         assert '<html lang="ar" dir="rtl">' in html.text
     pdf = api.get(paths[2], params={"format": "pdf", "lang": "ar"}, headers=bearer)
     assert pdf.content.startswith(b"%PDF")
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    assert "حمص" in text and "216744" in text  # Homs in Arabic, shaped; the UCDP event
     assert f'filename="case-allegation-{allegation}-ar.pdf"' in pdf.headers["content-disposition"]
     missing = api.get("/api/v1/cases/allegations/999999", headers=bearer)
     assert missing.status_code == 404 and missing.json()["field"] == "allegation"

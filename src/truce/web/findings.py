@@ -3,7 +3,9 @@ its sealed assessments (side by side once all are in) and the finding, and the f
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -58,6 +60,8 @@ def queue_page(request: Request, page: Annotated[int, Query(ge=1, le=10**6)] = 1
         request,
         "allegations.html",
         user=actor,
+        may_read_case=allowed(actor, Action.READ_CASE_FILES),
+        pack_day=datetime.now(ZoneInfo(agreement.timezone)).date().isoformat(),
         items=items,
         total=total,
         page=page,
