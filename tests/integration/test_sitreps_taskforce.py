@@ -24,10 +24,11 @@ from tests.integration.test_findings import CONFIRMED, NOT_CONFIRMED, assess, fi
 from tests.integration.test_findings import month as month  # the fixture
 from tests.ucdp import PROTECTED, Month
 from truce.domain.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from truce.domain.hotline import Priority, ThreadKind
 from truce.domain.permissions import SYSTEM, Role
 from truce.domain.sitreps import Sitrep
 from truce.ledger import merkle
-from truce.services import findings, sitreps, users
+from truce.services import findings, hotline, sitreps, users
 from truce.services.worker import run_round
 from truce.sitreps import render_html, render_json
 from truce.store.ledger_store import utc_now
@@ -35,6 +36,7 @@ from truce.store.tables import AllegationRow, FindingRow, LedgerEntryRow
 from truce.web.app import create_app
 
 SECRET_RATIONALE = "Two sources agree; our own imagery."  # CONFIRMED's rationale
+SECRET_MESSAGE = "Our patrol saw the launch site at dawn."  # the hotline's text is the sides'
 
 
 def build(month: Month, kind: str, params: dict[str, Any], who: str = "guarantor") -> Sitrep:
@@ -67,6 +69,7 @@ def assert_reproducible(month: Month, kind: str, params: dict[str, Any]) -> None
 def test_the_pack_lists_what_the_meeting_must_decide(month: Month) -> None:
     truce = month.truce
     first, second = fsa_incidents(month, 2)
+    us = month.actors["guarantor"]
     disputed = file(month, first)
     for who, draft in (("guarantor", CONFIRMED), ("ru-ops", NOT_CONFIRMED)):
         assess(month, who, disputed, draft)
@@ -80,6 +83,16 @@ def test_the_pack_lists_what_the_meeting_must_decide(month: Month) -> None:
         open_one = file(month, second)
         asked = ask(month, open_one, "Were your units at this place that day?")
         assess(month, "guarantor", open_one)  # one of two: still open, and sealed
+        with truce.uow() as uow:
+            thread = hotline.open_thread(
+                hotline.OpenThread(ThreadKind.GUARANTORS, "Ar Rastan"), uow, actor=us
+            )
+        with truce.uow() as uow:
+            message = hotline.send_message(
+                hotline.SendMessage(thread.id, SECRET_MESSAGE, Priority.URGENT, "en"),
+                uow,
+                actor=us,
+            )
     later = week + timedelta(days=4, hours=2)
     with time_machine.travel(later, tick=False):
         run_round(truce.uow)
@@ -115,10 +128,25 @@ def test_the_pack_lists_what_the_meeting_must_decide(month: Month) -> None:
     assert by_age == {"0-1": 0, "1-3": 0, "3-7": 1, "7-14": 0, "14-30": 0, "30+": 0}
     assert pack["totals"]["open_allegations"] == 1
 
+    with truce.uow(write=False) as uow:
+        incident = uow.incidents.get(second)
+    assert incident is not None and rows[open_one]["admin1"] == incident.admin1
+    assert moment(rows[open_one]["occurred_at"]) == incident.start.replace(microsecond=0)
+
     [late] = pack["overdue_requests"]
     assert (late["id"], late["allegation_id"]) == (asked.id, open_one)
     assert late["to_side"] == f"party:{month.parties['fsa']}"
+    assert late["to_name"] == "Free Syrian Army"
     assert late["hours_late"] == (cutoff - asked.due_at.replace(tzinfo=UTC)) // timedelta(hours=1)
+
+    # The urgent message the RU desk never acknowledged: owed by RU, counted, no text.
+    acknowledgements = pack["overdue_acknowledgements"]
+    [owed] = acknowledgements["items"]
+    assert (owed["message_id"], owed["thread_id"]) == (message.id, thread.id)
+    assert (owed["side"], owed["side_name"], owed["author_name"]) == ("state:RU", "RU", "US")
+    assert owed["priority"] == "urgent" and owed["hours_late"] > 0
+    assert acknowledgements["by_side"] == {"state:RU": 1}
+    assert pack["totals"]["overdue_acknowledgements"] == 1
 
     listed = {d["id"]: d for d in pack["disputed_findings"]}
     assert set(listed) == {a for a, state in states.items() if state == "disputed"}
@@ -132,8 +160,9 @@ def test_the_pack_lists_what_the_meeting_must_decide(month: Month) -> None:
         assert f'data-request="{asked.id}"' in html
         assert f'<tr data-allegation="{disputed}">' in html
         assert f'<tr data-allegation="{open_one}">' in html
-        assert SECRET_RATIONALE not in html
+        assert SECRET_RATIONALE not in html and SECRET_MESSAGE not in html
     assert SECRET_RATIONALE.encode() not in render_json(sitrep)
+    assert SECRET_MESSAGE.encode() not in render_json(sitrep)
     assert_reproducible(month, "taskforce", {"date": day})
 
 
@@ -189,6 +218,7 @@ def test_a_case_file_holds_its_reports_entries_and_proofs(month: Month) -> None:
     assert case["finding"] is None
     [request] = case["requests"]
     assert (request["question"], request["answer"]) == ("Who held the ridge?", "Not our units.")
+    assert request["to_name"] == "Free Syrian Army" and case["admin1"] == "Homs"
     assert SECRET_RATIONALE.encode() not in render_json(sealed)
     for lang in ("en", "ar"):
         html = render_html(sealed, lang)

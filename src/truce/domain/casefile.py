@@ -23,7 +23,7 @@ and the root against a checkpoint the guarantors' witnesses cosigned (docs/repor
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +31,7 @@ from truce.domain.agreement import Term
 from truce.domain.findings import Assessment, latest, sealed
 from truce.domain.incidents import IncidentRecord, ReportLink
 from truce.domain.reports import Report
-from truce.domain.taskforce import AllegationRef, stamp
+from truce.domain.taskforce import AllegationRef, side_name, stamp
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class CaseRecord:
     allegations: Sequence[CaseAllegation]
     ledger: Sequence[LedgerRef]
     ledger_root: tuple[int, str] | None  # the tree's size and root (hex) the proofs lead to
+    party_names: Mapping[int, str] = field(default_factory=dict)  # for the sides' names
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -193,7 +194,9 @@ def assessments_shown(
     return {"sealed": False, "submitted": submitted, "items": items}
 
 
-def _allegation(item: CaseAllegation, guarantors: Sequence[str]) -> dict[str, Any]:
+def _allegation(
+    item: CaseAllegation, guarantors: Sequence[str], party_names: Mapping[int, str]
+) -> dict[str, Any]:
     return {
         **item.head(),
         "flagged": item.flagged,
@@ -205,6 +208,7 @@ def _allegation(item: CaseAllegation, guarantors: Sequence[str]) -> dict[str, An
             {
                 "id": r.id,
                 "to_side": r.to_side,
+                "to_name": side_name(r.to_side, party_names),
                 "asker_state": r.asker_state,
                 "question": r.question,
                 "asked_at": stamp(r.asked_at),
@@ -238,7 +242,7 @@ def case_file(record: CaseRecord) -> dict[str, Any]:
             for t in sorted(record.terms, key=lambda t: t.number)
         ],
         "allegations": [
-            _allegation(a, record.guarantors)
+            _allegation(a, record.guarantors, record.party_names)
             for a in sorted(record.allegations, key=lambda a: a.id)
         ],
         "ledger": [

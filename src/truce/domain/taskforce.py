@@ -13,8 +13,8 @@ only (the hotline is the sides'; assessments are sealed, see ``findings``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -62,6 +62,9 @@ class AllegationRef:
     party_id: int | None
     party_name: str | None
     term: int
+    # Where and when its first incident began: what the meeting knows an allegation by.
+    admin1: str | None = field(default=None, kw_only=True)
+    occurred_at: datetime | None = field(default=None, kw_only=True)
 
     def head(self) -> dict[str, Any]:
         """The allegation's names as JSON-ready data, the first keys of every row about it."""
@@ -71,7 +74,20 @@ class AllegationRef:
             "party_id": self.party_id,
             "party_name": self.party_name,
             "term": self.term,
+            "admin1": self.admin1,
+            "occurred_at": stamp(self.occurred_at) if self.occurred_at else None,
         }
+
+
+def side_name(side: str, party_names: Mapping[int, str]) -> str:
+    """A side as the reader knows it: ``party:9`` is the party's name, ``state:US`` the
+    state's code; anything else as it is written."""
+    kind, _, rest = side.partition(":")
+    if kind == "party" and rest.isdigit():
+        return party_names.get(int(rest), side)
+    if kind == "state" and rest:
+        return rest
+    return side
 
 
 @dataclass(frozen=True)
@@ -168,6 +184,7 @@ class PackRecord:
     parties: Sequence[PartyRecord]
     disagreements: Sequence[AreaDisagreement]
     clocks: Sequence[ClockReading]
+    party_names: Mapping[int, str] = field(default_factory=dict)  # for the sides' names
 
 
 def near_referral(party: PartyRecord, cutoff: datetime, rules: FindingRules) -> dict[str, Any]:
@@ -234,8 +251,12 @@ def pack(record: PackRecord) -> dict[str, Any]:
             "disagreements": len(record.disagreements),
         },
         "open_allegations": {"by_age": by_age, "items": rows},
-        "overdue_requests": [_request(r, cutoff) for r in _by_due(record.overdue_requests)],
-        "overdue_acknowledgements": _acknowledgements(record.overdue_acknowledgements, cutoff),
+        "overdue_requests": [
+            _request(r, cutoff, record.party_names) for r in _by_due(record.overdue_requests)
+        ],
+        "overdue_acknowledgements": _acknowledgements(
+            record.overdue_acknowledgements, cutoff, record.party_names
+        ),
         "disputed_findings": [_disputed(d) for d in _by_decision(record.disputed)],
         "referral": parties,
         "disagreements": _disagreements(record.disagreements),
@@ -247,11 +268,14 @@ def _by_due(requests: Sequence[OverdueRequest]) -> list[OverdueRequest]:
     return sorted(requests, key=lambda r: (r.due_at, r.id))
 
 
-def _request(item: OverdueRequest, cutoff: datetime) -> dict[str, Any]:
+def _request(
+    item: OverdueRequest, cutoff: datetime, party_names: Mapping[int, str]
+) -> dict[str, Any]:
     return {
         "id": item.id,
         "allegation_id": item.allegation_id,
         "to_side": item.to_side,
+        "to_name": side_name(item.to_side, party_names),
         "asker_state": item.asker_state,
         "asked_at": stamp(item.asked_at),
         "due_at": stamp(item.due_at),
@@ -259,19 +283,24 @@ def _request(item: OverdueRequest, cutoff: datetime) -> dict[str, Any]:
     }
 
 
-def _acknowledgements(items: Sequence[OverdueAcknowledgement], cutoff: datetime) -> dict[str, Any]:
+def _acknowledgements(
+    items: Sequence[OverdueAcknowledgement], cutoff: datetime, party_names: Mapping[int, str]
+) -> dict[str, Any]:
     ordered = sorted(items, key=lambda a: (a.due_at, a.message_id, a.side))
     by_side: dict[str, int] = {}
     for item in ordered:
         by_side[item.side] = by_side.get(item.side, 0) + 1
     return {
         "by_side": dict(sorted(by_side.items())),
+        "side_names": {side: side_name(side, party_names) for side in sorted(by_side)},
         "items": [
             {
                 "message_id": a.message_id,
                 "thread_id": a.thread_id,
                 "side": a.side,
+                "side_name": side_name(a.side, party_names),
                 "author_side": a.author_side,
+                "author_name": side_name(a.author_side, party_names),
                 "priority": a.priority,
                 "sent_at": stamp(a.sent_at),
                 "due_at": stamp(a.due_at),

@@ -12,7 +12,7 @@ only for who may ``Action.READ_CASE_FILES`` and never published (services/sitrep
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,6 +77,8 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
     names = _party_names(uow)
     rules = agreement.finding_rules()
     undecided = uow.findings.undecided_at(agreement.id, cutoff)
+    disputed_rows = uow.findings.findings_at(agreement.id, FindingState.DISPUTED, cutoff)
+    places = Places(uow, [*undecided, *(a for a, _ in disputed_rows)])
     submitted = uow.findings.submitted_by_states_at([a.id for a in undecided], cutoff)
     open_allegations = [
         taskforce.OpenAllegation(
@@ -88,6 +90,7 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
             a.opened_at,
             a.opened_at + rules.assess_within,
             tuple(sorted(submitted[a.id])),
+            **places.of(a),
         )
         for a in undecided
     ]
@@ -104,8 +107,10 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
         for m, r in uow.hotline.overdue_at(agreement.id, cutoff)
     ]
     disputed = [
-        taskforce.DisputedFinding(a.id, a.incident_ids, a.party_id, _name(names, a), a.term, at)
-        for a, at in uow.findings.findings_at(agreement.id, FindingState.DISPUTED, cutoff)
+        taskforce.DisputedFinding(
+            a.id, a.incident_ids, a.party_id, _name(names, a), a.term, at, **places.of(a)
+        )
+        for a, at in disputed_rows
     ]
     return taskforce.PackRecord(
         agreement.id,
@@ -120,7 +125,21 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
         _parties(uow, agreement, cutoff, names),
         _disagreements(uow, agreement, cutoff),
         _clocks(uow, agreement, cutoff),
+        names,
     )
+
+
+class Places:
+    """Where and when each allegation's first incident began, read in one query."""
+
+    def __init__(self, uow: UnitOfWork, allegations: Sequence[Allegation]) -> None:
+        self.incidents = uow.incidents.many({a.incident_ids[0] for a in allegations})
+
+    def of(self, allegation: Allegation) -> dict[str, Any]:
+        found = self.incidents.get(allegation.incident_ids[0])
+        if found is None:
+            return {"admin1": None, "occurred_at": None}
+        return {"admin1": found.admin1, "occurred_at": found.start}
 
 
 def _name(names: dict[int, str], allegation: Allegation) -> str | None:
@@ -286,6 +305,7 @@ def _case_record(
     head: LedgerHead,
 ) -> casefile.CaseRecord:
     names = _party_names(uow)
+    places = Places(uow, allegations)
     rows = uow.incidents.many(incident_ids)
     incidents = [rows[i] for i in sorted(rows) if rows[i].created_at <= cutoff]
     members = uow.incident_reports.of([i.id for i in incidents])
@@ -316,7 +336,7 @@ def _case_record(
         reports,
         {i.id: _applicability(uow, agreement, i.lat, i.lon, i.start) for i in incidents},
         terms,
-        [_case_allegation(uow, agreement, a, cutoff, names) for a in allegations],
+        [_case_allegation(uow, agreement, a, cutoff, names, places) for a in allegations],
         [
             casefile.LedgerRef(
                 e.seq, e.at, e.action, e.subject, e.hash, e.prev, _inclusion(uow, e.seq, head.seq)
@@ -324,6 +344,7 @@ def _case_record(
             for e in entries
         ],
         root,
+        names,
     )
 
 
@@ -351,6 +372,7 @@ def _case_allegation(
     allegation: Allegation,
     cutoff: datetime,
     names: dict[int, str],
+    places: Places,
 ) -> casefile.CaseAllegation:
     requests = [
         casefile.CaseRequest(
@@ -387,6 +409,7 @@ def _case_allegation(
         requests,
         assessments,
         made,
+        **places.of(allegation),
     )
 
 
