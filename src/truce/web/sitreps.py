@@ -95,19 +95,27 @@ def taskforce(request: Request, day: Day) -> Response:
     return report_page(request, sitrep, api_path=f"/api/v1/sitreps/taskforce/{day}", title=title)
 
 
+# The case files' titles, one whole sentence each for the translators.
+CASE_TITLES = {
+    "incident": N_("Case file of incident #%(id)s"),
+    "allegation": N_("Case file of allegation #%(id)s"),
+}
+
+
+def _case_page(request: Request, subject: str, subject_id: int) -> Response:
+    sitrep = _working_paper(request, "casefile", {subject: subject_id})
+    title = catalog(request).gettext(CASE_TITLES[subject]) % {"id": subject_id}
+    api_path = f"/api/v1/cases/{subject}s/{subject_id}"
+    return report_page(request, sitrep, api_path=api_path, title=title)
+
+
 @router.get("/cases/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_case(request: Request, incident_id: CaseId) -> Response:
     """The case file of one incident."""
-    sitrep = _working_paper(request, "casefile", {"incident": incident_id})
-    title = catalog(request).gettext("Case file of incident #%(id)s") % {"id": incident_id}
-    api_path = f"/api/v1/cases/incidents/{incident_id}"
-    return report_page(request, sitrep, api_path=api_path, title=title)
+    return _case_page(request, "incident", incident_id)
 
 
 @router.get("/cases/allegations/{allegation_id}", response_class=HTMLResponse)
 def allegation_case(request: Request, allegation_id: CaseId) -> Response:
     """The case file of one allegation."""
-    sitrep = _working_paper(request, "casefile", {"allegation": allegation_id})
-    title = catalog(request).gettext("Case file of allegation #%(id)s") % {"id": allegation_id}
-    api_path = f"/api/v1/cases/allegations/{allegation_id}"
-    return report_page(request, sitrep, api_path=api_path, title=title)
+    return _case_page(request, "allegation", allegation_id)
