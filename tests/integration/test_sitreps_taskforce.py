@@ -249,6 +249,15 @@ def test_a_case_file_holds_its_reports_entries_and_proofs(month: Month) -> None:
     assert "finding.made" in {e["action"] for e in opened.content["ledger"]}
     verify_every_proof(month, opened.content)
 
+    # The confirmed finding puts the party on the pack's referral watch: one of three.
+    today = utc_now().astimezone(ZoneInfo("Asia/Damascus")).date().isoformat()
+    referral = build(month, "taskforce", {"date": today}).content["referral"]
+    fsa = next(p for p in referral if p["party_id"] == month.parties["fsa"])
+    assert (fsa["confirmed_in_window"], fsa["threshold"], fsa["more_to_refer"]) == (1, 3, 2)
+    assert not fsa["referred"]
+    decided = moment(case["finding"]["decided_at"])
+    assert moment(fsa["window_eases_at"]) == decided + timedelta(days=14)
+
     # Rebuilt as the record stood before, the file is the sealed one again, byte for byte.
     again = build(month, "casefile", {"allegation": allegation, "as_of": sealed.ledger_head.seq})
     assert again.content == sealed.content
