@@ -5,9 +5,15 @@ A kind is a function ``build(uow, params, *, actor) -> Sitrep`` and a template
 (``src/truce/sitreps/templates/<kind>.html``). Its module registers it with :func:`register`
 when imported; :data:`KIND_MODULES` lists those modules, so that naming a kind imports it.
 
-Every report is public: its content is built from what the public may read (sources, never
-reporters; counts of hotline messages, never their text), so one report, one digest, for
-everyone. Building reads only; publishing needs ``Action.PUBLISH_REPORT``.
+A report is public unless its kind is registered ``restricted``. A public report's content
+is built from what the public may read (sources, never reporters; counts of hotline messages,
+never their text), so one report, one digest, for everyone. A restricted kind (the task force
+pack, case files) is a working paper: only who may ``Action.READ_CASE_FILES`` builds it (the
+public is told to sign in, other roles are refused, each naming the roles that may), and it is
+never published: publishing stores the report's JSON for anyone to read and writes it to the
+public ledger, so :func:`publish` refuses a restricted kind outright rather than issue a
+digest of a document the public could not check. Building reads only; publishing needs
+``Action.PUBLISH_REPORT``.
 """
 
 from __future__ import annotations
@@ -20,10 +26,10 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from truce import i18n
-from truce.domain.errors import Conflict, Invalid, NotFound
+from truce.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.paging import Page
-from truce.domain.permissions import Action, Actor, require
+from truce.domain.permissions import Action, Actor, allowed, allowed_roles, require
 from truce.domain.sitreps import LedgerHead, Sitrep, params_key, sha256
 from truce.sitreps import render_html, render_json, render_pdf
 from truce.store.ledger_store import Change
@@ -31,7 +37,7 @@ from truce.store.sitreps import Published
 from truce.store.uow import UnitOfWork
 
 # Modules that register a kind when imported (each helper's kind adds its module here).
-KIND_MODULES = ("truce.services.sitreps_daily",)
+KIND_MODULES = ("truce.services.sitreps_daily", "truce.services.taskforce")
 FORMATS = ("html", "pdf", "json")
 
 
@@ -48,6 +54,8 @@ class Kind:
     template: str
     # The parameters a kind is published under, from what a caller gave (defaults filled in).
     normalise: Callable[[Mapping[str, Any]], dict[str, Any]] = field(default=dict)
+    # A working paper: built only for READ_CASE_FILES, never published.
+    restricted: bool = False
 
 
 _KINDS: dict[str, Kind] = {}
@@ -59,9 +67,11 @@ def register(
     *,
     template: str | None = None,
     normalise: Callable[[Mapping[str, Any]], dict[str, Any]] = dict,
+    restricted: bool = False,
 ) -> Kind:
-    """Make a kind of report known, drawn with ``template`` (``<name>.html`` by default)."""
-    kind = Kind(name, build, template or f"{name}.html", normalise)
+    """Make a kind of report known, drawn with ``template`` (``<name>.html`` by default);
+    ``restricted`` for a working paper (see the module's note)."""
+    kind = Kind(name, build, template or f"{name}.html", normalise, restricted)
     _KINDS[name] = kind
     return kind
 
@@ -128,9 +138,37 @@ def as_of_param(params: Mapping[str, Any]) -> int | None:
 def build(
     name: str, params: Mapping[str, Any], uow: UnitOfWork, *, actor: Actor | None = None
 ) -> Sitrep:
-    """The report of kind ``name`` for ``params``, from the record (reading only)."""
+    """The report of kind ``name`` for ``params``, from the record (reading only). A
+    restricted kind is built only for who may read case files."""
     found = lookup(name)
+    if found.restricted:
+        may_read(actor, found.name)
     return found.build(uow, found.normalise(params), actor=actor)
+
+
+def may_read(actor: Actor | None, kind: str) -> Actor:
+    """The actor, if it may read the restricted report ``kind``: Unauthenticated for the
+    public, Forbidden for another role, each naming the roles that may."""
+    roles = ", ".join(sorted(role.value for role in allowed_roles(Action.READ_CASE_FILES)))
+    if actor is None:
+        raise Unauthenticated(
+            N_("Sign in to read the {kind} report: it is a working paper, for {roles} only."),
+            field="Authorization",
+            kind=kind,
+            roles=roles,
+        )
+    if not allowed(actor, Action.READ_CASE_FILES):
+        raise Forbidden(
+            N_(
+                "The {kind} report is a working paper, for {roles} only: the role {role} may "
+                "not read it."
+            ),
+            role=actor.role.value,
+            kind=kind,
+            roles=roles,
+            action=Action.READ_CASE_FILES.value,
+        )
+    return actor
 
 
 def render(sitrep: Sitrep, fmt: str, lang: str = "en") -> bytes:
@@ -187,6 +225,12 @@ def publish(cmd: Publish, uow: UnitOfWork, *, actor: Actor) -> Published:
     built from. A report of the same kind and parameters is issued once (Conflict after)."""
     require(actor, Action.PUBLISH_REPORT)
     found = lookup(cmd.kind)
+    if found.restricted:
+        raise Forbidden(
+            N_("The {kind} report is a working paper and is never published: open its page "
+               "or its API route for the meeting instead."),
+            field="kind", kind=found.name,
+        )  # fmt: skip
     # Issued from the newest record: an old head's rebuild (as_of) is for checking, not issuing.
     params = {k: v for k, v in found.normalise(cmd.params).items() if k != "as_of"}
     key = params_key(found.name, params)

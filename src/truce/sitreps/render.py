@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from truce import i18n
+from truce.domain.breaches import reason_from
 from truce.domain.events import kind_name
 from truce.domain.sitreps import Sitrep, canonical_json, report_digest
 from truce.sitreps import charts, maps
@@ -61,6 +62,10 @@ def environment(lang: str) -> Environment:
             maps.map_svg(points, title=title, highlight=highlight)
         ),
         points=lambda incidents: incident_points(incidents, lang),
+        area_points=area_points,
+        reason=lambda data: (
+            reason_from(data).render(i18n.translations(lang).gettext) if data else ""
+        ),
     )
     return env
 
@@ -71,6 +76,18 @@ def incident_points(incidents: Iterable[Mapping[str, Any]], lang: str) -> list[m
         maps.Point(i["lon"], i["lat"], f"#{i['id']} {kind_name(i.get('event_type'), lang)}")
         for i in incidents
         if i.get("lat") is not None and i.get("lon") is not None
+    ]
+
+
+def area_points(items: Iterable[Mapping[str, Any]]) -> list[maps.Point]:
+    """A map point inside each placed area of the task force pack's disagreements (its kind
+    and areas as tooltip)."""
+    return [
+        maps.Point(
+            d["lon"], d["lat"], f"{d['kind']} {' '.join(f'#{a}' for a in d['area_ids'])}", "area"
+        )
+        for d in items
+        if d.get("lat") is not None and d.get("lon") is not None
     ]
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from truce.bootstrap import Truce
-from truce.domain.errors import DomainError
+from truce.domain.errors import DomainError, Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.sitreps import Sitrep, parse_day
 from truce.services import sitreps, sitreps_daily
@@ -142,3 +142,51 @@ def daily(request: Request, day: Day) -> Response:
         sitrep = sitreps.build("daily", {"date": day}, uow, actor=current_user(request))
     title = catalog(request).gettext("Daily bulletin")
     return report_page(request, sitrep, api_path=f"/api/v1/sitreps/daily/{day}", title=title)
+
+
+# The task force's working papers: signing in comes first (the page sends the public to the
+# sign-in page); a role that may not read them is refused by the service.
+CaseId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+
+
+def _working_paper(request: Request, kind: str, params: dict[str, object]) -> Sitrep:
+    actor = current_user(request)
+    if actor is None:
+        raise Unauthenticated(N_("Sign in to read the task force's working papers."))
+    truce: Truce = request.app.state.truce
+    with truce.uow(write=False) as uow:
+        return sitreps.build(kind, params, uow, actor=actor)
+
+
+@router.get("/reports/taskforce/{day}", response_class=HTMLResponse)
+def taskforce(request: Request, day: Day) -> Response:
+    """The task force pack for the meeting of ``day``."""
+    sitrep = _working_paper(request, "taskforce", {"date": day})
+    title = catalog(request).gettext("Task force pack")
+    return report_page(request, sitrep, api_path=f"/api/v1/sitreps/taskforce/{day}", title=title)
+
+
+# The case files' titles, one whole sentence each for the translators.
+CASE_TITLES = {
+    "incident": N_("Case file of incident #%(id)s"),
+    "allegation": N_("Case file of allegation #%(id)s"),
+}
+
+
+def _case_page(request: Request, subject: str, subject_id: int) -> Response:
+    sitrep = _working_paper(request, "casefile", {subject: subject_id})
+    title = catalog(request).gettext(CASE_TITLES[subject]) % {"id": subject_id}
+    api_path = f"/api/v1/cases/{subject}s/{subject_id}"
+    return report_page(request, sitrep, api_path=api_path, title=title)
+
+
+@router.get("/cases/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_case(request: Request, incident_id: CaseId) -> Response:
+    """The case file of one incident."""
+    return _case_page(request, "incident", incident_id)
+
+
+@router.get("/cases/allegations/{allegation_id}", response_class=HTMLResponse)
+def allegation_case(request: Request, allegation_id: CaseId) -> Response:
+    """The case file of one allegation."""
+    return _case_page(request, "allegation", allegation_id)
