@@ -31,7 +31,7 @@ from truce.store.sitreps import Published
 from truce.store.uow import UnitOfWork
 
 # Modules that register a kind when imported (each helper's kind adds its module here).
-KIND_MODULES = ("truce.services.sitreps_daily",)
+KIND_MODULES = ("truce.services.sitreps_daily", "truce.services.sitreps_two_ledgers")
 FORMATS = ("html", "pdf", "json")
 
 

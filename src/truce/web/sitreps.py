@@ -4,6 +4,7 @@ head it was built from. Each kind's pages build the report and call :func:`repor
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -36,6 +37,14 @@ def report_page(request: Request, sitrep: Sitrep, *, api_path: str, title: str) 
 
 router = APIRouter(include_in_schema=False)
 Day = Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+@router.get("/reports/report.css")
+def report_css() -> Response:
+    """The reports' style sheet, which a printed report holds in its <style>: a page of the
+    site links it instead, as the site's content security policy refuses inline styles."""
+    css = (resources.files("truce.sitreps") / "templates" / "report.css").read_text("utf-8")
+    return Response(css, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/reports/daily/{day}", response_class=HTMLResponse)
