@@ -57,4 +57,5 @@ def test_the_two_ledger_page_draws_its_charts(
     shot = tmp_path / f"two-ledgers-{lang}.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 50_000  # a page with charts, not a blank one
+    test_browser.screenshot(page, f"two-ledgers-{lang}")  # test-artifacts/, for a person
     assert js_errors == []
