@@ -11,6 +11,7 @@ files, by hand, and compared with the report's.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import secrets
@@ -27,7 +28,7 @@ from tests.helpers import sqlite_truce
 from tests.two_ledgers import ACLED_IDS, import_as, write_acled_copy
 from truce.bootstrap import Truce, bootstrap
 from truce.config import Settings
-from truce.domain.errors import Invalid
+from truce.domain.errors import Conflict, Invalid
 from truce.domain.permissions import SYSTEM
 from truce.services import demo, sitreps
 from truce.services.demo import FILED_REPORTS
@@ -287,3 +288,18 @@ def test_the_api_and_the_page(record: Demo) -> None:
     css = client.get("/reports/report.css")
     assert css.status_code == 200 and ".sitrep" in css.text
     assert client.get("/reports/two-ledgers", params={"to": "2016-02-01"}).status_code == 422
+
+
+def test_published_once_with_the_digest_of_its_json(record: Demo) -> None:
+    report = _build(record.truce)  # before publishing: at the head it is issued from
+    with record.truce.uow() as uow:
+        issued = sitreps.publish(sitreps.Publish("two-ledgers", PERIOD, pdf=False), uow,
+                                 actor=SYSTEM)  # fmt: skip
+    assert issued.ledger_seq == report.ledger_head.seq
+    assert issued.json_digest == hashlib.sha256(render_json(report)).hexdigest()
+    assert (
+        issued.digests["ar"]["html"]
+        == hashlib.sha256(render_html(report, "ar").encode("utf-8")).hexdigest()
+    )
+    with record.truce.uow() as uow, pytest.raises(Conflict):
+        sitreps.publish(sitreps.Publish("two-ledgers", PERIOD, pdf=False), uow, actor=SYSTEM)
