@@ -21,6 +21,7 @@ from truce.api import incidents as incident_routes
 from truce.api import places as place_routes
 from truce.api import reports as report_routes
 from truce.api import sitreps as sitrep_routes
+from truce.api import sitreps_two_ledgers as two_ledger_routes
 from truce.api import territory as territory_routes
 from truce.api import webhooks as webhook_routes
 from truce.api.deps import (
@@ -112,6 +113,7 @@ def create_api(truce: Truce) -> FastAPI:
     _ledger_routes(api)
     checkpoint_routes.install(api)
     sitrep_routes.install(api)
+    two_ledger_routes.install(api)
     territory_routes.install(api)
     _news_routes(api)
     report_routes.install(api)

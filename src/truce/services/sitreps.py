@@ -37,7 +37,11 @@ from truce.store.sitreps import Published
 from truce.store.uow import UnitOfWork
 
 # Modules that register a kind when imported (each helper's kind adds its module here).
-KIND_MODULES = ("truce.services.sitreps_daily", "truce.services.taskforce")
+KIND_MODULES = (
+    "truce.services.sitreps_daily",
+    "truce.services.sitreps_two_ledgers",
+    "truce.services.taskforce",
+)
 FORMATS = ("html", "pdf", "json")
 
 

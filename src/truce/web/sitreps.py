@@ -15,8 +15,9 @@ from markupsafe import Markup
 from truce.bootstrap import Truce
 from truce.domain.errors import DomainError, Unauthenticated
 from truce.domain.i18n import N_
+from truce.domain.permissions import Action, allowed
 from truce.domain.sitreps import Sitrep, parse_day
-from truce.services import sitreps, sitreps_daily
+from truce.services import sitreps, sitreps_daily, sitreps_two_ledgers
 from truce.sitreps import render_html
 from truce.sitreps.render import stylesheet
 from truce.store.sitreps import Published
@@ -53,6 +54,7 @@ class ReportKind:
     title: str  # N_(): translated in the page
     description: str  # N_()
     form: str
+    restricted: bool = False  # a working paper: offered only to roles that may read it
 
 
 # The kinds the index offers, in order (each kind's helper adds its own).
@@ -66,6 +68,26 @@ REPORT_KINDS: list[ReportKind] = [
             "of the day, a map and the last 30 days."
         ),
         "date",
+    ),
+    ReportKind(
+        "two-ledgers",
+        N_("The two-ledger report"),
+        N_(
+            "Each source's count beside the merged incidents over a period, by day, province "
+            "and claimed party, and where and why the sources differ."
+        ),
+        "period",
+    ),
+    ReportKind(
+        "taskforce",
+        N_("Task force pack"),
+        N_(
+            "For the weekly meeting: open allegations by age, overdue requests and "
+            "acknowledgements, disputed findings, parties near referral, the maps' "
+            "disagreements and the condition clock. A working paper."
+        ),
+        "date",
+        restricted=True,
     ),
 ]
 
@@ -84,6 +106,7 @@ def _index(
     request: Request, cursor: str | None, *, error: DomainError | None = None, typed: str = ""
 ) -> HTMLResponse:
     truce: Truce = request.app.state.truce
+    may_read_papers = allowed(current_user(request), Action.READ_CASE_FILES)
     with truce.uow(write=False) as uow:
         if not uow.agreements.all():
             return render(request, "empty.html")
@@ -93,8 +116,9 @@ def _index(
         request,
         "reports.html",
         status_code=422 if error else 200,
-        kinds=REPORT_KINDS,
+        kinds=[k for k in REPORT_KINDS if not k.restricted or may_read_papers],
         newest_day=newest.isoformat() if newest else "",
+        period=(sitreps_two_ledgers.DEFAULT_FROM, sitreps_two_ledgers.DEFAULT_TO),
         typed_day=typed,
         published=[_published_row(r) for r in found.items],
         pager=pager(request, found),
@@ -118,10 +142,23 @@ def reports_index(request: Request, cursor: Cursor = None) -> Response:
     return _index(request, cursor)
 
 
+TypedDay = Annotated[str, Query(max_length=40)]
+
+
 @router.get("/reports/daily", response_class=HTMLResponse)
-def daily_for(request: Request, date: Annotated[str, Query(max_length=40)] = "") -> Response:
+def daily_for(request: Request, date: TypedDay = "") -> Response:
     """The index's date form (GET, so without JavaScript too): on to that day's bulletin, or
     back to the index naming the date when it is not one."""
+    return _to_day(request, "daily", date)
+
+
+@router.get("/reports/taskforce", response_class=HTMLResponse)
+def taskforce_for(request: Request, date: TypedDay = "") -> Response:
+    """The index's form for the task force pack of a meeting's day."""
+    return _to_day(request, "taskforce", date)
+
+
+def _to_day(request: Request, kind: str, date: str) -> Response:
     typed = date.strip()
     try:
         day = parse_day(typed)
@@ -129,7 +166,7 @@ def daily_for(request: Request, date: Annotated[str, Query(max_length=40)] = "")
         return _index(request, None, error=exc, typed=typed)
     lang = request.query_params.get("lang")
     suffix = f"?lang={quote(lang)}" if lang else ""
-    return RedirectResponse(f"/reports/daily/{day.isoformat()}{suffix}", status_code=303)
+    return RedirectResponse(f"/reports/{kind}/{day.isoformat()}{suffix}", status_code=303)
 
 
 @router.get("/reports/daily/{day}", response_class=HTMLResponse)
