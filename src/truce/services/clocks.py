@@ -4,6 +4,7 @@ its resets, proposed by one guarantor and made only when every guarantor approve
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -59,16 +60,17 @@ def _counted(
     breached: date | None = None
     # Only incidents of an outcome the rule counts can stop it: the others are not read.
     found = uow.clocks.incidents_in_order(agreement.effective_at, until, rule.outcomes)
-    for start, kinds, outcome, verdict in found:
-        day = _local_day(start, zone)
-        if breached is not None and day > breached:
-            break
-        families = {event_kind(t, s).family for t, s in kinds}
-        if rule.counts(outcome, verdict, families):
-            counted[day] += 1
-            if (breached is None and last_start is not None and day >= last_start
-                    and counted[day] > rule.at_most_per_day):  # fmt: skip
-                breached = day
+    with closing(found):
+        for start, kinds, outcome, verdict in found:
+            day = _local_day(start, zone)
+            if breached is not None and day > breached:
+                break
+            families = {event_kind(t, s).family for t, s in kinds}
+            if rule.counts(outcome, verdict, families):
+                counted[day] += 1
+                if (breached is None and last_start is not None and day >= last_start
+                        and counted[day] > rule.at_most_per_day):  # fmt: skip
+                    breached = day
     return counted
 
 

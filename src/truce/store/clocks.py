@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Generator
 from datetime import datetime
 from typing import Any
 
@@ -22,29 +22,31 @@ class Clocks:
 
     def incidents_in_order(
         self, since: datetime, until: datetime | None, outcomes: Collection[str]
-    ) -> Iterator[tuple[datetime, list[Any], str | None, str | None]]:
+    ) -> Generator[tuple[datetime, list[Any], str | None, str | None], None, None]:
         """Live incidents (not merged away) from ``since`` (to ``until``, excluded) with one of
         ``outcomes``: start, kinds, outcome, verdict; oldest first and read as they are used,
         so that a clock stops reading at its first breach. One ordered read per outcome,
         merged here: each walks the index on outcome and start (0015) from ``since``, where
         one read of them all would sort every match before giving the first."""
-        reads = []
-        for outcome in sorted(outcomes):
-            query = (
-                select(IncidentRow.start, IncidentRow.id, IncidentRow.kinds, IncidentRow.verdict)
-                .where(IncidentRow.outcome == outcome, IncidentRow.start >= since,
-                       IncidentRow.merged_into_id.is_(None))
-                .order_by(IncidentRow.start, IncidentRow.id)
-                .execution_options(yield_per=500)
-            )  # fmt: skip
-            if until is not None:
-                query = query.where(IncidentRow.start < until)
-            reads.append(
-                (row.start, row.id, row.kinds, outcome, row.verdict)
-                 for row in self.session.execute(query)
-            )  # fmt: skip
-        for start, _, kinds, outcome, verdict in heapq.merge(*reads, key=lambda r: r[:2]):
-            yield start, kinds, outcome, verdict
+        results = []
+        try:
+            for outcome in sorted(outcomes):
+                query = (
+                    select(IncidentRow.start, IncidentRow.id, IncidentRow.kinds,
+                           IncidentRow.outcome, IncidentRow.verdict)
+                    .where(IncidentRow.outcome == outcome, IncidentRow.start >= since,
+                           IncidentRow.merged_into_id.is_(None))
+                    .order_by(IncidentRow.start, IncidentRow.id)
+                    .execution_options(yield_per=500)
+                )  # fmt: skip
+                if until is not None:
+                    query = query.where(IncidentRow.start < until)
+                results.append(self.session.execute(query))
+            for row in heapq.merge(*results, key=lambda r: (r.start, r.id)):
+                yield row.start, row.kinds, row.outcome, row.verdict
+        finally:  # a reader that stops early leaves no cursor open (PostgreSQL's are named)
+            for result in results:
+                result.close()
 
     def add_reset(
         self, agreement_id: int, clock: str, reason: str, state: str, by: str, at: datetime
