@@ -63,6 +63,18 @@ class Settings(BaseSettings):
         pattern=r"^[^\s+]*$",
         description="The checkpoints' origin line and key name; empty: truce/<system key id>.",
     )
+    publish_daily: bool = Field(
+        False,
+        description="Publish the daily bulletin of each day once its cut-off has passed (on"
+        " the agreement's clock), as the system actor, from `serve`'s background rounds.",
+    )
+    publish_daily_catch_up_days: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="How many days back (today included) a daily bulletin not yet published"
+        " is still published, e.g. after the server was down.",
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     demo: bool = Field(False, description="Set by `truce demo` only: shows demo sign-ins.")
     read_only: bool = Field(

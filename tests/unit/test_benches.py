@@ -42,3 +42,11 @@ def test_the_linking_bench_runs_and_prints_its_scores() -> None:
         "bench/dedup.py", "--reports", "2000", "--new", "100", "--csv", str(GED), missed_aim=1
     )
     assert "precision" in out and "incremental" in out
+
+
+def test_the_reports_bench_runs_and_prints_the_daily_bulletins_time() -> None:
+    out = run(
+        "bench/reports.py", "--incidents", "3000", "--repeat", "1", "--skip-postgres",
+        "--csv", str(GED), missed_aim=1,
+    )  # fmt: skip
+    assert "3,000 incidents" in out and "daily, busiest" in out

@@ -19,6 +19,7 @@ from truce.api import findings as finding_routes
 from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
 from truce.api import places as place_routes
+from truce.api import published as published_routes
 from truce.api import reports as report_routes
 from truce.api import sitreps as sitrep_routes
 from truce.api import sitreps_two_ledgers as two_ledger_routes
@@ -112,6 +113,7 @@ def create_api(truce: Truce) -> FastAPI:
     _user_routes(api)
     _ledger_routes(api)
     checkpoint_routes.install(api)
+    published_routes.install(api)  # before the sitreps' kinds: /sitreps/published is none
     sitrep_routes.install(api)
     two_ledger_routes.install(api)
     territory_routes.install(api)

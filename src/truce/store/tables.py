@@ -813,6 +813,7 @@ class IncidentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     __table_args__ = (
         Index("ix_incidents_place", "lon", "lat"),
+        Index("ix_incidents_outcome_start", "outcome", "start"),  # the clocks' read (0015)
         {"sqlite_autoincrement": True},
     )
 
