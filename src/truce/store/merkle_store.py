@@ -16,6 +16,7 @@ from truce.store.tables import MerkleNodeRow
 
 _NODES = cast(Table, MerkleNodeRow.__table__)
 _INSERT_NODES = insert(_NODES)
+_COPY_NODES = "COPY merkle_nodes (level, idx, hash) FROM STDIN"
 _KEYS_PER_QUERY = 200  # a proof at any size we will see needs fewer: one query
 
 
@@ -95,7 +96,12 @@ class MerkleStore:
             leaves = (bytes.fromhex(h) for h in entry_hashes)
             rows = [node for leaf in leaves for node in frontier.append(leaf)]
             cursor, paramstyle = _driver_cursor(self.session)
-            cursor.executemany(_insert_sql(paramstyle), rows)
+            if paramstyle == "qmark":  # SQLite: executemany is one loop in C
+                cursor.executemany(_insert_sql(paramstyle), rows)
+            else:  # PostgreSQL: COPY, measured faster than executemany, unnest or VALUES lists
+                with cursor.copy(_COPY_NODES) as copy:
+                    for row in rows:
+                        copy.write_row(row)
 
     def root(self, size: int) -> bytes:
         return merkle.root(size, self.lookup)
@@ -103,6 +109,19 @@ class MerkleStore:
     def inclusion(self, seq: int, size: int) -> list[bytes]:
         """The audit path of entry ``seq`` in the tree of ``size``."""
         return merkle.inclusion_proof(seq - 1, size, self.lookup)
+
+    def inclusion_and_leaf(self, seq: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The leaf hash of entry ``seq`` and its audit path in the tree of ``size``, read in
+        one query (a proof is then one round trip to the database)."""
+        leaf = (0, seq - 1)
+        found: dict[Subtree, bytes] = {}
+
+        def with_the_leaf(subtrees: Iterable[Subtree]) -> dict[Subtree, bytes]:
+            found.update(read_nodes(self.session, {*subtrees, leaf}))
+            return found
+
+        path = merkle.inclusion_proof(seq - 1, size, with_the_leaf)
+        return found[leaf], path
 
     def leaf_hash(self, seq: int) -> bytes:
         return self.lookup([(0, seq - 1)])[(0, seq - 1)]
