@@ -42,3 +42,13 @@ def test_the_linking_bench_runs_and_prints_its_scores() -> None:
         "bench/dedup.py", "--reports", "2000", "--new", "100", "--csv", str(GED), missed_aim=1
     )
     assert "precision" in out and "incremental" in out
+
+
+def test_the_ledger_bench_runs_with_and_without_the_tree_and_times_proofs() -> None:
+    out = run(
+        "bench/ledger.py", "--entries", "300", "--single", "20", "--batch", "100",
+        "--proof-leaves", "3000", "--proofs", "60", "--skip-postgres",
+    )  # fmt: skip
+    assert "SQLite by turns (no tree)" in out and "with the tree:" in out
+    assert "inclusion proof at 3,000 leaves: p99" in out
+    assert "mirror sync aim" in out
