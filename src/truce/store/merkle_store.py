@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table
 from sqlalchemy.orm import Session
 
 from truce.ledger import merkle
@@ -15,7 +16,6 @@ from truce.ledger.merkle import Frontier, Subtree
 from truce.store.tables import MerkleNodeRow
 
 _NODES = cast(Table, MerkleNodeRow.__table__)
-_INSERT_NODES = insert(_NODES)
 _COPY_NODES = "COPY merkle_nodes (level, idx, hash) FROM STDIN"
 _KEYS_PER_QUERY = 200  # a proof at any size we will see needs fewer: one query
 
@@ -31,10 +31,11 @@ def read_nodes(execute: Session | Connection, subtrees: Iterable[Subtree]) -> di
         return {}
     cursor, paramstyle = _driver_cursor(execute)
     found: dict[Subtree, bytes] = {}
-    for start in range(0, len(wanted), _KEYS_PER_QUERY):
-        chunk = wanted[start : start + _KEYS_PER_QUERY]
-        cursor.execute(_lookup_sql(len(chunk), paramstyle), [v for key in chunk for v in key])
-        found.update({(level, idx): bytes(hash_) for level, idx, hash_ in cursor.fetchall()})
+    with closing(cursor):
+        for start in range(0, len(wanted), _KEYS_PER_QUERY):
+            chunk = wanted[start : start + _KEYS_PER_QUERY]
+            cursor.execute(_lookup_sql(len(chunk), paramstyle), [v for key in chunk for v in key])
+            found.update({(lv, idx): bytes(hash_) for lv, idx, hash_ in cursor.fetchall()})
     if len(found) != len(wanted):
         missing = sorted(set(wanted) - found.keys())[:3]
         raise MissingNodes(f"the Merkle tree lacks subtrees {missing}: run `truce db upgrade`")
@@ -71,15 +72,6 @@ def _lookup_sql(keys: int, paramstyle: str) -> str:
     return f"SELECT level, idx, hash FROM {_NODES.name} WHERE {where}"
 
 
-def node_rows(frontier: Frontier, leaves: Iterable[bytes]) -> list[dict[str, object]]:
-    """The rows the subtrees completed by appending ``leaves`` to ``frontier`` add."""
-    return [
-        {"level": level, "idx": index, "hash": hash_}
-        for leaf in leaves
-        for level, index, hash_ in frontier.append(leaf)
-    ]
-
-
 class MerkleStore:
     """The tree as seen from one transaction."""
 
@@ -96,12 +88,13 @@ class MerkleStore:
             leaves = (bytes.fromhex(h) for h in entry_hashes)
             rows = [node for leaf in leaves for node in frontier.append(leaf)]
             cursor, paramstyle = _driver_cursor(self.session)
-            if paramstyle == "qmark":  # SQLite: executemany is one loop in C
-                cursor.executemany(_insert_sql(paramstyle), rows)
-            else:  # PostgreSQL: COPY, measured faster than executemany, unnest or VALUES lists
-                with cursor.copy(_COPY_NODES) as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            with closing(cursor):
+                if paramstyle == "qmark":  # SQLite: executemany is one loop in C
+                    cursor.executemany(_insert_sql(paramstyle), rows)
+                else:  # PostgreSQL: COPY, measured faster than executemany, unnest or VALUES
+                    with cursor.copy(_COPY_NODES) as copy:
+                        for row in rows:
+                            copy.write_row(row)
 
     def root(self, size: int) -> bytes:
         return merkle.root(size, self.lookup)
