@@ -24,6 +24,7 @@ from truce.cli import (
     territory,
     users,
     webhooks,
+    witness,
 )
 from truce.cli.base import console, opened
 
@@ -61,3 +62,4 @@ app.add_typer(news.app, name="news")
 app.add_typer(exports.app, name="export")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(sitreps.app, name="report")
+app.add_typer(witness.app, name="witness")
