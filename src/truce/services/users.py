@@ -16,8 +16,8 @@ from truce.domain.errors import Conflict, Invalid, NotFound, TooManyAttempts, Un
 from truce.domain.i18n import N_
 from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
 from truce.domain.users import User, UserView, check_password, check_username
-from truce.ledger.entry import KEY_REVOKED, key_payload
-from truce.ledger.keys import Signer
+from truce.ledger.entry import HOLDER, KEY_REGISTERED, KEY_REVOKED, SERVER, public_key_payload
+from truce.ledger.keys import Signer, public_key_id
 from truce.services import common
 from truce.services.throttle import SignInLimits
 from truce.store.keyring import Keyring
@@ -39,6 +39,9 @@ class NewUser:
     display_name: str = ""
     state: str | None = None
     party_id: int | None = None
+    # The public half of a key the user holds themselves (custody "holder"); None: the server
+    # makes the key and holds it, sealed with the installation's secret (custody "server").
+    public_key: bytes | None = None
 
 
 def actor_of(user: User) -> Actor:
@@ -59,7 +62,11 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         common.party(uow, cmd.party_id)
     if uow.users.by_name(cmd.username) is not None:
         raise Conflict(N_("The user name {name!r} is taken."), field="username", name=cmd.username)
-    signer = Signer.generate(cmd.username)
+    signer = Signer.generate(cmd.username) if cmd.public_key is None else None
+    public_key = signer.public_key if signer else cmd.public_key
+    assert public_key is not None
+    if uow.users.key_taken(public_key_id(public_key)):
+        raise Conflict(N_("That public key is registered already."), field="public_key")
     new = User(
         id=0,
         username=cmd.username,
@@ -67,12 +74,16 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         role=cmd.role,
         state=cmd.state,
         party_id=cmd.party_id,
-        key_id=signer.key_id,
+        key_id=public_key_id(public_key),
         active=True,
         created_at=uow.now(),
         password_hash=_hasher.hash(cmd.password) if cmd.password else None,
     )
-    user = uow.users.add(new, signer=signer, sealed_seed=_keyring(uow).seal(signer))
+    if signer is not None:
+        user = uow.users.add(new, signer=signer, sealed_seed=_keyring(uow).seal(signer))
+    else:
+        user = uow.users.add(new, public_key=public_key)
+    custody = SERVER if signer else HOLDER
     subject = f"user:{user.id}"
     details = {
         "user_id": user.id,
@@ -84,7 +95,11 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
     uow.record(
         actor,
         Change("user.created", subject, details),
-        Change("key.registered", subject, key_payload(signer, user_id=user.id)),
+        Change(
+            KEY_REGISTERED,
+            subject,
+            public_key_payload(public_key, user.username, custody, user_id=user.id),
+        ),
     )
     uow.commit()
     return user.view()
