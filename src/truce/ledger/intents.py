@@ -13,12 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from truce.ledger.canonical import NotCanonical, canonical_bytes
-from truce.ledger.keys import signature_holds
+from truce.ledger.keys import Signer, signature_holds
 
 INTENT_FIELDS = ("action", "subject", "payload", "actor", "key_id", "client_time", "nonce")
 RECEIPT_FORMAT = "truce-receipt/1"
@@ -109,6 +110,35 @@ def mismatch(intent: dict[str, Any], expected: dict[str, Any]) -> str | None:
         if intent.get(name) != value:
             return f"the intent's {name} is {intent.get(name)!r}, but this request's is {value!r}"
     return None
+
+
+def sign_intent(
+    signer: Signer,
+    *,
+    action: str,
+    subject: str,
+    payload: dict[str, Any],
+    at: datetime | None = None,
+    nonce: str | None = None,
+) -> tuple[dict[str, Any], str]:
+    """An intent by ``signer``'s holder, and their base64 signature of it (what a client
+    does before it sends a change)."""
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    intent = {
+        "action": action,
+        "subject": subject,
+        "payload": payload,
+        "actor": signer.holder,
+        "key_id": signer.key_id,
+        "client_time": moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "nonce": nonce or secrets.token_urlsafe(24),
+    }
+    return intent, signer.sign(intent_bytes(intent))
+
+
+def encode(intent: dict[str, Any]) -> str:
+    """An intent as the Truce-Intent header carries it: base64url of its canonical bytes."""
+    return b64url(intent_bytes(intent))
 
 
 def author_signature_holds(public_key: bytes, intent: dict[str, Any], signature: str) -> bool:
