@@ -384,3 +384,81 @@ def test_an_export_with_intents_verifies_offline(world, keeper, tmp_path) -> Non
     assert edited != lines
     path.write_text("\n".join(edited) + "\n")
     assert cli("ledger", "verify", "--file", str(path)).exit_code == 1
+
+
+# --- the command line with --key --------------------------------------------------------------
+
+
+def propose_args(world: World, party: str) -> list[str]:
+    return ["parties", "propose", str(world.parties[party]), "committed", "--reason", "declared"]
+
+
+def test_the_command_line_signs_with_the_key_file(world, keeper, tmp_path) -> None:
+    url = world.truce.db.url
+    key_file = tmp_path / "ru-keeper.pem"
+    refused = cli(*propose_args(world, "ahrar"),
+                  "--as", HOLDER_NAME, "--db", url)  # fmt: skip
+    assert refused.exit_code == 2
+    assert "intent you signed" in refused.output
+    proposed = cli(*propose_args(world, "ahrar"),
+                   "--as", HOLDER_NAME, "--key", str(key_file), "--db", url)  # fmt: skip
+    assert proposed.exit_code == 0, proposed.output
+    proposal_id = re.search(r"proposal (\d+)", proposed.output).group(1)  # type: ignore[union-attr]
+    # The other guarantor's key is held by the server: --as alone, as before.
+    decided = cli("parties", "decide", proposal_id, "approve", "--as", "us-ops", "--db", url)
+    assert decided.exit_code == 0, decided.output
+    signed = [e for e in entries(world) if e.intent is not None]
+    assert [e.action for e in signed] == ["party.status_proposed"]
+    intent = signed[0].intent
+    assert intent["action"] == "truce parties propose"
+    assert intent["payload"]["status"] == "committed"
+    assert intent["key_id"] == keeper.key_id
+    result = ledger_verify(world)
+    assert result.exit_code == 0, result.output
+    assert "1 entry signed by authors who hold their own key" in result.output
+
+
+def test_another_key_file_is_refused(world, keeper, tmp_path) -> None:
+    other = tmp_path / "other.pem"
+    new_key(other)
+    before = head_seq(world)
+    result = cli(*propose_args(world, "ahrar"),
+                 "--as", HOLDER_NAME, "--key", str(other), "--db", world.truce.db.url)  # fmt: skip
+    assert result.exit_code == 2
+    assert "not the key you hold" in result.output
+    assert head_seq(world) == before
+
+
+def test_a_sealed_key_file_asks_for_its_passphrase(world, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TRUCE_SECRET_KEY", world.truce.secret)
+    secret = tmp_path / "passphrase"
+    secret.write_text("s3cret words\n")
+    key_file = tmp_path / "sealed.pem"
+    public = new_key(key_file, "--passphrase-file", str(secret))
+    url = world.truce.db.url
+    added = cli("users", "add", "us-keeper", "--role", "guarantor", "--state", "US",
+                "--no-password", "--public-key", public, "--db", url)  # fmt: skip
+    assert added.exit_code == 0, added.output
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "s3cret words")
+    result = cli(*propose_args(world, "fsa"),
+                 "--as", "us-keeper", "--key", str(key_file), "--db", url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert asked and str(key_file) in asked[0]
+    assert ledger_verify(world).exit_code == 0
+
+
+def test_an_import_in_batches_signs_each_batch(world, keeper, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where a rejects file would go
+    template = Path(__file__).resolve().parents[2] / "data" / "reports-template.csv"
+    result = cli("import", "reports", str(template), "--batch-size", "1", "--as", HOLDER_NAME,
+                 "--key", str(tmp_path / "ru-keeper.pem"), "--db", world.truce.db.url)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    signed = [e for e in entries(world) if e.intent is not None]
+    batches = [e for e in signed if e.action == "reports.imported"]
+    assert len(batches) >= 2, [e.action for e in signed]
+    # Each committed batch is signed on its own: a fresh intent (new nonce) for each.
+    assert len({e.intent["nonce"] for e in batches}) == len(batches)
+    assert all(e.intent["action"] == "truce import reports" for e in signed)
+    verified = ledger_verify(world)
+    assert verified.exit_code == 0, verified.output

@@ -96,12 +96,16 @@ def writer(
     request: Request,
     truce: Annotated[Truce, Depends(get_truce)],
     intent: Annotated[OfferedIntent | None, Depends(offered_intent)],
+    actor: Annotated[Actor | None, Depends(optional_actor)],
 ) -> Iterator[UnitOfWork]:
     """A writing unit of work for this request; it rolls back unless the service commits.
-    The entries it writes carry the author's signed intent, when one was sent."""
+    The entries it writes carry the author's signed intent, when one was sent; the intent is
+    checked (and its nonce spent) before the service runs, so a replay is refused as one."""
     with truce.uow() as uow:
         uow.intent = intent
         request.state.truce_writer = uow  # for the receipt (see api/app.py)
+        if intent is not None and actor is not None:
+            uow.accept_intent(actor)
         yield uow
 
 

@@ -106,6 +106,7 @@ class _Chain:
     remembered: dict[int, str] = field(default_factory=dict)
     holders: set[str] = field(default_factory=set)  # users who hold their own key
     nonces: dict[str, int] = field(default_factory=dict)  # intent nonce -> last seq carrying it
+    last_nonce: str | None = None  # the nonce of the newest entry that carries an intent
     server_custody: int = 0
     authored: int = 0
 
@@ -160,6 +161,8 @@ def _check_intent(entry: Entry, chain: _Chain) -> tuple[str | None, SignatureJob
     intent = entry.intent
     if intent is None:
         chain.server_custody += 1
+        if entry.actor != SEQUENCER:
+            chain.last_nonce = None  # a user's own entry ends the run of the last intent
         return None, None
     if not isinstance(intent.get("key_id"), str) or intent.get("actor") != entry.actor:
         return (
@@ -176,9 +179,12 @@ def _check_intent(entry: Entry, chain: _Chain) -> tuple[str | None, SignatureJob
         ), None
     nonce = str(intent.get("nonce"))
     last = chain.nonces.get(nonce)
-    if last is not None and last != entry.seq - 1:
+    # The entries of one change share its intent; the system's own entries may come between
+    # them, no user's entry may.
+    if last is not None and nonce != chain.last_nonce:
         return f"its intent (nonce {nonce}) was already used at entry {last}: a replay", None
     chain.nonces[nonce] = entry.seq
+    chain.last_nonce = nonce
     chain.authored += 1
     # A negative seq marks the author's signature, so a failure can say which one failed.
     return None, (-entry.seq, key.public_key, intent_bytes(intent), entry.intent_sig or "")

@@ -54,8 +54,11 @@ class OfferedIntent:
 
 
 # Set by the entrypoint that received the request (API, web form, CLI) for the units of work
-# of that request: the entries they write carry it.
-PENDING_INTENT: ContextVar[OfferedIntent | None] = ContextVar("pending_intent", default=None)
+# of that request: the entries they write carry it. A callable makes a fresh intent for each
+# writing unit (the command line, which holds the author's key and may commit in batches).
+PENDING_INTENT: ContextVar[OfferedIntent | Callable[[], OfferedIntent] | None] = ContextVar(
+    "pending_intent", default=None
+)
 
 
 class UnitOfWork:
@@ -75,7 +78,8 @@ class UnitOfWork:
         self.clock = clock
         self._after_commit: list[Callable[[], None]] = []
         self._batch_depth = 0
-        self.intent = PENDING_INTENT.get()
+        pending = PENDING_INTENT.get() if write else None
+        self.intent: OfferedIntent | None = pending() if callable(pending) else pending
         self._intent_accepted = False
         self.sequenced: list[Entry] = []  # entries written under the intent, for the receipt
         self.last_receipt: intents.Receipt | None = None
@@ -205,7 +209,9 @@ class UnitOfWork:
         """Append ledger entries for ``changes`` in this transaction: signed by ``actor``'s
         server-held key, or, for an author who holds their own key, carrying the intent they
         signed and sequenced by the installation's key."""
-        offered = self.intent
+        # The system's own entries (consequences a change has, such as linking a filed report
+        # to its incident) are the server's statements: they never carry the author's intent.
+        offered = None if actor.is_system else self.intent
         user = None if actor.is_system else self.session.get(UserRow, actor.user_id)
         if offered is None:
             if user is not None and user.custody == HOLDER:
@@ -231,6 +237,12 @@ class UnitOfWork:
         if instance is None or self.keyring is None:
             raise NoSecret("sequencing needs the installation's secret: set TRUCE_SECRET_KEY")
         return self.keyring.open(instance.sealed_seed, instance.key_id, "system")
+
+    def accept_intent(self, actor: Actor) -> None:
+        """Check the offered intent against ``actor`` now, before any change is made."""
+        if self.intent is not None:
+            user = None if actor.is_system else self.session.get(UserRow, actor.user_id)
+            self._accept(self.intent, actor, user)
 
     def _accept(self, offered: OfferedIntent, actor: Actor, user: UserRow | None) -> None:
         """Check an intent against its author and the clock, and spend its nonce."""
