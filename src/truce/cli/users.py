@@ -84,6 +84,24 @@ def users_disable(
     console.print(f"[green]disabled[/green] {view.username}; key {view.key_id} revoked")
 
 
+@app.command("enrol")
+@friendly
+def users_enrol(
+    username: Annotated[str, typer.Argument(help="The user whose browser will hold their key.")],
+    hours: Annotated[int, typer.Option(min=1, max=24 * 14, help="Hours the code lasts.")] = 24,
+    db: Db = None,
+) -> None:
+    """Print a one-time code with which the user's browser enrols a key of its own."""
+    with opened(db) as truce, truce.uow() as uow:
+        code = users.issue_enrolment_code(username, uow, actor=SYSTEM, hours=hours)
+    console.print(f"enrolment code for {username}: {code}", soft_wrap=True)
+    console.print(
+        f"Give it to {username} alone; at their next sign-in their browser makes a key the server"
+        f" never sees (Account, 'Key'). It works once, within {hours} h.",
+        soft_wrap=True,
+    )
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")

@@ -42,9 +42,17 @@ def body_payload(body: bytes) -> dict[str, Any]:
 
 
 def form_payload(fields: dict[str, list[str]]) -> dict[str, Any]:
-    """The intent payload of a web form: every field (one value, or a list when repeated)."""
+    """The intent payload of a web form: every field (one value, or a list when repeated),
+    line breaks written LF (a browser sends CRLF, but signs what the page holds)."""
+
+    def lf(value: str) -> str:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+
     return {
-        "form": {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
+        "form": {
+            name: lf(values[0]) if len(values) == 1 else [lf(value) for value in values]
+            for name, values in fields.items()
+        }
     }
 
 

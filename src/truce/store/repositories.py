@@ -41,6 +41,7 @@ from truce.store.tables import (
     AreaRow,
     CommitmentRow,
     DesignationRow,
+    EnrolmentCodeRow,
     ExcludedListRow,
     PartyRow,
     ProposalRow,
@@ -638,6 +639,46 @@ class Users:
         """Who holds the user's private key: "server" or "holder"."""
         row = self.session.get(UserRow, user_id)
         return row.custody if row else "server"
+
+    def add_enrolment_code(
+        self, user_id: int, code_hash: str, created_by: str, at: datetime, expires_at: datetime
+    ) -> None:
+        """Keep a one-time enrolment code (its hash) for a user."""
+        self.session.add(
+            EnrolmentCodeRow(
+                user_id=user_id,
+                code_hash=code_hash,
+                created_by=created_by,
+                created_at=at,
+                expires_at=expires_at,
+            )
+        )
+        self.session.flush()
+
+    def spend_enrolment_code(self, user_id: int, code_hash: str, at: datetime) -> str | None:
+        """Use the user's unused, unexpired code with this hash once; who issued it, or None."""
+        row = self.session.scalar(
+            select(EnrolmentCodeRow)
+            .where(EnrolmentCodeRow.code_hash == code_hash)
+            .where(EnrolmentCodeRow.user_id == user_id)
+            .with_for_update()
+        )
+        if row is None or row.used_at is not None or row.expires_at <= at:
+            return None
+        row.used_at = at
+        self.session.flush()
+        return row.created_by
+
+    def enrolment_open(self, user_id: int, at: datetime) -> bool:
+        """Whether the user has an enrolment code still to use."""
+        found = self.session.scalar(
+            select(EnrolmentCodeRow.id)
+            .where(EnrolmentCodeRow.user_id == user_id)
+            .where(EnrolmentCodeRow.used_at.is_(None))
+            .where(EnrolmentCodeRow.expires_at > at)
+            .limit(1)
+        )
+        return found is not None
 
     def hold_key(self, user_id: int, public_key: bytes) -> None:
         """The user now holds their own key: the server keeps only its public half."""
