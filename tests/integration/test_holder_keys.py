@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tests.helpers import World
 from truce.cli import app
-from truce.domain.errors import Forbidden
+from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status
 from truce.ledger import intents
 from truce.ledger.entry import Authored, Entry, public_key_payload
@@ -462,3 +462,54 @@ def test_an_import_in_batches_signs_each_batch(world, keeper, tmp_path, monkeypa
     assert all(e.intent["action"] == "truce import reports" for e in signed)
     verified = ledger_verify(world)
     assert verified.exit_code == 0, verified.output
+
+
+# --- enrolment with a one-time code -----------------------------------------------------------
+
+
+def test_an_enrolment_code_moves_a_user_to_their_own_key(world, monkeypatch) -> None:
+    monkeypatch.setenv("TRUCE_SECRET_KEY", world.truce.secret)
+    printed = cli("users", "enrol", "ru-ops", "--db", world.truce.db.url)
+    assert printed.exit_code == 0, printed.output
+    code = re.search(r"enrolment code for ru-ops: (\S+)", printed.output).group(1)  # type: ignore[union-attr]
+    browser = Signer.generate("ru-ops")
+    ru = world.actors["ru"]
+    with world.truce.uow() as uow:
+        assert users.enrolment_open(uow, ru)
+        users.enrol_key(users.EnrolKey(code, browser.public_key), uow, actor=ru)
+    with world.truce.db.writer_engine.connect() as conn:
+        row = conn.execute(
+            select(UserRow.sealed_seed, UserRow.custody).where(UserRow.username == "ru-ops")
+        ).one()
+    assert row.sealed_seed is None and row.custody == "holder"
+    with world.truce.uow() as uow:
+        assert not users.enrolment_open(uow, ru)
+        with pytest.raises(Conflict):  # a holder's key is theirs: no second enrolment
+            users.enrol_key(users.EnrolKey(code, Signer.generate("x").public_key), uow, actor=ru)
+    refused = cli("users", "enrol", "ru-ops", "--db", world.truce.db.url)
+    assert refused.exit_code == 2 and "holds their own key already" in refused.output
+    # Their earlier entries keep verifying with the key the server held then; from now on only
+    # their own key's intents write in their name.
+    with world.truce.uow() as uow:
+        uow.intent = signed_offer(browser)
+        standing.propose_status(propose_cmd(world), uow, actor=ru)
+    report = verify_entries(entries(world))
+    assert report.ok, report.failure
+    assert report.authored == 1
+
+
+def test_a_used_or_wrong_code_enrols_nothing(world) -> None:
+    us = world.actors["us"]
+    with world.truce.uow() as uow:
+        code = users.issue_enrolment_code("us-ops", uow, actor=world.actors["admin"])
+    with world.truce.uow() as uow, pytest.raises(Invalid, match="wrong, used or expired"):
+        users.enrol_key(users.EnrolKey(code + "x", Signer.generate("a").public_key), uow, actor=us)
+    # Another user's code is no code for this one.
+    with world.truce.uow() as uow, pytest.raises(Invalid):
+        users.enrol_key(
+            users.EnrolKey(code, Signer.generate("b").public_key), uow, actor=world.actors["ru"]
+        )
+    with world.truce.uow() as uow:
+        users.enrol_key(users.EnrolKey(code, Signer.generate("c").public_key), uow, actor=us)
+    with world.truce.uow() as uow:
+        assert uow.users.custody(us.user_id) == "holder"

@@ -97,7 +97,7 @@ def users_enrol(
     console.print(f"enrolment code for {username}: {code}", soft_wrap=True)
     console.print(
         f"Give it to {username} alone; at their next sign-in their browser makes a key the server"
-        f" never sees (Account, 'Key'). It works once, within {hours} h.",
+        f" never sees (Account, 'Your signing key'). It works once, within {hours} h.",
         soft_wrap=True,
     )
 
