@@ -137,7 +137,10 @@
     const path = new URL(form.action, location.href).pathname;
     const enrolling = form.hasAttribute("data-enrol");
     if (!enrolling && (UNSIGNED.has(path) || meta.dataset.holder !== "yes")) return;
+    // Nothing else sees the unsigned submission (it runs first, in the capture phase); the
+    // signed one follows as a submission of its own.
     event.preventDefault();
+    event.stopPropagation();
     const submitter = event.submitter;
     (enrolling ? enrol(form) : sign(form, path, submitter)).then(() => {
       form.dataset.signed = "yes";
