@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS; set it behind TLS."
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Hours a web sign-in lasts.")
+    intent_window_seconds: int = Field(
+        300,
+        ge=5,
+        le=24 * 3600,
+        description="How far a signed intent's client_time may be from the server's clock.",
+    )
     sign_in_limit_per_user: str = Field(
         "5/minute",
         description="Failed sign-ins (web or API token) one user name may have in a moving"

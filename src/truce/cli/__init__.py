@@ -14,6 +14,7 @@ from truce.cli import (
     db,
     demo,
     exports,
+    keys,
     ledger,
     news,
     parties,
@@ -53,6 +54,7 @@ app.command("demo")(demo.demo)
 app.command("where")(territory.where)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
 app.add_typer(parties.app, name="parties")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(scenario.app, name="scenario")

@@ -145,6 +145,11 @@ def _report(report: Report) -> None:
             f"{report.head_seq}:{report.head_hash}"
         )
         console.print(f"genesis {report.genesis_hash}")
+        console.print(
+            f"{count(report.authored, 'entry', 'entries')} signed by authors who hold their"
+            f" own key; {count(report.server_custody, 'entry', 'entries')} rest only on keys"
+            " the server holds"
+        )
         return
     assert report.failure is not None
     errors.print(f"[red]ledger FAILED[/red] at entry {report.failure.seq}: {report.failure.reason}")
