@@ -5,6 +5,7 @@ head it was built from. Each kind's pages build the report and call :func:`repor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -55,6 +56,9 @@ class ReportKind:
     description: str  # N_()
     form: str
     restricted: bool = False  # a working paper: offered only to roles that may read it
+    # The day the form offers: the newest day with incidents, or today (a meeting's pack is
+    # read on the day, from the record as it stands then).
+    offers_today: bool = False
 
 
 # The kinds the index offers, in order (each kind's helper adds its own).
@@ -88,6 +92,7 @@ REPORT_KINDS: list[ReportKind] = [
         ),
         "date",
         restricted=True,
+        offers_today=True,
     ),
 ]
 
@@ -118,6 +123,7 @@ def _index(
         status_code=422 if error else 200,
         kinds=[k for k in REPORT_KINDS if not k.restricted or may_read_papers],
         newest_day=newest.isoformat() if newest else "",
+        today=datetime.now(UTC).date().isoformat(),
         period=(sitreps_two_ledgers.DEFAULT_FROM, sitreps_two_ledgers.DEFAULT_TO),
         typed_day=typed,
         published=[_published_row(r) for r in found.items],
