@@ -6,21 +6,35 @@ One run measures, on this machine:
 2. signed appends through the real path (``UnitOfWork.record`` -> ``LedgerStore.append_many``,
    real commits), one entry per transaction and in batches, on SQLite and PostgreSQL;
 3. verification of the whole ledger from each database (``verify_database``) and, for SQLite,
-   from an export file (``export`` + ``verify_file``), as a multiple of the one-core verify rate.
+   from an export file (``export`` + ``verify_file``), as a multiple of the one-core verify rate;
+4. the same appends on a second fresh database with the Merkle tree's writes switched off
+   (``MerkleStore.grow`` a no-op), to give appends with the tree as a share of appends without;
+5. inclusion and consistency proofs at 1,000,000 leaves: the node table is filled directly (the
+   complete subtrees of 1,000,000 leaf hashes, bulk-inserted: appending 1,000,000 signed entries
+   would take minutes and measure appends again), then random proofs are read through
+   ``MerkleStore`` in one read transaction, timed one by one (p50, p99), each checked against
+   the root with ``verify_inclusion``/``verify_consistency``.
 
-Usage: .venv/bin/python bench/ledger.py [--entries N] [--single N] [--batch N] [--skip-postgres]
+The one-core Ed25519 verify rate of step 1 is also the yardstick of the mirror sync aim
+(≥ 0.8 × that rate), printed for when mirrors exist.
+
+Usage: .venv/bin/python bench/ledger.py [--entries N] [--single N] [--batch N]
+       [--proof-leaves N] [--proofs N] [--skip-postgres]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import random
 import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +43,30 @@ from rich.progress import Progress
 from rich.table import Table
 from shared import CpuWatch, console, load_average, machine, postgres_wanted, progress_bar
 from shared import postgres_database as fresh_postgres
+from sqlalchemy import text
 
 from truce.bootstrap import Truce, bootstrap, set_up
 from truce.config import Settings
 from truce.domain.permissions import SYSTEM
 from truce.ledger.entry import body_bytes
+from truce.ledger.merkle import Frontier, verify_consistency, verify_inclusion
 from truce.ledger.verify import Report
 from truce.services.ledger import export, verify_database, verify_file
 from truce.store.ledger_store import Change
+from truce.store.merkle_store import MerkleStore
 
 FLOOR_SECONDS = 3.0
 AIM_APPENDS = 10_000  # signed appends per second, SQLite, batched
 AIM_VERIFY = 0.8  # verified entries per second, as a multiple of the one-core verify rate
+AIM_TREE = 0.9  # appends with the Merkle tree kept, as a share of appends without it
+AIM_PROOF_P99_MS = 1.0  # an inclusion proof at 1,000,000 entries, 99th percentile
+AIM_MIRROR = 0.8  # mirror sync, as a multiple of the one-core verify rate (no mirror yet)
+NO_TREE = " (no tree)"
+WARM_UP = 50  # proofs read first and not counted: the caches fill
 LIBRARIES = ("PyNaCl", "SQLAlchemy", "psycopg")
+
+
+Counted = tuple[float, float]  # wall-clock and CPU seconds
 
 
 class BenchFailure(RuntimeError):
@@ -82,10 +107,15 @@ class Measure:
     entries: int
     seconds: float
     other_cores: float | None = None
+    cpu_seconds: float = 0.0  # this process's CPU time (on PostgreSQL, not the server's)
 
     @property
     def rate(self) -> float:
         return self.entries / self.seconds
+
+    @property
+    def cpu_rate(self) -> float:
+        return self.entries / self.cpu_seconds if self.cpu_seconds else 0.0
 
 
 def rate_of(operation: Callable[[], Any], seconds: float) -> float:
@@ -123,14 +153,17 @@ class Run:
     progress: Progress
     measures: list[Measure] = field(default_factory=list)
 
-    def timed(self, kind: str, label: str, entries: int, work: Callable[[], float | None]) -> None:
-        """Run ``work``; it may return the seconds to count, else the whole call counts."""
+    def timed(
+        self, kind: str, label: str, entries: int, work: Callable[[], Counted | None]
+    ) -> None:
+        """Run ``work``; it may return the (wall, CPU) seconds to count, else the whole call
+        counts."""
         watch = CpuWatch()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         counted = work()
-        seconds = counted if counted is not None else time.perf_counter() - started
+        seconds, cpu = counted or (time.perf_counter() - started, time.process_time() - cpu_started)
         self.measures.append(
-            Measure(self.database, kind, label, entries, seconds, watch.other_cores())
+            Measure(self.database, kind, label, entries, seconds, watch.other_cores(), cpu)
         )
 
     def bar(self, label: str, total: int) -> Callable[[int], None]:
@@ -157,19 +190,21 @@ def append_singly(truce: Truce, count: int, first: int, advance: Callable[[int],
 
 def append_batched(
     truce: Truce, count: int, batch: int, first: int, advance: Callable[[int], None]
-) -> float:
-    """Seconds spent appending ``count`` entries, ``batch`` per ``record`` call and commit."""
-    elapsed = 0.0
+) -> Counted:
+    """Wall and CPU seconds spent appending ``count`` entries, ``batch`` per ``record`` call
+    and commit."""
+    elapsed = cpu = 0.0
     for start in range(first, first + count, batch):
         # Making up the changes is the caller's work, not the ledger's: keep it off the clock.
         changes = [typical_change(n) for n in range(start, min(start + batch, first + count))]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with truce.uow() as uow:
             uow.record(SYSTEM, *changes)
             uow.commit()
         elapsed += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         advance(len(changes))
-    return elapsed
+    return elapsed, cpu
 
 
 def must_verify(report: Report, expected: int, what: str) -> None:
@@ -180,24 +215,87 @@ def must_verify(report: Report, expected: int, what: str) -> None:
         raise BenchFailure(f"{what}: verified {report.checked} entries, expected {expected}")
 
 
+@contextmanager
+def tree_switched_off() -> Iterator[None]:
+    """Appends that write no Merkle nodes: what the ledger cost before the tree."""
+    grow = MerkleStore.grow
+    MerkleStore.grow = lambda self, size, entry_hashes: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        MerkleStore.grow = grow  # type: ignore[method-assign]
+
+
+def bench_appends(run: Run, truce: Truce) -> None:
+    """Append one by one, then in batches."""
+    args = run.args
+    if args.single:
+        tick = run.bar("1 entry per commit", args.single)
+        run.timed("single", "append, 1 per commit", args.single,
+                  lambda: append_singly(truce, args.single, 1, tick))  # fmt: skip
+    tick = run.bar(f"{args.batch:,} per commit", args.entries)
+    run.timed(
+        "batched",
+        f"append, {args.batch:,} per commit",
+        args.entries,
+        lambda: append_batched(truce, args.entries, args.batch, args.single + 1, tick),
+    )
+
+
+def bench_turns(run: Run, target: Target) -> None:
+    """``bench_tree_cost`` on ``run``'s database and a second fresh one without the tree."""
+    other = run.workdir / "without"
+    other.mkdir()
+    with target(other) as (other_url, _):
+        kept = open_truce(run.url, run.workdir)
+        with tree_switched_off():
+            without = open_truce(other_url, other)
+        try:
+            bench_tree_cost(run, kept, without)
+        finally:
+            kept.close()
+            without.close()
+
+
+def bench_tree_cost(run: Run, kept: Truce, without: Truce) -> None:
+    """Appends with the tree (``kept``) and without (``without``, a second fresh database),
+    taking turns a few entries at a time, so that both sides see the same load on a shared
+    machine; the sums give each side's rate."""
+    args = run.args
+    totals = {(kind, side): [0.0, 0.0] for kind in ("single", "batched") for side in (0, 1)}
+    rounds = 20
+    single_turn = max(1, args.single // rounds)
+    batch_turn = max(1, args.entries // rounds)
+    tick = run.bar("with and without the tree, by turns", 2 * rounds * (single_turn + batch_turn))
+    first = 1
+    for _ in range(rounds):
+        for side, truce in enumerate((kept, without)):
+            with tree_switched_off() if side else nullcontext():
+                if args.single:
+                    started, cpu = time.perf_counter(), time.process_time()
+                    append_singly(truce, single_turn, first, tick)
+                    totals["single", side][0] += time.perf_counter() - started
+                    totals["single", side][1] += time.process_time() - cpu
+                wall, cpu = append_batched(truce, batch_turn, args.batch, first + single_turn, tick)
+                totals["batched", side][0] += wall
+                totals["batched", side][1] += cpu
+        first += single_turn + batch_turn
+    for (kind, side), (wall, cpu) in totals.items():
+        if kind == "single" and not args.single:
+            continue
+        count = rounds * (single_turn if kind == "single" else batch_turn)
+        label = "append, 1 per commit" if kind == "single" else f"append, {args.batch:,} per commit"
+        database = run.database + (NO_TREE if side else "")
+        run.measures.append(Measure(database, kind, label, count, wall, None, cpu))
+
+
 def bench_database(run: Run, *, with_export: bool) -> None:
     """Append one by one, then in batches; verify it all; export it and verify the file."""
     args = run.args
     total = 1 + args.single + args.entries  # the genesis entry, then both append phases
     truce = open_truce(run.url, run.workdir)
     try:
-        if args.single:
-            tick = run.bar("1 entry per commit", args.single)
-            run.timed("single", "append, 1 per commit", args.single,
-                      lambda: append_singly(truce, args.single, 1, tick))  # fmt: skip
-        tick = run.bar(f"{args.batch:,} per commit", args.entries)
-        run.timed(
-            "batched",
-            f"append, {args.batch:,} per commit",
-            args.entries,
-            lambda: append_batched(truce, args.entries, args.batch, args.single + 1, tick),
-        )
-
+        bench_appends(run, truce)
         tick = run.bar("verify_database", total)
         run.timed(
             "verify",
@@ -233,6 +331,98 @@ def bench_export(run: Run, truce: Truce, total: int) -> None:
     )
 
 
+# --- proofs at a million leaves ----------------------------------------------------------------
+
+
+@dataclass
+class ProofTimes:
+    """The seconds each proof took, one by one."""
+
+    database: str
+    kind: str  # "inclusion" or "consistency"
+    leaves: int
+    seconds: list[float]
+    cpu: list[float]  # this thread's CPU time for each (on PostgreSQL, not the server's)
+
+    def percentile(self, share: float, of: list[float] | None = None) -> float:
+        """The time (in ms) that ``share`` of the proofs took at most."""
+        ordered = sorted(self.seconds if of is None else of)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def leaf_hashes(count: int) -> Iterator[bytes]:
+    """``count`` distinct 32-byte leaves, as entry hashes are."""
+    for number in range(count):
+        yield hashlib.sha256(number.to_bytes(8, "big")).digest()
+
+
+def fill_tree(truce: Truce, leaves: int, advance: Callable[[int], None]) -> bytes:
+    """Write the complete subtrees of ``leaves`` leaf hashes straight into the node table (as
+    appends would have, without the entries); the root."""
+    frontier = Frontier()
+    chunk = 50_000
+    with truce.db.writer_engine.begin() as conn:
+        conn.execute(text("DELETE FROM merkle_nodes"))
+        postgres = conn.dialect.name == "postgresql"
+        copy_from = "COPY merkle_nodes (level, idx, hash) FROM STDIN"
+        source = leaf_hashes(leaves)
+        for start in range(0, leaves, chunk):
+            rows = [node for leaf in islice(source, chunk) for node in frontier.append(leaf)]
+            if postgres:  # COPY: ten times executemany's speed, and this is set-up, not measure
+                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                with cursor.copy(copy_from) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                conn.execute(text("INSERT INTO merkle_nodes (level, idx, hash) VALUES"
+                                  " (:level, :idx, :hash)"),
+                             [{"level": a, "idx": b, "hash": c} for a, b, c in rows])  # fmt: skip
+            advance(min(chunk, leaves - start))
+    if postgres:
+        with truce.db.writer_engine.begin() as conn:
+            conn.execute(text("ANALYZE merkle_nodes"))
+    return frontier.root()
+
+
+def bench_proofs(run: Run, truce: Truce) -> list[ProofTimes]:
+    """Random inclusion and consistency proofs at ``--proof-leaves``, each timed and checked."""
+    leaves, samples = run.args.proof_leaves, run.args.proofs
+    expected_root = fill_tree(truce, leaves, run.bar(f"{leaves:,} leaves' nodes", leaves))
+    rng = random.Random(2016)
+    inclusion: list[Counted] = []
+    consistency: list[Counted] = []
+    tick = run.bar("proofs", 2 * samples)
+    with truce.uow(write=False) as uow:
+        tree = uow.ledger.tree
+        if tree.root(leaves) != expected_root:
+            raise BenchFailure("the stored tree's root is not the one its leaves make")
+        for number in range(samples + WARM_UP):
+            seq = rng.randint(1, leaves)
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            leaf, path = tree.inclusion_and_leaf(seq, leaves)
+            elapsed = time.perf_counter() - started, time.thread_time() - cpu_started
+            if not verify_inclusion(seq - 1, leaves, leaf, path, expected_root):
+                raise BenchFailure(f"the inclusion proof of {seq} does not verify")
+            if number >= WARM_UP:
+                inclusion.append(elapsed)
+                tick(1)
+        for number in range(samples + WARM_UP):
+            old = rng.randint(1, leaves - 1)
+            started, cpu_started = time.perf_counter(), time.thread_time()
+            path = tree.consistency(old, leaves)
+            elapsed = time.perf_counter() - started, time.thread_time() - cpu_started
+            old_root = tree.root(old)  # what the verifier holds already: not timed
+            if not verify_consistency(old, leaves, old_root, expected_root, path):
+                raise BenchFailure(f"the consistency proof from {old} does not verify")
+            if number >= WARM_UP:
+                consistency.append(elapsed)
+                tick(1)
+    return [
+        ProofTimes(run.database, kind, leaves, [t[0] for t in times], [t[1] for t in times])
+        for kind, times in (("inclusion", inclusion), ("consistency", consistency))
+    ]
+
+
 # --- the databases -----------------------------------------------------------------------------
 
 
@@ -243,9 +433,9 @@ def sqlite_database(workdir: Path) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def postgres_database(_workdir: Path) -> Iterator[tuple[str, str]]:
+def postgres_database(workdir: Path) -> Iterator[tuple[str, str]]:
     """A fresh PostgreSQL database, dropped afterwards: its URL and the server's version."""
-    with fresh_postgres() as found:
+    with fresh_postgres(suffix="_" + workdir.name.replace("-", "_")) as found:
         yield found
 
 
@@ -266,24 +456,27 @@ def summary(
     measures: list[Measure], versions: dict[str, str], sign_rate: float, verify_rate: float
 ) -> Table:
     table = Table(title="Ledger benchmark (rates in entries per second)")
-    for name in ("measure", "entries", "seconds", "rate", "÷ floor", "others"):
+    for name in ("measure", "entries", "seconds", "rate", "÷ floor", "others", "per CPU s"):
         table.add_column(name, justify="left" if name == "measure" else "right")
-    table.add_row("Ed25519 sign, 1 core", "", "", f"{sign_rate:,.0f}", "", "")
-    table.add_row("Ed25519 verify, 1 core", "", "", f"{verify_rate:,.0f}", "", "")
+    table.add_row("Ed25519 sign, 1 core", "", "", f"{sign_rate:,.0f}", "", "", "")
+    table.add_row("Ed25519 verify, 1 core", "", "", f"{verify_rate:,.0f}", "", "", "")
     floors = {"single": sign_rate, "batched": sign_rate, "verify": verify_rate}
     for database, version in versions.items():
         table.add_section()
-        table.add_row(f"[bold]{database} {version}", "", "", "", "", "")
+        table.add_row(f"[bold]{database} {version}", "", "", "", "", "", "")
         for m in (m for m in measures if m.database == database):
             floor = floors.get(m.kind)
             table.add_row(
                 f"  {m.label}", f"{m.entries:,}", f"{m.seconds:.2f}", f"{m.rate:,.0f}",
                 f"{m.rate / floor:.2f}" if floor else "",
                 "?" if m.other_cores is None else f"{m.other_cores:.2f}",
+                f"{m.cpu_rate:,.0f}" if m.kind in ("single", "batched") else "",
             )  # fmt: skip
     table.caption = (
         "÷ floor: appends over the sign rate, verification over the verify rate."
         " others: cores that other processes (on PostgreSQL, including the server) kept busy."
+        " per CPU s: appends per second of this process's CPU (less sensitive to a busy"
+        " machine; on PostgreSQL the server's work is not in it)."
     )
     return table
 
@@ -300,7 +493,49 @@ def aims(measures: list[Measure], verify_rate: float) -> list[tuple[bool, str]]:
             met = ratio >= AIM_VERIFY
             found.append((met, f"{m.database} {m.label}: {ratio:.2f}× the one-core verify rate;"
                                f" aim ≥ {AIM_VERIFY}×"))  # fmt: skip
+    return found + tree_aims(measures)
+
+
+def tree_aims(measures: list[Measure]) -> list[tuple[bool, str]]:
+    """Appends with the tree over appends without it, per database and kind."""
+    kept = {(m.database, m.kind): m for m in measures if m.kind in ("single", "batched")}
+    found = []
+    for (database, kind), m in kept.items():
+        without = kept.get((database + NO_TREE, kind))
+        if without is None or database.endswith(NO_TREE):
+            continue
+        ratio = m.rate / without.rate
+        cpu = m.cpu_rate / without.cpu_rate if without.cpu_rate else 0.0
+        line = (f"{database} appends ({kind}) with the tree: {ratio:.2f}× without it"
+                f" (this process's CPU: {cpu:.2f}×)")  # fmt: skip
+        found.append((ratio >= AIM_TREE, f"{line}; aim ≥ {AIM_TREE}×"))
     return found
+
+
+def proof_summary(proofs: list[ProofTimes]) -> Table:
+    table = Table(title="Merkle proofs from the node table (ms per proof)")
+    columns = ("database", "proof", "leaves", "proofs", "p50", "p99", "max", "CPU p50", "CPU p99")
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("database", "proof") else "right")
+    for p in proofs:
+        table.add_row(p.database, p.kind, f"{p.leaves:,}", f"{len(p.seconds):,}",
+                      f"{p.percentile(0.5):.3f}", f"{p.percentile(0.99):.3f}",
+                      f"{max(p.seconds) * 1000:.3f}", f"{p.percentile(0.5, p.cpu):.3f}",
+                      f"{p.percentile(0.99, p.cpu):.3f}")  # fmt: skip
+    table.caption = (
+        "inclusion: the audit path and the leaf hash; consistency: the path; each one query."
+        " One read transaction; the first 50 of each not counted. CPU: this"
+        " thread's (on PostgreSQL the server's work is not in it)."
+    )
+    return table
+
+
+def proof_aims(proofs: list[ProofTimes]) -> list[tuple[bool, str]]:
+    return [(p.percentile(0.99) < AIM_PROOF_P99_MS,
+             f"{p.database} inclusion proof at {p.leaves:,} leaves: p99"
+             f" {p.percentile(0.99):.3f} ms (CPU {p.percentile(0.99, p.cpu):.3f} ms);"
+             f" aim < {AIM_PROOF_P99_MS} ms")
+            for p in proofs if p.kind == "inclusion"]  # fmt: skip
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -326,10 +561,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1_000,
         help="changes per record() call and commit (default 1000)",
     )
+    parser.add_argument(
+        "--proof-leaves",
+        type=int,
+        default=1_000_000,
+        help="leaves of the tree proofs are read from; 0 skips the proofs (default 1000000)",
+    )
+    parser.add_argument(
+        "--proofs", type=int, default=2_000, help="proofs of each kind timed (default 2000)"
+    )
     parser.add_argument("--skip-postgres", action="store_true", help="measure SQLite only")
     args = parser.parse_args(argv)
     if args.entries < 1 or args.single < 0 or args.batch < 1:
         parser.error("--entries and --batch must be positive, and --single not negative")
+    if args.proof_leaves < 0 or (args.proof_leaves and (args.proof_leaves < 2 or args.proofs < 1)):
+        parser.error("--proof-leaves is 0 or at least 2, and --proofs positive")
     return args
 
 
@@ -342,28 +588,51 @@ def main(argv: list[str] | None = None) -> int:
                   f" sign {sign_rate:,.0f}/s, verify {verify_rate:,.0f}/s")  # fmt: skip
 
     measures: list[Measure] = []
+    proofs: list[ProofTimes] = []
     versions: dict[str, str] = {}
     failure = None
     with tempfile.TemporaryDirectory(prefix="truce-bench-") as tmp:
         for name, target in targets(args):
-            workdir = Path(tmp) / name.lower()
-            workdir.mkdir()
             try:
-                with target(workdir) as (url, version), progress_bar() as progress:
-                    versions[name] = version
-                    run = Run(name, version, url, workdir, args, progress)
-                    try:
-                        bench_database(run, with_export=name == "SQLite")
-                    finally:
-                        measures.extend(run.measures)
+                for phase in ("tree", "turns", "proofs"):
+                    if phase == "proofs" and not args.proof_leaves:
+                        continue
+                    workdir = Path(tmp) / f"{name.lower()}-{phase}"
+                    workdir.mkdir()
+                    with target(workdir) as (url, version), progress_bar() as progress:
+                        label = f"{name} by turns" if phase == "turns" else name
+                        run = Run(label, version, url, workdir, args, progress)
+                        if phase == "tree":
+                            versions[name] = version
+                            try:
+                                bench_database(run, with_export=name == "SQLite")
+                            finally:
+                                measures.extend(run.measures)
+                        elif phase == "turns":
+                            versions[label] = versions[label + NO_TREE] = version
+                            try:
+                                bench_turns(run, target)
+                            finally:
+                                measures.extend(run.measures)
+                        else:
+                            truce = open_truce(url, workdir)
+                            try:
+                                proofs.extend(bench_proofs(run, truce))
+                            finally:
+                                truce.close()
             except BenchFailure as exc:
                 failure = str(exc)
                 console.print(f"[red]FAILED: {exc}")
                 break
 
     console.print(summary(measures, versions, sign_rate, verify_rate))
-    for met, line in aims(measures, verify_rate):
+    if proofs:
+        console.print(proof_summary(proofs))
+    for met, line in aims(measures, verify_rate) + proof_aims(proofs):
         console.print(f"{'[green]met' if met else '[red]NOT met'}[/]: {line}")
+    mirror_floor = AIM_MIRROR * verify_rate
+    console.print(f"mirror sync aim: ≥ {AIM_MIRROR} × the one-core verify rate ="
+                  f" {mirror_floor:,.0f} entries/s (no mirror yet: not measured)")  # fmt: skip
     console.print(f"load average at the end: {load_average()}")
     return 1 if failure else 0
 

@@ -110,11 +110,14 @@ def progress_bar() -> Progress:
 
 
 @contextmanager
-def postgres_database(extensions: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
-    """A fresh PostgreSQL database, dropped afterwards: its URL and the server's version."""
+def postgres_database(
+    extensions: Sequence[str] = (), suffix: str = ""
+) -> Iterator[tuple[str, str]]:
+    """A fresh PostgreSQL database, dropped afterwards: its URL and the server's version
+    (``suffix`` tells apart two held at once)."""
     import psycopg
 
-    name = f"truce_bench_{os.getpid()}"
+    name = f"truce_bench_{os.getpid()}{suffix}"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5) as admin:
         row = admin.execute("SHOW server_version").fetchone()
         admin.execute(f'CREATE DATABASE "{name}"')

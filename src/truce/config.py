@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS; set it behind TLS."
     )
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Hours a web sign-in lasts.")
+    intent_window_seconds: int = Field(
+        300,
+        ge=5,
+        le=24 * 3600,
+        description="How far a signed intent's client_time may be from the server's clock.",
+    )
     sign_in_limit_per_user: str = Field(
         "5/minute",
         description="Failed sign-ins (web or API token) one user name may have in a moving"
@@ -62,6 +68,18 @@ class Settings(BaseSettings):
         "",
         pattern=r"^[^\s+]*$",
         description="The checkpoints' origin line and key name; empty: truce/<system key id>.",
+    )
+    publish_daily: bool = Field(
+        False,
+        description="Publish the daily bulletin of each day once its cut-off has passed (on"
+        " the agreement's clock), as the system actor, from `serve`'s background rounds.",
+    )
+    publish_daily_catch_up_days: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="How many days back (today included) a daily bulletin not yet published"
+        " is still published, e.g. after the server was down.",
     )
     log_level: str = Field("info", description="Log level: debug, info, warning or error.")
     demo: bool = Field(False, description="Set by `truce demo` only: shows demo sign-ins.")

@@ -308,6 +308,7 @@ def every_write(world: World) -> list[tuple[str, str, dict[str, Any] | None]]:
         ),
         ("post", "/allegations/1/requests", {"question": "x"}),
         ("post", "/requests/1/answer", {"answer": "x"}),
+        ("post", "/sitreps/published", {"kind": "daily", "params": {"date": "2016-03-04"}}),
     ]
 
 

@@ -16,7 +16,8 @@ WRITES = {"post", "put", "patch", "delete"}
 SIGNED_IN_READS = {
     "/users/me", "/users", "/users/{user_id}", "/ledger", "/ledger/export",
     "/attachments/{sha256}", "/webhooks", "/hotline/threads", "/hotline/threads/{thread_id}",
-    "/hotline/overdue", "/hotline/events", "/requests",
+    "/hotline/overdue", "/hotline/events", "/requests", "/sitreps/taskforce/{day}",
+    "/cases/incidents/{incident_id}", "/cases/allegations/{allegation_id}",
 }  # fmt: skip
 PUBLIC_WRITES = {"/tokens", "/applicability"}  # signing in; a read sent as POST for its size
 MALFORMED = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from tests.helpers import World, ledger_entries
 from tests.ucdp import Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.agreement import State
-from truce.domain.clocks import SpanEnd
+from truce.domain.clocks import SpanEnd, run_clock
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.events import event_kind
 from truce.domain.joint import JointState, Vote
@@ -167,3 +167,25 @@ def test_three_guarantors_must_all_approve(world: World) -> None:
     # The 2016 agreement of this world keeps no clock.
     with truce.uow(write=False) as uow:
         assert clocks.clocks(uow, world.agreement_id) == []
+
+
+def test_a_clock_read_to_its_first_breach_is_the_clock_counted_from_every_incident(
+    month: Month,
+) -> None:
+    """The clocks stop reading at the first breach (a bulletin of a long cessation reads days,
+    not the record): on each day of the month, the clock is the one run over every breach."""
+    truce = month.truce
+    days = breach_days(truce)
+    with truce.uow(write=False) as uow:
+        agreement = uow.agreements.all()[-1]
+        [rule] = agreement.clock_rules()
+        for day in range(27, 27 + 34):
+            moment = datetime(2016, 2, 1, 16, 0, tzinfo=UTC) + timedelta(days=day - 1)
+            before = Counter(
+                {d: n for d, n in days.items() if d <= moment.astimezone(DAMASCUS).date()}
+            )
+            [found] = clocks.clocks(uow, until=moment)
+            counted_by_hand = run_clock(
+                rule, date(2016, 2, 27), moment.astimezone(DAMASCUS).date(), before, []
+            )
+            assert found.state == counted_by_hand, moment

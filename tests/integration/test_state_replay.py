@@ -195,8 +195,13 @@ def test_proposals_answers_and_withdrawals_replay_exactly(world) -> None:
     with truce.uow() as uow:
         standing.withdraw_proposal(withdrawn, uow, actor=actors["us"])
 
+    from truce.ledger.keys import Signer
     from truce.services import parties
 
+    holder = Signer.generate("holding-monitor").public_key
+    with truce.uow() as uow:
+        cmd = users.NewUser("holding-monitor", Role.MONITOR, None, public_key=holder)
+        users.add_user(cmd, uow, actor=SYSTEM)
     renamed = parties.NewAlias(world.parties["ahrar"], "حركة أحرار الشام", "ar", date(2014, 1, 1))
     with truce.uow() as uow:
         parties.add_alias(renamed, uow, actor=SYSTEM)
@@ -205,6 +210,12 @@ def test_proposals_answers_and_withdrawals_replay_exactly(world) -> None:
     assert report.differences == []
     with truce.db.snapshot() as connection:
         live = replay.live_rows(connection)
+    (holding,) = [u for u in live["users"].values() if u["username"] == "holding-monitor"]
+    assert (holding["custody"], holding["public_key"], holding["sealed_seed"]) == (
+        "holder",
+        holder,
+        None,
+    )
     (added,) = [a for a in live["party_aliases"].values() if a["text"] == renamed.text]
     assert added["valid_from"] == date(2014, 1, 1)
     assert len(live["status_proposals"]) == 3 and len(live["proposal_votes"]) == 1

@@ -42,3 +42,21 @@ def test_the_linking_bench_runs_and_prints_its_scores() -> None:
         "bench/dedup.py", "--reports", "2000", "--new", "100", "--csv", str(GED), missed_aim=1
     )
     assert "precision" in out and "incremental" in out
+
+
+def test_the_reports_bench_runs_and_prints_the_daily_bulletins_time() -> None:
+    out = run(
+        "bench/reports.py", "--incidents", "3000", "--repeat", "1", "--skip-postgres",
+        "--csv", str(GED), missed_aim=1,
+    )  # fmt: skip
+    assert "3,000 incidents" in out and "daily, busiest" in out
+
+
+def test_the_ledger_bench_runs_with_and_without_the_tree_and_times_proofs() -> None:
+    out = run(
+        "bench/ledger.py", "--entries", "300", "--single", "20", "--batch", "100",
+        "--proof-leaves", "3000", "--proofs", "60", "--skip-postgres",
+    )  # fmt: skip
+    assert "SQLite by turns (no tree)" in out and "with the tree:" in out
+    assert "inclusion proof at 3,000 leaves: p99" in out
+    assert "mirror sync aim" in out

@@ -70,7 +70,8 @@ def test_the_link_records_its_score_and_each_comparison():
     levels = {outcome.comparison: outcome.level for outcome in decision.comparisons}
     assert levels["place"] == "both exact, within 0.5 km"
     assert levels["time"] == "same day: windows overlap"
-    assert levels["actors"] == "same perpetrator and target"
+    # UCDP gives the two sides as a dyad, so its actors are compared on the dyad's levels
+    assert levels["actors"] == "one gives a dyad: the same two sides, in either order"
     odds = PRIOR / (1 - PRIOR)
     for outcome in decision.comparisons:
         odds *= outcome.bayes_factor

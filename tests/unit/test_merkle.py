@@ -139,3 +139,28 @@ def test_a_frontier_grows_to_the_same_root_as_the_whole_tree():
     for leaf in leaves[137:]:
         frontier.append(leaf)
     assert frontier.root() == tree.root()
+
+
+def test_a_frontier_read_only_to_grow_makes_the_same_subtrees():
+    """Appends read only the frontier subtrees their leaves merge with; what they then write
+    must be exactly what the whole frontier would have made, for every size and batch."""
+    leaves = [os.urandom(32) for _ in range(300)]
+    tree = MemoryTree(leaves)
+    for size in range(0, 200):
+        for batch in (1, 2, 3, 5, 8, 13, 64, 100):
+            read: list = []
+
+            def counting(subtrees, read=read):
+                read.extend(subtrees)
+                return tree.lookup(subtrees)
+
+            whole = merkle.Frontier.at(size, tree.lookup)
+            lean = merkle.Frontier.at(size, counting, growing_by=batch)
+            for leaf in leaves[size : size + batch]:
+                assert lean.append(leaf) == whole.append(leaf), (size, batch)
+            if batch == 1:
+                trailing_ones = (size ^ (size + 1)).bit_length() - 1
+                assert len(read) == trailing_ones, (size, read)
+    lean = merkle.Frontier.at(6, tree.lookup, growing_by=1)
+    with pytest.raises(ValueError, match="read it whole"):
+        lean.root()

@@ -19,11 +19,14 @@ from truce.api import findings as finding_routes
 from truce.api import hotline as hotline_routes
 from truce.api import incidents as incident_routes
 from truce.api import places as place_routes
+from truce.api import published as published_routes
 from truce.api import reports as report_routes
 from truce.api import sitreps as sitrep_routes
+from truce.api import sitreps_two_ledgers as two_ledger_routes
 from truce.api import territory as territory_routes
 from truce.api import webhooks as webhook_routes
 from truce.api.deps import (
+    RECEIPT_HEADER,
     CurrentActor,
     MaybeActor,
     Reader,
@@ -42,6 +45,8 @@ from truce.domain.parties import Status
 from truce.domain.permissions import Actor, redact
 from truce.domain.proposals import Accord, ProposalState
 from truce.domain.times import read_period
+from truce.ledger.canonical import canonical_bytes
+from truce.ledger.intents import b64url
 from truce.services import agreements, common, exports, ledger, news, parties, standing, users
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -87,6 +92,16 @@ TAGS = [
 ]
 
 
+async def _receipt_header(request: Request, call_next: Any) -> Response:
+    """Give the author of a signed intent the receipt of the entries it became."""
+    response: Response = await call_next(request)
+    uow = getattr(request.state, "truce_writer", None)
+    receipt = uow.last_receipt if uow is not None else None
+    if receipt is not None and response.status_code < 400:
+        response.headers[RECEIPT_HEADER] = b64url(canonical_bytes(receipt.to_json()))
+    return response
+
+
 def create_api(truce: Truce) -> FastAPI:
     """The API application, to be mounted at /api/v1."""
     api = FastAPI(
@@ -103,6 +118,7 @@ def create_api(truce: Truce) -> FastAPI:
         dependencies=[Depends(optional_actor)],
     )
     api.state.truce = truce
+    api.middleware("http")(_receipt_header)
     errors.install(api)
     openapi.install(api)
     _agreement_routes(api)
@@ -111,7 +127,9 @@ def create_api(truce: Truce) -> FastAPI:
     _user_routes(api)
     _ledger_routes(api)
     checkpoint_routes.install(api)
+    published_routes.install(api)  # before the sitreps' kinds: /sitreps/published is none
     sitrep_routes.install(api)
+    two_ledger_routes.install(api)
     territory_routes.install(api)
     _news_routes(api)
     report_routes.install(api)

@@ -13,8 +13,14 @@ from truce.bootstrap import Truce
 from truce.domain.errors import Unauthenticated
 from truce.domain.i18n import N_
 from truce.domain.permissions import Actor
+from truce.ledger import intents
+from truce.services import intents as intents_service
 from truce.services import users
-from truce.store.uow import UnitOfWork
+from truce.store.uow import OfferedIntent, UnitOfWork
+
+INTENT_HEADER = "Truce-Intent"
+SIGNATURE_HEADER = "Truce-Intent-Signature"
+RECEIPT_HEADER = "Truce-Receipt"
 
 
 class StrictBearer(HTTPBearer):
@@ -62,9 +68,44 @@ def reader(truce: Annotated[Truce, Depends(get_truce)]) -> Iterator[UnitOfWork]:
         yield uow
 
 
-def writer(truce: Annotated[Truce, Depends(get_truce)]) -> Iterator[UnitOfWork]:
-    """A writing unit of work for this request; it rolls back unless the service commits."""
+async def offered_intent(
+    request: Request, truce: Annotated[Truce, Depends(get_truce)]
+) -> OfferedIntent | None:
+    """The author's signed intent sent with a write (headers ``Truce-Intent`` and
+    ``Truce-Intent-Signature``), matched against this very request; None without one."""
+    encoded = request.headers.get(INTENT_HEADER)
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if encoded is None and signature is None:
+        return None
+    if not encoded or not signature:
+        raise Unauthenticated(
+            N_("Send both Truce-Intent and Truce-Intent-Signature, or neither."),
+            field=INTENT_HEADER,
+        )
+    return intents_service.offered(
+        encoded,
+        signature,
+        intents_service.RequestFacts(
+            request.method, request.url.path, intents.body_payload(await request.body())
+        ),
+        window_seconds=truce.settings.intent_window_seconds,
+    )
+
+
+def writer(
+    request: Request,
+    truce: Annotated[Truce, Depends(get_truce)],
+    intent: Annotated[OfferedIntent | None, Depends(offered_intent)],
+    actor: Annotated[Actor | None, Depends(optional_actor)],
+) -> Iterator[UnitOfWork]:
+    """A writing unit of work for this request; it rolls back unless the service commits.
+    The entries it writes carry the author's signed intent, when one was sent; the intent is
+    checked (and its nonce spent) before the service runs, so a replay is refused as one."""
     with truce.uow() as uow:
+        uow.intent = intent
+        request.state.truce_writer = uow  # for the receipt (see api/app.py)
+        if intent is not None and actor is not None:
+            uow.accept_intent(actor)
         yield uow
 
 

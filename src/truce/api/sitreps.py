@@ -4,14 +4,18 @@ the report answered as JSON, HTML or PDF (docs/reports.md). Each kind's routes c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Query
+from fastapi import Depends, FastAPI, Path, Query
 from fastapi.responses import Response
 
-from truce.api.deps import MaybeActor, Reader
+from truce.api.deps import CurrentActor, MaybeActor, Reader
+from truce.api.schemas import MAX_ID
+from truce.domain.permissions import Actor
 from truce.domain.sitreps import Sitrep
 from truce.services import sitreps
+from truce.store.uow import UnitOfWork
 
 MEDIA_TYPES = {
     "json": "application/json",
@@ -75,3 +79,59 @@ def install(api: FastAPI) -> None:
             params["as_of"] = as_of
         sitrep = sitreps.build("daily", params, uow, actor=actor)
         return answer(sitrep, format, lang, filename=f"daily-{day}")
+
+    @api.get("/sitreps/taskforce/{day}", tags=["situation reports"], response_class=Response,
+             responses=REPORT_RESPONSES)  # fmt: skip
+    def taskforce(day: Day, uow: Reader, actor: CurrentActor, query: Asked) -> Response:
+        """The task force pack for the meeting of `day`: open allegations by age, overdue
+        requests and hotline acknowledgements, disputed findings, parties near the referral
+        rule, the day's disagreements between the guarantors' maps, the condition clocks; the
+        record at the end of `day` (agreement time) or at entry `as_of`. A working paper: for
+        admins, guarantors and members only, never published."""
+        return query.answer(uow, actor, "taskforce", {"date": day}, f"taskforce-{day}")
+
+    @api.get("/cases/incidents/{incident_id}", tags=["situation reports"],
+             response_class=Response, responses=REPORT_RESPONSES)  # fmt: skip
+    def incident_case(
+        incident_id: CaseId, uow: Reader, actor: CurrentActor, query: Asked
+    ) -> Response:
+        """The case file of an incident: every report, the applicability answer, the terms
+        alleged, each allegation's requests and answers, assessments once unsealed, the
+        finding, and the ledger entries behind it with their inclusion proofs. For admins,
+        guarantors and members only."""
+        params = {"incident": incident_id}
+        return query.answer(uow, actor, "casefile", params, f"case-incident-{incident_id}")
+
+    @api.get("/cases/allegations/{allegation_id}", tags=["situation reports"],
+             response_class=Response, responses=REPORT_RESPONSES)  # fmt: skip
+    def allegation_case(
+        allegation_id: CaseId, uow: Reader, actor: CurrentActor, query: Asked
+    ) -> Response:
+        """The case file of an allegation, with every incident it names (as for an
+        incident's). For admins, guarantors and members only."""
+        params = {"allegation": allegation_id}
+        return query.answer(uow, actor, "casefile", params, f"case-allegation-{allegation_id}")
+
+
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="The incident's or allegation's id.")]
+
+
+@dataclass
+class ReportQuery:
+    """What a report route reads from its query: the format, the language, the ledger entry
+    to build from."""
+
+    format: ReportFormat = "json"
+    lang: ReportLang = "en"
+    as_of: AsOf = None
+
+    def answer(
+        self, uow: UnitOfWork, actor: Actor | None, kind: str, params: dict[str, Any], name: str
+    ) -> Response:
+        """The report of ``kind`` for ``params`` (and ``as_of``), answered as asked."""
+        built = dict(params) if self.as_of is None else {**params, "as_of": self.as_of}
+        sitrep = sitreps.build(kind, built, uow, actor=actor)
+        return answer(sitrep, self.format, self.lang, filename=name)
+
+
+Asked = Annotated[ReportQuery, Depends()]

@@ -14,6 +14,7 @@ from truce.cli import (
     db,
     demo,
     exports,
+    keys,
     ledger,
     news,
     parties,
@@ -24,6 +25,7 @@ from truce.cli import (
     territory,
     users,
     webhooks,
+    witness,
 )
 from truce.cli.base import console, opened
 
@@ -52,6 +54,7 @@ app.command("demo")(demo.demo)
 app.command("where")(territory.where)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(keys.app, name="keys")
 app.add_typer(parties.app, name="parties")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(scenario.app, name="scenario")
@@ -61,3 +64,4 @@ app.add_typer(news.app, name="news")
 app.add_typer(exports.app, name="export")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(sitreps.app, name="report")
+app.add_typer(witness.app, name="witness")

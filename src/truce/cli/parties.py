@@ -9,10 +9,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from truce.cli.base import AgreementOption, Db, console, friendly, opened
+from truce.cli.base import (
+    AgreementOption,
+    AsUser,
+    Db,
+    KeyFile,
+    actor,
+    console,
+    friendly,
+    opened,
+    party_id,
+    signed_by,
+)
 from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM
-from truce.services import exports
+from truce.domain.proposals import Decision
+from truce.services import common, exports, standing
 
 app = typer.Typer(help="The registry of parties.", no_args_is_help=True)
 
@@ -65,3 +77,61 @@ def parties_list(
             "late" if first and first.late else "",
         )
     console.print(table)
+
+
+@app.command("propose")
+@friendly
+def parties_propose(
+    party: Annotated[str, typer.Argument(help="The party (slug or id).")],
+    status: Annotated[Status, typer.Argument(help="The status you propose.")],
+    reason: Annotated[str, typer.Option(help="Why, for the other guarantor and the record.")],
+    as_user: AsUser = None,
+    key: KeyFile = None,
+    agreement: AgreementOption = None,
+    db: Db = None,
+) -> None:
+    """Propose a party's status as a guarantor (--as); the other guarantor decides it."""
+    with opened(db) as truce:
+        with truce.uow(write=False) as uow:
+            found = common.agreement(uow, agreement)
+            target = party_id(uow, party)
+            author = actor(uow, as_user)
+        arguments = {
+            "agreement": found.id,
+            "party": target,
+            "status": status.value,
+            "reason": reason,
+        }
+        subject = f"party:{target}"
+        with (
+            signed_by(truce, key, as_user, "parties propose", subject, arguments),
+            truce.uow() as uow,
+        ):
+            cmd = standing.ProposeStatus(found.id, target, status, reason)
+            proposal = standing.propose_status(cmd, uow, actor=author)
+    console.print(f"[green]proposed[/green] {status.value} (proposal {proposal.id})")
+
+
+@app.command("decide")
+@friendly
+def parties_decide(
+    proposal: Annotated[int, typer.Argument(min=1, help="The proposal's id.")],
+    decision: Annotated[Decision, typer.Argument(help="approve or reject.")],
+    reason: Annotated[str, typer.Option(help="Why (needed to reject).")] = "",
+    as_user: AsUser = None,
+    key: KeyFile = None,
+    db: Db = None,
+) -> None:
+    """Approve or reject the other guarantor's proposal (--as)."""
+    with opened(db) as truce:
+        with truce.uow(write=False) as uow:
+            author = actor(uow, as_user)
+        arguments = {"proposal": proposal, "decision": decision.value, "reason": reason}
+        subject = f"proposal:{proposal}"
+        with (
+            signed_by(truce, key, as_user, "parties decide", subject, arguments),
+            truce.uow() as uow,
+        ):
+            cmd = standing.DecideProposal(proposal, decision, reason)
+            decided = standing.decide_proposal(cmd, uow, actor=author)
+    console.print(f"[green]{decided.state.value}[/green] proposal {decided.id}")

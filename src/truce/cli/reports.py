@@ -21,8 +21,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from truce.cli.base import KeyFile, friendly, opened, signed_by
 from truce.cli.base import actor as actor_of
-from truce.cli.base import friendly, opened
 from truce.cli.territory import import_app
 from truce.services.imports import BATCH, ImportFile, ImportSummary, import_file
 
@@ -91,6 +91,7 @@ def _command(kind: str) -> None:
         rejects: Rejects = None,
         batch_size: BatchSize = BATCH,
         as_user: AsUser = None,
+        key: KeyFile = None,
         db: Db = None,
     ) -> None:
         target = rejects or Path.cwd() / f"{file.name}.rejects.csv"
@@ -98,7 +99,11 @@ def _command(kind: str) -> None:
         with opened(db) as truce:
             with truce.uow(write=False) as uow:
                 actor = actor_of(uow, as_user)
-            print_summary(run_import(truce, cmd, actor))
+            # Each batch commits on its own, so each carries an intent of its own.
+            arguments = {"kind": kind, "batch_size": batch_size}
+            with signed_by(truce, key, as_user, f"import {kind}", file.name, arguments):
+                summary = run_import(truce, cmd, actor)
+            print_summary(summary)
 
     command.__doc__ = f"{KINDS[kind]} Every row is stored or rejected with its reason, in " \
         "batches; run again after an interruption, it goes on where it stopped."  # fmt: skip

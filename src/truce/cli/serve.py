@@ -16,6 +16,7 @@ from truce.bootstrap import Truce, require_set_up
 from truce.cli.base import CannotListen, Db, Host, Port, console, friendly, opened
 from truce.services import worker as background
 from truce.services.checkpoints import CheckpointPolicy
+from truce.services.sitreps import DailySchedule
 
 MAX_WORKERS = 64
 Workers = Annotated[
@@ -151,8 +152,9 @@ def _background_rounds(truce: Truce) -> Iterator[None]:
         settings.checkpoint_every_seconds,
         settings.checkpoint_origin,
     )
-    # checkpoints, overdue hotline messages, webhooks
-    worker = background.Worker(truce.uow, checkpoints=policy)
+    daily = DailySchedule(settings.publish_daily_catch_up_days) if settings.publish_daily else None
+    # checkpoints, the daily bulletin, overdue hotline messages, webhooks
+    worker = background.Worker(truce.uow, checkpoints=policy, daily=daily)
     worker.start()
     try:
         yield

@@ -11,6 +11,7 @@ import typer
 
 from truce.cli.base import AsUser, Db, console, errors, friendly, opened
 from truce.cli.base import actor as actor_of
+from truce.domain.sitreps import sha256
 from truce.services import sitreps
 
 app = typer.Typer(
@@ -103,5 +104,52 @@ def report_list(
         console.print(
             f"{report.id}\t{report.kind}\t{report.params}\t{report.cutoff:%Y-%m-%dT%H:%MZ}\t"
             f"entry {report.entry_seq}\t{report.json_digest}",
+            highlight=False,
+        )
+
+
+@app.command("check")
+@friendly
+def report_check(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A report's JSON, HTML or PDF.")
+    ],
+    report_id: Annotated[
+        int | None, typer.Option("--id", min=1, help="Check against this published report only.")
+    ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger",
+            exists=True,
+            dir_okay=False,
+            help="A ledger export (truce ledger export) to check against, with no database.",
+        ),
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Whether FILE is a report as it was issued: hash it and look for its digest in the
+    ledger entries that published reports (exit 1 when it matches none)."""
+    data = file.read_bytes()
+    if ledger is not None:
+        found = sitreps.check_against_export(data, ledger, report_id=report_id)
+    else:
+        with opened(db) as truce, truce.uow(write=False) as uow:
+            found = sitreps.check(data, uow, report_id=report_id)
+    digest = sha256(data)
+    if not found:
+        which = f"published report {report_id}" if report_id is not None else "published report"
+        console.print(
+            f"[red]no match:[/red] {file} (sha256 {digest}) is no rendering of any {which}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    for match in found:
+        lang = f" in {match.lang}" if match.lang else ""
+        console.print(
+            f"[green]match:[/green] {file} is published report {match.report_id}, "
+            f"{match.kind} {match.params}, as {match.format}{lang}; ledger entry "
+            f"{match.entry.seq} ({match.entry.action} by {match.entry.actor} at "
+            f"{match.entry.at}); sha256 {digest}",
             highlight=False,
         )

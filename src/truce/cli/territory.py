@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from truce.cli.base import (
     AgreementOption,
     AsUser,
     Db,
+    KeyFile,
     actor,
     console,
     count,
@@ -21,6 +23,7 @@ from truce.cli.base import (
     moment,
     opened,
     party_id,
+    signed_by,
 )
 from truce.domain.agreement import Agreement
 from truce.geo.geojson import GeoJSONError
@@ -94,12 +97,24 @@ def import_geojson(
         bool, typer.Option(help="Fix ring orientation and self-intersections.")
     ] = False,
     as_user: AsUser = None,
+    key: KeyFile = None,
     agreement: AgreementOption = None,
     db: Db = None,
 ) -> None:
     """Import areas from FILE: every feature is checked, and nothing is stored unless all pass."""
     collection = _load_geojson(file)
-    with opened(db) as truce, truce.uow() as uow:
+    arguments = {
+        "file_sha256": hashlib.sha256(file.read_bytes()).hexdigest(),
+        "party": party,
+        "guarantor": guarantor,
+        "valid_from": valid_from,
+        "repair": repair,
+    }
+    with (
+        opened(db) as truce,
+        signed_by(truce, key, as_user, "import geojson", file.name, arguments),
+        truce.uow() as uow,
+    ):
         found = common.agreement(uow, agreement)
         signer = actor(uow, as_user)
         start = None

@@ -14,15 +14,16 @@ Two rules decide what the file may hold, whoever reads it:
 - **Hidden reporters stay hidden.** A report whose reporter is hidden (``hide_reporter``)
   carries neither the reporter nor who filed it.
 
-Each ledger entry is given by its seq and hash with ``proof`` set to None: the ledger has no
-inclusion proofs yet. When it offers them, the service fills ``proof`` (see docs/reports.md)
-and nothing else in the file changes shape.
+Each ledger entry is given by its seq and hash with its inclusion proof (RFC 9162) in the
+ledger's Merkle tree at the file's ledger head, and the file carries that tree's root
+(``ledger_root``): a reader checks each entry with ``truce.ledger.merkle.verify_inclusion``
+and the root against a checkpoint the guarantors' witnesses cosigned (docs/reports.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from truce.domain.agreement import Term
 from truce.domain.findings import Assessment, latest, sealed
 from truce.domain.incidents import IncidentRecord, ReportLink
 from truce.domain.reports import Report
-from truce.domain.taskforce import stamp
+from truce.domain.taskforce import AllegationRef, side_name, stamp
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,9 @@ class CaseRequest:
 
 
 @dataclass(frozen=True)
-class CaseAllegation:
-    id: int
-    incident_ids: tuple[int, ...]
-    party_id: int | None
-    party_name: str | None
-    term: int
+class CaseAllegation(AllegationRef):
+    """An allegation with all the record holds on it by the cut-off."""
+
     flagged: bool
     reason: Mapping[str, Any]  # a breaches.Reason as data: why it was opened, or who filed it
     evidence: str
@@ -74,6 +72,16 @@ class LedgerRef:
     subject: str
     hash: str
     prev: str | None
+    proof: InclusionPath | None  # None only for a file built before any entry (no tree)
+
+
+@dataclass(frozen=True)
+class InclusionPath:
+    """An entry's audit path in the tree of ``tree_size`` entries (hex hashes)."""
+
+    tree_size: int
+    leaf_hash: str
+    hashes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,8 @@ class CaseRecord:
     terms: Sequence[Term]
     allegations: Sequence[CaseAllegation]
     ledger: Sequence[LedgerRef]
+    ledger_root: tuple[int, str] | None  # the tree's size and root (hex) the proofs lead to
+    party_names: Mapping[int, str] = field(default_factory=dict)  # for the sides' names
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -184,13 +194,11 @@ def assessments_shown(
     return {"sealed": False, "submitted": submitted, "items": items}
 
 
-def _allegation(item: CaseAllegation, guarantors: Sequence[str]) -> dict[str, Any]:
+def _allegation(
+    item: CaseAllegation, guarantors: Sequence[str], party_names: Mapping[int, str]
+) -> dict[str, Any]:
     return {
-        "id": item.id,
-        "incident_ids": list(item.incident_ids),
-        "party_id": item.party_id,
-        "party_name": item.party_name,
-        "term": item.term,
+        **item.head(),
         "flagged": item.flagged,
         "reason": dict(item.reason),
         "evidence": item.evidence,
@@ -200,6 +208,7 @@ def _allegation(item: CaseAllegation, guarantors: Sequence[str]) -> dict[str, An
             {
                 "id": r.id,
                 "to_side": r.to_side,
+                "to_name": side_name(r.to_side, party_names),
                 "asker_state": r.asker_state,
                 "question": r.question,
                 "asked_at": stamp(r.asked_at),
@@ -233,7 +242,7 @@ def case_file(record: CaseRecord) -> dict[str, Any]:
             for t in sorted(record.terms, key=lambda t: t.number)
         ],
         "allegations": [
-            _allegation(a, record.guarantors)
+            _allegation(a, record.guarantors, record.party_names)
             for a in sorted(record.allegations, key=lambda a: a.id)
         ],
         "ledger": [
@@ -244,8 +253,19 @@ def case_file(record: CaseRecord) -> dict[str, Any]:
                 "subject": e.subject,
                 "hash": e.hash,
                 "prev": e.prev,
-                "proof": None,  # no inclusion proofs in the ledger yet: see the module's note
+                "proof": _proof(e.proof),
             }
             for e in sorted(record.ledger, key=lambda e: e.seq)
         ],
+        "ledger_root": (
+            {"tree_size": record.ledger_root[0], "root": record.ledger_root[1]}
+            if record.ledger_root
+            else None
+        ),
     }
+
+
+def _proof(path: InclusionPath | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    return {"tree_size": path.tree_size, "leaf_hash": path.leaf_hash, "hashes": list(path.hashes)}

@@ -19,7 +19,7 @@ events give 540 reports each and 540 incidents.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from truce.domain.errors import Invalid
@@ -40,7 +40,9 @@ class CountBy(StrEnum):
 @dataclass(frozen=True)
 class CountFilters:
     """What narrows the counts: days from ``since`` to ``until`` (both included), a province,
-    an event type, the party a source attributes it to (the claimed perpetrator), a source."""
+    an event type, the party a source attributes it to (the claimed perpetrator), a source.
+    ``recorded_by``: only reports linked and incidents made by then (a report's record: the
+    time of the ledger head it is built from, so that a later import changes nothing)."""
 
     by: CountBy = CountBy.PROVINCE
     since: date | None = None
@@ -49,6 +51,7 @@ class CountFilters:
     event_type: str | None = None
     party_id: int | None = None
     source: str | None = None
+    recorded_by: datetime | None = None
 
 
 @dataclass(frozen=True)

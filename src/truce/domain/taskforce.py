@@ -13,8 +13,8 @@ only (the hotline is the sides'; assessments are sealed, see ``findings``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -53,14 +53,47 @@ BUCKETS = tuple(bucket_of(low) for low in (0, *AGE_EDGES))
 
 
 @dataclass(frozen=True)
-class OpenAllegation:
-    """An allegation without a finding at the cut-off."""
+class AllegationRef:
+    """What names an allegation wherever the pack or a case file lists one: its id, the
+    incidents, the party alleged to have breached which term."""
 
     id: int
     incident_ids: tuple[int, ...]
     party_id: int | None
     party_name: str | None
     term: int
+    # Where and when its first incident began: what the meeting knows an allegation by.
+    admin1: str | None = field(default=None, kw_only=True)
+    occurred_at: datetime | None = field(default=None, kw_only=True)
+
+    def head(self) -> dict[str, Any]:
+        """The allegation's names as JSON-ready data, the first keys of every row about it."""
+        return {
+            "id": self.id,
+            "incident_ids": list(self.incident_ids),
+            "party_id": self.party_id,
+            "party_name": self.party_name,
+            "term": self.term,
+            "admin1": self.admin1,
+            "occurred_at": stamp(self.occurred_at) if self.occurred_at else None,
+        }
+
+
+def side_name(side: str, party_names: Mapping[int, str]) -> str:
+    """A side as the reader knows it: ``party:9`` is the party's name, ``state:US`` the
+    state's code; anything else as it is written."""
+    kind, _, rest = side.partition(":")
+    if kind == "party" and rest.isdigit():
+        return party_names.get(int(rest), side)
+    if kind == "state" and rest:
+        return rest
+    return side
+
+
+@dataclass(frozen=True)
+class OpenAllegation(AllegationRef):
+    """An allegation without a finding at the cut-off."""
+
     opened_at: datetime
     due_at: datetime  # the assessment deadline
     submitted: tuple[str, ...]  # the guarantors that had assessed (never what)
@@ -92,12 +125,9 @@ class OverdueAcknowledgement:
 
 
 @dataclass(frozen=True)
-class DisputedFinding:
-    allegation_id: int
-    incident_ids: tuple[int, ...]
-    party_id: int | None
-    party_name: str | None
-    term: int
+class DisputedFinding(AllegationRef):
+    """An allegation whose finding, made by the cut-off, is disputed."""
+
     decided_at: datetime
 
 
@@ -154,6 +184,7 @@ class PackRecord:
     parties: Sequence[PartyRecord]
     disagreements: Sequence[AreaDisagreement]
     clocks: Sequence[ClockReading]
+    party_names: Mapping[int, str] = field(default_factory=dict)  # for the sides' names
 
 
 def near_referral(party: PartyRecord, cutoff: datetime, rules: FindingRules) -> dict[str, Any]:
@@ -178,11 +209,7 @@ def _allegation(
 ) -> dict[str, Any]:
     days = age_days(item.opened_at, cutoff)
     return {
-        "id": item.id,
-        "incident_ids": list(item.incident_ids),
-        "party_id": item.party_id,
-        "party_name": item.party_name,
-        "term": item.term,
+        **item.head(),
         "opened_at": stamp(item.opened_at),
         "due_at": stamp(item.due_at),
         "age_days": days,
@@ -224,8 +251,12 @@ def pack(record: PackRecord) -> dict[str, Any]:
             "disagreements": len(record.disagreements),
         },
         "open_allegations": {"by_age": by_age, "items": rows},
-        "overdue_requests": [_request(r, cutoff) for r in _by_due(record.overdue_requests)],
-        "overdue_acknowledgements": _acknowledgements(record.overdue_acknowledgements, cutoff),
+        "overdue_requests": [
+            _request(r, cutoff, record.party_names) for r in _by_due(record.overdue_requests)
+        ],
+        "overdue_acknowledgements": _acknowledgements(
+            record.overdue_acknowledgements, cutoff, record.party_names
+        ),
         "disputed_findings": [_disputed(d) for d in _by_decision(record.disputed)],
         "referral": parties,
         "disagreements": _disagreements(record.disagreements),
@@ -237,11 +268,14 @@ def _by_due(requests: Sequence[OverdueRequest]) -> list[OverdueRequest]:
     return sorted(requests, key=lambda r: (r.due_at, r.id))
 
 
-def _request(item: OverdueRequest, cutoff: datetime) -> dict[str, Any]:
+def _request(
+    item: OverdueRequest, cutoff: datetime, party_names: Mapping[int, str]
+) -> dict[str, Any]:
     return {
         "id": item.id,
         "allegation_id": item.allegation_id,
         "to_side": item.to_side,
+        "to_name": side_name(item.to_side, party_names),
         "asker_state": item.asker_state,
         "asked_at": stamp(item.asked_at),
         "due_at": stamp(item.due_at),
@@ -249,19 +283,24 @@ def _request(item: OverdueRequest, cutoff: datetime) -> dict[str, Any]:
     }
 
 
-def _acknowledgements(items: Sequence[OverdueAcknowledgement], cutoff: datetime) -> dict[str, Any]:
+def _acknowledgements(
+    items: Sequence[OverdueAcknowledgement], cutoff: datetime, party_names: Mapping[int, str]
+) -> dict[str, Any]:
     ordered = sorted(items, key=lambda a: (a.due_at, a.message_id, a.side))
     by_side: dict[str, int] = {}
     for item in ordered:
         by_side[item.side] = by_side.get(item.side, 0) + 1
     return {
         "by_side": dict(sorted(by_side.items())),
+        "side_names": {side: side_name(side, party_names) for side in sorted(by_side)},
         "items": [
             {
                 "message_id": a.message_id,
                 "thread_id": a.thread_id,
                 "side": a.side,
+                "side_name": side_name(a.side, party_names),
                 "author_side": a.author_side,
+                "author_name": side_name(a.author_side, party_names),
                 "priority": a.priority,
                 "sent_at": stamp(a.sent_at),
                 "due_at": stamp(a.due_at),
@@ -273,18 +312,11 @@ def _acknowledgements(items: Sequence[OverdueAcknowledgement], cutoff: datetime)
 
 
 def _by_decision(items: Sequence[DisputedFinding]) -> list[DisputedFinding]:
-    return sorted(items, key=lambda d: (d.decided_at, d.allegation_id))
+    return sorted(items, key=lambda d: (d.decided_at, d.id))
 
 
 def _disputed(item: DisputedFinding) -> dict[str, Any]:
-    return {
-        "allegation_id": item.allegation_id,
-        "incident_ids": list(item.incident_ids),
-        "party_id": item.party_id,
-        "party_name": item.party_name,
-        "term": item.term,
-        "decided_at": stamp(item.decided_at),
-    }
+    return {**item.head(), "decided_at": stamp(item.decided_at)}
 
 
 def _disagreements(items: Sequence[AreaDisagreement]) -> dict[str, Any]:

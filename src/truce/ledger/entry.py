@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from truce.ledger.canonical import canonical_bytes
-from truce.ledger.keys import Signer, b64
+from truce.ledger.keys import Signer, b64, public_key_id
 
 FORMAT = "truce-ledger/1"
 GENESIS_ACTION = "ledger.genesis"
@@ -36,17 +36,24 @@ class Entry:
     prev: str | None
     hash: str
     sig: str
+    # When the author holds their own key: the intent they signed and their signature of it;
+    # ``key_id`` and ``sig`` are then the server's sequencing key and signature.
+    intent: dict[str, Any] | None = None
+    intent_sig: str | None = None
 
     def body(self) -> bytes:
         """The canonical bytes that the hash and signature cover."""
         return body_bytes(
             self.seq, self.at, self.actor, self.key_id, self.action, self.subject,
-            self.payload, self.prev,
+            self.payload, self.prev, self.intent, self.intent_sig,
         )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object, as exported."""
-        return {name: getattr(self, name) for name in (*ENTRY_FIELDS, "hash", "sig")}
+        data = {name: getattr(self, name) for name in (*ENTRY_FIELDS, "hash", "sig")}
+        if self.intent is not None:
+            data["intent"], data["intent_sig"] = self.intent, self.intent_sig
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
@@ -62,6 +69,10 @@ class Entry:
         wrong = [name for name in texts if not isinstance(values[name], str)]
         if wrong:
             raise TypeError(f"{', '.join(wrong)} must be text")
+        if "intent" in data:
+            if not isinstance(data["intent"], dict) or not isinstance(data.get("intent_sig"), str):
+                raise TypeError("intent must be an object with an intent_sig text")
+            values["intent"], values["intent_sig"] = data["intent"], data["intent_sig"]
         return cls(**values)
 
 
@@ -74,20 +85,24 @@ def body_bytes(
     subject: str,
     payload: dict[str, Any],
     prev: str | None,
+    intent: dict[str, Any] | None = None,
+    intent_sig: str | None = None,
 ) -> bytes:
-    """Canonical bytes of an entry's fields."""
-    return canonical_bytes(
-        {
-            "seq": seq,
-            "at": at,
-            "actor": actor,
-            "key_id": key_id,
-            "action": action,
-            "subject": subject,
-            "payload": payload,
-            "prev": prev,
-        }
-    )
+    """Canonical bytes of an entry's fields; the intent and its signature only when present,
+    so that entries without one keep the bytes they always had."""
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "key_id": key_id,
+        "action": action,
+        "subject": subject,
+        "payload": payload,
+        "prev": prev,
+    }
+    if intent is not None:
+        fields["intent"], fields["intent_sig"] = intent, intent_sig
+    return canonical_bytes(fields)
 
 
 def digest(body: bytes) -> str:
@@ -104,13 +119,20 @@ def seal(
     subject: str,
     payload: dict[str, Any],
     prev: str | None,
+    author: Authored | None = None,
 ) -> Entry:
-    """A new entry, hashed and signed by ``signer``."""
-    body = body_bytes(seq, at, signer.holder, signer.key_id, action, subject, payload, prev)
+    """A new entry, hashed and signed by ``signer``; with ``author``, the entry is the author's
+    (their name, their signed intent) and ``signer`` only sequences it."""
+    actor = author.actor if author else signer.holder
+    intent = author.intent if author else None
+    intent_sig = author.signature if author else None
+    body = body_bytes(
+        seq, at, actor, signer.key_id, action, subject, payload, prev, intent, intent_sig
+    )
     return Entry(
         seq=seq,
         at=at,
-        actor=signer.holder,
+        actor=actor,
         key_id=signer.key_id,
         action=action,
         subject=subject,
@@ -118,14 +140,38 @@ def seal(
         prev=prev,
         hash=digest(body),
         sig=signer.sign(body),
+        intent=intent,
+        intent_sig=intent_sig,
     )
 
 
+@dataclass(frozen=True)
+class Authored:
+    """An author's signed intent, which the entries of one request carry."""
+
+    actor: str
+    intent: dict[str, Any]
+    signature: str
+
+
+SERVER = "server"
+HOLDER = "holder"
+CUSTODIES = (SERVER, HOLDER)
+
+
 def key_payload(signer: Signer, **extra: Any) -> dict[str, Any]:
-    """The payload that registers ``signer``'s public key."""
+    """The payload that registers ``signer``'s public key, held by the server."""
+    return public_key_payload(signer.public_key, signer.holder, SERVER, **extra)
+
+
+def public_key_payload(
+    public_key: bytes, holder: str, custody: str, **extra: Any
+) -> dict[str, Any]:
+    """The payload that registers a public key: whose it is and who holds the private half."""
     return {
-        "key_id": signer.key_id,
-        "public_key": b64(signer.public_key),
-        "holder": signer.holder,
+        "key_id": public_key_id(public_key),
+        "public_key": b64(public_key),
+        "holder": holder,
+        "custody": custody,
         **extra,
     }

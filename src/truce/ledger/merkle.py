@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+UNREAD = b""  # a frontier subtree not read because the leaves being appended leave it alone
 
 # A complete subtree: (level, index) holds the 2**level leaves from index * 2**level.
 Subtree = tuple[int, int]
@@ -191,27 +192,44 @@ class Frontier:
     nodes: list[tuple[int, int, bytes]] = field(default_factory=list)
 
     @classmethod
-    def at(cls, size: int, lookup: Lookup) -> Frontier:
-        """The frontier of the tree of ``size``, from its stored subtrees."""
+    def at(cls, size: int, lookup: Lookup, *, growing_by: int | None = None) -> Frontier:
+        """The frontier of the tree of ``size``, from its stored subtrees.
+
+        With ``growing_by=k`` only the subtrees the next k leaves will merge with are read
+        (none at all before an even size's next leaf); the others stand in unread, which is
+        enough to append those k leaves and list the subtrees they complete, not for ``root``.
+        """
         subtrees = range_subtrees(0, size)
-        found = lookup(subtrees)
-        return cls(size, [(level, index, found[(level, index)]) for level, index in subtrees])
+        if growing_by is not None:
+            # The subtree at ``level`` merges once the size carries past its level.
+            end = size + growing_by
+            wanted = [(lv, i) for lv, i in subtrees if end >> (lv + 1) != size >> (lv + 1)]
+        else:
+            wanted = subtrees
+        found = lookup(wanted) if wanted else {}
+        return cls(size, [(lv, i, found.get((lv, i), UNREAD)) for lv, i in subtrees])
 
     def append(self, leaf: bytes) -> list[tuple[int, int, bytes]]:
         """Add a leaf (its raw bytes); the subtrees it completes as (level, index, hash)."""
-        made = [(0, self.size, leaf_hash(leaf))]
-        self.nodes.append(made[0])
-        while len(self.nodes) > 1 and self.nodes[-1][0] == self.nodes[-2][0]:
-            level, index, right = self.nodes.pop()
-            _, _, left = self.nodes.pop()
-            parent = (level + 1, index >> 1, node_hash(left, right))
-            self.nodes.append(parent)
-            made.append(parent)
+        # Written for speed (every append runs it): the new subtree climbs while the one
+        # left of it on the frontier has its level, instead of being pushed and popped.
+        nodes, level, index = self.nodes, 0, self.size
+        hash_ = hashlib.sha256(LEAF_PREFIX + leaf).digest()
+        made = [(0, index, hash_)]
+        while nodes and nodes[-1][0] == level:
+            left = nodes.pop()[2]
+            assert left is not UNREAD, "a frontier subtree merged without being read"
+            hash_ = hashlib.sha256(NODE_PREFIX + left + hash_).digest()
+            level, index = level + 1, index >> 1
+            made.append((level, index, hash_))
+        nodes.append((level, index, hash_))
         self.size += 1
         return made
 
     def root(self) -> bytes:
         """The root hash of the tree so far."""
+        if any(node[2] is UNREAD for node in self.nodes):
+            raise ValueError("this frontier was read only to grow; read it whole for a root")
         return fold([node[2] for node in self.nodes]) if self.nodes else EMPTY_ROOT
 
 

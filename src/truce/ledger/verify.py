@@ -14,8 +14,19 @@ from itertools import islice
 from multiprocessing import get_context
 
 from truce.ledger.canonical import NotCanonical
-from truce.ledger.entry import GENESIS_ACTION, KEY_REGISTERED, KEY_REVOKED, Entry, digest
+from truce.ledger.entry import (
+    GENESIS_ACTION,
+    HOLDER,
+    KEY_REGISTERED,
+    KEY_REVOKED,
+    SERVER,
+    Entry,
+    digest,
+)
+from truce.ledger.intents import intent_bytes
 from truce.ledger.keys import signature_holds, unb64
+
+SEQUENCER = "system"  # the holder of the installation's key, which sequences authors' intents
 
 # Batches this small are checked in-process: a pool costs more than it saves.
 _SMALL = 2048
@@ -66,6 +77,9 @@ class Report:
     head_hash: str | None
     genesis_hash: str | None
     failure: Failure | None = None
+    # Entries whose only signature is a key the server holds (no intent signed by the author).
+    server_custody: int = 0
+    authored: int = 0  # entries carrying an intent their author signed with their own key
 
     @property
     def ok(self) -> bool:
@@ -77,6 +91,7 @@ class Report:
 class _Key:
     public_key: bytes
     holder: str
+    custody: str = SERVER
     revoked_at_seq: int | None = None
 
 
@@ -89,6 +104,11 @@ class _Chain:
     last_hash: str | None = None
     genesis_hash: str | None = None
     remembered: dict[int, str] = field(default_factory=dict)
+    holders: set[str] = field(default_factory=set)  # users who hold their own key
+    nonces: dict[str, int] = field(default_factory=dict)  # intent nonce -> last seq carrying it
+    last_nonce: str | None = None  # the nonce of the newest entry that carries an intent
+    server_custody: int = 0
+    authored: int = 0
 
 
 def _check_link(entry: Entry, chain: _Chain) -> str | None:
@@ -106,15 +126,68 @@ def _check_link(entry: Entry, chain: _Chain) -> str | None:
     return None
 
 
-def _check_key(entry: Entry, chain: _Chain) -> tuple[str | None, bytes | None]:
-    key = chain.keys.get(entry.key_id)
+def _usable_key(entry: Entry, chain: _Chain, key_id: str) -> tuple[str | None, _Key | None]:
+    key = chain.keys.get(key_id)
     if key is None:
-        return f"it is signed with key {entry.key_id}, which was never registered", None
+        return f"it is signed with key {key_id}, which was never registered", None
     if key.revoked_at_seq is not None and entry.seq > key.revoked_at_seq:
-        return f"it is signed with key {entry.key_id}, revoked at entry {key.revoked_at_seq}", None
+        return f"it is signed with key {key_id}, revoked at entry {key.revoked_at_seq}", None
+    return None, key
+
+
+def _check_key(entry: Entry, chain: _Chain) -> tuple[str | None, bytes | None]:
+    reason, key = _usable_key(entry, chain, entry.key_id)
+    if key is None:
+        return reason, None
+    if entry.intent is not None:
+        if key.holder != SEQUENCER:
+            return (
+                f"it carries an intent but is signed with key {entry.key_id} of {key.holder!r},"
+                " not with the installation's sequencing key"
+            ), None
+        return None, key.public_key
     if key.holder != entry.actor:
         return f"key {entry.key_id} belongs to {key.holder!r}, not to {entry.actor!r}", None
+    if entry.actor in chain.holders:
+        return (
+            f"{entry.actor!r} holds their own key, but this entry carries no intent signed by"
+            " them: it rests on a key the server holds"
+        ), None
     return None, key.public_key
+
+
+def _check_intent(entry: Entry, chain: _Chain) -> tuple[str | None, SignatureJob | None]:
+    """Check the author's intent an entry carries; the author-signature job it needs."""
+    intent = entry.intent
+    if intent is None:
+        chain.server_custody += 1
+        if entry.actor != SEQUENCER:
+            chain.last_nonce = None  # a user's own entry ends the run of the last intent
+        return None, None
+    if not isinstance(intent.get("key_id"), str) or intent.get("actor") != entry.actor:
+        return (
+            f"its intent is by {intent.get('actor')!r}, but the entry is by {entry.actor!r}",
+            None,
+        )
+    reason, key = _usable_key(entry, chain, intent["key_id"])
+    if key is None:
+        return f"its intent: {reason}", None
+    if key.holder != entry.actor or key.custody != HOLDER:
+        return (
+            f"its intent is signed with key {intent['key_id']}, which is not a key"
+            f" {entry.actor!r} holds"
+        ), None
+    nonce = str(intent.get("nonce"))
+    last = chain.nonces.get(nonce)
+    # The entries of one change share its intent; the system's own entries may come between
+    # them, no user's entry may.
+    if last is not None and nonce != chain.last_nonce:
+        return f"its intent (nonce {nonce}) was already used at entry {last}: a replay", None
+    chain.nonces[nonce] = entry.seq
+    chain.last_nonce = nonce
+    chain.authored += 1
+    # A negative seq marks the author's signature, so a failure can say which one failed.
+    return None, (-entry.seq, key.public_key, intent_bytes(intent), entry.intent_sig or "")
 
 
 def _register(entry: Entry, chain: _Chain) -> str | None:
@@ -124,7 +197,7 @@ def _register(entry: Entry, chain: _Chain) -> str | None:
             for key in entry.payload["keys"]:
                 _add_key(chain, key)
         elif entry.action == KEY_REGISTERED:
-            _add_key(chain, entry.payload)
+            _add_key(chain, entry.payload, entry)
         elif entry.action == KEY_REVOKED:
             chain.keys[entry.payload["key_id"]].revoked_at_seq = entry.seq
     except (KeyError, TypeError, ValueError) as exc:
@@ -132,15 +205,23 @@ def _register(entry: Entry, chain: _Chain) -> str | None:
     return None
 
 
-def _add_key(chain: _Chain, payload: dict[str, str]) -> None:
+def _add_key(chain: _Chain, payload: dict[str, str], entry: Entry | None = None) -> None:
     if payload["key_id"] in chain.keys:
         raise ValueError(f"key {payload['key_id']} is registered twice")
-    chain.keys[payload["key_id"]] = _Key(unb64(payload["public_key"]), payload["holder"])
+    holder, custody = payload["holder"], payload.get("custody", SERVER)
+    if custody not in (SERVER, HOLDER):
+        raise ValueError(f"custody must be {SERVER!r} or {HOLDER!r}")
+    if holder in chain.holders and (entry is None or entry.intent is None or entry.actor != holder):
+        # Otherwise whoever runs the server could give a key-holding user a key of its own.
+        raise ValueError(f"{holder!r} holds their own key: only they can register another")
+    chain.keys[payload["key_id"]] = _Key(unb64(payload["public_key"]), holder, custody)
+    if custody == HOLDER:
+        chain.holders.add(holder)
 
 
 def _walk(
     entry: Entry, chain: _Chain, genesis_hash: str | None, remember: set[int]
-) -> tuple[str | None, SignatureJob | None]:
+) -> tuple[str | None, list[SignatureJob] | None]:
     """Check one entry's place in the chain; the signature job it needs, or why it fails."""
     reason = _check_link(entry, chain)
     if reason:
@@ -158,6 +239,9 @@ def _walk(
         reason = _register(entry, chain)
     key_reason, public_key = _check_key(entry, chain)
     reason = reason or key_reason
+    author_job = None
+    if reason is None:
+        reason, author_job = _check_intent(entry, chain)
     if reason is None and entry.seq != 1:
         reason = _register(entry, chain)
     if reason:
@@ -166,7 +250,10 @@ def _walk(
     if entry.seq in remember:
         chain.remembered[entry.seq] = entry.hash
     assert public_key is not None
-    return None, (entry.seq, public_key, body, entry.sig)
+    jobs = [(entry.seq, public_key, body, entry.sig)]
+    if author_job:
+        jobs.append(author_job)
+    return None, jobs
 
 
 def _bad_signatures(jobs: Sequence[SignatureJob]) -> list[int]:
@@ -205,7 +292,7 @@ class _Signatures:
         self._drain(keep=0)
         if self.pool is not None:
             self.pool.shutdown()
-        return min(self.bad) if self.bad else None
+        return min(self.bad, key=lambda seq: (abs(seq), seq)) if self.bad else None
 
 
 def _batches(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -231,21 +318,28 @@ def verify(
     failure: Failure | None = None
     for batch in _batches(entries, _BATCH):
         jobs: list[SignatureJob] = []
+        walked = 0
         for entry in batch:
             reason, job = _walk(entry, chain, genesis_hash, remember)
             if reason:
                 failure = Failure(chain.last_seq + 1, f"entry {chain.last_seq + 1}: {reason}")
                 break
             assert job is not None
-            jobs.append(job)
+            jobs.extend(job)
+            walked += 1
         signatures.submit(jobs)
         if progress:
-            progress(len(jobs))
+            progress(walked)
         if failure:
             break
     bad_seq = signatures.first_bad()
     if bad_seq is not None:
-        failure = Failure(bad_seq, f"entry {bad_seq}: its signature does not hold for its key")
+        failure = (
+            Failure(-bad_seq, f"entry {-bad_seq}: its author's signature of its intent does not"
+                    " hold for the key the author registered")
+            if bad_seq < 0
+            else Failure(bad_seq, f"entry {bad_seq}: its signature does not hold for its key")
+        )  # fmt: skip
     elif failure is None:
         failure = _check_heads(chain, known_heads) or _check_end(chain, recorded_head)
     if failure is None and chain.last_seq == 0:
@@ -258,6 +352,8 @@ def verify(
         head_hash=chain.last_hash if trusted == chain.last_seq else None,
         genesis_hash=chain.genesis_hash,
         failure=failure,
+        server_custody=chain.server_custody,
+        authored=chain.authored,
     )
 
 

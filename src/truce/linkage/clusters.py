@@ -16,6 +16,7 @@ merged here: that is a person's decision (a ledgered merge).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -31,7 +32,6 @@ MERGED = "merged"
 TOO_FAR_APART = "would join reports too far apart in time or place"
 SAME_SOURCE = "would join two reports from one source"
 TWO_INCIDENTS = "would merge two existing incidents"
-ALREADY_TOGETHER = "already in one incident"
 UNSUPPORTED = "the other reports of the two groups do not support it"
 BELOW_THRESHOLD = "below the threshold"
 
@@ -204,58 +204,115 @@ def _doubtful(
 
 
 def _rebuild(rules: _Rules, members: Ints, inner: Ints, edges: _Edges, labels: Ints) -> None:
-    """Greedy merging within one component, strongest link first; relabels its members.
+    """Average-linkage merging within one component; relabels its members.
 
-    A link merges its two groups when every report of one may be one incident with every
-    report of the other, and the pairs across them support it on average: their mean match
-    weight reaches the threshold (a pair not scored counts at the floor). Components are small,
-    so this works on Python lists: numpy's per-call cost would dominate.
+    Groups start as single reports (or the existing incidents). The two linked groups whose
+    pairs across support each other best merge first: the mean match weight across them (a
+    pair not scored counts at the floor) is the highest, and reaches the threshold, and every
+    report of one is compatible with every report of the other; then the next best, until
+    none reaches the threshold. Each link left between two groups keeps the reason they stayed
+    apart. Components are small, so this works on Python containers: numpy's per-call cost
+    would dominate.
     """
     nodes, size = rules.nodes, len(members)
     local = {int(m): i for i, m in enumerate(members)}
     rows, cols = np.repeat(np.arange(size), size), np.tile(np.arange(size), size)
     fits = compatible(nodes, members[rows], members[cols], rules.window).reshape(size, size)
-    weights = np.full((size, size), rules.floor)
+    box = _Component(fits.tolist(), nodes.incident[members].tolist(),
+                     nodes.source[members].tolist())  # fmt: skip
     a_side = [local[m] for m in edges.left[inner].tolist()]
     b_side = [local[m] for m in edges.right[inner].tolist()]
-    weights[a_side, b_side] = weights[b_side, a_side] = edges.weight[inner]
-    box = _Component(fits.tolist(), weights.tolist(), nodes.incident[members].tolist(),
-                     nodes.source[members].tolist())  # fmt: skip
-    group: list[list[int]] = [[i] for i in range(size)]
-    for known in set(box.incident) - {-1}:
-        together = [i for i in range(size) if box.incident[i] == known]
-        for i in together:
-            group[i] = together
     strong = edges.strong[inner].tolist()
+    owner = list(range(size))
+    groups: dict[int, list[int]] = {i: [i] for i in range(size)}
+    for incident in set(box.incident) - {-1}:
+        together = [i for i in range(size) if box.incident[i] == incident]
+        for i in together:
+            owner[i] = together[0]
+            if i != together[0]:
+                del groups[i]
+        groups[together[0]] = together
+    # per pair of groups with a scored pair across: [sum of weights, pairs scored, linked]
+    cross: dict[int, dict[int, list[float]]] = {g: {} for g in groups}
+    for a, b, weight, is_strong in zip(a_side, b_side, edges.weight[inner].tolist(), strong,
+                                       strict=True):  # fmt: skip
+        g, h = owner[a], owner[b]
+        if g == h:
+            continue
+        entry = cross[g].setdefault(h, [0.0, 0.0, 0.0])
+        entry[0] += weight
+        entry[1] += 1
+        entry[2] = max(entry[2], float(is_strong))
+        cross[h][g] = entry
+    known = {g: max(box.incident[i] for i in members_) >= 0 for g, members_ in groups.items()}
+    version = dict.fromkeys(groups, 0)
+    heap: list[tuple[float, int, int, int, int]] = []
+    for g, row in cross.items():
+        for h, entry in row.items():
+            if g < h and entry[2]:
+                heap.append((-_mean(entry, len(groups[g]), len(groups[h]), rules.floor), g, h,
+                             0, 0))  # fmt: skip
+    heapq.heapify(heap)
+    while heap:
+        negative, g, h, g_version, h_version = heapq.heappop(heap)
+        if -negative < rules.threshold:
+            break
+        if (
+            g not in groups
+            or h not in groups
+            or version[g] != g_version
+            or (version[h] != h_version)
+        ):
+            continue  # stale: one of the groups changed since
+        joining = groups[h]
+        if (known[g] and known[h]) or not all(box.fits[i][j] for i in groups[g] for j in joining):
+            continue
+        groups[g] = groups[g] + groups.pop(h)
+        known[g] = known[g] or known.pop(h)
+        version[g] += 1
+        for i in joining:
+            owner[i] = g
+        del cross[g][h]
+        for x, other in cross.pop(h).items():
+            if x == g:
+                continue
+            del cross[x][h]
+            mine = cross[g].get(x)
+            if mine is None:
+                cross[g][x] = cross[x][g] = other
+            else:
+                mine[0] += other[0]
+                mine[1] += other[1]
+                mine[2] = max(mine[2], other[2])
+        size_g = len(groups[g])
+        for x, mine in cross[g].items():
+            if mine[2]:
+                low, high = (g, x) if g < x else (x, g)
+                heapq.heappush(heap, (-_mean(mine, size_g, len(groups[x]), rules.floor), low,
+                                      high, version[low], version[high]))  # fmt: skip
+    apart: dict[tuple[int, int], str] = {}
     for edge, a_local, b_local, is_strong in zip(inner.tolist(), a_side, b_side, strong,
                                                  strict=True):  # fmt: skip
-        if not is_strong:
-            continue
-        a, b = group[a_local], group[b_local]
-        verdict = _verdict(a, b, box, rules)
-        edges.outcome[edge] = verdict
-        if verdict == MERGED:
-            merged = a + b
-            for i in merged:
-                group[i] = merged
+        if is_strong:
+            g, h = owner[a_local], owner[b_local]
+            if g == h:
+                edges.outcome[edge] = MERGED
+            else:
+                if (g, h) not in apart:
+                    apart[g, h] = _why_apart(groups[g], groups[h], box, rules)
+                edges.outcome[edge] = apart[g, h]
     for i, m in enumerate(members):
-        labels[m] = members[min(group[i])]
+        labels[m] = members[min(groups[owner[i]])]
 
 
-@dataclass(frozen=True)
-class _Component:
-    """One component's members (local indices), as lists."""
-
-    fits: list[list[bool]]
-    weights: list[list[float]]
-    incident: list[int]
-    source: list[int]
+def _mean(entry: list[float], size_a: int, size_b: int, floor: float) -> float:
+    """The mean match weight across two groups; a pair not scored counts at the floor."""
+    pairs = size_a * size_b
+    return (entry[0] + floor * (pairs - entry[1])) / pairs
 
 
-def _verdict(a: list[int], b: list[int], box: _Component, rules: _Rules) -> str:
-    """Whether groups ``a`` and ``b`` (local indices) merge, or why not."""
-    if a is b:
-        return ALREADY_TOGETHER
+def _why_apart(a: list[int], b: list[int], box: _Component, rules: _Rules) -> str:
+    """Why two groups joined by a link stayed apart."""
     if max(box.incident[i] for i in a) >= 0 and max(box.incident[j] for j in b) >= 0:
         return TWO_INCIDENTS
     if not all(box.fits[i][j] for i in a for j in b):
@@ -263,8 +320,16 @@ def _verdict(a: list[int], b: list[int], box: _Component, rules: _Rules) -> str:
         if not rules.window.same_source and any(box.source[j] in sources_a for j in b):
             return SAME_SOURCE
         return TOO_FAR_APART
-    support = sum(box.weights[i][j] for i in a for j in b) / (len(a) * len(b))
-    return MERGED if support >= rules.threshold else UNSUPPORTED
+    return UNSUPPORTED
+
+
+@dataclass(frozen=True)
+class _Component:
+    """One component's members (local indices), as lists."""
+
+    fits: list[list[bool]]
+    incident: list[int]
+    source: list[int]
 
 
 def _smallest_id(nodes: Nodes, labels: Ints) -> Ints:

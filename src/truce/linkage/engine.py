@@ -35,7 +35,7 @@ Reports: TypeAlias = Sequence[LinkRecord] | pa.Table
 class LinkConfig:
     """What a link run may change: the merge threshold, the window, blocking sizes, threads."""
 
-    threshold: float = 0.25  # match probability at or above which two reports are merged
+    threshold: float = 0.15  # match probability at or above which two reports are merged
     floor: float = 0.01  # pairs scored below this are not kept: they count as this
     window: Window = field(default_factory=Window)
     grid: Grid = field(default_factory=Grid)

@@ -34,6 +34,12 @@ class Grid:
     bucket_hours: float = 24.0
 
 
+# Sources that give an event's two sides as a dyad, in their dataset's order, not as perpetrator
+# and target, and that code the fighting rather than the weapon where they cannot tell it: UCDP
+# GED (``truce.importers.ucdp.SOURCE``; "UCDP" as tests and the benchmark name it). Their
+# actors and kinds are compared on levels of their own (``model.ACTORS``, ``model.KIND``).
+DYAD_SOURCES = ("UCDP GED", "UCDP")
+
 # Words as the linker splits a name or a text: at spaces and punctuation, not at hyphens or
 # apostrophes, which ``fold`` reads inside a word ("al-Sham", "Hay'at").
 WORD_BREAKS = r"[\s,.;:!?()\[\]{}/\\\"|+*=<>]+"
@@ -191,7 +197,8 @@ with timed as (
     join {kinds} k using (event_type, sub_event_type)
 )
 select
-    t.report_id as unique_id, t.source, t.family, t.mode, t.kind,
+    t.report_id as unique_id, t.source, t.source in ({dyad_sources}) as dyad,
+    t.family, t.mode, t.kind,
     t.t_start, t.t_end, t.time_coarse, t.geo_fine,
     t.lat, t.lon, t.geo_precision, t.admin1, t.admin2,
     case when not t.time_coarse then floor((t.t_start + t.t_end) / 2 / {bucket})::bigint end
@@ -297,6 +304,7 @@ def build_features(
                 word_bits=_WORD_BITS.format(),
                 text_grams=_TEXT_GRAMS,
                 spans=_SPANS,
+                dyad_sources=", ".join(f"'{source}'" for source in DYAD_SOURCES),
             )
         )
     finally:

@@ -164,8 +164,13 @@ PLACE_NAME = comparison("place_name", "the place names the sources gave, in any 
     Level("the place one names is not in the other's text", "else"),
 ))  # fmt: skip
 
+_DYAD = "(dyad_l or dyad_r)"
 KIND = comparison("kind", "event sub-type, else the mode (remote fire, ground, civilians)", (
     Level("a kind is missing", "kind_l is null or kind_r is null", is_null=True),
+    # A dyad source (features.DYAD_SOURCES) codes the fighting where it cannot tell the weapon.
+    Level("one from a dyad source, same sub-type", f"{_DYAD} and kind_l = kind_r"),
+    Level("one from a dyad source, same mode", f"{_DYAD} and mode_l = mode_r"),
+    Level("one from a dyad source, another mode", _DYAD),
     Level("same sub-type", "kind_l = kind_r"),
     Level("same mode", "mode_l = mode_r"),
     Level("another mode of the same family", "else"),
@@ -183,6 +188,13 @@ def _agree(left: str, right: str) -> str:
 _PERPETRATOR_UNKNOWN = "(a1p_l is null and a1n_l is null) or (a1p_r is null and a1n_r is null)"
 ACTORS = comparison("actors", "claimed perpetrator and target: registry party, else the name", (
     Level("perpetrator unknown in one report", _PERPETRATOR_UNKNOWN, is_null=True),
+    # A dyad source gives the two sides in its own order: which one attacked, it does not say.
+    Level("one gives a dyad: the same two sides, in either order", f"{_DYAD} and (("
+          f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}) or ({_agree('a1', 'a2')} and "
+          f"{_agree('a2', 'a1')}))"),
+    Level("one gives a dyad: one side in common", f"{_DYAD} and ({_agree('a1', 'a1')} or "
+          f"{_agree('a2', 'a2')} or {_agree('a1', 'a2')} or {_agree('a2', 'a1')})"),
+    Level("one gives a dyad: no side in common", _DYAD),
     Level("same perpetrator and target", f"{_agree('a1', 'a1')} and {_agree('a2', 'a2')}"),
     Level("same perpetrator", _agree("a1", "a1")),
     Level("perpetrator and target swapped", f"{_agree('a1', 'a2')} and {_agree('a2', 'a1')}"),

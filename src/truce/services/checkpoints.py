@@ -86,8 +86,8 @@ def inclusion(uow: UnitOfWork, seq: int, size: int | None = None) -> InclusionPr
     if seq > tree_size:
         raise Invalid(N_("Entry {seq} is not in a tree of size {size}: give size ≥ seq."),
                       field="seq", seq=seq, size=tree_size)  # fmt: skip
-    path = uow.ledger.tree.inclusion(seq, tree_size)
-    return InclusionProof(seq, tree_size, uow.ledger.tree.leaf_hash(seq), path)
+    leaf, path = uow.ledger.tree.inclusion_and_leaf(seq, tree_size)
+    return InclusionProof(seq, tree_size, leaf, path)
 
 
 def consistency(uow: UnitOfWork, old_size: int, new_size: int) -> ConsistencyProof:

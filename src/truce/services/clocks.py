@@ -4,6 +4,7 @@ its resets, proposed by one guarantor and made only when every guarantor approve
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -49,14 +50,27 @@ def _counted(
     agreement: Agreement,
     zone: ZoneInfo,
     until: datetime | None = None,
+    last_start: date | None = None,
 ) -> Counter[date]:
+    """The incidents the rule counts, by local day, as far as the clock needs them: a run
+    stops at its first day over ``at_most_per_day``, so once the run that starts on
+    ``last_start`` has met that day, the incidents after it cannot change the clock and are
+    not read (a bulletin of a long cessation reads days, not the whole record)."""
     counted: Counter[date] = Counter()
+    breached: date | None = None
     # Only incidents of an outcome the rule counts can stop it: the others are not read.
-    found = uow.clocks.incidents_since(agreement.effective_at, until, rule.outcomes)
-    for start, kinds, outcome, verdict in found:
-        families = {event_kind(t, s).family for t, s in kinds}
-        if rule.counts(outcome, verdict, families):
-            counted[_local_day(start, zone)] += 1
+    found = uow.clocks.incidents_in_order(agreement.effective_at, until, rule.outcomes)
+    with closing(found):
+        for start, kinds, outcome, verdict in found:
+            day = _local_day(start, zone)
+            if breached is not None and day > breached:
+                break
+            families = {event_kind(t, s).family for t, s in kinds}
+            if rule.counts(outcome, verdict, families):
+                counted[day] += 1
+                if (breached is None and last_start is not None and day >= last_start
+                        and counted[day] > rule.at_most_per_day):  # fmt: skip
+                    breached = day
     return counted
 
 
@@ -71,12 +85,10 @@ def _clock(
         for r in resets
         if r.state is JointState.AGREED and r.decided_at and (until is None or r.decided_at < until)
     ]
+    began, today = _local_day(agreement.effective_at, zone), _local_day(until or uow.now(), zone)
+    last_start = max([began, *(d for d in reset_days if began < d <= today)])
     state = run_clock(
-        rule,
-        _local_day(agreement.effective_at, zone),
-        _local_day(until or uow.now(), zone),
-        _counted(uow, rule, agreement, zone, until),
-        reset_days,
+        rule, began, today, _counted(uow, rule, agreement, zone, until, last_start), reset_days
     )
     return Clock(state, resets, agreement)
 

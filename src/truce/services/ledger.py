@@ -11,8 +11,10 @@ from typing import IO
 
 from truce.domain.paging import DEFAULT_LIMIT, Page
 from truce.domain.permissions import Action, Actor, require
+from truce.ledger.cosigned import CheckpointReport, check_cosigned
 from truce.ledger.entry import FORMAT, Entry, rfc3339
 from truce.ledger.export import Header, read_entries, read_header, write_export
+from truce.ledger.note import VerifierKey
 from truce.ledger.verify import KnownHead, RecordedHead, Report, verify
 from truce.store import migrate, replay
 from truce.store.db import Database
@@ -159,3 +161,16 @@ def entries(
     """A page of the entries after seq ``after`` (all of them by default), for signed-in users."""
     require(actor, Action.READ_LEDGER)
     return uow.ledger.listing(after=after, newest_first=newest_first, cursor=cursor, limit=limit)
+
+
+def check_file_against_checkpoint(
+    path: Path,
+    note_text: str,
+    *,
+    log_key: VerifierKey,
+    witness_keys: Sequence[VerifierKey] = (),
+) -> CheckpointReport:
+    """Check an export file's first entries against a cosigned checkpoint, with no database:
+    the tree root they make, the server's signature and each witness's cosignature."""
+    hashes = (bytes.fromhex(entry.hash) for entry in read_entries(path))
+    return check_cosigned(note_text, hashes, log_key=log_key, witness_keys=witness_keys)

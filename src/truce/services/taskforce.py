@@ -5,11 +5,14 @@ Reading "as of a cut-off" means: what had been recorded by then (an allegation o
 then, a finding made by then, an answer given by then), and the ledger head of the last entry
 written by then, which the report prints. Incidents and reports are read as they stand (their
 summaries are not versioned), but only those recorded by the cut-off count.
+
+Both kinds are registered ``restricted``: they are the task force's working papers, built
+only for who may ``Action.READ_CASE_FILES`` and never published (services/sitreps.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,12 +26,12 @@ from truce.domain.i18n import N_
 from truce.domain.joint import JointState
 from truce.domain.permissions import Action, Actor, require
 from truce.domain.sitreps import LedgerHead, Sitrep, parse_day, rfc3339
-from truce.services import clocks, common, sitreps, territory
+from truce.services import checkpoints, clocks, common, sitreps, territory
 from truce.store.findings import Allegation
 from truce.store.uow import UnitOfWork
 
-TASK_FORCE = "task-force"
-CASE_FILE = "case-file"
+TASK_FORCE = "taskforce"
+CASE_FILE = "casefile"
 
 
 def end_of_day(agreement: Agreement, day: date) -> datetime:
@@ -74,6 +77,8 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
     names = _party_names(uow)
     rules = agreement.finding_rules()
     undecided = uow.findings.undecided_at(agreement.id, cutoff)
+    disputed_rows = uow.findings.findings_at(agreement.id, FindingState.DISPUTED, cutoff)
+    places = Places(uow, [*undecided, *(a for a, _ in disputed_rows)])
     submitted = uow.findings.submitted_by_states_at([a.id for a in undecided], cutoff)
     open_allegations = [
         taskforce.OpenAllegation(
@@ -85,6 +90,7 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
             a.opened_at,
             a.opened_at + rules.assess_within,
             tuple(sorted(submitted[a.id])),
+            **places.of(a),
         )
         for a in undecided
     ]
@@ -101,8 +107,10 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
         for m, r in uow.hotline.overdue_at(agreement.id, cutoff)
     ]
     disputed = [
-        taskforce.DisputedFinding(a.id, a.incident_ids, a.party_id, _name(names, a), a.term, at)
-        for a, at in uow.findings.findings_at(agreement.id, FindingState.DISPUTED, cutoff)
+        taskforce.DisputedFinding(
+            a.id, a.incident_ids, a.party_id, _name(names, a), a.term, at, **places.of(a)
+        )
+        for a, at in disputed_rows
     ]
     return taskforce.PackRecord(
         agreement.id,
@@ -117,7 +125,21 @@ def pack_record(uow: UnitOfWork, agreement: Agreement, cutoff: datetime) -> task
         _parties(uow, agreement, cutoff, names),
         _disagreements(uow, agreement, cutoff),
         _clocks(uow, agreement, cutoff),
+        names,
     )
+
+
+class Places:
+    """Where and when each allegation's first incident began, read in one query."""
+
+    def __init__(self, uow: UnitOfWork, allegations: Sequence[Allegation]) -> None:
+        self.incidents = uow.incidents.many({a.incident_ids[0] for a in allegations})
+
+    def of(self, allegation: Allegation) -> dict[str, Any]:
+        found = self.incidents.get(allegation.incident_ids[0])
+        if found is None:
+            return {"admin1": None, "occurred_at": None}
+        return {"admin1": found.admin1, "occurred_at": found.start}
 
 
 def _name(names: dict[int, str], allegation: Allegation) -> str | None:
@@ -222,10 +244,15 @@ def normalise_case(params: Mapping[str, Any]) -> dict[str, Any]:
     """``incident`` or ``allegation`` (an id, exactly one), and ``as_of`` (a ledger entry)."""
     _check_names(params, {"incident", "allegation", "as_of"}, CASE_FILE)
     given = [name for name in ("incident", "allegation") if params.get(name) is not None]
-    if len(given) != 1:
+    if not given:
+        raise Invalid(
+            N_("Name the incident or the allegation the case file is of (incident=ID)."),
+            field="incident",
+        )
+    if len(given) > 1:
         raise Invalid(
             N_("Name one incident or one allegation for a case file, not both."),
-            field="incident",
+            field="allegation",
         )
     [name] = given
     value = params[name]
@@ -278,6 +305,7 @@ def _case_record(
     head: LedgerHead,
 ) -> casefile.CaseRecord:
     names = _party_names(uow)
+    places = Places(uow, allegations)
     rows = uow.incidents.many(incident_ids)
     incidents = [rows[i] for i in sorted(rows) if rows[i].created_at <= cutoff]
     members = uow.incident_reports.of([i.id for i in incidents])
@@ -298,6 +326,7 @@ def _case_record(
     subjects += [f"allegation:{a.id}" for a in allegations]
     subjects += [f"report:{report.id}" for _, report in reports]
     entries = uow.ledger.about(subjects, head.seq) if head.seq else []
+    root = (head.seq, uow.ledger.tree.root(head.seq).hex()) if head.seq else None
     return casefile.CaseRecord(
         kind,
         subject_id,
@@ -307,8 +336,23 @@ def _case_record(
         reports,
         {i.id: _applicability(uow, agreement, i.lat, i.lon, i.start) for i in incidents},
         terms,
-        [_case_allegation(uow, agreement, a, cutoff, names) for a in allegations],
-        [casefile.LedgerRef(e.seq, e.at, e.action, e.subject, e.hash, e.prev) for e in entries],
+        [_case_allegation(uow, agreement, a, cutoff, names, places) for a in allegations],
+        [
+            casefile.LedgerRef(
+                e.seq, e.at, e.action, e.subject, e.hash, e.prev, _inclusion(uow, e.seq, head.seq)
+            )
+            for e in entries
+        ],
+        root,
+        names,
+    )
+
+
+def _inclusion(uow: UnitOfWork, seq: int, size: int) -> casefile.InclusionPath:
+    """Entry ``seq``'s audit path in the tree as it stood at the file's ledger head."""
+    proof = checkpoints.inclusion(uow, seq, size)
+    return casefile.InclusionPath(
+        proof.tree_size, proof.leaf_hash.hex(), tuple(h.hex() for h in proof.hashes)
     )
 
 
@@ -328,6 +372,7 @@ def _case_allegation(
     allegation: Allegation,
     cutoff: datetime,
     names: dict[int, str],
+    places: Places,
 ) -> casefile.CaseAllegation:
     requests = [
         casefile.CaseRequest(
@@ -364,8 +409,9 @@ def _case_allegation(
         requests,
         assessments,
         made,
+        **places.of(allegation),
     )
 
 
-sitreps.register(TASK_FORCE, build_pack, normalise=normalise_pack)
-sitreps.register(CASE_FILE, build_case, normalise=normalise_case)
+sitreps.register(TASK_FORCE, build_pack, normalise=normalise_pack, restricted=True)
+sitreps.register(CASE_FILE, build_case, normalise=normalise_case, restricted=True)

@@ -14,10 +14,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from truce import i18n
 from truce.domain.errors import Conflict, Invalid, NotFound, TooManyAttempts, Unauthenticated
 from truce.domain.i18n import N_
-from truce.domain.permissions import Action, Actor, Role, check_role_binding, require
+from truce.domain.permissions import SYSTEM, Action, Actor, Role, check_role_binding, require
 from truce.domain.users import User, UserView, check_password, check_username
-from truce.ledger.entry import KEY_REVOKED, key_payload
-from truce.ledger.keys import Signer
+from truce.ledger.entry import HOLDER, KEY_REGISTERED, KEY_REVOKED, SERVER, public_key_payload
+from truce.ledger.keys import Signer, public_key_id
 from truce.services import common
 from truce.services.throttle import SignInLimits
 from truce.store.keyring import Keyring
@@ -39,6 +39,9 @@ class NewUser:
     display_name: str = ""
     state: str | None = None
     party_id: int | None = None
+    # The public half of a key the user holds themselves (custody "holder"); None: the server
+    # makes the key and holds it, sealed with the installation's secret (custody "server").
+    public_key: bytes | None = None
 
 
 def actor_of(user: User) -> Actor:
@@ -59,7 +62,11 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         common.party(uow, cmd.party_id)
     if uow.users.by_name(cmd.username) is not None:
         raise Conflict(N_("The user name {name!r} is taken."), field="username", name=cmd.username)
-    signer = Signer.generate(cmd.username)
+    signer = Signer.generate(cmd.username) if cmd.public_key is None else None
+    public_key = signer.public_key if signer else cmd.public_key
+    assert public_key is not None
+    if uow.users.key_taken(public_key_id(public_key)):
+        raise Conflict(N_("That public key is registered already."), field="public_key")
     new = User(
         id=0,
         username=cmd.username,
@@ -67,12 +74,16 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
         role=cmd.role,
         state=cmd.state,
         party_id=cmd.party_id,
-        key_id=signer.key_id,
+        key_id=public_key_id(public_key),
         active=True,
         created_at=uow.now(),
         password_hash=_hasher.hash(cmd.password) if cmd.password else None,
     )
-    user = uow.users.add(new, signer=signer, sealed_seed=_keyring(uow).seal(signer))
+    if signer is not None:
+        user = uow.users.add(new, signer=signer, sealed_seed=_keyring(uow).seal(signer))
+    else:
+        user = uow.users.add(new, public_key=public_key)
+    custody = SERVER if signer else HOLDER
     subject = f"user:{user.id}"
     details = {
         "user_id": user.id,
@@ -86,7 +97,11 @@ def add_user(cmd: NewUser, uow: UnitOfWork, *, actor: Actor) -> UserView:
     uow.record(
         actor,
         Change("user.created", subject, details),
-        Change("key.registered", subject, key_payload(signer, user_id=user.id)),
+        Change(
+            KEY_REGISTERED,
+            subject,
+            public_key_payload(public_key, user.username, custody, user_id=user.id),
+        ),
     )
     uow.commit()
     return user.view()
@@ -349,3 +364,85 @@ def get_user(user_id: int, uow: UnitOfWork, *, actor: Actor) -> UserView:
     if row is None:
         raise NotFound(N_("There is no user {id}."), field="user_id", id=user_id)
     return row.view()
+
+
+ENROLMENT_HOURS = 24
+
+
+def issue_enrolment_code(
+    username: str, uow: UnitOfWork, *, actor: Actor, hours: int = ENROLMENT_HOURS
+) -> str:
+    """A one-time code with which the user's browser registers a key of its own, which the
+    server will never hold (docs/ledger.md, "Keys held by their owners"); shown once."""
+    require(actor, Action.MANAGE_USERS)
+    row = _user_named(uow, username)
+    if not row.active:
+        raise Conflict(N_("The user {name!r} is disabled."), field="username", name=username)
+    if uow.users.custody(row.id) == HOLDER:
+        raise Conflict(N_("{name!r} holds their own key already."), field="username", name=username)
+    code = secrets.token_urlsafe(12)
+    now = uow.now()
+    uow.users.add_enrolment_code(
+        row.id, _token_hash(code), actor.username, now, now + timedelta(hours=hours)
+    )
+    uow.commit()
+    return code
+
+
+@dataclass(frozen=True)
+class EnrolKey:
+    """A browser's public key, offered with the one-time code an admin gave its user."""
+
+    code: str
+    public_key: bytes
+
+
+def enrol_key(cmd: EnrolKey, uow: UnitOfWork, *, actor: Actor) -> UserView:
+    """The signed-in user now holds their own key: the server forgets the key it held for them
+    (revoked in the ledger) and keeps only the public half of the new one (custody holder)."""
+    user = uow.users.get(actor.user_id) if not actor.is_system else None
+    if user is None or not user.active:
+        raise Unauthenticated(N_("Sign in first."))
+    if len(cmd.public_key) != 32:
+        raise Invalid(N_("The browser sent no usable Ed25519 public key."), field="public_key")
+    if uow.users.custody(user.id) == HOLDER:
+        raise Conflict(N_("You hold your own key already."), field="code")
+    if uow.users.key_taken(public_key_id(cmd.public_key)):
+        raise Conflict(N_("That public key is registered already."), field="public_key")
+    issuer = uow.users.spend_enrolment_code(user.id, _token_hash(cmd.code.strip()), uow.now())
+    if issuer is None:
+        raise Invalid(
+            N_("The enrolment code is wrong, used or expired; ask an admin for a new one."),
+            field="code",
+        )
+    subject = f"user:{user.id}"
+    # The server registers the key on the admin's code; from now on only the holder can
+    # register another (ledger/verify.py refuses any other registration for them).
+    uow.record(
+        SYSTEM,
+        Change(KEY_REVOKED, subject, {"key_id": user.key_id, "user_id": user.id}),
+        Change(
+            KEY_REGISTERED,
+            subject,
+            public_key_payload(
+                cmd.public_key, user.username, HOLDER, user_id=user.id, enrolment_code_of=issuer
+            ),
+        ),
+    )
+    uow.users.hold_key(user.id, cmd.public_key)
+    uow.commit()
+    fresh = uow.users.get(user.id)
+    assert fresh is not None
+    return fresh.view()
+
+
+def custody_of(uow: UnitOfWork, actor: Actor | None) -> str | None:
+    """Who holds the signed-in user's key ("server" or "holder"); None for the public."""
+    if actor is None or actor.is_system:
+        return None
+    return uow.users.custody(actor.user_id)
+
+
+def enrolment_open(uow: UnitOfWork, actor: Actor) -> bool:
+    """Whether the user has an enrolment code to use (their browser should enrol a key)."""
+    return not actor.is_system and uow.users.enrolment_open(actor.user_id, uow.now())

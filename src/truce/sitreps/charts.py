@@ -7,7 +7,7 @@ incidents) lives here, beside the daily bulletin's bars, so every report kind ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -45,15 +45,31 @@ class ChartWords:
 def chart_spec(counts: Counts, words: ChartWords = ChartWords()) -> dict[str, Any]:
     """The Vega-Lite specification: one line per source, and the merged line dashed. Each
     series is named with its total, so that the chart carries its figures as text."""
-    totals, merged_total = counts.totals()
+    daily = [(day.isoformat(), by_source, merged) for day, by_source, merged in counts.daily()]
+    return ledger_lines_spec(counts.sources, daily, words)
+
+
+def ledger_lines_spec(
+    sources: Sequence[str],
+    daily: Sequence[tuple[str, Mapping[str, int], int]],
+    words: ChartWords = ChartWords(),
+    *,
+    label_limit: int = 400,
+) -> dict[str, Any]:
+    """One line per source over the days (ISO date, each source's count, the merged count),
+    and the merged line dashed; each series named with its total. The legend's names are cut
+    at ``label_limit`` pixels, so that two columns of them fit under the chart."""
+    totals = {source: sum(by_source.get(source, 0) for _, by_source, _ in daily)
+              for source in sources}  # fmt: skip
+    merged_total = sum(merged for *_, merged in daily)
     merged_name = f"{words.merged} ({merged_total:,})"
-    names = {source: f"{source} ({totals.get(source, 0):,})" for source in counts.sources}
+    names = {source: f"{source} ({totals.get(source, 0):,})" for source in sources}
     values: list[dict[str, Any]] = []
-    for day, by_source, merged in counts.daily():
-        for source in counts.sources:
-            values.append({"day": day.isoformat(), "series": names[source],
+    for day, by_source, merged in daily:
+        for source in sources:
+            values.append({"day": day, "series": names[source],
                            "count": by_source.get(source, 0), "merged": False})  # fmt: skip
-        values.append({"day": day.isoformat(), "series": merged_name, "count": merged,
+        values.append({"day": day, "series": merged_name, "count": merged,
                        "merged": True})  # fmt: skip
     order = [*names.values(), merged_name]
     description = "; ".join(order) if values else words.empty
@@ -71,13 +87,54 @@ def chart_spec(counts: Counts, words: ChartWords = ChartWords()) -> dict[str, An
                 "series:N",
                 title=words.series,
                 sort=order,
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=400),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=label_limit),
             ),
             strokeDash=alt.StrokeDash("merged:N", legend=None),
             tooltip=["day:T", "series:N", "count:Q"],
         )
         .properties(width=640, height=260)
     )
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
+def ledger_bars_spec(
+    sources: Sequence[str],
+    items: Sequence[tuple[str, Mapping[str, int], int]],
+    words: ChartWords,
+) -> dict[str, Any]:
+    """Grouped horizontal bars: for each category (label, each source's count, the merged
+    count), one bar per source and one for the merged view, in the order given. The
+    description carries each series' total, as the lines' legend does."""
+    merged_name = words.merged
+    order = [*sources, merged_name]
+    values: list[dict[str, Any]] = []
+    for label, by_source, merged in items:
+        for source in sources:
+            values.append({"label": label, "series": source, "count": by_source.get(source, 0)})
+        values.append({"label": label, "series": merged_name, "count": merged})
+    totals = [
+        f"{source} ({sum(v['count'] for v in values if v['series'] == source):,})"
+        for source in order
+    ]
+    chart = (
+        alt.Chart(
+            alt.Data(values=values),  # type: ignore[no-untyped-call]
+            title=words.title,
+            description="; ".join(totals) if values else words.empty,
+        )
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=words.day, sort=[label for label, _, _ in items],
+                    axis=alt.Axis(labelLimit=220)),
+            yOffset=alt.YOffset("series:N", sort=order),
+            x=alt.X("count:Q", title=words.count, axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color("series:N", title=words.series, sort=order,
+                            legend=alt.Legend(orient="bottom", columns=2, labelLimit=280)),
+            tooltip=["label:N", "series:N", "count:Q"],
+        )
+        .properties(width=520, height=alt.Step(6))
+    )  # fmt: skip
     spec: dict[str, Any] = chart.to_dict()
     return spec
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from truce import i18n
+from truce.domain.breaches import reason_from
 from truce.domain.events import kind_name
 from truce.domain.sitreps import Sitrep, canonical_json, report_digest
 from truce.sitreps import charts, maps
@@ -57,10 +58,21 @@ def environment(lang: str) -> Environment:
         categories_svg=lambda items, words: Markup(
             _inline(charts.svg(charts.category_bars_spec(items, words), lang))
         ),
+        ChartWords=charts.ChartWords,
+        ledger_lines_svg=lambda sources, daily, words: Markup(
+            _inline(charts.svg(_lines(sources, daily, words), lang))
+        ),
+        ledger_bars_svg=lambda sources, rows, words, unnamed, provinces=False: Markup(
+            _inline(charts.svg(_bars(sources, rows, words, unnamed, lang, provinces), lang))
+        ),
         map_svg=lambda points, title="", highlight=(): Markup(
             maps.map_svg(points, title=title, highlight=highlight)
         ),
         points=lambda incidents: incident_points(incidents, lang),
+        area_points=area_points,
+        reason=lambda data: (
+            reason_from(data).render(i18n.translations(lang).gettext) if data else ""
+        ),
     )
     return env
 
@@ -72,6 +84,59 @@ def incident_points(incidents: Iterable[Mapping[str, Any]], lang: str) -> list[m
         for i in incidents
         if i.get("lat") is not None and i.get("lon") is not None
     ]
+
+
+def area_points(items: Iterable[Mapping[str, Any]]) -> list[maps.Point]:
+    """A map point inside each placed area of the task force pack's disagreements (its kind
+    and areas as tooltip)."""
+    return [
+        maps.Point(
+            d["lon"], d["lat"], f"{d['kind']} {' '.join(f'#{a}' for a in d['area_ids'])}", "area"
+        )
+        for d in items
+        if d.get("lat") is not None and d.get("lon") is not None
+    ]
+
+
+def _days(daily: Iterable[Mapping[str, Any]]) -> list[tuple[str, Mapping[str, int], int]]:
+    """A report's daily rows ({day, by_source, merged}) as the two-ledger lines read them."""
+    return [(row["day"], row["by_source"], row["merged"]) for row in daily]
+
+
+def _lines(
+    sources: list[str], daily: Iterable[Mapping[str, Any]], words: charts.ChartWords
+) -> dict[str, Any]:
+    return charts.ledger_lines_spec(sources, _days(daily), words, label_limit=280)
+
+
+def _bars(
+    sources: list[str],
+    rows: Iterable[Mapping[str, Any]],
+    words: charts.ChartWords,
+    unnamed: str,
+    lang: str,
+    provinces: bool,
+) -> dict[str, Any]:
+    return charts.ledger_bars_spec(
+        sources, _categories(rows, lang, unnamed, provinces=provinces), words
+    )
+
+
+def _categories(
+    rows: Iterable[Mapping[str, Any]], lang: str, unnamed: str, *, provinces: bool
+) -> list[tuple[str, Mapping[str, int], int]]:
+    """A report's rows by key ({key, label, by_source, merged}) as the two-ledger bars read
+    them: a province in ``lang``, a party by its name, ``unnamed`` where no key was named."""
+    out = []
+    for row in rows:
+        if row["key"] is None:
+            label = unnamed
+        elif provinces:
+            label = province_name(row["key"], lang)
+        else:
+            label = row["label"] or row["key"]
+        out.append((label, row["by_source"], row["merged"]))
+    return out
 
 
 def render_html(sitrep: Sitrep, lang: str, *, fragment: bool = False) -> str:

@@ -86,6 +86,15 @@ class Counts:
             where.append(ReportRow.actor1_party_id == filters.party_id)
         if filters.source is not None:
             where.append(ReportRow.source == filters.source)
+        if filters.recorded_by is not None:  # a report is in the record once it is linked
+            where.append(
+                exists(
+                    select(IncidentReportRow.report_id).where(
+                        IncidentReportRow.report_id == ReportRow.id,
+                        IncidentReportRow.linked_at <= filters.recorded_by,
+                    )
+                )
+            )
         query = (
             select(day, key, ReportRow.source, func.count())
             .where(*where)
@@ -93,22 +102,25 @@ class Counts:
         )
         return [(_as_day(d), _key(k), str(s), int(n)) for d, k, s, n in self.session.execute(query)]
 
-    def _first_days(self) -> Any:
-        """Each incident's day: the first day one of its reports counts on."""
-        return (
+    def _first_days(self, recorded_by: datetime | None = None) -> Any:
+        """Each incident's day: the first day one of its reports (linked by ``recorded_by``)
+        counts on."""
+        query = (
             select(IncidentReportRow.incident_id.label("incident_id"),
                    func.min(self._report_day()).label("day"))
             .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
             .group_by(IncidentReportRow.incident_id)
-            .subquery("first_days")
         )  # fmt: skip
+        if recorded_by is not None:
+            query = query.where(IncidentReportRow.linked_at <= recorded_by)
+        return query.subquery("first_days")
 
     def merged(self, filters: CountFilters) -> list[MergedCount]:
         """Live incidents (not merged away) per day and key: on the first day one of its
         reports counts on, in its province, under its most reported type. By party: once under
         the party the guarantors assessed, else once under each party its reports claim as
         perpetrator (and under no party when one of them names none)."""
-        first = self._first_days()
+        first = self._first_days(filters.recorded_by)
         day = first.c.day.label("day")
         where = self._incident_conditions(filters, first.c.day)
         incidents = select(IncidentRow.id).join(first, first.c.incident_id == IncidentRow.id)
@@ -134,6 +146,8 @@ class Counts:
             .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
             .where(*where, IncidentRow.assessed_perpetrator_id.is_(None))
         )  # fmt: skip
+        if filters.recorded_by is not None:
+            claimed = claimed.where(IncidentReportRow.linked_at <= filters.recorded_by)
         if filters.party_id is not None:  # only that party's key, not its co-claimed ones
             claimed = claimed.where(ReportRow.actor1_party_id == filters.party_id)
         both = assessed.union(claimed).subquery()  # UNION: one row per incident and party
@@ -142,6 +156,8 @@ class Counts:
 
     def _incident_conditions(self, f: CountFilters, day: Any) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [IncidentRow.merged_into_id.is_(None)]
+        if f.recorded_by is not None:
+            where.append(IncidentRow.created_at <= f.recorded_by)
         if f.since is not None:
             where.append(day >= f.since)
         if f.until is not None:
@@ -161,6 +177,27 @@ class Counts:
                 )
             )
         return where
+
+    def incident_sources(self, filters: CountFilters) -> list[tuple[int, date, str]]:
+        """(incident, day, source) for each source that gave a report of a live incident of
+        the days (only the days and ``recorded_by`` of the filters are read): which incidents
+        one source counted, and which two or more counted alike."""
+        first = self._first_days(filters.recorded_by)
+        plain = CountFilters(since=filters.since, until=filters.until,
+                             recorded_by=filters.recorded_by)  # fmt: skip
+        where = self._incident_conditions(plain, first.c.day)
+        if filters.recorded_by is not None:
+            where.append(IncidentReportRow.linked_at <= filters.recorded_by)
+        query = (
+            select(IncidentRow.id, first.c.day, ReportRow.source)
+            .join(first, first.c.incident_id == IncidentRow.id)
+            .join(IncidentReportRow, IncidentReportRow.incident_id == IncidentRow.id)
+            .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
+            .where(*where)
+            .distinct()
+            .order_by(IncidentRow.id, ReportRow.source)
+        )
+        return [(int(i), _as_day(d), str(s)) for i, d, s in self.session.execute(query)]
 
     def sources(self) -> list[str]:
         """Every source that gave a report, by name."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from truce.domain.paging import KeyPart, Page
 from truce.ledger.canonical import canonical_text
-from truce.ledger.entry import Entry, rfc3339, seal
+from truce.ledger.entry import Authored, Entry, rfc3339, seal
 from truce.ledger.keys import Signer
 from truce.store import paging
 from truce.store.merkle_store import MerkleStore
@@ -23,7 +23,7 @@ from truce.store.tables import LedgerEntryRow, LedgerHeadRow
 COLUMNS = (
     LedgerEntryRow.seq, LedgerEntryRow.at, LedgerEntryRow.actor, LedgerEntryRow.key_id,
     LedgerEntryRow.action, LedgerEntryRow.subject, LedgerEntryRow.payload, LedgerEntryRow.prev,
-    LedgerEntryRow.hash, LedgerEntryRow.sig,
+    LedgerEntryRow.hash, LedgerEntryRow.sig, LedgerEntryRow.intent, LedgerEntryRow.intent_sig,
 )  # fmt: skip
 
 # The ledger is written through Core statements on the tables, built once: the ORM's bulk
@@ -73,13 +73,18 @@ def _row(entry: Entry) -> dict[str, Any]:
         "prev": entry.prev,
         "hash": entry.hash,
         "sig": entry.sig,
+        "intent": canonical_text(entry.intent) if entry.intent is not None else None,
+        "intent_sig": entry.intent_sig,
     }
 
 
 def entry_from_row(row: Sequence[Any]) -> Entry:
     """An entry from a database row in ``COLUMNS`` order."""
-    seq, at, actor, key_id, action, subject, payload, prev, hash_, sig = row
-    return Entry(seq, at, actor, key_id, action, subject, json.loads(payload), prev, hash_, sig)
+    seq, at, actor, key_id, action, subject, payload, prev, hash_, sig, intent, intent_sig = row
+    return Entry(
+        seq, at, actor, key_id, action, subject, json.loads(payload), prev, hash_, sig,
+        json.loads(intent) if intent is not None else None, intent_sig,
+    )  # fmt: skip
 
 
 class LedgerStore:
@@ -93,6 +98,10 @@ class LedgerStore:
     def _lock_head(self) -> tuple[int, str] | None:
         row = self.session.execute(LOCK_HEAD).first()
         return (row[0], row[1]) if row else None
+
+    def lock(self) -> None:
+        """Take the head lock now (writers take turns at it; see store/db.py)."""
+        self._lock_head()
 
     def start(self, signer: Signer, payload: dict[str, Any]) -> Entry:
         """Write the genesis entry; the ledger must be empty."""
@@ -109,8 +118,11 @@ class LedgerStore:
         """Seal and store one entry after the head."""
         return self.append_many(signer, [change])[0]
 
-    def append_many(self, signer: Signer, changes: Sequence[Change]) -> list[Entry]:
-        """Seal and store entries after the head, in order, holding the head lock once."""
+    def append_many(
+        self, signer: Signer, changes: Sequence[Change], author: Authored | None = None
+    ) -> list[Entry]:
+        """Seal and store entries after the head, in order, holding the head lock once; with
+        ``author``, the entries are theirs and ``signer`` sequences them."""
         head = self._lock_head()
         if head is None:
             raise RuntimeError("the ledger has no genesis entry; run `truce db upgrade` first")
@@ -120,7 +132,7 @@ class LedgerStore:
         for change in changes:
             seq += 1
             entry = seal(signer, seq=seq, at=at, action=change.action, subject=change.subject,
-                         payload=change.payload, prev=prev)  # fmt: skip
+                         payload=change.payload, prev=prev, author=author)  # fmt: skip
             entries.append(entry)
             prev = entry.hash
         if entries:

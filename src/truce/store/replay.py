@@ -49,6 +49,11 @@ NOT_REPLAYED = {
     "webhook_events": "the outbox of notifications about changes already in the ledger",
     "webhook_deliveries": "delivery attempts to receivers: transport, not record",
     "hotline_events": "the live feed's cache of what the hotline rows already say",
+    "intent_nonces": (
+        "the nonces of intents accepted, kept to refuse a signed intent twice; each is in its"
+        " entry's intent, which `truce ledger verify` checks"
+    ),
+    "enrolment_codes": "one-time codes (hashes) to enrol a browser key: credentials, not record",
     "witness_keys": (
         "ledger state (`witness.registered`), but checkpoint infrastructure rather than the"
         " record: verified with the checkpoints' cosignatures; no applier yet"
@@ -70,7 +75,7 @@ NOT_LEDGER_COLUMNS = {
 }
 _EMPTY = {
     ("users", "password_hash"): None,
-    ("users", "sealed_seed"): b"",
+    ("users", "sealed_seed"): None,
     ("users", "locale"): None,
 }
 
@@ -213,7 +218,7 @@ def _user_created(entry: Entry, into: Replay) -> None:
         "id": p["user_id"], "username": p["username"],
         "display_name": p.get("display_name", p["username"]), "role": p["role"],
         "state_code": p["state"], "party_id": p["party_id"], "key_id": "", "public_key": b"",
-        "active": True, "created_at": _time(p.get("created_at") or entry.at),
+        "custody": "server", "active": True, "created_at": _time(p.get("created_at") or entry.at),
         **{column: value for (_, column), value in _EMPTY.items()},
     })  # fmt: skip
 
@@ -223,7 +228,8 @@ def _key_registered(entry: Entry, into: Replay) -> None:
     if p.get("user_id") is None:  # the installation's own key (genesis): no user row
         return
     user = into.rows["users"][(p["user_id"],)]
-    user.update(key_id=p["key_id"], public_key=base64.b64decode(p["public_key"]))
+    user.update(key_id=p["key_id"], public_key=base64.b64decode(p["public_key"]),
+                custody=p.get("custody", "server"))  # fmt: skip
 
 
 def _user_disabled(entry: Entry, into: Replay) -> None:

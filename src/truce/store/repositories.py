@@ -30,7 +30,7 @@ from truce.domain.permissions import Role
 from truce.domain.proposals import Proposal, ProposalState, require_open
 from truce.domain.territory import Area
 from truce.domain.users import ApiToken, User, WebSession
-from truce.ledger.keys import Signer
+from truce.ledger.keys import Signer, public_key_id
 from truce.store import paging
 from truce.store.paging import Column, Keyset, SortKey
 from truce.store.tables import (
@@ -41,6 +41,7 @@ from truce.store.tables import (
     AreaRow,
     CommitmentRow,
     DesignationRow,
+    EnrolmentCodeRow,
     ExcludedListRow,
     PartyRow,
     ProposalRow,
@@ -631,15 +632,77 @@ class Users:
     def all(self) -> list[User]:
         return [_user(r) for r in self.session.scalars(select(UserRow).order_by(UserRow.username))]
 
+    def key_taken(self, key_id: str) -> bool:
+        """Whether a user already has the key with this id."""
+        return self.session.scalar(select(UserRow.id).where(UserRow.key_id == key_id)) is not None
+
+    def custody(self, user_id: int) -> str:
+        """Who holds the user's private key: "server" or "holder"."""
+        row = self.session.get(UserRow, user_id)
+        return row.custody if row else "server"
+
+    def add_enrolment_code(
+        self, user_id: int, code_hash: str, created_by: str, at: datetime, expires_at: datetime
+    ) -> None:
+        """Keep a one-time enrolment code (its hash) for a user."""
+        self.session.add(
+            EnrolmentCodeRow(
+                user_id=user_id,
+                code_hash=code_hash,
+                created_by=created_by,
+                created_at=at,
+                expires_at=expires_at,
+            )
+        )
+        self.session.flush()
+
+    def spend_enrolment_code(self, user_id: int, code_hash: str, at: datetime) -> str | None:
+        """Use the user's unused, unexpired code with this hash once; who issued it, or None."""
+        row = self.session.scalar(
+            select(EnrolmentCodeRow)
+            .where(EnrolmentCodeRow.code_hash == code_hash)
+            .where(EnrolmentCodeRow.user_id == user_id)
+            .with_for_update()
+        )
+        if row is None or row.used_at is not None or row.expires_at <= at:
+            return None
+        row.used_at = at
+        self.session.flush()
+        return row.created_by
+
+    def enrolment_open(self, user_id: int, at: datetime) -> bool:
+        """Whether the user has an enrolment code still to use."""
+        found = self.session.scalar(
+            select(EnrolmentCodeRow.id)
+            .where(EnrolmentCodeRow.user_id == user_id)
+            .where(EnrolmentCodeRow.used_at.is_(None))
+            .where(EnrolmentCodeRow.expires_at > at)
+            .limit(1)
+        )
+        return found is not None
+
+    def hold_key(self, user_id: int, public_key: bytes) -> None:
+        """The user now holds their own key: the server keeps only its public half."""
+        row = self.session.get(UserRow, user_id)
+        assert row is not None
+        row.key_id, row.public_key = public_key_id(public_key), public_key
+        row.sealed_seed, row.custody = None, "holder"
+        self.session.flush()
+
     def add(
         self,
         user: User,
         *,
-        signer: Signer,
-        sealed_seed: bytes,
+        signer: Signer | None = None,
+        sealed_seed: bytes | None = None,
+        public_key: bytes | None = None,
     ) -> User:
-        """Store a new user (``user.id`` is ignored) with their signing key, sealed; the user
-        as stored, with their id."""
+        """Store a new user (``user.id`` is ignored) with their signing key, sealed (server
+        custody), or only the public key of the key they hold (``public_key``); the user as
+        stored, with their id."""
+        if signer is not None:
+            public_key = signer.public_key
+        assert public_key is not None
         row = UserRow(
             username=user.username,
             display_name=user.display_name,
@@ -647,9 +710,10 @@ class Users:
             state_code=user.state,
             party_id=user.party_id,
             password_hash=user.password_hash,
-            key_id=signer.key_id,
-            public_key=signer.public_key,
+            key_id=public_key_id(public_key),
+            public_key=public_key,
             sealed_seed=sealed_seed,
+            custody="server" if sealed_seed is not None else "holder",
             active=user.active,
             created_at=user.created_at,
         )

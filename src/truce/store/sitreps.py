@@ -261,6 +261,15 @@ class Sitreps:
         )
         return _published(row) if row else None
 
+    def published_by_id(self, report_id: int) -> Published | None:
+        row = self.session.get(PublishedReportRow, report_id)
+        return _published(row) if row else None
+
+    def all_published(self) -> list[Published]:
+        """Every published report, oldest first (one a day or so: a short list)."""
+        rows = self.session.scalars(select(PublishedReportRow).order_by(PublishedReportRow.id))
+        return [_published(row) for row in rows]
+
     def published(self, kind: str | None, cursor: str | None, limit: int) -> Page[Published]:
         """A page of the published reports, newest cut-off first, with the total."""
         query = select(PublishedReportRow)

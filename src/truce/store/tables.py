@@ -236,7 +236,10 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     key_id: Mapped[str] = mapped_column(String(16), unique=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
-    sealed_seed: Mapped[bytes] = mapped_column(LargeBinary)
+    # None when the user holds their own key (custody "holder"): the server keeps only the
+    # public key, so nobody here can sign in their name.
+    sealed_seed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    custody: Mapped[str] = mapped_column(String(8), default="server", server_default="server")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The user's chosen language (a code of truce.i18n.SUPPORTED); None: the browser decides.
@@ -283,7 +286,32 @@ class LedgerEntryRow(Base):
     prev: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     sig: Mapped[str] = mapped_column(String(100))
+    # The author's signed intent (canonical text) when the author holds their own key.
+    intent: Mapped[str | None] = mapped_column(Text)
+    intent_sig: Mapped[str | None] = mapped_column(String(100))
     __table_args__ = (Index("ix_ledger_entries_subject", "subject"),)
+
+
+class IntentNonceRow(Base):
+    """Every intent nonce accepted, so that a signed intent cannot be replayed."""
+
+    __tablename__ = "intent_nonces"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EnrolmentCodeRow(Base):
+    """A one-time code an admin gives a user so their browser can register its own key."""
+
+    __tablename__ = "enrolment_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LedgerHeadRow(Base):
@@ -813,6 +841,7 @@ class IncidentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     __table_args__ = (
         Index("ix_incidents_place", "lon", "lat"),
+        Index("ix_incidents_outcome_start", "outcome", "start"),  # the clocks' read (0015)
         {"sqlite_autoincrement": True},
     )
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import select
 
+from truce.domain.errors import Forbidden
+from truce.domain.i18n import N_
 from truce.domain.installation import Installation
 from truce.domain.permissions import Actor
-from truce.ledger.entry import Entry
+from truce.ledger import intents
+from truce.ledger.canonical import canonical_bytes
+from truce.ledger.entry import HOLDER, Authored, Entry
 from truce.ledger.keys import Signer
 from truce.store import counts as count_repos
 from truce.store import incidents as incident_repos
@@ -28,7 +34,7 @@ from truce.store.keyring import Keyring
 from truce.store.ledger_store import Change, LedgerStore, utc_now
 from truce.store.reports import Imports, Reports
 from truce.store.sitreps import Sitreps
-from truce.store.tables import Instance, UserRow
+from truce.store.tables import Instance, IntentNonceRow, UserRow
 from truce.store.webhooks import Webhooks
 
 log = logging.getLogger("truce.ledger")
@@ -36,6 +42,23 @@ log = logging.getLogger("truce.ledger")
 
 class NoSecret(RuntimeError):
     """A write was attempted without the secret that opens signing keys."""
+
+
+@dataclass(frozen=True)
+class OfferedIntent:
+    """An author's signed intent, already matched against the request it came with."""
+
+    intent: dict[str, Any]
+    signature: str
+    window: timedelta
+
+
+# Set by the entrypoint that received the request (API, web form, CLI) for the units of work
+# of that request: the entries they write carry it. A callable makes a fresh intent for each
+# writing unit (the command line, which holds the author's key and may commit in batches).
+PENDING_INTENT: ContextVar[OfferedIntent | Callable[[], OfferedIntent] | None] = ContextVar(
+    "pending_intent", default=None
+)
 
 
 class UnitOfWork:
@@ -55,6 +78,11 @@ class UnitOfWork:
         self.clock = clock
         self._after_commit: list[Callable[[], None]] = []
         self._batch_depth = 0
+        pending = PENDING_INTENT.get() if write else None
+        self.intent: OfferedIntent | None = pending() if callable(pending) else pending
+        self._intent_accepted = False
+        self.sequenced: list[Entry] = []  # entries written under the intent, for the receipt
+        self.last_receipt: intents.Receipt | None = None
 
     def __enter__(self) -> Self:
         self.session = (self.db.writer if self.write else self.db.reader)()
@@ -173,15 +201,102 @@ class UnitOfWork:
                 raise RuntimeError("this database is not set up: run `truce db upgrade`")
             return self.keyring.open(instance.sealed_seed, instance.key_id, "system")
         user = self.session.get(UserRow, actor.user_id)
-        if user is None or not user.active:
-            raise RuntimeError(f"user {actor.username!r} has no active signing key")
+        if user is None or not user.active or user.sealed_seed is None:
+            raise RuntimeError(f"user {actor.username!r} has no server-held signing key")
         return self.keyring.open(user.sealed_seed, user.key_id, user.username)
 
     def record(self, actor: Actor, *changes: Change) -> list[Entry]:
-        """Append ledger entries for ``changes``, signed by ``actor``, in this transaction."""
-        entries = self.ledger.append_many(self.signer(actor), list(changes))
+        """Append ledger entries for ``changes`` in this transaction: signed by ``actor``'s
+        server-held key, or, for an author who holds their own key, carrying the intent they
+        signed and sequenced by the installation's key."""
+        # The system's own entries (consequences a change has, such as linking a filed report
+        # to its incident) are the server's statements: they never carry the author's intent.
+        offered = None if actor.is_system else self.intent
+        user = None if actor.is_system else self.session.get(UserRow, actor.user_id)
+        if offered is None:
+            if user is not None and user.custody == HOLDER:
+                raise Forbidden(
+                    N_(
+                        "You hold your own signing key, so every change must come with an"
+                        " intent you signed (see docs/api.md, 'Signed intents')."
+                    )
+                )
+            entries = self.ledger.append_many(self.signer(actor), list(changes))
+        else:
+            self._accept(offered, actor, user)
+            author = Authored(actor.username, offered.intent, offered.signature)
+            entries = self.ledger.append_many(self.sequencer(), list(changes), author)
+            self.sequenced.extend(entries)
+            self.last_receipt = self.receipt()
         self.after_commit(lambda: _log_entries(entries))
         return entries
+
+    def sequencer(self) -> Signer:
+        """The installation's key, which signs the entries it sequences for key holders."""
+        instance = self._instance_row()
+        if instance is None or self.keyring is None:
+            raise NoSecret("sequencing needs the installation's secret: set TRUCE_SECRET_KEY")
+        return self.keyring.open(instance.sealed_seed, instance.key_id, "system")
+
+    def accept_intent(self, actor: Actor) -> None:
+        """Check the offered intent against ``actor`` now, before any change is made."""
+        if self.intent is not None:
+            user = None if actor.is_system else self.session.get(UserRow, actor.user_id)
+            self._accept(self.intent, actor, user)
+
+    def _accept(self, offered: OfferedIntent, actor: Actor, user: UserRow | None) -> None:
+        """Check an intent against its author and the clock, and spend its nonce."""
+        if self._intent_accepted:
+            return
+        intent = offered.intent
+        if user is None or not user.active or intent["actor"] != user.username:
+            raise Forbidden(
+                N_("The intent is signed for {name!r}, but you are {you!r}."),
+                name=intent["actor"],
+                you=actor.username,
+            )
+        if user.custody != HOLDER or intent["key_id"] != user.key_id:
+            raise Forbidden(
+                N_(
+                    "The intent is signed with key {key}, which is not the key you hold"
+                    " (yours is {yours}, custody {custody})."
+                ),
+                key=intent["key_id"],
+                yours=user.key_id,
+                custody=user.custody,
+            )
+        if not intents.author_signature_holds(user.public_key, intent, offered.signature):
+            raise Forbidden(N_("The intent's signature does not hold for your key."))
+        drift = abs(intents.client_time(intent) - self.now())
+        if drift > offered.window:
+            raise Forbidden(
+                N_(
+                    "The intent's client_time is {seconds} s away from the server's clock;"
+                    " sign it again (the window is {window} s)."
+                ),
+                seconds=int(drift.total_seconds()),
+                window=int(offered.window.total_seconds()),
+            )
+        self.ledger.lock()  # nonces are checked and spent in turn, like the ledger's head
+        if self.session.get(IntentNonceRow, intent["nonce"]) is not None:
+            raise Forbidden(N_("This intent was used already: sign each change with a new nonce."))
+        self.session.add(
+            IntentNonceRow(nonce=intent["nonce"], key_id=user.key_id, seen_at=self.now())
+        )
+        self._intent_accepted = True
+
+    def receipt(self) -> intents.Receipt | None:
+        """The signed receipt of what this unit sequenced under the author's intent."""
+        if not self.sequenced or self.intent is None:
+            return None
+        sequencer = self.sequencer()
+        spans = tuple((entry.seq, entry.hash) for entry in self.sequenced)
+        body = intents.receipt_body(
+            intents.intent_hash(self.intent.intent), spans, sequencer.key_id
+        )
+        return intents.Receipt(
+            body["intent_sha256"], spans, sequencer.key_id, sequencer.sign(canonical_bytes(body))
+        )
 
 
 def _log_entries(entries: list[Entry]) -> None:

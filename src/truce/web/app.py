@@ -27,6 +27,7 @@ from truce.web import hotline as hotline_pages
 from truce.web import incidents as incident_pages
 from truce.web import pages
 from truce.web import sitreps as sitrep_pages
+from truce.web import sitreps_two_ledgers as two_ledger_pages
 from truce.web.rendering import HERE, catalog, make_templates, render
 
 STATUS_OF = {
@@ -71,6 +72,7 @@ def create_app(truce: Truce) -> FastAPI:
     app.include_router(finding_pages.router)
     app.include_router(incident_pages.router)
     app.include_router(sitrep_pages.router)
+    app.include_router(two_ledger_pages.router)
     return app
 
 

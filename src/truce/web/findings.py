@@ -3,7 +3,9 @@ its sealed assessments (side by side once all are in) and the finding, and the f
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,6 +16,7 @@ from truce.domain.errors import DomainError, Invalid
 from truce.domain.findings import AssessmentDraft, Conclusion, Threat
 from truce.domain.hotline import side_of
 from truce.domain.i18n import N_
+from truce.domain.permissions import Action, allowed
 from truce.services import findings
 from truce.web.pages import check_csrf, flash, signed_in
 from truce.web.rendering import catalog, current_user, render
@@ -57,6 +60,8 @@ def queue_page(request: Request, page: Annotated[int, Query(ge=1, le=10**6)] = 1
         request,
         "allegations.html",
         user=actor,
+        may_read_case=allowed(actor, Action.READ_CASE_FILES),
+        pack_day=datetime.now(ZoneInfo(agreement.timezone)).date().isoformat(),
         items=items,
         total=total,
         page=page,
@@ -83,6 +88,7 @@ def allegation_page(request: Request, allegation_id: PageId) -> Response:
         request,
         "allegation.html",
         user=actor,
+        may_read_case=allowed(actor, Action.READ_CASE_FILES),
         view=view,
         why=why,
         agreement=view.agreement,

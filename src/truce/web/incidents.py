@@ -208,6 +208,7 @@ def incident_page(request: Request, incident_id: PageId) -> Response:
         request,
         "incident.html",
         user=actor,
+        may_read_case=allowed(actor, Action.READ_CASE_FILES),
         agreement=agreement,
         incident=detail,
         first_day=_local_day(detail["start"], zone),

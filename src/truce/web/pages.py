@@ -27,8 +27,11 @@ from truce.domain.parties import Status
 from truce.domain.permissions import Action, Actor, Role, allowed
 from truce.domain.proposals import Accord, Decision
 from truce.domain.text import check_length
+from truce.ledger import intents
+from truce.ledger.keys import unb64
 from truce.services import common, exports, ledger, news, parties, standing, territory, users
-from truce.store.uow import UnitOfWork
+from truce.services import intents as intents_service
+from truce.store.uow import PENDING_INTENT, UnitOfWork
 from truce.web.highlight import highlighted
 from truce.web.rendering import (
     SESSION,
@@ -43,6 +46,7 @@ from truce.web.rendering import (
 )
 
 router = APIRouter(include_in_schema=False)
+INTENT_FIELD, INTENT_SIG_FIELD = "truce_intent", "truce_intent_sig"  # as static/sign.js sends
 MAX_ID = 2**53 - 1
 PageId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
@@ -60,11 +64,27 @@ def signed_in(request: Request) -> Actor:
     return actor
 
 
-def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
-    """Refuse a form that did not come from one of our pages."""
+async def check_csrf(request: Request, csrf: Annotated[str, Form()] = "") -> None:
+    """Refuse a form that did not come from one of our pages; take up the intent the page
+    signed for a user who holds their own key (static/sign.js), for the units of work of
+    this request."""
     expected = request.session.get("csrf")
     if not expected or not secrets.compare_digest(str(expected), csrf):
         raise Forbidden(N_("The form expired or came from another site; reload and try again."))
+    form = await request.form()
+    encoded, signature = form.get(INTENT_FIELD), form.get(INTENT_SIG_FIELD)
+    if not isinstance(encoded, str) or not isinstance(signature, str):
+        return
+    sent = {
+        name: [value for value in form.getlist(name) if isinstance(value, str)]
+        for name in dict.fromkeys(form.keys())
+        if name not in (INTENT_FIELD, INTENT_SIG_FIELD, "csrf")
+    }
+    facts = intents_service.RequestFacts(
+        "POST", request.url.path, intents.form_payload({k: v for k, v in sent.items() if v})
+    )
+    window = _truce(request).settings.intent_window_seconds
+    PENDING_INTENT.set(intents_service.offered(encoded, signature, facts, window_seconds=window))
 
 
 def flash(request: Request, kind: str, message: str) -> None:
@@ -520,8 +540,11 @@ def login(
     _start_session(request, actor)
     with truce.uow(write=False) as uow:
         saved = users.saved_language(uow, actor=actor)
+        enrolling = users.enrolment_open(uow, actor)
     if saved:  # the user's own choice, over one made in this browser before signing in
         request.session["lang"] = saved
+    if enrolling:  # an admin gave them a code: this browser is to make their key first
+        return RedirectResponse(f"/account/key?next={quote(target)}", status_code=303)
     return RedirectResponse(target, status_code=303)
 
 
@@ -561,6 +584,46 @@ def logout(request: Request) -> Response:
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request) -> Response:
     return render(request, "account.html", user=signed_in(request))
+
+
+@router.get("/account/key", response_class=HTMLResponse)
+def key_page(request: Request, next: Annotated[str, Query(max_length=200)] = "/") -> Response:
+    """Enrol this browser's key with the one-time code an admin gave (static/sign.js makes it)."""
+    actor = signed_in(request)
+    with _truce(request).uow(write=False) as uow:
+        custody = users.custody_of(uow, actor)
+    return render(
+        request, "account_key.html", user=actor, enrolling=True, custody=custody,
+        next=_safe_next(next),
+    )  # fmt: skip
+
+
+@router.post("/account/key", dependencies=[Depends(check_csrf)])
+def enrol_key(
+    request: Request,
+    code: Annotated[str, Form(max_length=100)],
+    public_key: Annotated[str, Form(max_length=100)] = "",
+    next: Annotated[str, Form(max_length=200)] = "/",
+) -> Response:
+    actor = signed_in(request)
+    try:
+        raw = unb64(public_key) if public_key else b""
+    except ValueError:
+        raw = b""
+    with _truce(request).uow() as uow:
+        try:
+            users.enrol_key(users.EnrolKey(code, raw), uow, actor=actor)
+        except DomainError as exc:
+            flash(request, "error", exc.render(catalog(request).gettext))
+            return _back(f"/account/key?next={quote(_safe_next(next))}")
+    flash(
+        request,
+        "ok",
+        catalog(request).gettext(
+            "This browser now holds your signing key; the server has only its public half."
+        ),
+    )
+    return _back(_safe_next(next))
 
 
 @router.post("/account/password", dependencies=[Depends(check_csrf)])

@@ -228,6 +228,14 @@ def current_user(request: Request) -> Actor | None:
     return actor
 
 
+def _custody(request: Request, user: Actor | None) -> str | None:
+    if user is None:
+        return None
+    truce: Truce = request.app.state.truce
+    with truce.uow(write=False) as uow:
+        return users.custody_of(uow, user)
+
+
 def pager(request: Request, page: Page[Any]) -> dict[str, Any]:
     """Where a page sits in its list, and links to its neighbours with the same filters."""
     query = request.query_params.multi_items()
@@ -256,6 +264,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     truce: Truce = request.app.state.truce
     user = context.pop("user", None) or current_user(request)
     base = {
+        # A user who holds their own key: this browser signs the forms they post (sign.js).
+        "key_holder": _custody(request, user) == "holder",
         "request": request,
         "user": user,
         "may_file": allowed(user, Action.FILE_REPORT),

@@ -5,6 +5,7 @@ head it was built from. Each kind's pages build the report and call :func:`repor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -13,10 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from truce.bootstrap import Truce
-from truce.domain.errors import DomainError
+from truce.domain.errors import DomainError, Unauthenticated
 from truce.domain.i18n import N_
+from truce.domain.permissions import Action, allowed
 from truce.domain.sitreps import Sitrep, parse_day
-from truce.services import sitreps, sitreps_daily
+from truce.services import sitreps, sitreps_daily, sitreps_two_ledgers
 from truce.sitreps import render_html
 from truce.sitreps.render import stylesheet
 from truce.store.sitreps import Published
@@ -53,6 +55,10 @@ class ReportKind:
     title: str  # N_(): translated in the page
     description: str  # N_()
     form: str
+    restricted: bool = False  # a working paper: offered only to roles that may read it
+    # The day the form offers: the newest day with incidents, or today (a meeting's pack is
+    # read on the day, from the record as it stands then).
+    offers_today: bool = False
 
 
 # The kinds the index offers, in order (each kind's helper adds its own).
@@ -66,6 +72,27 @@ REPORT_KINDS: list[ReportKind] = [
             "of the day, a map and the last 30 days."
         ),
         "date",
+    ),
+    ReportKind(
+        "two-ledgers",
+        N_("The two-ledger report"),
+        N_(
+            "Each source's count beside the merged incidents over a period, by day, province "
+            "and claimed party, and where and why the sources differ."
+        ),
+        "period",
+    ),
+    ReportKind(
+        "taskforce",
+        N_("Task force pack"),
+        N_(
+            "For the weekly meeting: open allegations by age, overdue requests and "
+            "acknowledgements, disputed findings, parties near referral, the maps' "
+            "disagreements and the condition clock. A working paper."
+        ),
+        "date",
+        restricted=True,
+        offers_today=True,
     ),
 ]
 
@@ -84,6 +111,7 @@ def _index(
     request: Request, cursor: str | None, *, error: DomainError | None = None, typed: str = ""
 ) -> HTMLResponse:
     truce: Truce = request.app.state.truce
+    may_read_papers = allowed(current_user(request), Action.READ_CASE_FILES)
     with truce.uow(write=False) as uow:
         if not uow.agreements.all():
             return render(request, "empty.html")
@@ -93,8 +121,10 @@ def _index(
         request,
         "reports.html",
         status_code=422 if error else 200,
-        kinds=REPORT_KINDS,
+        kinds=[k for k in REPORT_KINDS if not k.restricted or may_read_papers],
         newest_day=newest.isoformat() if newest else "",
+        today=datetime.now(UTC).date().isoformat(),
+        period=(sitreps_two_ledgers.DEFAULT_FROM, sitreps_two_ledgers.DEFAULT_TO),
         typed_day=typed,
         published=[_published_row(r) for r in found.items],
         pager=pager(request, found),
@@ -118,10 +148,23 @@ def reports_index(request: Request, cursor: Cursor = None) -> Response:
     return _index(request, cursor)
 
 
+TypedDay = Annotated[str, Query(max_length=40)]
+
+
 @router.get("/reports/daily", response_class=HTMLResponse)
-def daily_for(request: Request, date: Annotated[str, Query(max_length=40)] = "") -> Response:
+def daily_for(request: Request, date: TypedDay = "") -> Response:
     """The index's date form (GET, so without JavaScript too): on to that day's bulletin, or
     back to the index naming the date when it is not one."""
+    return _to_day(request, "daily", date)
+
+
+@router.get("/reports/taskforce", response_class=HTMLResponse)
+def taskforce_for(request: Request, date: TypedDay = "") -> Response:
+    """The index's form for the task force pack of a meeting's day."""
+    return _to_day(request, "taskforce", date)
+
+
+def _to_day(request: Request, kind: str, date: str) -> Response:
     typed = date.strip()
     try:
         day = parse_day(typed)
@@ -129,7 +172,7 @@ def daily_for(request: Request, date: Annotated[str, Query(max_length=40)] = "")
         return _index(request, None, error=exc, typed=typed)
     lang = request.query_params.get("lang")
     suffix = f"?lang={quote(lang)}" if lang else ""
-    return RedirectResponse(f"/reports/daily/{day.isoformat()}{suffix}", status_code=303)
+    return RedirectResponse(f"/reports/{kind}/{day.isoformat()}{suffix}", status_code=303)
 
 
 @router.get("/reports/daily/{day}", response_class=HTMLResponse)
@@ -142,3 +185,51 @@ def daily(request: Request, day: Day) -> Response:
         sitrep = sitreps.build("daily", {"date": day}, uow, actor=current_user(request))
     title = catalog(request).gettext("Daily bulletin")
     return report_page(request, sitrep, api_path=f"/api/v1/sitreps/daily/{day}", title=title)
+
+
+# The task force's working papers: signing in comes first (the page sends the public to the
+# sign-in page); a role that may not read them is refused by the service.
+CaseId = Annotated[int, Path(ge=1, le=2**53 - 1)]
+
+
+def _working_paper(request: Request, kind: str, params: dict[str, object]) -> Sitrep:
+    actor = current_user(request)
+    if actor is None:
+        raise Unauthenticated(N_("Sign in to read the task force's working papers."))
+    truce: Truce = request.app.state.truce
+    with truce.uow(write=False) as uow:
+        return sitreps.build(kind, params, uow, actor=actor)
+
+
+@router.get("/reports/taskforce/{day}", response_class=HTMLResponse)
+def taskforce(request: Request, day: Day) -> Response:
+    """The task force pack for the meeting of ``day``."""
+    sitrep = _working_paper(request, "taskforce", {"date": day})
+    title = catalog(request).gettext("Task force pack")
+    return report_page(request, sitrep, api_path=f"/api/v1/sitreps/taskforce/{day}", title=title)
+
+
+# The case files' titles, one whole sentence each for the translators.
+CASE_TITLES = {
+    "incident": N_("Case file of incident #%(id)s"),
+    "allegation": N_("Case file of allegation #%(id)s"),
+}
+
+
+def _case_page(request: Request, subject: str, subject_id: int) -> Response:
+    sitrep = _working_paper(request, "casefile", {subject: subject_id})
+    title = catalog(request).gettext(CASE_TITLES[subject]) % {"id": subject_id}
+    api_path = f"/api/v1/cases/{subject}s/{subject_id}"
+    return report_page(request, sitrep, api_path=api_path, title=title)
+
+
+@router.get("/cases/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_case(request: Request, incident_id: CaseId) -> Response:
+    """The case file of one incident."""
+    return _case_page(request, "incident", incident_id)
+
+
+@router.get("/cases/allegations/{allegation_id}", response_class=HTMLResponse)
+def allegation_case(request: Request, allegation_id: CaseId) -> Response:
+    """The case file of one allegation."""
+    return _case_page(request, "allegation", allegation_id)
