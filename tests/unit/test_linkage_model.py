@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -116,3 +117,14 @@ def test_a_chain_whose_ends_have_no_link_is_cut_at_its_weaker_link():
                      Window(), 0.0, FLOOR)  # fmt: skip
     assert result.group.tolist() == [1, 2, 2]
     assert result.outcome == [UNSUPPORTED, MERGED]
+
+
+def test_a_new_report_scored_below_the_threshold_against_an_incident_stays_out_of_it():
+    # Incremental linking: 1 and 2 are one existing incident (the pair was not scored again),
+    # 3 is new and scored against 1 below the threshold. The incident's component holds no
+    # scored pair, yet is rebuilt because it holds existing reports.
+    nodes = replace(_nodes([0, 0, 1], [0, 0.4, 1], [0, 1, 1]),
+                    incident=np.array([7, 7, -1], dtype=np.int64))  # fmt: skip
+    result = cluster(nodes, np.array([0]), np.array([2]), np.array([-1.0]), Window(), 0.0, FLOOR)
+    assert result.group.tolist() == [1, 1, 3]
+    assert result.outcome == [BELOW_THRESHOLD]

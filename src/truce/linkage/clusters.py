@@ -149,13 +149,17 @@ _NO_EDGES = np.empty(0, dtype=np.int64)
 def _edges_by_component(
     labels: Ints, edges: _Edges, inside: Bools, components_wanted: list[int]
 ) -> dict[int, Ints]:
-    """For each wanted component, its inner edges (strongest first)."""
+    """For each wanted component that has inner edges, those edges (strongest first).
+
+    A wanted component may have none: in incremental linking an existing incident is tied by
+    its seed edges alone when the new report that brought it in scored below the threshold.
+    """
     component = np.where(inside, labels[edges.left], -1)
     chosen = np.flatnonzero(np.isin(component, np.array(components_wanted, dtype=np.int64)))
     chosen = chosen[np.argsort(component[chosen], kind="stable")]
     keys, starts = np.unique(component[chosen], return_index=True)
-    ends = np.r_[starts[1:], len(chosen)]
-    return {int(k): chosen[s:e] for k, s, e in zip(keys, starts, ends, strict=True)}
+    bounds = np.r_[starts, len(chosen)]  # one more than the keys, even when there are none
+    return {int(k): chosen[s:e] for k, s, e in zip(keys, bounds[:-1], bounds[1:], strict=True)}
 
 
 def _incident_edges(nodes: Nodes) -> tuple[Ints, Ints]:
