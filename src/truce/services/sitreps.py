@@ -97,21 +97,17 @@ def kinds() -> dict[str, Kind]:
 def kind_param(name: str) -> Kind:
     """The kind a caller named in a request's parameters (Invalid, naming ``kind``, when
     there is none such: a bad parameter, not a missing thing)."""
-    known = kinds()
-    if name not in known:
-        raise Invalid(
-            N_("There is no kind of report {kind!r}: choose one of {kinds}."),
-            field="kind",
-            kind=name,
-            kinds=", ".join(known),
-        )
-    return known[name]
+    return _kind(name, Invalid)
 
 
 def lookup(name: str) -> Kind:
+    return _kind(name, NotFound)
+
+
+def _kind(name: str, unknown: type[Invalid] | type[NotFound]) -> Kind:
     known = kinds()
     if name not in known:
-        raise NotFound(
+        raise unknown(
             N_("There is no kind of report {kind!r}: choose one of {kinds}."),
             field="kind",
             kind=name,
@@ -145,6 +141,14 @@ def record_at(uow: UnitOfWork, as_of: int | None = None) -> Record:
         raise NotFound(N_("The ledger has no entry {seq}."), field="as_of", seq=seq)
     at, digest = found
     return Record(LedgerHead(seq, digest), datetime.fromisoformat(at.replace("Z", "+00:00")))
+
+
+def with_as_of(result: dict[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """A kind's normalised parameters with the caller's ``as_of``, checked, when given."""
+    as_of = as_of_param(params)
+    if as_of is not None:
+        result["as_of"] = as_of
+    return result
 
 
 def as_of_param(params: Mapping[str, Any]) -> int | None:

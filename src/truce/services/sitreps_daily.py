@@ -40,11 +40,7 @@ def normalise(params: Mapping[str, Any]) -> dict[str, Any]:
     text = params.get("date")
     if not isinstance(text, str):
         raise Invalid(N_("date: give the bulletin's date as YYYY-MM-DD."), field="date")
-    result: dict[str, Any] = {"date": parse_day(text).isoformat()}
-    as_of = sitreps.as_of_param(params)
-    if as_of is not None:
-        result["as_of"] = as_of
-    return result
+    return sitreps.with_as_of({"date": parse_day(text).isoformat()}, params)
 
 
 def build(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None = None) -> Sitrep:

@@ -70,11 +70,9 @@ def normalise(params: Mapping[str, Any]) -> dict[str, Any]:
             days=(days["to"] - days["from"]).days + 1,
             most=MAX_DAYS,
         )
-    result: dict[str, Any] = {"from": days["from"].isoformat(), "to": days["to"].isoformat()}
-    as_of = sitreps.as_of_param(params)
-    if as_of is not None:
-        result["as_of"] = as_of
-    return result
+    return sitreps.with_as_of(
+        {"from": days["from"].isoformat(), "to": days["to"].isoformat()}, params
+    )
 
 
 def build(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None = None) -> Sitrep:

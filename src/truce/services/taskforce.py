@@ -217,11 +217,7 @@ def normalise_pack(params: Mapping[str, Any]) -> dict[str, Any]:
     text = params.get("date")
     if not isinstance(text, str):
         raise Invalid(N_("date: give the meeting's date as YYYY-MM-DD."), field="date")
-    result: dict[str, Any] = {"date": parse_day(text).isoformat()}
-    as_of = sitreps.as_of_param(params)
-    if as_of is not None:
-        result["as_of"] = as_of
-    return result
+    return sitreps.with_as_of({"date": parse_day(text).isoformat()}, params)
 
 
 def build_pack(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None) -> Sitrep:
@@ -260,11 +256,7 @@ def normalise_case(params: Mapping[str, Any]) -> dict[str, Any]:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 2**53 - 1:
         raise Invalid(N_("{name} must be the id of one, a whole number."), field=name, name=name)
-    result: dict[str, Any] = {name: value}
-    as_of = sitreps.as_of_param(params)
-    if as_of is not None:
-        result["as_of"] = as_of
-    return result
+    return sitreps.with_as_of({name: value}, params)
 
 
 def build_case(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None) -> Sitrep:
