@@ -72,11 +72,10 @@ class Counts:
             CountBy.PARTY: ReportRow.actor1_party_id,
         }[filters.by].label("key")
         where: list[ColumnElement[bool]] = [ReportRow.occurred_start.is_not(None)]
-        if filters.since is not None:  # the window may start up to 3 days before the day
-            where.append(ReportRow.occurred_start >= _start(filters.since - _AROUND))
+        where += self._occurred_window(filters)  # narrows by index before the day is read
+        if filters.since is not None:
             where.append(day >= filters.since)
         if filters.until is not None:
-            where.append(ReportRow.occurred_start < _start(filters.until + timedelta(days=1)))
             where.append(day <= filters.until)
         if filters.admin1 is not None:
             where.append(ReportRow.admin1 == filters.admin1)
@@ -102,25 +101,51 @@ class Counts:
         )
         return [(_as_day(d), _key(k), str(s), int(n)) for d, k, s, n in self.session.execute(query)]
 
-    def _first_days(self, recorded_by: datetime | None = None) -> Any:
+    def _first_days(self, filters: CountFilters) -> Any:
         """Each incident's day: the first day one of its reports (linked by ``recorded_by``)
-        counts on."""
+        counts on, for the incidents that may fall in the filters' days.
+
+        An incident's first day is one of its reports' days, so an incident of the period has
+        a report that occurred within it (or up to 3 days before, an ACLED week): only those
+        incidents are aggregated, over all their reports, instead of every incident of the
+        record (docs/benchmarks.md, "Situation reports")."""
         query = (
             select(IncidentReportRow.incident_id.label("incident_id"),
                    func.min(self._report_day()).label("day"))
             .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
             .group_by(IncidentReportRow.incident_id)
         )  # fmt: skip
-        if recorded_by is not None:
-            query = query.where(IncidentReportRow.linked_at <= recorded_by)
+        if filters.recorded_by is not None:
+            query = query.where(IncidentReportRow.linked_at <= filters.recorded_by)
+        window = self._occurred_window(filters)
+        if window:
+            in_period = (
+                select(IncidentReportRow.incident_id)
+                .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
+                .where(*window)
+            )
+            if filters.recorded_by is not None:
+                in_period = in_period.where(IncidentReportRow.linked_at <= filters.recorded_by)
+            query = query.where(IncidentReportRow.incident_id.in_(in_period))
         return query.subquery("first_days")
+
+    @staticmethod
+    def _occurred_window(filters: CountFilters) -> list[ColumnElement[bool]]:
+        """When a report of the filters' days may have occurred: from 3 days before the first
+        (an ACLED week counts on its middle day) to the end of the last."""
+        where: list[ColumnElement[bool]] = []
+        if filters.since is not None:
+            where.append(ReportRow.occurred_start >= _start(filters.since - _AROUND))
+        if filters.until is not None:
+            where.append(ReportRow.occurred_start < _start(filters.until + timedelta(days=1)))
+        return where
 
     def merged(self, filters: CountFilters) -> list[MergedCount]:
         """Live incidents (not merged away) per day and key: on the first day one of its
         reports counts on, in its province, under its most reported type. By party: once under
         the party the guarantors assessed, else once under each party its reports claim as
         perpetrator (and under no party when one of them names none)."""
-        first = self._first_days(filters.recorded_by)
+        first = self._first_days(filters)
         day = first.c.day.label("day")
         where = self._incident_conditions(filters, first.c.day)
         incidents = select(IncidentRow.id).join(first, first.c.incident_id == IncidentRow.id)
@@ -182,7 +207,7 @@ class Counts:
         """(incident, day, source) for each source that gave a report of a live incident of
         the days (only the days and ``recorded_by`` of the filters are read): which incidents
         one source counted, and which two or more counted alike."""
-        first = self._first_days(filters.recorded_by)
+        first = self._first_days(filters)
         plain = CountFilters(since=filters.since, until=filters.until,
                              recorded_by=filters.recorded_by)  # fmt: skip
         where = self._incident_conditions(plain, first.c.day)

@@ -555,6 +555,7 @@ class ReportRow(Base):
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (
         Index("ix_reports_channel_occurred", "channel", "occurred_start"),
+        Index("ix_reports_occurred", "occurred_start"),  # the counts' periods (0017)
         UniqueConstraint("source", "source_ref", name="uq_reports_source_ref"),
         Index("ix_reports_import_row", "import_id", "import_row"),
     )
