@@ -204,3 +204,13 @@ def ledger_entries(truce: Truce, action: str) -> int:
     with truce.uow(write=False) as uow:
         query = select(func.count()).where(LedgerEntryRow.action == action)
         return uow.session.scalar(query) or 0
+
+
+def assert_state_replays(truce: Truce) -> None:
+    """The domain tables are exactly what a replay of the ledger gives (docs/ledger.md, "State
+    proven from the ledger"), every entry carrying what its rows hold."""
+    from truce.services import ledger
+
+    report = ledger.verify_state(truce.db)
+    assert [d.describe() for d in report.differences] == []
+    assert report.old_payloads == 0

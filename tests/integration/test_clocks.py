@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from tests.helpers import World, ledger_entries
+from tests.helpers import World, assert_state_replays, ledger_entries
 from tests.ucdp import Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.agreement import State
@@ -27,6 +27,13 @@ from truce.store.tables import IncidentRow
 
 NOW = datetime(2016, 3, 9, 12, 0, tzinfo=UTC)
 DAMASCUS = ZoneInfo("Asia/Damascus")
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture

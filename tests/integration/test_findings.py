@@ -7,13 +7,14 @@ disputed; two guarantors submitting at the same instant make one finding."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.helpers import ledger_entries
+from tests.helpers import assert_state_replays, ledger_entries
 from tests.ucdp import PROTECTED, ROWS, Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Conflict, Forbidden, NotFound
@@ -37,6 +38,13 @@ CONFIRMED = AssessmentDraft(
 NOT_CONFIRMED = AssessmentDraft(
     Conclusion.NOT_CONFIRMED, "", "", Threat.LOW, "No source we trust places the party there."
 )
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture

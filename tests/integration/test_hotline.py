@@ -11,8 +11,9 @@ import pytest
 import time_machine
 from standardwebhooks.webhooks import Webhook
 
-from tests.helpers import World, ledger_entries
+from tests.helpers import World, assert_state_replays, ledger_entries
 from tests.integration.test_webhooks import Receiver
+from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, Invalid, NotFound
 from truce.domain.hotline import EventKind, Priority, ThreadKind
 from truce.domain.permissions import SYSTEM
@@ -23,6 +24,13 @@ from truce.services.worker import run_round
 # Arabic and Russian as written, with the spacing the author gave it.
 TEXT = "  Обстрел в районе Хан-Шейхуна, 14:20.\nقصف قرب خان شيخون  "
 T0 = datetime(2016, 3, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture

@@ -3,13 +3,15 @@
 import base64
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nacl.signing
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import World
+from tests.helpers import World, assert_state_replays
+from truce.bootstrap import Truce
 from truce.cli import app
 from truce.domain.permissions import SYSTEM
 from truce.ledger.canonical import canonical_text
@@ -18,6 +20,13 @@ from truce.services import checkpoints
 from truce.services.checkpoints import CheckpointPolicy
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 def run(*args: str):

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from tests.helpers import ledger_entries
+from tests.helpers import assert_state_replays, ledger_entries
 from tests.ucdp import ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, Invalid, NotFound
@@ -52,6 +52,13 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture

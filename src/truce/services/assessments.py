@@ -116,6 +116,9 @@ def propose_assessment(cmd: ProposeAssessment, uow: UnitOfWork, *, actor: Actor)
                 "reason": reason,
                 "proposer_state": state,
                 "current": _perpetrator(incident.assessed),
+                "images": {
+                    "incident_assessments": uow.images("incident_assessments", [assessment_id])
+                },
             },
         ),
     )
@@ -149,13 +152,23 @@ def decide(cmd: DecideAssessment, uow: UnitOfWork, *, actor: Actor) -> Assessmen
             },
         )
     ]
+    changes[0].payload["images"] = {"incident_assessments": [decided.id]}
     approved = decided.state is ProposalState.APPROVED
     if approved:
         changes += _assess(uow, incident, decided)
-    uow.record(actor, *changes)
+
+    def record() -> None:
+        # Each entry's images (ids until now), read once the incident is checked again.
+        for change in changes:
+            wanted = change.payload["images"]
+            change.payload["images"] = {name: uow.images(name, ids) for name, ids in wanted.items()}
+        uow.record(actor, *changes)
+
     if approved:
         # The terms again, with the assessed party: the installation's own check.
-        incidents.check(uow, incidents.refresh(uow, [incident.id], now))
+        incidents.check(uow, incidents.refresh(uow, [incident.id], now), record)
+    else:
+        record()
     uow.commit()
     return decided
 
@@ -173,6 +186,7 @@ def _assess(uow: UnitOfWork, incident: IncidentRef, approved: Assessment) -> lis
                 "party_id": approved.party_id,
                 "undetermined": approved.undetermined,
                 "previous": _perpetrator(incident.assessed),
+                "images": {"incidents": [incident.id]},
             },
         )
     ]
@@ -183,7 +197,11 @@ def _assess(uow: UnitOfWork, incident: IncidentRef, approved: Assessment) -> lis
             Change(
                 "incident.assessment_superseded",
                 f"incident:{incident.id}",
-                {"assessment_id": other.id, "by_assessment_id": approved.id},
+                {
+                    "assessment_id": other.id,
+                    "by_assessment_id": approved.id,
+                    "images": {"incident_assessments": [other.id]},
+                },
             )
         )
     return changes
@@ -201,7 +219,13 @@ def withdraw(cmd: WithdrawAssessment, uow: UnitOfWork, *, actor: Actor) -> Asses
         Change(
             "incident.assessment_withdrawn",
             f"incident:{assessment.incident_id}",
-            {"assessment_id": assessment.id, "incident_id": assessment.incident_id},
+            {
+                "assessment_id": assessment.id,
+                "incident_id": assessment.incident_id,
+                "images": {
+                    "incident_assessments": uow.images("incident_assessments", [assessment.id])
+                },
+            },
         ),
     )
     uow.commit()

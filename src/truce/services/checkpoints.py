@@ -185,7 +185,8 @@ def register_witness(cmd: RegisterWitness, uow: UnitOfWork, *, actor: Actor) -> 
                        field="vkey", name=key.name)  # fmt: skip
     made = uow.checkpoints.add_witness_key(user.id, key.name, key.public_key, key.encode(),
                                            uow.now())  # fmt: skip
-    payload = {"user": user.username, "name": key.name, "vkey": key.encode()}
+    payload = {"user": user.username, "name": key.name, "vkey": key.encode(),
+               "images": {"witness_keys": uow.images("witness_keys", [made.id])}}  # fmt: skip
     uow.record(actor, Change(WITNESS_REGISTERED, f"user:{user.id}", payload))
     uow.commit()
     return made

@@ -136,7 +136,16 @@ def propose_reset(cmd: ProposeReset, uow: UnitOfWork, *, actor: Actor) -> Reset:
         Change(
             "clock.reset.proposed",
             f"clock-reset:{reset_id}",
-            {"reset_id": reset_id, "clock": cmd.clock, "reason": reason, "state": state},
+            {
+                "reset_id": reset_id,
+                "clock": cmd.clock,
+                "reason": reason,
+                "state": state,
+                "images": {
+                    "clock_resets": uow.images("clock_resets", [reset_id]),
+                    "clock_votes": uow.images("clock_votes", [(reset_id, state)]),
+                },
+            },
         ),
     )
     return _settle(uow, reset_id, found.agreement, actor, now)
@@ -166,7 +175,13 @@ def vote_on_reset(cmd: VoteOnReset, uow: UnitOfWork, *, actor: Actor) -> Reset:
         Change(
             "clock.reset.voted",
             f"clock-reset:{reset.id}",
-            {"reset_id": reset.id, "state": state, "vote": cmd.vote.value, "reason": reason},
+            {
+                "reset_id": reset.id,
+                "state": state,
+                "vote": cmd.vote.value,
+                "reason": reason,
+                "images": {"clock_votes": uow.images("clock_votes", [(reset.id, state)])},
+            },
         ),
     )
     return _settle(uow, reset.id, agreement, actor, now)
@@ -179,7 +194,15 @@ def withdraw_reset(reset_id: int, uow: UnitOfWork, *, actor: Actor) -> Reset:
         raise Forbidden(N_("Only the side that proposed may withdraw a proposal."))
     uow.clocks.settle(reset.id, JointState.WITHDRAWN, uow.now())
     uow.record(
-        actor, Change("clock.reset.withdrawn", f"clock-reset:{reset.id}", {"reset_id": reset.id})
+        actor,
+        Change(
+            "clock.reset.withdrawn",
+            f"clock-reset:{reset.id}",
+            {
+                "reset_id": reset.id,
+                "images": {"clock_resets": uow.images("clock_resets", [reset.id])},
+            },
+        ),
     )
     uow.commit()
     return _reset(uow, reset.id)
@@ -209,7 +232,11 @@ def _settle(
             Change(
                 f"clock.reset.{outcome.value}",
                 f"clock-reset:{reset_id}",
-                {"reset_id": reset_id, "clock": reset.clock},
+                {
+                    "reset_id": reset_id,
+                    "clock": reset.clock,
+                    "images": {"clock_resets": uow.images("clock_resets", [reset_id])},
+                },
             ),
         )
     uow.commit()

@@ -108,7 +108,10 @@ def file_allegation(cmd: FileAllegation, uow: UnitOfWork, *, actor: Actor) -> Al
         "party_id": cmd.party_id,
         "filed": True,
     }
-    uow.record(actor, Change("allegation.filed", f"allegation:{allegation_id}", payload))
+    rows = {"allegations": uow.images("allegations", [allegation_id]),
+            "allegation_filings": uow.images("allegation_filings", [allegation_id])}  # fmt: skip
+    uow.record(actor, Change("allegation.filed", f"allegation:{allegation_id}",
+                             {**payload, "images": rows}))  # fmt: skip
     webhooks.emit(uow, ALLEGATION_OPENED, [payload])
     uow.commit()
     return _allegation(uow, allegation_id)
@@ -203,7 +206,9 @@ def _decide(uow: UnitOfWork, allegation: Allegation, agreement: Agreement, now: 
         "party_id": allegation.party_id,
         "term": allegation.term,
     }
-    uow.record(SYSTEM, Change("finding.made", f"allegation:{allegation.id}", payload))
+    rows = {"findings": uow.images("findings", [finding_id])}
+    uow.record(SYSTEM, Change("finding.made", f"allegation:{allegation.id}",
+                              {**payload, "images": rows}))  # fmt: skip
     webhooks.emit(uow, FINDING_MADE, [payload])
     if state is FindingState.CONFIRMED and allegation.party_id is not None:
         _refer(uow, agreement, allegation.party_id, now)
@@ -221,7 +226,9 @@ def _refer(uow: UnitOfWork, agreement: Agreement, party_id: int, now: datetime) 
     window = [fid for fid, at in fresh if now - rules.referral_within <= at]
     referral_id = uow.findings.add_referral(agreement.id, party_id, window, now)
     payload = {"referral_id": referral_id, "party_id": party_id, "finding_ids": window}
-    uow.record(SYSTEM, Change("referral.opened", f"party:{party_id}", payload))
+    rows = {"referrals": uow.images("referrals", [referral_id])}
+    uow.record(SYSTEM, Change("referral.opened", f"party:{party_id}",
+                              {**payload, "images": rows}))  # fmt: skip
     webhooks.emit(uow, REFERRAL_OPENED, [payload])
 
 
@@ -269,6 +276,9 @@ def request_information(
                 "to_side": to_side,
                 "due_at": common.stamp(due),
                 "question_sha256": hashlib.sha256(question.encode()).hexdigest(),
+                "images": {
+                    "information_requests": uow.images("information_requests", [request_id])
+                },
             },
         ),
     )
@@ -298,6 +308,9 @@ def answer_request(
                 "allegation_id": found.allegation_id,
                 "late": uow.now() > found.due_at,
                 "answer_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "images": {
+                    "information_requests": uow.images("information_requests", [request_id])
+                },
             },
         ),
     )
@@ -333,7 +346,21 @@ def sweep(uow: UnitOfWork) -> tuple[int, int]:
     if overdue:
         uow.record(
             SYSTEM,
-            *(Change("request.overdue", f"allegation:{o['allegation_id']}", o) for o in overdue),
+            *(
+                Change(
+                    "request.overdue",
+                    f"allegation:{o['allegation_id']}",
+                    {
+                        **o,
+                        "images": {
+                            "information_requests": uow.images(
+                                "information_requests", [o["request_id"]]
+                            )
+                        },
+                    },
+                )
+                for o in overdue
+            ),
         )
         webhooks.emit(uow, REQUEST_OVERDUE, overdue)
     disputed = 0

@@ -10,6 +10,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from truce.domain.errors import Forbidden, Invalid, NotFound
 from truce.domain.hotline import (
@@ -85,6 +86,7 @@ def open_thread(cmd: OpenThread, uow: UnitOfWork, *, actor: Actor) -> Thread:
                 "kind": thread.kind.value,
                 "subject": subject,
                 "sides": list(sides),
+                "images": {"hotline_threads": uow.images("hotline_threads", [thread.id])},
             },
         ),
     )
@@ -142,6 +144,14 @@ def send_message(cmd: SendMessage, uow: UnitOfWork, *, actor: Actor) -> Message:
                 "priority": cmd.priority.value,
                 "text_sha256": digest,
                 "due_at": common.stamp(due),
+                # The rows for replay, but never the text: only its digest is in the ledger.
+                "images": {
+                    "hotline_messages": uow.images("hotline_messages", [message.id]),
+                    "hotline_receipts": uow.images(
+                        "hotline_receipts",
+                        [(message.id, s) for s in recipients(thread.sides, side)],
+                    ),
+                },
             },
         ),
     )
@@ -174,9 +184,9 @@ def acknowledge(message_id: int, uow: UnitOfWork, *, actor: Actor) -> Message:
     if uow.hotline.acknowledge(thread, message_id, side, actor.username, now):
         late = now > message.due_at
         payload = {"message_id": message_id, "thread_id": thread.id, "side": side, "late": late}
-        uow.record(
-            actor, Change("hotline.message.acknowledged", f"hotline-message:{message_id}", payload)
-        )
+        rows = _receipt_image(uow, message_id, side)
+        uow.record(actor, Change("hotline.message.acknowledged", f"hotline-message:{message_id}",
+                                 {**payload, "images": rows}))  # fmt: skip
         webhooks.emit(uow, HOTLINE_ACKNOWLEDGED, [payload])
         uow.after_commit(_tell_streams)
         uow.commit()
@@ -217,6 +227,11 @@ def overdue(uow: UnitOfWork, *, actor: Actor) -> list[tuple[Message, Receipt]]:
     return [(m, r) for m, r in uow.hotline.overdue(uow.now()) if m.thread_id in mine]
 
 
+def _receipt_image(uow: UnitOfWork, message_id: Any, side: Any) -> dict[str, Any]:
+    """A receipt as stored, for replay (store/replay.py)."""
+    return {"hotline_receipts": uow.images("hotline_receipts", [(message_id, side)])}
+
+
 def report_overdue(uow: UnitOfWork) -> int:
     """Each lapse not reported yet: a ledger entry and a webhook (the worker's round)."""
     reported = []
@@ -238,7 +253,11 @@ def report_overdue(uow: UnitOfWork) -> int:
         uow.record(
             SYSTEM,
             *(
-                Change("hotline.message.overdue", f"hotline-message:{r['message_id']}", r)
+                Change(
+                    "hotline.message.overdue",
+                    f"hotline-message:{r['message_id']}",
+                    {**r, "images": _receipt_image(uow, r["message_id"], r["side"])},
+                )
                 for r in reported
             ),
         )

@@ -180,6 +180,14 @@ class _Importer:
                 "rejected": len(rejects),
                 "report_ids": _ranges([report_id for report_id, _ in stored]),
                 "reports_sha256": _digest_of([digest for _, digest in stored]),
+                # The rows as stored, for replay: a batch's reports are in its entry.
+                "images": {
+                    "imports": uow.images("imports", [state.id]),
+                    "reports": uow.images("reports", [report_id for report_id, _ in stored]),
+                    "import_rejects": uow.images(
+                        "import_rejects", uow.imports.reject_ids(state.id, batch.first, batch.last)
+                    ),
+                },
             }
             uow.record(self.actor, Change("reports.imported", f"import:{state.id}", payload))
             uow.commit()
@@ -212,7 +220,8 @@ def _begin(
     state = uow.imports.start(sha256, fmt.kind, cmd.path.name, fmt.source, header,
                               actor.username, uow.now())  # fmt: skip
     payload = {"import_id": state.id, "sha256": sha256, "kind": fmt.kind,
-               "file_name": state.file_name}  # fmt: skip
+               "file_name": state.file_name,
+               "images": {"imports": uow.images("imports", [state.id])}}  # fmt: skip
     uow.record(actor, Change("import.started", f"import:{state.id}", payload))
     uow.commit()
     return state
@@ -266,6 +275,7 @@ def import_file(
                 "duplicates": final.duplicates,
                 "rejected": final.rejected,
                 "finished_at": common.stamp(uow.now()),
+                "images": {"imports": uow.images("imports", [state.id])},
             }
             uow.record(actor, Change("import.finished", f"import:{state.id}", payload))
             uow.commit()

@@ -167,8 +167,11 @@ def link_reports(uow: UnitOfWork, report_ids: Sequence[int] | None = None) -> Li
     joined = sum(1 for p in placed.values() if p.incident_id is not None)
     incidents, created = _store_placements(uow, new, placed, now)
     summaries = {**created, **refresh(uow, incidents - set(created), now)}
-    uow.record(SYSTEM, *_linked_changes(placed, created))
-    check(uow, summaries)
+
+    def linked() -> None:
+        uow.record(SYSTEM, *_linked_changes(uow, placed, created))
+
+    check(uow, summaries, linked)
     uow.commit()
     return Linked(len(new), len(created), joined, len(alone), tuple(sorted(incidents)))
 
@@ -315,8 +318,11 @@ def _store_placements(
     return touched, {created_for[g]: summary for g, summary in summary_of.items()}
 
 
-def _linked_changes(placed: dict[int, _Placement], created: Collection[int]) -> list[Change]:
-    """One ledger entry per incident that gained reports: which, and the link behind each."""
+def _linked_changes(
+    uow: UnitOfWork, placed: dict[int, _Placement], created: Collection[int]
+) -> list[Change]:
+    """One ledger entry per incident that gained reports: which, and the link behind each;
+    with the images of the incident (summed up and checked) and of its new links."""
     by_incident: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for report_id, placement in sorted(placed.items()):
         assert placement.incident_id is not None
@@ -331,7 +337,17 @@ def _linked_changes(placed: dict[int, _Placement], created: Collection[int]) -> 
         Change(
             "incident.reports_linked",
             f"incident:{incident_id}",
-            {"incident_id": incident_id, "created": incident_id in created, "reports": reports},
+            {
+                "incident_id": incident_id,
+                "created": incident_id in created,
+                "reports": reports,
+                "images": {
+                    "incidents": uow.images("incidents", [incident_id]),
+                    "incident_reports": uow.images(
+                        "incident_reports", [r["report_id"] for r in reports]
+                    ),
+                },
+            },
         )
         for incident_id, reports in sorted(by_incident.items())
     ]
@@ -395,10 +411,18 @@ def check_incidents(uow: UnitOfWork, incident_ids: Iterable[int]) -> Checked:
     return Checked(len(summaries), opened)
 
 
-def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
+def check(
+    uow: UnitOfWork, summaries: dict[int, Summary], lead: Callable[[], None] | None = None
+) -> tuple[int, ...]:
     """Check each incident against the newest agreement's terms, store the outcome, open the
-    allegations not yet open (ledger ``allegation.opened``); the ids of those opened."""
+    allegations not yet open (ledger ``allegation.opened``); the ids of those opened.
+
+    ``lead`` records the entries of the change that led to the check: called once the check
+    is stored, so the images they carry show the incidents as checked, and before the
+    allegations' entries, which follow from it."""
     if not summaries or not uow.agreements.all():
+        if lead:
+            lead()
         return ()
     agreement = common.agreement(uow, None)
     rules = agreement.breach_rules()
@@ -421,9 +445,13 @@ def check(uow: UnitOfWork, summaries: dict[int, Summary]) -> tuple[int, ...]:
         uow.incidents.store_check(incident_id, agreement.id, found, now)
         opened += _allegations(incident_id, agreement, found, known, now)
     stored = uow.allegations.add_many(opened)
-    told = [_opened_change(allegation) for allegation in stored]
+    if lead:
+        lead()
+    told = [_opened_change(uow, allegation) for allegation in stored]
     uow.record(SYSTEM, *told)
-    webhooks.emit(uow, ALLEGATION_OPENED, [change.payload for change in told])
+    # The receivers are told the allegation, not the row images kept for replay.
+    told_out = [{k: v for k, v in c.payload.items() if k != "images"} for c in told]
+    webhooks.emit(uow, ALLEGATION_OPENED, told_out)
     return tuple(allegation.id for allegation in stored)
 
 
@@ -465,10 +493,11 @@ def _allegations(
     return rows
 
 
-def _opened_change(allegation: Allegation) -> Change:
+def _opened_change(uow: UnitOfWork, allegation: Allegation) -> Change:
     payload = allegation_data(allegation)
     payload["allegation_id"] = payload.pop("id")
     del payload["opened_at"]  # the entry's own time says when
+    payload["images"] = {"allegations": uow.images("allegations", [allegation.id])}
     return Change("allegation.opened", f"allegation:{allegation.id}", payload)
 
 
@@ -535,20 +564,15 @@ def split_incident(cmd: SplitIncident, uow: UnitOfWork, *, actor: Actor) -> int:
     [new_id] = uow.incidents.create([(source_summary(uow, moving), len(moving))], now)
     uow.incident_reports.move(moving, new_id, actor.username, now)
     summaries = refresh(uow, [source.id, new_id], now)
-    uow.record(
-        actor,
-        Change(
-            "incident.split",
-            f"incident:{source.id}",
-            {
-                "incident_id": source.id,
-                "new_incident_id": new_id,
-                "report_ids": moving,
-                "reason": reason,
-            },
-        ),
-    )
-    check(uow, summaries)
+
+    def split() -> None:
+        payload = {"incident_id": source.id, "new_incident_id": new_id, "report_ids": moving,
+                   "reason": reason, "images": {
+                       "incidents": uow.images("incidents", [source.id, new_id]),
+                       "incident_reports": uow.images("incident_reports", moving)}}  # fmt: skip
+        uow.record(actor, Change("incident.split", f"incident:{source.id}", payload))
+
+    check(uow, summaries, split)
     uow.commit()
     return new_id
 
@@ -577,6 +601,7 @@ def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> in
     uow.incident_reports.move(moved, target.id, actor.username, now)
     kept = {(a.agreement_id, a.term, a.party_id) for a in uow.allegations.of(target.id)}
     allegations = []
+    stones = []
     uow.incidents.merged([row.id for row in removed], target.id, now)
     for row in removed:
         for allegation in uow.allegations.of(row.id):
@@ -586,23 +611,21 @@ def merge_incidents(cmd: MergeIncidents, uow: UnitOfWork, *, actor: Actor) -> in
             kept.add(what)
             uow.allegations.move(allegation.id, target.id, allegation_key(target.id, *what))
             allegations.append(allegation.id)
-        uow.tombstones.add(Tombstone(0, row.id, target.id, reason, actor.username, now))
+        stones.append(
+            uow.tombstones.add(Tombstone(0, row.id, target.id, reason, actor.username, now))
+        )
     summaries = refresh(uow, [target.id], now)
-    uow.record(
-        actor,
-        Change(
-            "incident.merged",
-            f"incident:{target.id}",
-            {
-                "incident_id": target.id,
-                "merged": others,
-                "report_ids": moved,
-                "allegation_ids": allegations,
-                "reason": reason,
-            },
-        ),
-    )
-    check(uow, summaries)
+
+    def merged() -> None:
+        payload = {"incident_id": target.id, "merged": others, "report_ids": moved,
+                   "allegation_ids": allegations, "reason": reason, "images": {
+                       "incidents": uow.images("incidents", [target.id, *others]),
+                       "incident_reports": uow.images("incident_reports", moved),
+                       "allegations": uow.images("allegations", allegations),
+                       "tombstones": uow.images("tombstones", stones)}}  # fmt: skip
+        uow.record(actor, Change("incident.merged", f"incident:{target.id}", payload))
+
+    check(uow, summaries, merged)
     uow.commit()
     return target.id
 

@@ -87,6 +87,11 @@ def ingest(cmd: Ingest, uow: UnitOfWork, *, actor: Actor) -> Ingested:
     payload = _payload(article, stored, statements, reports)
     if warnings:
         payload["refused_url"] = outcome.extraction.url  # kept as text, never as a link
+    payload["images"] = {  # the rows as stored, for replay
+        "articles": uow.images("articles", [article_id]),
+        "statements": uow.images("statements", stored.statement_ids),
+        "reports": uow.images("reports", stored.report_ids),
+    }
     uow.record(actor, Change("news.article_ingested", f"article:{article_id}", payload))
     uow.commit()
     return Ingested(

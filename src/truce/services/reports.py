@@ -135,8 +135,10 @@ def file_report(draft: ReportDraft, uow: UnitOfWork, *, actor: Actor) -> Filed:
     report_id = uow.reports.add(values)
     if enriched.attachments:
         uow.reports.attach(report_id, enriched.attachments)
-    uow.record(actor, Change("report.filed", f"report:{report_id}",
-                             _filed_payload(report_id, enriched, digest)))  # fmt: skip
+    payload = _filed_payload(report_id, enriched, digest)
+    # The row as stored (placed, its actors matched), for replay; never its reporter.
+    payload["images"] = {"reports": uow.images("reports", [report_id])}
+    uow.record(actor, Change("report.filed", f"report:{report_id}", payload))
     uow.commit()
     incidents.link_reports(uow, [report_id])
     stored = uow.reports.get(report_id)

@@ -82,7 +82,11 @@ def store_area(cmd: AssertArea, uow: UnitOfWork, *, actor: Actor, shape: AreaSha
         _supersede(uow, cmd, validity)
     area = _area(cmd, shape, validity, actor, uow.now())
     area_id = uow.areas.add(area)
-    uow.record(actor, Change("area.asserted", f"area:{area_id}", _payload(area_id, area, shape)))
+    payload = _payload(area_id, area, shape)
+    # The rows as stored (the replaced area's end among them), for replay.
+    replaced = [] if cmd.supersedes_id is None else [cmd.supersedes_id]
+    payload["images"] = {"areas": uow.images("areas", [*replaced, area_id])}
+    uow.record(actor, Change("area.asserted", f"area:{area_id}", payload))
     return area_id
 
 
@@ -179,7 +183,7 @@ def review_area(cmd: ReviewArea, uow: UnitOfWork, *, actor: Actor) -> None:
         raise Invalid(N_("Answer accepted or disputed."), field="review")
     agreement = common.agreement(uow, row.agreement_id)
     state = check_reviewer(actor, agreement, row.asserted_by)
-    uow.areas.add_review(
+    review_id = uow.areas.add_review(
         area_id,
         state=state,
         review=review.value,
@@ -198,6 +202,10 @@ def review_area(cmd: ReviewArea, uow: UnitOfWork, *, actor: Actor) -> None:
                 "review": review.value,
                 "reason": reason.strip(),
                 "reviewer_state": state,
+                "images": {
+                    "areas": uow.images("areas", [area_id]),
+                    "area_reviews": uow.images("area_reviews", [review_id]),
+                },
             },
         ),
     )

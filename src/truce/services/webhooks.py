@@ -66,7 +66,14 @@ def add_subscription(cmd: NewSubscription, uow: UnitOfWork, *, actor: Actor) -> 
         Change(
             "webhook.subscribed",
             f"webhook:{subscription_id}",
-            {"url": checked.url, "event_types": list(checked.event_types)},
+            {
+                "url": checked.url,
+                "event_types": list(checked.event_types),
+                # The row for replay, without its secret (not ledger state).
+                "images": {
+                    "webhook_subscriptions": uow.images("webhook_subscriptions", [subscription_id])
+                },
+            },
         ),
     )
     uow.commit()
@@ -82,7 +89,9 @@ def remove_subscription(subscription_id: int, uow: UnitOfWork, *, actor: Actor) 
         raise NotFound(
             N_("No active webhook subscription {id}."), field="subscription_id", id=subscription_id
         )
-    uow.record(actor, Change("webhook.unsubscribed", f"webhook:{subscription_id}", {}))
+    rows = {"webhook_subscriptions": uow.images("webhook_subscriptions", [subscription_id])}
+    uow.record(actor, Change("webhook.unsubscribed", f"webhook:{subscription_id}",
+                             {"images": rows}))  # fmt: skip
     uow.commit()
 
 

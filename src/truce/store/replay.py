@@ -14,16 +14,29 @@ such entries are counted, so a difference can be told from an old payload.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    Float,
+    LargeBinary,
+    Table,
+    create_engine,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
 
 from truce.domain.text import fold
 from truce.ledger.entry import Entry
-from truce.store.tables import Base
+from truce.store.tables import Base, UTCDateTime
 
 Key = tuple[Any, ...]
 Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column → value
@@ -32,7 +45,11 @@ Rows = dict[str, dict[Key, dict[str, Any]]]  # table → primary key → column 
 REPLAYED = (
     "states", "users", "agreements", "agreement_states", "excluded_lists", "terms",
     "parties", "party_aliases", "designations", "commitments", "status_proposals", "proposal_votes",
-    "status_changes",
+    "status_changes", "areas", "area_reviews", "articles", "statements", "imports",
+    "import_rejects", "reports", "incidents", "incident_reports", "allegations", "tombstones",
+    "incident_assessments", "allegation_filings", "findings", "referrals",
+    "information_requests", "hotline_threads", "hotline_messages", "hotline_receipts",
+    "clock_resets", "clock_votes", "webhook_subscriptions", "witness_keys",
 )  # fmt: skip
 
 # Every other table, and why it is not (yet) compared with a replay.
@@ -54,9 +71,17 @@ NOT_REPLAYED = {
         " entry's intent, which `truce ledger verify` checks"
     ),
     "enrolment_codes": "one-time codes (hashes) to enrol a browser key: credentials, not record",
-    "witness_keys": (
-        "ledger state (`witness.registered`), but checkpoint infrastructure rather than the"
-        " record: verified with the checkpoints' cosignatures; no applier yet"
+    "allegation_assessments": (
+        "ledger state, but sealed until every guarantor has assessed: `assessment.submitted`"
+        " and `assessment.amended` carry the content's SHA-256, never the content"
+    ),
+    "attachments": (
+        "files stored by the SHA-256 of their bytes, uploaded without an entry; `report.filed`"
+        " names each digest, which proves a copy"
+    ),
+    "report_attachments": (
+        "which attachments a report has, by digest: in `report.filed` (`attachments`), but it"
+        " points at `attachments`, which the ledger does not carry"
     ),
     "published_reports": (
         "ledger state, but `report.published` carries the report's digests, not its content:"
@@ -72,8 +97,37 @@ NOT_LEDGER_COLUMNS = {
     ("users", "password_hash"): "a credential; changing a password writes no entry",
     ("users", "sealed_seed"): "the user's private key, sealed under the installation's secret",
     ("users", "locale"): "a display preference, chosen without an entry",
+    ("reports", "reporter"): (
+        "who gave the account: never in the ledger (the report's content digest covers it)"
+    ),
+    ("reports", "raw"): (
+        "the imported file's row as it came, which can name the reporter (the template's"
+        " `reporter` column); the file itself is named by its SHA-256 in `import.started`"
+    ),
+    ("allegation_filings", "evidence"): (
+        "the filer's evidence, for the case file's readers; the ledger is read by every role"
+    ),
+    ("information_requests", "question"): (
+        "between the asker and the asked side: the entry carries `question_sha256`"
+    ),
+    ("information_requests", "answer"): "likewise: the entry carries `answer_sha256`",
+    ("hotline_messages", "text"): (
+        "confidential to the thread's sides: the entry carries `text_sha256`"
+    ),
+    ("hotline_receipts", "read_at"): "reading a thread writes no entry (acknowledging does)",
+    ("hotline_receipts", "read_by"): "likewise",
+    ("webhook_subscriptions", "sealed_secret"): "the receiver's signing secret: a credential",
 }
 _EMPTY = {
+    ("reports", "reporter"): None,
+    ("reports", "raw"): None,
+    ("allegation_filings", "evidence"): "",
+    ("information_requests", "question"): "",
+    ("information_requests", "answer"): None,
+    ("hotline_messages", "text"): "",
+    ("hotline_receipts", "read_at"): None,
+    ("hotline_receipts", "read_by"): None,
+    ("webhook_subscriptions", "sealed_secret"): b"",
     ("users", "password_hash"): None,
     ("users", "sealed_seed"): None,
     ("users", "locale"): None,
@@ -96,6 +150,21 @@ SINCE = {
     "party.status_superseded": "decided_at",
     "party.status_withdrawn": "decided_at",
 }
+# The actions whose entries carry the images of the rows they wrote (``images``), and nothing
+# else replay needs.
+IMAGED = (
+    "area.asserted", "area.reviewed", "news.article_ingested", "report.filed", "import.started",
+    "reports.imported", "import.finished", "incident.reports_linked", "allegation.opened",
+    "incident.split", "incident.merged", "incident.assessment_proposed",
+    "incident.assessment_decided", "incident.perpetrator_assessed",
+    "incident.assessment_superseded", "incident.assessment_withdrawn", "allegation.filed",
+    "finding.made", "referral.opened", "request.sent", "request.answered", "request.overdue",
+    "hotline.thread.opened", "hotline.message.sent", "hotline.message.acknowledged",
+    "hotline.message.overdue", "clock.reset.proposed", "clock.reset.voted",
+    "clock.reset.withdrawn", "clock.reset.agreed", "clock.reset.refused", "webhook.subscribed",
+    "webhook.unsubscribed", "witness.registered",
+)  # fmt: skip
+SINCE.update(dict.fromkeys(IMAGED, "images"))
 
 
 def not_replayed() -> dict[str, str]:
@@ -113,6 +182,82 @@ def _table(name: str) -> Table:
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+# --- row images --------------------------------------------------------------------------
+#
+# Rows whose values the service computed (an incident's summary and check, a report's placing
+# and actor matches, an area's geometry) are carried in their entry as an *image*: the row as
+# the transaction left it, under the payload key ``images`` ({table: [image, ...]}). Replay
+# puts the images back rather than computing again (it never re-runs linkage or a check). The
+# ledger's canonical JSON has no floats, so an image writes each value as text where JSON
+# cannot carry it exactly: a float as its shortest repr, a time or date in ISO 8601, bytes in
+# base64, a JSON column as its JSON text.
+
+
+def encode(name: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of table ``name`` as its image: canonical JSON, without the columns the ledger
+    does not carry."""
+    image: dict[str, Any] = {}
+    for column in _table(name).columns:
+        if (name, column.name) in NOT_LEDGER_COLUMNS:
+            continue
+        value = row[column.name]
+        if value is None:
+            image[column.name] = None
+        elif isinstance(column.type, JSON):
+            image[column.name] = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        elif isinstance(column.type, Float):
+            image[column.name] = repr(float(value))
+        elif isinstance(column.type, LargeBinary):
+            image[column.name] = base64.b64encode(value).decode("ascii")
+        elif isinstance(value, date):  # a datetime too
+            image[column.name] = value.isoformat()
+        else:
+            image[column.name] = value
+    return image
+
+
+def decode(name: str, image: Mapping[str, Any]) -> dict[str, Any]:
+    """The row an image stands for (the inverse of ``encode``)."""
+    row: dict[str, Any] = {}
+    for column in _table(name).columns:
+        if (name, column.name) in NOT_LEDGER_COLUMNS:
+            row[column.name] = _EMPTY[(name, column.name)]
+            continue
+        value = image[column.name]
+        if value is None:
+            row[column.name] = None
+        elif isinstance(column.type, JSON):
+            row[column.name] = json.loads(value)
+        elif isinstance(column.type, Float):
+            row[column.name] = float(value)
+        elif isinstance(column.type, LargeBinary):
+            row[column.name] = base64.b64decode(value)
+        elif isinstance(column.type, UTCDateTime):
+            row[column.name] = datetime.fromisoformat(value)
+        elif isinstance(column.type, Date):
+            row[column.name] = date.fromisoformat(value)
+        else:
+            row[column.name] = value
+    return row
+
+
+def images(session: Session | Connection, name: str, keys: Iterable[Any]) -> list[dict[str, Any]]:
+    """The images of the rows of table ``name`` with the primary keys ``keys`` (values, or
+    tuples for a key of several columns), as this transaction holds them now, by key."""
+    the_table = _table(name)
+    pk = list(the_table.primary_key.columns)
+    wanted = sorted({key if isinstance(key, tuple) else (key,) for key in keys})
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        # By the first column, then the whole key: one query for either kind of key.
+        query = select(the_table).where(pk[0].in_({key[0] for key in chunk})).order_by(*pk)
+        for row in session.execute(query).mappings():
+            if len(pk) == 1 or tuple(row[c.name] for c in pk) in chunk:
+                found.append(encode(name, dict(row)))
+    return found
 
 
 @dataclass
@@ -287,6 +432,13 @@ def _status_changed(entry: Entry, into: Replay) -> None:
     })  # fmt: skip
 
 
+def _images(entry: Entry, into: Replay) -> None:
+    """Put back every row image the entry carries (none in entries older than ``images``)."""
+    for name, found in entry.payload.get("images", {}).items():
+        for image in found:
+            into.put(name, decode(name, image))
+
+
 APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
     "state.added": _state_added,
     "agreement.created": _agreement_created,
@@ -302,6 +454,7 @@ APPLIERS: dict[str, Callable[[Entry, Replay], None]] = {
     "party.status_decided": _status_decided,
     "party.status_superseded": _status_superseded,
     "party.status_withdrawn": _status_withdrawn,
+    **dict.fromkeys(IMAGED, _images),
 }
 
 
@@ -323,6 +476,12 @@ def replay(entries: Iterable[Entry]) -> Replay:
 
 
 _WRITE_ORDER = [t.name for t in Base.metadata.sorted_tables if t.name in REPLAYED]
+_SELF_REFERENCES = {
+    name: [
+        c for c in _table(name).columns if any(f.column.table is c.table for f in c.foreign_keys)
+    ]
+    for name in REPLAYED
+}
 
 
 def write_rows(connection: Connection, rows: Rows) -> int:
@@ -330,9 +489,21 @@ def write_rows(connection: Connection, rows: Rows) -> int:
     table a replayed row points at is replayed too, so the foreign keys hold."""
     written = 0
     for name in _WRITE_ORDER:
+        the_table = _table(name)
         values = [rows[name][key] for key in sorted(rows[name])]
-        for start in range(0, len(values), 1000):
-            connection.execute(insert(_table(name)), values[start : start + 1000])
+        # A row may point at a later row of its own table (an incident merged into a newer
+        # one): such columns are written empty first and set once every row is in.
+        later = [c.name for c in _SELF_REFERENCES.get(name, ())]
+        first = [{**v, **dict.fromkeys(later)} for v in values] if later else values
+        for start in range(0, len(first), 1000):
+            connection.execute(insert(the_table), first[start : start + 1000])
+        for column in later:
+            (pk,) = the_table.primary_key.columns
+            for v in values:
+                if v[column] is not None:
+                    connection.execute(
+                        update(the_table).where(pk == v[pk.name]).values({column: v[column]})
+                    )
         written += len(values)
     return written
 

@@ -397,6 +397,13 @@ class Imports:
                  "reason": r.reason, "values": r.values} for r in rejects]  # fmt: skip
         self.session.execute(dialect.insert(_REJECTS).on_conflict_do_nothing(), rows)
 
+    def reject_ids(self, import_id: int, first: int, last: int) -> list[int]:
+        """The ids of an import's rejects of rows first to last."""
+        query = select(ImportRejectRow.id).where(
+            ImportRejectRow.import_id == import_id, ImportRejectRow.row.between(first, last)
+        )
+        return [int(i) for i in self.session.scalars(query)]
+
     def rejects(self, import_id: int) -> Iterator[Reject]:
         """The rejected rows of an import, in file order."""
         rows = self.session.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from truce.ledger.entry import HOLDER, Authored, Entry
 from truce.ledger.keys import Signer
 from truce.store import counts as count_repos
 from truce.store import incidents as incident_repos
-from truce.store import news, postgis
+from truce.store import news, postgis, replay
 from truce.store import repositories as repos
 from truce.store.checkpoints import Checkpoints
 from truce.store.clocks import Clocks
@@ -131,6 +131,12 @@ class UnitOfWork:
     def now(self) -> datetime:
         """The time the actions in this unit happen at (UTC)."""
         return self.clock()
+
+    def images(self, name: str, keys: Iterable[Any]) -> list[dict[str, Any]]:
+        """The rows of table ``name`` with primary keys ``keys``, as this transaction holds them,
+        as the row images an entry carries for replay (store/replay.py)."""
+        self.session.flush()
+        return replay.images(self.session, name, keys)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
