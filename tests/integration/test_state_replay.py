@@ -72,10 +72,13 @@ def test_the_demo_s_tables_match_a_replay_then_direct_edits_are_named(the_demo: 
     assert report.old_payloads == 0
     with the_demo.db.snapshot() as connection:
         live = replay.live_rows(connection)
-    # The demo writes every replayed table but votes, rejected rows and people's decisions on
-    # incidents (tested below).
-    unwritten = {"proposal_votes", "import_rejects", "tombstones", "incident_assessments"}
-    assert {n for n in replay.REPLAYED if not live[n]} == unwritten
+    # The demo writes every replayed table up to allegations but votes and rejected rows;
+    # people's decisions on incidents are tested below, the findings, hotline, clocks, webhooks
+    # and witnesses in their own tests (each checks the replay after it).
+    written = replay.REPLAYED[: replay.REPLAYED.index("allegations") + 1]
+    assert {n for n in replay.REPLAYED if live[n]} == set(written) - {
+        "proposal_votes", "import_rejects"
+    }  # fmt: skip
     assert report.rows == sum(len(rows) for rows in live.values())
     imported = [r for r in live["reports"].values() if r["import_id"] is not None]
     assert len(imported) == 540 and all(r["raw"] for r in imported)  # raw: not in the ledger

@@ -333,6 +333,9 @@ def _linked_changes(
             "match_probability": f"{best.match_probability:.6f}" if best else None,
             "match_weight": f"{best.match_weight:.4f}" if best else None,
         })  # fmt: skip
+    # Read in two queries however many incidents a run touches (an import links thousands).
+    summed = {row["id"]: row for row in uow.images("incidents", by_incident)}
+    links = {row["report_id"]: row for row in uow.images("incident_reports", placed)}
     return [
         Change(
             "incident.reports_linked",
@@ -342,10 +345,8 @@ def _linked_changes(
                 "created": incident_id in created,
                 "reports": reports,
                 "images": {
-                    "incidents": uow.images("incidents", [incident_id]),
-                    "incident_reports": uow.images(
-                        "incident_reports", [r["report_id"] for r in reports]
-                    ),
+                    "incidents": [summed[incident_id]],
+                    "incident_reports": [links[r["report_id"]] for r in reports],
                 },
             },
         )
@@ -447,7 +448,8 @@ def check(
     stored = uow.allegations.add_many(opened)
     if lead:
         lead()
-    told = [_opened_change(uow, allegation) for allegation in stored]
+    opened_rows = {row["id"]: row for row in uow.images("allegations", [a.id for a in stored])}
+    told = [_opened_change(allegation, opened_rows[allegation.id]) for allegation in stored]
     uow.record(SYSTEM, *told)
     # The receivers are told the allegation, not the row images kept for replay.
     told_out = [{k: v for k, v in c.payload.items() if k != "images"} for c in told]
@@ -493,11 +495,11 @@ def _allegations(
     return rows
 
 
-def _opened_change(uow: UnitOfWork, allegation: Allegation) -> Change:
+def _opened_change(allegation: Allegation, image: dict[str, Any]) -> Change:
     payload = allegation_data(allegation)
     payload["allegation_id"] = payload.pop("id")
     del payload["opened_at"]  # the entry's own time says when
-    payload["images"] = {"allegations": uow.images("allegations", [allegation.id])}
+    payload["images"] = {"allegations": [image]}
     return Change("allegation.opened", f"allegation:{allegation.id}", payload)
 
 
