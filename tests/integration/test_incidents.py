@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import ledger_entries
+from tests.helpers import assert_state_replays, ledger_entries
 from tests.ucdp import EXCLUDED, MIXED, MONTH_FILE, PROTECTED, ROWS, Month, ucdp_month
 from truce.bootstrap import Truce
 from truce.domain.errors import Conflict, Forbidden, Invalid
@@ -71,6 +71,9 @@ def test_every_report_of_the_month_lands_in_one_incident_and_relinking_adds_noth
     assert rechecked.incidents == 540 and rechecked.opened == ()
     assert (count(truce, IncidentRow), count(truce, AllegationRow)) == (540, opened)
     assert ledger_entries(truce, "incident.reports_linked") == head
+    # The check again changed the incidents (when): its entry carries them, as linking's do.
+    assert ledger_entries(truce, "incidents.checked") == 1
+    assert_state_replays(truce)
 
 
 def test_a_protected_area_an_excluded_one_and_a_mixed_one(month: Month) -> None:

@@ -6,7 +6,7 @@ summary is refreshed from its reports, and each is checked against the terms at 
 time (``check_incidents``), which opens allegations. Linking and checking are the
 installation's own work, signed by its key; splitting and merging are a person's decision
 (``incident.edit``). Every change is a ledger entry: ``incident.reports_linked``,
-``allegation.opened``, ``incident.split``, ``incident.merged``.
+``allegation.opened``, ``incident.split``, ``incident.merged``, ``incidents.checked``.
 """
 
 from __future__ import annotations
@@ -404,10 +404,18 @@ class Checked:
 
 def check_incidents(uow: UnitOfWork, incident_ids: Iterable[int]) -> Checked:
     """Check incidents against the terms again (after a change of their reports, areas or
-    statuses); open the allegations not yet open. Signed by the installation."""
+    statuses); open the allegations not yet open. Signed by the installation: one entry
+    ``incidents.checked`` with the incidents as summed up and checked again."""
     ids = sorted(set(incident_ids))
     summaries = refresh(uow, ids, uow.now()) if ids else {}
-    opened = check(uow, summaries)
+
+    def checked() -> None:
+        if summaries:
+            payload = {"incident_ids": sorted(summaries),
+                       "images": {"incidents": uow.images("incidents", summaries)}}  # fmt: skip
+            uow.record(SYSTEM, Change("incidents.checked", "incidents", payload))
+
+    opened = check(uow, summaries, checked)
     uow.commit()
     return Checked(len(summaries), opened)
 

@@ -155,7 +155,7 @@ SINCE = {
 IMAGED = (
     "area.asserted", "area.reviewed", "news.article_ingested", "report.filed", "import.started",
     "reports.imported", "import.finished", "incident.reports_linked", "allegation.opened",
-    "incident.split", "incident.merged", "incident.assessment_proposed",
+    "incident.split", "incident.merged", "incidents.checked", "incident.assessment_proposed",
     "incident.assessment_decided", "incident.perpetrator_assessed",
     "incident.assessment_superseded", "incident.assessment_withdrawn", "allegation.filed",
     "finding.made", "referral.opened", "request.sent", "request.answered", "request.overdue",
