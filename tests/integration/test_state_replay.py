@@ -158,7 +158,8 @@ def test_assessed_split_and_merged_incidents_replay_into_an_empty_database(
     with truce.uow() as uow:
         cmd = incidents.SplitIncident(split_from, (moving,), "two strikes, not one")
         new_id = incidents.split_incident(cmd, uow, actor=us)
-    into, other = alleged[2], alleged[3]
+    # Into a later incident than one of those merged, so one row points forward at another.
+    into, other = alleged[3], alleged[2]
     with truce.uow() as uow:
         cmd = incidents.MergeIncidents(into, (other, new_id), "the same shelling")
         incidents.merge_incidents(cmd, uow, actor=us)
