@@ -1,11 +1,13 @@
 """Importing areas from GeoJSON: each kind of bad geometry is named, and nothing is stored."""
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import square
+from tests.helpers import assert_state_replays, square
+from truce.bootstrap import Truce
 from truce.cli import app
 from truce.domain.errors import Invalid
 from truce.services import territory
@@ -20,6 +22,13 @@ CLOCKWISE = {"type": "Polygon", "coordinates": [list(reversed(GOOD["coordinates"
 OUT_OF_RANGE = square(37.0, 36.1, 190.0, 36.3)
 METRES = square(4_100_000, 4_300_000, 4_120_000, 4_320_000)
 LINE = {"type": "LineString", "coordinates": [[37, 36], [37.1, 36.1]]}
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 def feature(geometry, label, **properties):

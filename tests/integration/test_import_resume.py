@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from tests.helpers import ROOT, sqlite_truce
+from tests.helpers import ROOT, assert_state_replays, sqlite_truce
 from truce.bootstrap import Truce
 from truce.domain.permissions import SYSTEM
 from truce.services import ledger, scenario
@@ -20,6 +22,13 @@ from truce.services.imports import ImportFile, import_file
 
 DEMO_UCDP = ROOT / "data" / "ucdp" / "ged-syria-2016-02-27-to-03-31.csv"
 BATCH = 10  # 54 batches of the 540 events: the kill lands halfway
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 def _truce_command(truce: Truce, *args: str) -> subprocess.Popen[bytes]:

@@ -3,6 +3,7 @@ month of the 2016 cessation, over the 2016 scenario's parties, statuses and area
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,13 @@ from truce.store.tables import (
     ReportRow,
     TombstoneRow,
 )
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture

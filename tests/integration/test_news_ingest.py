@@ -10,7 +10,7 @@ import hashlib
 import json
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.helpers import World, build_world
+from tests.helpers import World, assert_state_replays, build_world
 from truce.bootstrap import Truce, bootstrap
 from truce.cli import app
 from truce.config import Settings
@@ -44,6 +44,13 @@ SEED_SPEAKERS = ["Vladimir Putin"] * 4 + ["Dmitry Peskov"] + ["Josh Earnest"] * 
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 def registry_extractor(truce: Truce) -> Extractor:

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, UCDP_GED, shared_file
+from tests.helpers import ROOT, UCDP_GED, assert_state_replays, shared_file
 from truce.bootstrap import Truce
 from truce.domain.errors import Forbidden, NotFound
 from truce.domain.permissions import SYSTEM, Actor, Role
@@ -39,6 +40,13 @@ ROLES = {
     "member": (Role.MEMBER, "GB", None),
     "analyst": (Role.ANALYST, None, None),
 }
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture

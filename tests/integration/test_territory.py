@@ -1,10 +1,12 @@
 """Areas, the applicability engine and disagreements, on a real store (SQLite and PostgreSQL)."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.helpers import EFFECTIVE, add_area, approve_status, square
+from tests.helpers import EFFECTIVE, add_area, approve_status, assert_state_replays, square
+from truce.bootstrap import Truce
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM
@@ -13,6 +15,13 @@ from truce.services import ledger, territory
 
 ALEPPO = (36.2, 37.15)  # lat, lon
 MARCH_1 = datetime(2016, 3, 1, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _state_replays(truce: Truce) -> Iterator[None]:
+    """After each test, its tables are what a replay of its ledger gives."""
+    yield
+    assert_state_replays(truce)
 
 
 @pytest.fixture
