@@ -57,6 +57,12 @@ def test_my_government_in_a_letter_of_syrias_mission_is_the_syrian_government() 
     assert "Syrian government" in parties(extract(body, title=SYRIAN_LETTER))
     # Without the mission's name the speaker's state is unknown.
     assert "Syrian government" not in parties(extract(body))
+    # "может правительство" is no "my government".
+    maybe = "Может правительство другой страны ответить?"
+    assert "Syrian government" not in parties(extract(maybe, title=SYRIAN_LETTER))
+    assert "Syrian government" in parties(
+        extract("Моему правительству известно о нападении.", title=SYRIAN_LETTER)
+    )
 
 
 def test_russian_names_of_the_syrian_state_and_its_army_in_their_cases() -> None:
