@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,17 +121,21 @@ class MirrorServer(Server):
 # --- one sync ---------------------------------------------------------------------------------
 
 
-def fetch_entries(server: MirrorServer, after: int, size: int) -> list[Entry]:
-    """The entries after ``after`` up to ``size``, a page at a time; fewer if the server stops."""
-    got: list[Entry] = []
-    while after + len(got) < size:
-        start = after + len(got)
-        page = server.entries(start, min(MAX_LIMIT, size - start))
-        page = [entry for entry in page if entry.seq <= size]
-        if not page:
-            break
-        got += page
-    return got
+def fetch_entries(
+    server: MirrorServer, after: int, size: int, into: list[Entry]
+) -> Iterator[Entry]:
+    """The entries after ``after`` up to ``size``, a page at a time as they are read (and kept
+    in ``into``, for the evidence); fewer if the server stops."""
+    start = after
+    while start < size:
+        page = [entry for entry in server.entries(start, min(MAX_LIMIT, size - start))
+                if entry.seq <= size]  # fmt: skip
+        if not page or page[-1].seq <= start:  # nothing new: the verifier names what is missing
+            return
+        for entry in page:
+            into.append(entry)
+            yield entry
+        start = page[-1].seq
 
 
 def sync_once(server: MirrorServer, key: WitnessKey, state_file: Path, state: MirrorState) -> str:
@@ -175,9 +180,9 @@ def _sync(
                                  log_key=VerifierKey.parse(state.log_key),
                                  witness_name=key.name, witness_seed=key.seed,
                                  timestamp=int(time.time()))  # fmt: skip
-        served = fetch_entries(server, have, shown.size)
+        pages = fetch_entries(server, have, shown.size, served)
         signed_at = _signed_at(found)
-        taken = mirror.take_in(db, served, made.checkpoint, made.note.text(), signed_at)
+        taken = mirror.take_in(db, pages, made.checkpoint, made.note.text(), signed_at)
     except Refused as refused:
         if refused.misbehaviour:
             before = state.note or "(none: this mirror had cosigned nothing yet)\n"

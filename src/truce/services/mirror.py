@@ -11,7 +11,7 @@ with ``misbehaviour``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
@@ -44,7 +44,7 @@ def prepare(db: Database) -> int:
 
 def take_in(
     db: Database,
-    served: Sequence[Entry],
+    served: Iterable[Entry],
     checkpoint: Checkpoint,
     note: str,
     signed_at: datetime,
@@ -53,31 +53,35 @@ def take_in(
 ) -> Taken:
     """Verify ``served`` (the entries after the mirror's head up to ``checkpoint.size``) as the
     continuation of the chain the mirror holds, check they make the checkpoint's root, and
-    store them; Refused (misbehaviour) when the server's entries are not the ones it signed."""
+    store them; Refused (misbehaviour) when the server's entries are not the ones it signed.
+
+    ``served`` may be read lazily (page after page from the server): the entries are verified
+    as they come, their signatures checked in worker processes while the next page is fetched."""
     have, _ = held(db)
-    if have + len(served) != checkpoint.size or any(
-        entry.seq != have + n for n, entry in enumerate(served, start=1)
-    ):
-        seqs = f"{served[0].seq}–{served[-1].seq}" if served else "none"
-        raise Refused(
-            f"the server signed a tree of {checkpoint.size} entries but served entries {seqs}"
-            f" after the {have} held: entries are missing",
-            misbehaviour=True,
-        )
+    got: list[Entry] = []
+
+    def collected() -> Iterator[Entry]:
+        for entry in served:
+            got.append(entry)
+            yield entry
+
     with mirror.entries_held(db) as kept:
         # The entries held were verified when they came; their signatures are not re-checked,
         # but the chain, the keys and the nonces are walked again to check the new ones.
-        report = verify(chain(kept, served), workers=workers,
+        report = verify(chain(kept, collected()), workers=workers,
                         signatures_checked_through=have)  # fmt: skip
     if report.failure is not None:
         raise Refused(f"an entry the server served does not verify: {report.failure.reason}",
                       misbehaviour=True)  # fmt: skip
     if report.head_seq != checkpoint.size:
-        raise Refused(f"the entries end at {report.head_seq}, not at the checkpoint's"
-                      f" {checkpoint.size}", misbehaviour=True)  # fmt: skip
+        raise Refused(
+            f"the server signed a tree of {checkpoint.size} entries but served only"
+            f" {report.head_seq}: entries are missing",
+            misbehaviour=True,
+        )
     try:
-        rows = mirror.take_in(db, served, size=checkpoint.size, root=checkpoint.root,
+        rows = mirror.take_in(db, got, size=checkpoint.size, root=checkpoint.root,
                               note=note, signed_at=signed_at)  # fmt: skip
     except mirror.RootDiffers as exc:
         raise Refused(str(exc), misbehaviour=True) from exc
-    return Taken(len(served), rows, checkpoint.size)
+    return Taken(len(got), rows, checkpoint.size)
