@@ -326,8 +326,34 @@ def test_the_mirror_serves_its_copy_read_only(world: World, mirror: dict[str, An
         size = held(mirror)  # the checkpoint's, before the server recorded the cosignature
         assert client.get("/api/v1/ledger/head").json()["seq"] == size
         assert client.get("/api/v1/ledger/checkpoint").json()["size"] == size
-        assert client.get("/").status_code == 200
+        for page in ("/", "/agreement", "/map", "/areas", "/incidents", "/ledger", "/clocks",
+                     "/allegations", "/reports", "/statements", "/login"):  # fmt: skip
+            assert client.get(page).status_code == 200, page
+        assert client.get(f"/api/v1/parties/{world.parties['fsa']}").status_code == 200
         refused = client.post("/api/v1/commitments", json={})
         assert refused.status_code == 405 and refused.json()["code"] == "read_only"
     finally:
         copy.close()
+
+
+def test_entries_missing_behind_a_signed_checkpoint_are_refused(
+    world: World, mirror: dict[str, Any]
+) -> None:
+    init(mirror)
+    assert sync(mirror).exit_code == 0
+    cosigned = held(mirror)
+    append(world, 3, "true")
+    signed = sign(world)
+    with world.truce.db.writer_engine.begin() as conn:  # served no more: the newest are gone
+        conn.execute(text("DELETE FROM ledger_entries WHERE seq > :s"), {"s": cosigned + 1})
+    result = sync(mirror)
+    assert result.exit_code == 3, result.output
+    assert f"signed a tree of {signed} entries but served only {cosigned + 1}" in result.output
+    assert held(mirror) == cosigned
+
+
+def test_watch_keeps_syncing_as_the_server_grows(world: World, mirror: dict[str, Any]) -> None:
+    init(mirror)
+    watched = sync(mirror, "--watch", "--interval", "0.1", "--rounds", "2")
+    assert watched.exit_code == 0, watched.output
+    assert "mirrored and cosigned" in watched.output and "nothing new" in watched.output
