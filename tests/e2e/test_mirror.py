@@ -124,8 +124,29 @@ def on(truce: Truce, world: World) -> World:
 
 
 @pytest.fixture
-def mirror(world: World, front: tuple[Front, str], tmp_path: Path) -> dict[str, Any]:
-    """The US guarantor's mirror: its witness key registered, set up with `truce mirror init`."""
+def mirror_db(world: World, tmp_path: Path) -> Iterator[str]:
+    """The mirror's own database: a SQLite file, or on PostgreSQL a database of its own."""
+    if world.truce.db.is_sqlite:
+        yield str(tmp_path / "mirror" / "mirror.db")
+        return
+    origin = make_url(world.truce.db.url)
+    name = f"{origin.database}_mirror"
+    with _pg_connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    with _pg_connect(name) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    yield origin.set(database=name).render_as_string(hide_password=False)
+    with _pg_connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def mirror(
+    world: World, front: tuple[Front, str], tmp_path: Path, mirror_db: str
+) -> dict[str, Any]:
+    """The US guarantor's mirror: its witness key registered, set up with `truce mirror init`,
+    its database on the server's kind of database."""
     key = tmp_path / "witness.key"
     made = runner.invoke(app, ["witness", "new-key", "us.example/mirror", str(key)])
     assert made.exit_code == 0, made.output
@@ -136,8 +157,7 @@ def mirror(world: World, front: tuple[Front, str], tmp_path: Path) -> dict[str, 
         )  # fmt: skip
     sign(world)  # the server has published a checkpoint: init pins its key
     state = tmp_path / "mirror" / "mirror.json"
-    db = tmp_path / "mirror" / "mirror.db"
-    return {"key": key, "state": state, "db": db, "url": front[1],
+    return {"key": key, "state": state, "db": mirror_db, "url": front[1],
             "token": token_for(world, "us")}  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import base64
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from itertools import takewhile
+from itertools import chain, takewhile
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select
@@ -61,10 +61,12 @@ def _instance(entries: Sequence[Entry]) -> dict[str, Any] | None:
     }  # fmt: skip
 
 
-def _rebuild_replayed(connection: Connection) -> int:
-    """The replayed tables rebuilt from every entry held (in this transaction): emptied
-    children first, then written parents first by ``replay.write_rows``."""
-    rebuilt = replay.replay(stream_entries(connection))
+def _rebuild_replayed(connection: Connection, held_seq: int, new: Sequence[Entry]) -> int:
+    """The replayed tables rebuilt from every entry held (in this transaction): those held
+    before read back, the ``new`` ones as they are in memory; the tables emptied children first,
+    then written parents first by ``replay.write_rows``."""
+    before = takewhile(lambda entry: entry.seq <= held_seq, stream_entries(connection))
+    rebuilt = replay.replay(chain(before, new))
     names = [t for t in reversed(Base.metadata.sorted_tables) if t.name in replay.REPLAYED]
     for table in names:
         connection.execute(delete(table))
@@ -108,7 +110,7 @@ def take_in(
         if session.get(CheckpointRow, size) is None:
             session.add(CheckpointRow(size=size, root=root, note=note, signed_at=signed_at))
             session.flush()
-        return _rebuild_replayed(session.connection())
+        return _rebuild_replayed(session.connection(), held_seq, entries)
 
 
 def _head(session: Session) -> tuple[int, str | None]:
