@@ -10,6 +10,7 @@ the server is not trusted again.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from standardwebhooks.webhooks import Webhook
 from typer.testing import CliRunner
 
 from tests.conftest import _pg_connect
@@ -53,6 +55,7 @@ class Alarms:
     """A webhook receiver: the bodies posted to it."""
 
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    raw: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         body = b""
@@ -63,6 +66,8 @@ class Alarms:
                 break
         if scope["method"] == "POST":
             self.bodies.append(json.loads(body))
+            headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+            self.raw.append((body, headers))
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
@@ -169,9 +174,13 @@ def init(m: dict[str, Any], *extra: str) -> None:
     assert "pinned at first use" in done.output
 
 
+ALARM_SECRET = "whsec_" + base64.b64encode(b"the mirror's alarm secret, 32 b").decode()
+
+
 def sync(m: dict[str, Any], *extra: str) -> Any:
     return runner.invoke(app, ["mirror", "sync", "--state-file", str(m["state"]), *extra],
-                         env={"TRUCE_API_TOKEN": m["token"]})  # fmt: skip
+                         env={"TRUCE_API_TOKEN": m["token"],
+                              "TRUCE_MIRROR_ALARM_SECRET": ALARM_SECRET})  # fmt: skip
 
 
 def held(m: dict[str, Any]) -> int:
@@ -267,6 +276,8 @@ def test_a_rewritten_history_is_caught_from_the_checkpoint_cosigned_before(
     # The alarm went out; nothing was posted to B, nothing of B stored, and B stays distrusted.
     (posted,) = alarms[0].bodies
     assert posted["type"] == "mirror.misbehaviour" and "does not extend" in posted["data"]["reason"]
+    ((body, headers),) = alarms[0].raw  # signed as a Standard Webhook: the receiver can check it
+    Webhook(ALARM_SECRET).verify(body, headers)
     assert len(Note.parse(served_note(server_b, shown)).signatures) == 1
     assert held(mirror) == cosigned
     later = sync(mirror)
