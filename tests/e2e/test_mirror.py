@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -388,3 +389,51 @@ def test_watch_keeps_syncing_as_the_server_grows(world: World, mirror: dict[str,
     watched = sync(mirror, "--watch", "--interval", "0.1", "--rounds", "2")
     assert watched.exit_code == 0, watched.output
     assert "mirrored and cosigned" in watched.output and "nothing new" in watched.output
+
+
+def test_init_refuses_a_key_not_registered_to_the_user(
+    world: World, mirror: dict[str, Any], tmp_path: Path
+) -> None:
+    wrong_user = runner.invoke(app, ["mirror", "init", mirror["url"], "--as", "ru-ops", "--key",
+                                     str(mirror["key"]), "--db", str(mirror["db"]),
+                                     "--state-file", str(mirror["state"])])  # fmt: skip
+    assert wrong_user.exit_code == 2, wrong_user.output
+    assert "registered to 'us-ops', not to 'ru-ops'" in wrong_user.output
+    other = tmp_path / "other.key"
+    assert runner.invoke(app, ["witness", "new-key", "us.example/other", str(other)]).exit_code == 0
+    unregistered = runner.invoke(app, ["mirror", "init", mirror["url"], "--as", "us-ops", "--key",
+                                       str(other), "--db", str(mirror["db"]), "--state-file",
+                                       str(mirror["state"])])  # fmt: skip
+    assert unregistered.exit_code == 2 and "is not registered on" in unregistered.output
+    assert not mirror["state"].exists()
+    no_state = sync(mirror)
+    assert no_state.exit_code == 2 and "truce mirror init" in no_state.output
+
+
+def test_mirror_serve_opens_the_copy_read_only_without_a_secret(
+    world: World, mirror: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from truce.cli import mirror as mirror_cli
+
+    init(mirror)
+    assert sync(mirror).exit_code == 0
+    answers: dict[str, int] = {}
+
+    def answer_once(truce: Truce, sock: Any) -> None:  # instead of serving until stopped
+        sock.close()
+        client = TestClient(create_app(truce))
+        answers["read"] = client.get("/api/v1/ledger/head").status_code
+        answers["write"] = client.post(
+            "/login", data={"username": "a", "password": "b"}
+        ).status_code
+
+    monkeypatch.setattr(mirror_cli, "run", answer_once)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    served = runner.invoke(app, ["mirror", "serve", "--state-file", str(mirror["state"]),
+                                 "--port", str(port)], env={"TRUCE_SECRET_KEY": ""})  # fmt: skip
+    assert served.exit_code == 0, served.output
+    assert answers == {"read": 200, "write": 405}
