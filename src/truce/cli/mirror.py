@@ -13,6 +13,8 @@ import base64
 import json
 import logging
 import os
+import queue
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -26,7 +28,14 @@ import typer
 from truce.bootstrap import require_current_schema
 from truce.cli.base import Host, Port, console, errors, friendly, opened
 from truce.cli.serve import listen, run
-from truce.cli.witness import MISBEHAVIOUR, Server, WitnessError, WitnessKey, keep_evidence
+from truce.cli.witness import (
+    MISBEHAVIOUR,
+    TIMEOUT,
+    Server,
+    WitnessError,
+    WitnessKey,
+    keep_evidence,
+)
 from truce.domain.paging import MAX_LIMIT
 from truce.ledger.entry import Entry
 from truce.ledger.note import Checkpoint, Note, NoteError, VerifierKey
@@ -124,18 +133,47 @@ class MirrorServer(Server):
 def fetch_entries(
     server: MirrorServer, after: int, size: int, into: list[Entry]
 ) -> Iterator[Entry]:
-    """The entries after ``after`` up to ``size``, a page at a time as they are read (and kept
-    in ``into``, for the evidence); fewer if the server stops."""
-    start = after
-    while start < size:
-        page = [entry for entry in server.entries(start, min(MAX_LIMIT, size - start))
-                if entry.seq <= size]  # fmt: skip
-        if not page or page[-1].seq <= start:  # nothing new: the verifier names what is missing
+    """The entries after ``after`` up to ``size``, as they are read (and kept in ``into``, for
+    the evidence); fewer if the server stops. The next page is fetched in a thread while this
+    one is verified, so the server renders it meanwhile instead of waiting for the mirror."""
+    pages: queue.Queue[list[Entry] | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item: list[Entry] | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pages.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        start = after
+        try:
+            while start < size:
+                page = [entry for entry in server.entries(start, min(MAX_LIMIT, size - start))
+                        if entry.seq <= size]  # fmt: skip
+                # Nothing new: the verifier names what is missing.
+                if not page or page[-1].seq <= start or not put(page):
+                    break
+                start = page[-1].seq
+        except BaseException as exc:  # handed to the reader, raised there
+            put(exc)
             return
-        for entry in page:
-            into.append(entry)
-            yield entry
-        start = page[-1].seq
+        put(None)
+
+    reader = threading.Thread(target=read, name="mirror-pages", daemon=True)
+    reader.start()
+    try:
+        while (item := pages.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            into.extend(item)
+            yield from item
+    finally:
+        stop.set()  # the verifier stopped early, or all is read: the thread ends
+        reader.join(timeout=TIMEOUT + 5)
 
 
 def sync_once(server: MirrorServer, key: WitnessKey, state_file: Path, state: MirrorState) -> str:
