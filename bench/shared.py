@@ -41,7 +41,7 @@ class CpuWatch:
         self.machine, self.own = _machine_busy(), self._own()
 
     def _own(self) -> float:
-        return _own_cpu() + sum(_process_cpu(pid) for pid in self.ours)
+        return _own_cpu() + sum(process_cpu(pid) for pid in self.ours)
 
     def other_cores(self) -> float | None:
         machine = _machine_busy()
@@ -71,7 +71,7 @@ def _own_cpu() -> float:
     return total
 
 
-def _process_cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     """Seconds of CPU a running process has used (Linux), or 0 when it cannot be read."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:

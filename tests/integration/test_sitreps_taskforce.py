@@ -231,6 +231,10 @@ def test_a_case_file_holds_its_reports_entries_and_proofs(month: Month) -> None:
     assert "216744" in {r["source_ref"] for r in sealed.content["reports"]}
     [shown] = sealed.content["incidents"]
     assert shown["id"] == incident and shown["applicability"]["verdict"] == "protected"
+    # The check's values in the reader's words, not as stored.
+    arabic = render_html(sealed, "ar")
+    assert "<strong>محمي</strong>" in arabic and "<strong>protected</strong>" not in arabic
+    assert "<strong>protected</strong>" in render_html(sealed, "en")
     assert [t["number"] for t in sealed.content["terms"]] == [2]
     actions = {e["action"] for e in sealed.content["ledger"]}
     assert {"incident.reports_linked", "allegation.filed", "request.sent", "request.answered",

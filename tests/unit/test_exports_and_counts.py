@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from truce.domain.counts import CountBy, CountFilters, CountRow, Counts, check_filters
+from truce.domain.counts import (
+    CountBy,
+    CountFilters,
+    CountRow,
+    Counts,
+    IncidentClaim,
+    MergedTally,
+    check_filters,
+)
 from truce.domain.errors import Invalid
 from truce.domain.reports import Figure, Report, ReportDraft, content_digest, normalise, problems
 from truce.importers import acled, ucdp
@@ -117,3 +125,41 @@ def test_counts_sum_by_day_and_in_all() -> None:
     found = Counts(CountFilters(by=CountBy.PROVINCE), ("ACLED", "UCDP GED"), rows)
     assert found.daily() == [(day1, {"ACLED": 3, "UCDP GED": 3}, 4), (day2, {"ACLED": 1}, 1)]
     assert found.totals() == ({"ACLED": 4, "UCDP GED": 3}, 5)
+
+
+def _claims() -> list[IncidentClaim]:
+    day, next_day = date(2016, 3, 1), date(2016, 3, 2)
+    return [  # incident 1: two sources claim two parties; 2: assessed; 3: one source, none
+        IncidentClaim(1, day, "Idlib", "shelling", None, "ACLED", 7),
+        IncidentClaim(1, day, "Idlib", "shelling", None, "SOHR", 9),
+        IncidentClaim(2, day, "Aleppo", "air_strike", 9, "ACLED", 7),
+        IncidentClaim(2, day, "Aleppo", "air_strike", 9, "RU-MoD", None),
+        IncidentClaim(3, next_day, None, "shelling", None, "SOHR", None),
+    ]
+
+
+def test_merged_tally_counts_each_incident_once_per_key() -> None:
+    tally = MergedTally(list(CountBy), sources=True).add_all(_claims())
+    day, next_day = date(2016, 3, 1), date(2016, 3, 2)
+    assert sorted(tally.counts(CountBy.PROVINCE), key=str) == sorted(
+        [(day, "Idlib", 1), (day, "Aleppo", 1), (next_day, None, 1)], key=str
+    )
+    assert sorted(tally.counts(CountBy.EVENT_TYPE), key=str) == sorted(
+        [(day, "shelling", 1), (day, "air_strike", 1), (next_day, "shelling", 1)], key=str
+    )
+    # By party: incident 1 under both claimed parties; 2 only under the assessed one (9),
+    # never under the 7 or the none its reports claim.
+    assert sorted(tally.counts(CountBy.PARTY), key=str) == sorted(
+        [(day, "7", 1), (day, "9", 2), (next_day, None, 1)], key=str
+    )
+    assert tally.incident_sources() == [
+        (1, day, "ACLED"), (1, day, "SOHR"), (2, day, "ACLED"), (2, day, "RU-MoD"),
+        (3, next_day, "SOHR"),
+    ]  # fmt: skip
+
+
+def test_merged_tally_of_one_party_keeps_only_its_key() -> None:
+    tally = MergedTally([CountBy.PARTY], party_id=7).add_all(_claims()[:2])
+    assert tally.counts(CountBy.PARTY) == [(date(2016, 3, 1), "7", 1)]
+    with pytest.raises(ValueError, match="without sources"):
+        tally.incident_sources()

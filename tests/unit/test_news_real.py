@@ -20,11 +20,14 @@ TEST_LABELS_SHA256 = "78ee6b472dd3fa97fd51899cae3048208ca8c1a0abdd2625472ffb5568
 # them (the second English batch); it is frozen the same way.
 TEST_LABELS_EN2_SHA256 = "e4d5347f1a4e590b3afd850d63dd6f200374fd45879c2eb7c18a6b49366d6814"
 TEST_ARRU_LABELS_SHA256 = "9a7ca03c828622da32b24e9b785052f244ded2b47bcd43e82589208ca6ae107e"
+# The third batch (Arabic and Russian UN documents, 2026-12-04), committed the same way.
+TEST_BATCH3_LABELS_SHA256 = "e91606cf2973c89464ce0a04d3e078eb4647dcb97d1350428795cd921249c8cb"
 LABEL_FILES = (
     "labels-dev.json",
     "labels-test.json",
     "labels-test-en2.json",
     "labels-test-arru.json",
+    "labels-test-batch3.json",
 )
 LICENCES = ("CC BY 4.0", "public domain")
 
@@ -51,6 +54,7 @@ def _meta(path: Path) -> dict[str, str]:
         ("labels-test.json", TEST_LABELS_SHA256),
         ("labels-test-en2.json", TEST_LABELS_EN2_SHA256),
         ("labels-test-arru.json", TEST_ARRU_LABELS_SHA256),
+        ("labels-test-batch3.json", TEST_BATCH3_LABELS_SHA256),
     ],
 )
 def test_the_test_labels_are_the_ones_committed_before_tuning(name: str, sha256: str) -> None:
@@ -59,7 +63,7 @@ def test_the_test_labels_are_the_ones_committed_before_tuning(name: str, sha256:
 
 def test_every_text_says_where_it_comes_from_and_under_what_terms() -> None:
     files = sorted(ARTICLES.iterdir())
-    assert len(files) == 56
+    assert len(files) == 66
     for path in files:
         meta = _meta(path)
         assert meta["url"].startswith(("http://", "https://")), path.name
@@ -72,7 +76,7 @@ def test_every_text_says_where_it_comes_from_and_under_what_terms() -> None:
 
 def test_languages() -> None:
     languages = [path.name[:2] for path in ARTICLES.iterdir()]
-    assert (languages.count("en"), languages.count("ar"), languages.count("ru")) == (46, 8, 2)
+    assert (languages.count("en"), languages.count("ar"), languages.count("ru")) == (46, 10, 10)
 
 
 def _batch(label: dict, file: str) -> str:
@@ -95,6 +99,8 @@ def test_the_split_is_the_seeded_shuffle_within_each_batch_and_language() -> Non
     assert {name: split for name, (_, split) in labelled.items()} == expected
     assert len(groups[("en2", "en")]) == 29
     assert all(a["batch"] == 2 for a in _labels("labels-test-arru.json"))
+    assert all(a["batch"] == 3 for a in _labels("labels-test-batch3.json"))
+    assert (len(groups[("3", "ar")]), len(groups[("3", "ru")])) == (2, 8)
 
 
 @pytest.mark.parametrize("labels", LABEL_FILES)
@@ -118,9 +124,9 @@ def test_the_shipped_sets_are_scored_per_split_and_language() -> None:
     sets = {s.name: s for s in shipped_sets(data)}
     assert list(sets) == ["real dev", "real test", "synthetic"]
     dev = score_set(sets["real dev"])
-    assert len(dev.full.articles) == 30
+    assert len(dev.full.articles) == 35
     test = score_set(sets["real test"])
-    assert len(test.full.articles) == 26
+    assert len(test.full.articles) == 31
     assert set(dev.by_language) == {"ar", "en", "ru"}
     assert set(dev.targets) == {"statements", "places", "parties", "events"}
     assert all(not entry.error for entry in dev.full.articles)

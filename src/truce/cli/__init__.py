@@ -16,6 +16,7 @@ from truce.cli import (
     exports,
     keys,
     ledger,
+    mirror,
     news,
     parties,
     reports,
@@ -65,3 +66,4 @@ app.add_typer(exports.app, name="export")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(sitreps.app, name="report")
 app.add_typer(witness.app, name="witness")
+app.add_typer(mirror.app, name="mirror")

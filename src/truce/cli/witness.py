@@ -135,11 +135,11 @@ class Server:
     def _call(self, path: str, body: dict[str, Any] | None = None) -> Any:
         headers = {"Accept": "application/json"}
         data = None
+        if self.token:  # a mirror reads the ledger's pages, which need a signed-in user
+            headers["Authorization"] = f"Bearer {self.token}"
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body).encode()
-            if self.token:
-                headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.api + path, data=data, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:

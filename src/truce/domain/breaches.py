@@ -56,6 +56,14 @@ OPENS_ALLEGATION = frozenset({Outcome.ALLEGATION, Outcome.FLAGGED})
 
 N_("allegation"), N_("flagged"), N_("not_a_violation"), N_("no_term")  # the vocabulary
 
+# The outcomes in words, for pages and reports (translated where shown).
+OUTCOME_WORDS: dict[str, str] = {
+    Outcome.ALLEGATION: N_("may breach a term"),
+    Outcome.FLAGGED: N_("flagged for the guarantors"),
+    Outcome.NOT_A_VIOLATION: N_("not a violation"),
+    Outcome.NO_TERM: N_("no term engaged"),
+}
+
 
 @dataclass(frozen=True)
 class KindPattern:

@@ -18,9 +18,12 @@ events give 540 reports each and 540 incidents.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from truce.domain.errors import Invalid
 from truce.domain.i18n import N_
@@ -95,6 +98,74 @@ class Counts:
         return sources, merged
 
 
+class IncidentClaim(NamedTuple):
+    """One report of a live incident, beside what the incident is counted by: its first day
+    (the first a report of it counts on), province, type (the most reported) and the
+    perpetrator the guarantors assessed, and the report's source and claimed perpetrator.
+    A tuple: a count can read hundreds of thousands."""
+
+    incident_id: int
+    day: date
+    admin1: str | None
+    event_type: str
+    assessed_id: int | None
+    source: str
+    claimed_id: int | None
+
+
+# (day, key, incidents)
+MergedCount = tuple[date, str | None, int]
+
+
+class MergedTally:
+    """Incidents per day and key, for each key asked for, tallied from a stream of claims
+    (domain/counts.py's module text says how each is counted), so that a count over the whole
+    record holds only the incidents' ids, never every report at once."""
+
+    def __init__(self, bys: Iterable[CountBy], party_id: int | None = None, *,
+                 sources: bool = False) -> None:  # fmt: skip
+        self.party_id = party_id
+        self._keyed: dict[CountBy, defaultdict[tuple[date, str | None], set[int]]] = {
+            by: defaultdict(set) for by in bys
+        }
+        self._sources: set[tuple[int, date, str]] | None = set() if sources else None
+
+    def add_all(self, claims: Iterable[IncidentClaim]) -> MergedTally:
+        for claim in claims:
+            for by, keyed in self._keyed.items():
+                for key in self._keys(claim, by):
+                    keyed[(claim.day, key)].add(claim.incident_id)
+            if self._sources is not None:
+                self._sources.add((claim.incident_id, claim.day, claim.source))
+        return self
+
+    def _keys(self, claim: IncidentClaim, by: CountBy) -> tuple[str | None, ...]:
+        """On its first day, in its province, under its type. By party: once under the party
+        the guarantors assessed, else under each party its reports claim as perpetrator (and
+        under no party when one of them names none); with ``party_id``, only under that party
+        (not the parties claimed beside it)."""
+        if by is CountBy.PROVINCE:
+            return (claim.admin1,)
+        if by is CountBy.EVENT_TYPE:
+            return (claim.event_type,)
+        if claim.assessed_id is not None:
+            return (str(claim.assessed_id),)
+        if self.party_id is not None and claim.claimed_id != self.party_id:
+            return ()
+        return (None if claim.claimed_id is None else str(claim.claimed_id),)
+
+    def counts(self, by: CountBy) -> list[MergedCount]:
+        return [(day, key, len(ids)) for (day, key), ids in self._keyed[by].items()]
+
+    def incident_sources(self) -> list[tuple[int, date, str]]:
+        """(incident, day, source) for each source that gave a report of an incident, by
+        incident and source: which incidents one source counted, and which two or more
+        counted alike (only when tallied with ``sources``)."""
+        if self._sources is None:
+            raise ValueError("tallied without sources")
+        return sorted(self._sources)
+
+
 def check_filters(filters: CountFilters) -> CountFilters:
     """The filters as given, or Invalid naming the field at fault."""
     if filters.since and filters.until:
@@ -117,4 +188,14 @@ def check_filters(filters: CountFilters) -> CountFilters:
     return filters
 
 
-__all__ = ["MERGED", "CountBy", "CountFilters", "CountRow", "Counts", "check_filters"]
+__all__ = [
+    "MERGED",
+    "CountBy",
+    "CountFilters",
+    "CountRow",
+    "Counts",
+    "IncidentClaim",
+    "MergedCount",
+    "MergedTally",
+    "check_filters",
+]

@@ -24,6 +24,16 @@ class Verdict(StrEnum):
     NOT_IN_FORCE = "not_in_force"  # the cessation had not begun (or no agreement applies)
 
 
+# The verdicts in words, for pages and reports (translated where shown).
+VERDICT_WORDS: dict[str, str] = {
+    Verdict.PROTECTED: N_("protected"),
+    Verdict.EXCLUDED: N_("excluded"),
+    Verdict.MIXED: N_("mixed"),
+    Verdict.UNKNOWN: N_("unknown"),
+    Verdict.NOT_IN_FORCE: N_("not in force"),
+}
+
+
 class Review(StrEnum):
     """The other guarantor's answer to an area one guarantor asserted."""
 

@@ -288,6 +288,10 @@ class _Signatures:
         while len(self.pending) > keep:
             self.bad.extend(self.pending.pop(0).result())
 
+    def abandon(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
     def first_bad(self) -> int | None:
         self._drain(keep=0)
         if self.pool is not None:
@@ -309,29 +313,41 @@ def verify(
     recorded_head: RecordedHead | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    signatures_checked_through: int = 0,
 ) -> Report:
     """Check every entry in order and name the first that fails; the entries must end where
-    ``recorded_head`` says they do."""
+    ``recorded_head`` says they do.
+
+    ``signatures_checked_through``: the entries up to that seq had their signatures checked by
+    an earlier run of this caller (a mirror, on entries it stored after verifying them); they
+    are walked for the chain, hashes and keys again, but their signatures are not re-checked."""
     chain = _Chain()
     signatures = _Signatures(workers or os.cpu_count() or 1)
     remember = {head.seq for head in known_heads}
     failure: Failure | None = None
-    for batch in _batches(entries, _BATCH):
-        jobs: list[SignatureJob] = []
-        walked = 0
-        for entry in batch:
-            reason, job = _walk(entry, chain, genesis_hash, remember)
-            if reason:
-                failure = Failure(chain.last_seq + 1, f"entry {chain.last_seq + 1}: {reason}")
+    try:
+        for batch in _batches(entries, _BATCH):
+            jobs: list[SignatureJob] = []
+            walked = 0
+            for entry in batch:
+                reason, job = _walk(entry, chain, genesis_hash, remember)
+                if reason:
+                    failure = Failure(chain.last_seq + 1, f"entry {chain.last_seq + 1}: {reason}")
+                    break
+                assert job is not None
+                if entry.seq > signatures_checked_through:
+                    jobs.extend(job)
+                walked += 1
+            signatures.submit(jobs)
+            if progress:
+                progress(walked)
+            if failure:
                 break
-            assert job is not None
-            jobs.extend(job)
-            walked += 1
-        signatures.submit(jobs)
-        if progress:
-            progress(walked)
-        if failure:
-            break
+    except BaseException:
+        # The entries may come from a network (a mirror fetching pages): do not leave the
+        # pool's processes behind when reading them fails.
+        signatures.abandon()
+        raise
     bad_seq = signatures.first_bad()
     if bad_seq is not None:
         failure = (

@@ -254,8 +254,10 @@ _AR_DAY_MONTH = re.compile(
 _AR_WEEKDAY = re.compile(
     rf"(?<![\w])[وب]?(?:يوم\s+)?(?P<weekday>{_alternation(_AR_WEEKDAYS)})(?![\w])"
 )
+# "في اليوم نفسه", "في نفس اليوم": the same day as the one just told, not today.
 _AR_RELATIVE = re.compile(
-    rf"(?<![\w])[وب]?(?:(?:صباح|مساء|ليل|فجر|ظهر)\s+)?(?:{_alternation(_RELATIVE_AR)})(?![\w])"
+    rf"(?<![\w])(?<!نفس )[وب]?(?:(?:صباح|مساء|ليل|فجر|ظهر)\s+)?(?:{_alternation(_RELATIVE_AR)})"
+    r"(?![\w])(?!\s+(?:نفسه|ذاته))"
 )
 _AR_VAGUE = re.compile(
     r"(?<![\w])(?:الأسبوع الماضي|الشهر الماضي|العام الماضي|الأيام الأخيرة|الأيام الماضية|"

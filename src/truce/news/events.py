@@ -149,20 +149,27 @@ TRIGGERS: tuple[Trigger, ...] = (
     Trigger(EXPLOSIONS, "Suicide bomb", _other(r"انتحاري|انتحارية|تفجير(?:ين)? انتحاري")),
     Trigger(EXPLOSIONS, "Remote explosive/landmine/IED", _other(r"سيارة مفخخة|عبوة ناسفة|لغم")),
     Trigger(EXPLOSIONS, "Air/drone strike", _other(
-        r"غارات?|غارة جوية|الطيران الحربي|طائرات? حربية|براميل متفجرة|برميل متفجر")),
+        r"غارات?|غارة جوية|الطيران الحربي|طائرات? حربية|براميل متفجرة|برميل متفجر"
+        r"|أغارت|أغار(?![^\W\d_])|أغاروا")),
     Trigger(EXPLOSIONS, "Shelling/artillery/missile attack", _other(
         r"قصف|قذائف|قذيفة|صواريخ|صاروخ|مدفعية|هاون")),
     Trigger(BATTLES, "Armed clash", _other(r"اشتباكات|اشتباك|معارك|مواجهات")),
     # "استعادة الزخم" (restoring momentum) is no recapture: the noun needs "control".
     Trigger(BATTLES, REGAINS, _other(r"استعادت|استعاد(?!ة)|استعادة السيطرة")),
-    Trigger(BATTLES, TERRITORY, _other(r"سيطرت|سيطر")),
+    # "قيام تنظيم داعش بالهجوم على هذا الموقع … والسيطرة عليه": the noun with its object.
+    Trigger(BATTLES, TERRITORY, _other(r"سيطرت|سيطر(?![^\W\d_])|السيطرة عل(?:ى|يه|يها)")),
     Trigger(PROTESTS, "Peaceful protest", _other(
         r"مظاهرة|مظاهرات|تظاهر|احتجاج|احتجاجات"
         r"|وقفة احتجاجية")),
     Trigger(STRATEGIC, "Arrests", _other(r"اعتقال|اعتقلت|اعتقل|حملة اعتقالات")),
     Trigger(STRATEGIC, "Agreement", _other(r"اتفاق|اتفقت|اتفق|وافقت|وافق|قبلت|توقيع")),
     # Russian
-    Trigger(EXPLOSIONS, "Suicide bomb", _other(r"смертник\w*|теракт\w*")),
+    Trigger(EXPLOSIONS, "Suicide bomb", _other(r"смертник\w*")),
+    # "подорвали … два заминированных автомобиля": car bombs, not suicide bombs.
+    Trigger(EXPLOSIONS, "Remote explosive/landmine/IED", _other(
+        r"заминированн\w* (?:автомобил|машин)\w*|автомобил\w*[- ]бомб\w*"
+        r"|самодельн\w* взрывн\w* устройств\w*|фугас\w*")),
+    Trigger(EXPLOSIONS, "Suicide bomb", _other(r"теракт\w*")),
     Trigger(EXPLOSIONS, "Air/drone strike", _other(
         r"авиаудар\w*|авианалет\w*|бомбардировк\w*"
         r"|удар\w* авиации")),
@@ -267,7 +274,8 @@ _DEATHS = (
     re.compile(r"(?:مقتل|استشهاد|سقوط)\s+(?P<n>[0-9٠-٩]+)"),
     re.compile(r"(?P<n>[0-9٠-٩]+)\s+(?:قتلى|قتيلا|قتيلاً|شهداء|شهيدا)"),
     re.compile(
-        r"(?:погибл\w*|убит\w*)\s+(?P<n>\d+)|(?P<m>\d+)\s+(?:человека?\s+)?(?:погибл\w*|убит\w*)"
+        r"(?:погибл\w*|убит\w*)\s+(?:более |свыше |не менее |по меньшей мере |около |до )?"
+        r"(?P<n>\d+)|(?P<m>\d+)\s+(?:человека?\s+)?(?:погибл\w*|убит\w*)"
     ),
 )
 _NO_DEATHS = re.compile(

@@ -10,7 +10,7 @@ from pathlib import Path
 from truce.news.article import Article, ArticleError, read_all
 from truce.news.events import find_events
 from truce.news.model import Extraction
-from truce.news.parties import PartyBook, acting, default_book, unique
+from truce.news.parties import PartyBook, acting, default_book, letter_author, unique
 from truce.news.people import find_people
 from truce.news.places import find_places, listed, standing_for_state
 from truce.news.segment import segment
@@ -48,7 +48,12 @@ class Extractor:
         done("people")
         statements = find_statements(text, paragraphs, sentences, quotes, people, self.book.is_name)
         done("statements")
-        found = self.book.find(text, start, skip=person_spans)
+        # The title names parties too (the labels count them); the header lines between it and
+        # the body ("Outlet: United Nations …") do not.
+        title_end = len(article.title) if article.title and text.startswith(article.title) else 0
+        found = self.book.find(text[: min(title_end, start)], 0, skip=person_spans)
+        found += self.book.find(text, start, skip=person_spans)
+        found = sorted([*found, *letter_author(text, start)], key=lambda m: m.span.start)
         # "Islamic State in Iraq and the Levant": a place inside a group's name is not a place.
         names = [m.span for m in found if m.kind != "state" and " " in m.span.of(text).strip()]
         every = find_places(article, sentences, person_spans + names)

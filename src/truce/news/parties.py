@@ -47,6 +47,17 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "النظام السوري",
         "правительство Сирии",
         "сирийское правительство",
+        # Russian cases: the news and the UN's Russian texts decline the name.
+        "правительства Сирии",
+        "правительству Сирии",
+        "правительством Сирии",
+        "сирийского правительства",
+        "сирийскому правительству",
+        "сирийским правительством",
+        "правительство Сирийской Арабской Республики",
+        "правительства Сирийской Арабской Республики",
+        "правительству Сирийской Арабской Республики",
+        "правительством Сирийской Арабской Республики",
         "Дамаск",
     ),
     SYRIAN_ARMY: (
@@ -72,6 +83,15 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "القوات الحكومية",
         "сирийская армия",
         "правительственные войска",
+        "сирийской армии",
+        "сирийскую армию",
+        "сирийской армией",
+        "правительственных войск",
+        "правительственным войскам",
+        "Сирийская арабская армия",
+        "Сирийской арабской армии",
+        "Сирийскую арабскую армию",
+        "Сирийской арабской армией",
     ),
     OPPOSITION: (
         "rebels",
@@ -88,6 +108,18 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "فصائل المعارضة",
         "оппозиция",
         "боевики",
+        "оппозиции",
+        "оппозицию",
+        "вооруженная оппозиция",
+        "вооруженной оппозиции",
+        "вооруженную оппозицию",
+        "вооружённой оппозиции",
+        "умеренной вооруженной оппозиции",
+        "умеренная оппозиция",
+        "умеренной оппозиции",
+        "оппозиционные группировки",
+        "оппозиционных группировок",
+        "المعارضة المسلحة",
     ),
     RUSSIAN_FORCES: (
         "Russian aircraft",
@@ -160,6 +192,14 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "واشنطن",
         "США",
         "Вашингтон",
+        "Соединенные Штаты",
+        "Соединенных Штатов",
+        "Соединенным Штатам",
+        "Соединенными Штатами",
+        "Соединенные Штаты Америки",
+        "Соединенных Штатов Америки",
+        "Соединенным Штатам Америки",
+        "Соединенными Штатами Америки",
     ),
     "United Nations": (
         "United Nations",
@@ -181,6 +221,17 @@ GENERIC: dict[str, tuple[str, ...]] = {
         "ООН",
         "Совет Безопасности ООН",
         "СБ ООН",
+        "Организация Объединенных Наций",
+        "Организации Объединенных Наций",
+        "Организацию Объединенных Наций",
+        "Организацией Объединенных Наций",
+        "Совет Безопасности",
+        "Совета Безопасности",
+        "Совету Безопасности",
+        "Советом Безопасности",
+        "Совете Безопасности",
+        "Совбез ООН",
+        "Совбез",
     ),
     "Arab League": ("Arab League", "League of Arab States", "جامعة الدول العربية"),
     "European Union": ("European Union", "EU", "الاتحاد الأوروبي", "Евросоюз", "Европейский союз"),
@@ -587,6 +638,21 @@ _ARABIC_TITLE_BEFORE = re.compile(
 )
 
 
+# "Постоянного представителя Франции при Организации Объединенных Наций", "Председателя
+# Совета Безопасности", "резолюции 2139 (2014) Совета Безопасности": a body in a Russian title
+# or in a document's name. Russian puts the body after the office, in the genitive.
+_RUSSIAN_TITLE_BEFORE = re.compile(
+    r"(?:[Пп]редставител\w*|[Пп]редставительств\w*|[Пп]оверенн\w* в делах|[Пп]остпред\w*)"
+    r"(?:\s+[^\s,.;:]+){0,4}\s+при\s+$"
+    r"|(?:[Пп]редседател\w*|[Сс]пецпосланник\w*|[Пп]осланник\w*|[Пп]редставител\w*|"
+    r"[Сс]екретар\w*|[Пп]ресс-секретар\w*|[Оо]фициальн\w+ представител\w*)\s+$"
+    r"|[Рр]езолюц\w*\s+(?:№\s*)?\d+(?:\s*\(\d{4}\))?\s+$"
+)
+
+
+_NUMBERED_AFTER = re.compile(r"\s+\d+\s*\(\d{4}\)")
+
+
 def acting(text: str, mentions: Iterable[PartyMention]) -> list[PartyMention]:
     """The mentions that name an actor, not part of a person's title or a document's name."""
     kept = []
@@ -596,6 +662,10 @@ def acting(text: str, mentions: Iterable[PartyMention]) -> list[PartyMention]:
             continue
         if _DOCUMENT_AFTER.match(text, m.span.end):
             continue
+        if _RUSSIAN_TITLE_BEFORE.search(text, max(0, m.span.start - 90), m.span.start):
+            continue
+        if _NUMBERED_AFTER.match(text, m.span.end):
+            continue  # "резолюций Совета Безопасности 2139 (2014)"
         arabic_before = text[max(0, m.span.start - 20) : m.span.start].rstrip()
         if _ARABIC_TITLE_BEFORE.search(arabic_before) or (
             text[m.span.start - 2 : m.span.start] == "لل"
@@ -617,3 +687,26 @@ def unique(mentions: Iterable[PartyMention]) -> list[PartyMention]:
             seen.add(mention.name)
             first.append(mention)
     return first
+
+
+# A letter from Syria's mission to the UN ("Постоянного представителя Сирийской Арабской
+# Республики при Организации Объединенных Наций") speaks of "my government": Syria's.
+_SYRIAN_MISSION = re.compile(
+    r"(?:[Пп]редставител\w*|[Пп]редставительств\w*|[Пп]оверенн\w* в делах)\s+"
+    r"(?:[^\s,.;:]+\s+){0,3}Сирийской Арабской Республики"
+    r"|(?:المندوب|مندوب|القائم بالأعمال)\s+(?:\S+\s+){0,2}(?:لل|ل|ال)?جمهورية العربية السورية"
+)
+_MY_GOVERNMENT = re.compile(
+    r"[Пп]равительств\w* моей страны|(?<![^\W\d_])[Мм]о(?:его|ему|им|ё|е) правительств\w*"
+    r"|(?<![^\W\d_])(?:حكومتي|حكومة بلدي)(?![^\W\d_])"
+)
+
+
+def letter_author(text: str, start: int) -> list[PartyMention]:
+    """ "My government" in a letter of Syria's mission to the UN, as the Syrian government."""
+    if not _SYRIAN_MISSION.search(text):
+        return []
+    return [
+        PartyMention(SYRIAN_GOVERNMENT, Span(m.start(), m.end()), None, 0.6, "state")
+        for m in _MY_GOVERNMENT.finditer(text, start)
+    ]

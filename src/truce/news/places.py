@@ -128,6 +128,12 @@ IGNORED = frozenset(
             "Downing Street",
             "Capitol Hill",
             "Quai d'Orsay",
+            # "Совета Безопасности", "резолюции 2165 (2014) Совета": the Council, not a town
+            "Совет",
+            "Совета",
+            "Совету",
+            "Советом",
+            "Совете",
         )
     }
 )
@@ -165,7 +171,8 @@ _ARABIC_BODIES = frozenset(
 _ARABIC_COMMON = frozenset(
     """مدينة المدينة بلدة البلد وادي الوادي دولة الدولة الثورة النصر الشعب الشهداء الكرامة
         الجديد الجديدة الأبيض الأمل السجن سجن القصر الميدان مصدر الحمراء الجلاء
-        حول""".split()
+        حول الإشارة ثلاث ثلاثة أربع أربعة خمس خمسة ست ستة سبع سبعة ثماني ثمانية تسع تسعة
+        عشر عشرة""".split()
 )
 _ARABIC_CLITICS = "وبلفك"
 _ARABIC_ARTICLE_COUNTRIES = frozenset(
@@ -247,6 +254,7 @@ class _Doc:
     lower_words: set[str]
     focus: str = DEFAULT_FOCUS
     neighbours: frozenset[str] = field(default_factory=frozenset)
+    scope: list[tuple[int, int]] = field(default_factory=list)  # the title and the body
     surnames: set[str] = field(default_factory=set)
 
 
@@ -318,6 +326,7 @@ def _document(article: Article, sentences: list[Sentence], exclude: list[Span]) 
         title_case=Span(*title) if title and _title_cased(text[title[0] : title[1]]) else None,
         blocked=SpanIndex([*exclude, *_outlet_spans(article)], _itself),
         lower_words={t.text for t in tokens if t.script == "la" and t.text.islower()},
+        scope=ranges,
     )
 
 
@@ -854,7 +863,23 @@ def _wanted_kind(doc: _Doc, m: _Mention) -> str | None:
         return "countryside"
     if before and re.match(r"(?:провинци|мухафаз)", before[-1]):
         return "province"
+    if _RUSSIAN_QUARTER.search(text, max(0, m.start - 120), m.start) or (
+        _RUSSIAN_AREA.search(text, max(0, m.start - 12), m.start)
+        and _OF_THE_CITY.match(text, m.end)
+    ):
+        return "district"  # "в жилом районе Захра города Хомс", "кварталов Шейх-Максуд"
     return None
+
+
+# A city's quarter in Russian: the noun before the name ("в районе Пальмиры" is the area round
+# a town, so "район" alone counts only with "жилой", in the plural, or before "города X").
+# The noun reaches along a list: "районов Сайф-эд-Даула, Майсалун, Майдан и Хамдания".
+_RUSSIAN_QUARTER = re.compile(
+    r"(?:\b[Жж]ил\w*\s+район\w*|\bрайонов|\b[Кк]вартал\w*|\b[Мм]икрорайон\w*)\s+"
+    r"(?:[^\s,.;:]+(?:\s+[^\s,.;:]+)?(?:,\s+|\s+и\s+))*$"
+)
+_RUSSIAN_AREA = re.compile(r"\bрайон\w*\s+$")
+_OF_THE_CITY = re.compile(r"\s+города\b")
 
 
 def _focus(mentions: list[_Mention]) -> str:
@@ -997,6 +1022,10 @@ _OFFICE_BEFORE = re.compile(
     r"\b(?:[Pp]resident|[Ee]nvoy|[Aa]mbassador|[Mm]inister|[Rr]epresentative|[Ss]ecretary|"
     r"[Kk]ing|[Ee]mir|[Cc]oordinator|[Aa]dviser|[Aa]dvisor|[Mm]ission|[Пп]резидент\w*|"
     r"[Пп]осл\w*|[Мм]инистр\w*)(?:\s+[A-Z][\w'’.-]+){0,3}\s+(?:of|for|to|in)\s+(?:the\s+)?$"
+    # Russian puts the country after the office, in the genitive: "Постоянного представителя
+    # Сирийской Арабской Республики", "Президентом Сирии".
+    r"|(?<![^\W\d_])(?:[Пп]редставител\w*|[Пп]редставительств\w*|[Пп]оверенн\w* в делах"
+    r"|[Пп]резидент\w*|[Пп]осл\w*|[Мм]инистр\w*(?: иностранных дел| обороны)?)\s+$"
 )
 # "the Minsk agreements", "the Geneva communiqué": a name inside a document's name.
 _DOCUMENT_AFTER = re.compile(
@@ -1099,9 +1128,9 @@ def _seats(doc: _Doc) -> list[Place]:
 
 
 def _scope_ranges(doc: _Doc) -> list[tuple[int, int]]:
-    if not doc.tokens:
-        return []
-    return [(doc.tokens[0].start, doc.tokens[-1].end)]
+    # The title and the body, not the header lines between them ("Outlet: … a White House
+    # readout" names no place).
+    return doc.scope
 
 
 # -- The place --------------------------------------------------------------------------------

@@ -221,7 +221,12 @@ class LabelledSet:
     split: str  # the split of the set that is scored (dev, test or all)
 
 
-REAL_TEST_LABELS = ("labels-test.json", "labels-test-en2.json", "labels-test-arru.json")
+REAL_TEST_LABELS = (
+    "labels-test.json",
+    "labels-test-en2.json",
+    "labels-test-arru.json",
+    "labels-test-batch3.json",
+)
 
 
 def shipped_sets(data: Path) -> list[LabelledSet]:

@@ -82,15 +82,11 @@ def build(uow: UnitOfWork, params: Mapping[str, Any], *, actor: Actor | None = N
     agreement = common.agreement(uow, None)
     record = sitreps.record_at(uow, sitreps.as_of_param(params))
 
-    def counted(by: CountBy) -> Counts:
-        filters = CountFilters(by=by, since=first, until=last, recorded_by=record.written_by)
-        return counts.count_incidents(filters, uow, actor=actor)
-
+    filters = CountFilters(since=first, until=last, recorded_by=record.written_by)
+    by_key, memberships = counts.count_by_every_key(filters, uow, actor=actor)
     by_province, by_party, by_type = (
-        counted(CountBy.PROVINCE), counted(CountBy.PARTY), counted(CountBy.EVENT_TYPE),
+        by_key[CountBy.PROVINCE], by_key[CountBy.PARTY], by_key[CountBy.EVENT_TYPE],
     )  # fmt: skip
-    plain = CountFilters(since=first, until=last, recorded_by=record.written_by)
-    memberships = uow.counts.incident_sources(plain)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     sources = sorted(set(by_province.sources) | {source for *_, source in memberships})
     daily = _daily(by_province, days, sources)

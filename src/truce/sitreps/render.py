@@ -16,9 +16,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from truce import i18n
-from truce.domain.breaches import reason_from
+from truce.domain.breaches import OUTCOME_WORDS, reason_from
 from truce.domain.events import kind_name
 from truce.domain.sitreps import Sitrep, canonical_json, report_digest
+from truce.domain.territory import VERDICT_WORDS
 from truce.sitreps import charts, maps
 from truce.sitreps.provinces import province_name
 
@@ -70,11 +71,20 @@ def environment(lang: str) -> Environment:
         ),
         points=lambda incidents: incident_points(incidents, lang),
         area_points=area_points,
+        verdict_word=lambda value: _word(VERDICT_WORDS, value, lang),
+        outcome_word=lambda value: _word(OUTCOME_WORDS, value, lang),
         reason=lambda data: (
             reason_from(data).render(i18n.translations(lang).gettext) if data else ""
         ),
     )
     return env
+
+
+def _word(words: Mapping[str, str], value: str | None, lang: str) -> str:
+    """A check's value (a verdict, an outcome) in words of the language, else as stored."""
+    if not value:
+        return "—"
+    return i18n.translations(lang).gettext(words[value]) if value in words else value
 
 
 def incident_points(incidents: Iterable[Mapping[str, Any]], lang: str) -> list[maps.Point]:

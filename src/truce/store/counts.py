@@ -3,20 +3,20 @@ PostgreSQL alike): see :mod:`truce.domain.counts`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, case, cast, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from truce.domain.counts import CountBy, CountFilters
+from truce.domain.counts import CountBy, CountFilters, IncidentClaim
 from truce.domain.reports import Channel, TimePrecision
 from truce.store.tables import IncidentReportRow, IncidentRow, ReportRow
 
 # (day, key, source, reports)
 SourceCount = tuple[date, str | None, str, int]
-# (day, key, incidents)
-MergedCount = tuple[date, str | None, int]
+_STREAMED = 20_000  # rows held at a time when a count reads every report of its incidents
 _AROUND = timedelta(days=3)  # how far before its day an ACLED week's window starts
 
 
@@ -40,9 +40,12 @@ class Counts:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _postgres(self) -> bool:
+        return self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
+
     def _day(self, column: Any) -> ColumnElement[Any]:
         """The UTC day of a stored time: SQLite keeps UTC text, PostgreSQL a timestamptz."""
-        if self.session.bind is not None and self.session.bind.dialect.name == "postgresql":
+        if self._postgres():
             return cast(func.timezone("UTC", column), Date)
         return func.date(column)
 
@@ -50,9 +53,8 @@ class Counts:
         """The day a report counts on: the first of its observed window, but an ACLED event
         of the week's precision on its ``event_date``, the middle of the week the importer
         opened around it (importers/acled.py), as ACLED counts it."""
-        postgres = self.session.bind is not None and self.session.bind.dialect.name == "postgresql"
         middle: ColumnElement[Any]
-        if postgres:
+        if self._postgres():
             middle = cast(
                 func.timezone("UTC", ReportRow.occurred_start) + text("interval '3 days'"), Date
             )
@@ -140,44 +142,42 @@ class Counts:
             where.append(ReportRow.occurred_start < _start(filters.until + timedelta(days=1)))
         return where
 
-    def merged(self, filters: CountFilters) -> list[MergedCount]:
-        """Live incidents (not merged away) per day and key: on the first day one of its
-        reports counts on, in its province, under its most reported type. By party: once under
-        the party the guarantors assessed, else once under each party its reports claim as
-        perpetrator (and under no party when one of them names none)."""
+    def incident_claims(self, filters: CountFilters) -> Iterator[IncidentClaim]:
+        """Each report (linked by ``recorded_by``) of each live incident (not merged away)
+        under the filters, beside its incident's first day, province, type and assessed
+        perpetrator: what the merged counts are made of (domain/counts.py,
+        ``MergedTally``), made one at a time: over the whole record they are millions."""
         first = self._first_days(filters)
-        day = first.c.day.label("day")
         where = self._incident_conditions(filters, first.c.day)
-        incidents = select(IncidentRow.id).join(first, first.c.incident_id == IncidentRow.id)
-        if filters.by is not CountBy.PARTY:
-            column = (
-                IncidentRow.admin1 if filters.by is CountBy.PROVINCE else IncidentRow.event_type
-            )
-            key = column.label("key")
-            query = (
-                incidents.with_only_columns(day, key, func.count(IncidentRow.id))
-                .where(*where)
-                .group_by(first.c.day, column)
-            )
-            return [(_as_day(d), _key(k), int(n)) for d, k, n in self.session.execute(query)]
-        assessed = incidents.with_only_columns(
-            IncidentRow.id.label("incident_id"), day,
-            IncidentRow.assessed_perpetrator_id.label("key"),
-        ).where(*where, IncidentRow.assessed_perpetrator_id.is_not(None))  # fmt: skip
-        claimed = (
-            incidents.with_only_columns(IncidentRow.id.label("incident_id"), day,
-                                        ReportRow.actor1_party_id.label("key"))
+        if filters.recorded_by is not None:
+            where.append(IncidentReportRow.linked_at <= filters.recorded_by)
+        query = (
+            select(IncidentRow.id, first.c.day, IncidentRow.admin1, IncidentRow.event_type,
+                   IncidentRow.assessed_perpetrator_id, ReportRow.source,
+                   ReportRow.actor1_party_id)
+            .join(first, first.c.incident_id == IncidentRow.id)
             .join(IncidentReportRow, IncidentReportRow.incident_id == IncidentRow.id)
             .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
-            .where(*where, IncidentRow.assessed_perpetrator_id.is_(None))
+            .where(*where)
         )  # fmt: skip
-        if filters.recorded_by is not None:
-            claimed = claimed.where(IncidentReportRow.linked_at <= filters.recorded_by)
-        if filters.party_id is not None:  # only that party's key, not its co-claimed ones
-            claimed = claimed.where(ReportRow.actor1_party_id == filters.party_id)
-        both = assessed.union(claimed).subquery()  # UNION: one row per incident and party
-        query = select(both.c.day, both.c.key, func.count()).group_by(both.c.day, both.c.key)
-        return [(_as_day(d), _key(k), int(n)) for d, k, n in self.session.execute(query)]
+        for i, d, admin1, kind, assessed, source, claimed in self._rows(query, filters):
+            yield IncidentClaim(int(i), _as_day(d), admin1, str(kind), assessed, str(source),
+                                claimed)  # fmt: skip
+
+    def _rows(self, query: Any, filters: CountFilters) -> Any:
+        """The rows of a query over a period of at most a year, fetched at once (the fastest);
+        over a longer or open one, a batch at a time, so that memory holds one batch of the
+        millions of reports, not all (a server-side cursor: slower by a third)."""
+        long = (
+            filters.since is None
+            or filters.until is None
+            or (filters.until - filters.since > timedelta(days=366))
+        )
+        if not long:
+            return self.session.execute(query)
+        if self._postgres():  # a cursor is planned for its first rows: these are all read
+            self.session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+        return self.session.execute(query.execution_options(yield_per=_STREAMED))
 
     def _incident_conditions(self, f: CountFilters, day: Any) -> list[ColumnElement[bool]]:
         where: list[ColumnElement[bool]] = [IncidentRow.merged_into_id.is_(None)]
@@ -202,27 +202,6 @@ class Counts:
                 )
             )
         return where
-
-    def incident_sources(self, filters: CountFilters) -> list[tuple[int, date, str]]:
-        """(incident, day, source) for each source that gave a report of a live incident of
-        the days (only the days and ``recorded_by`` of the filters are read): which incidents
-        one source counted, and which two or more counted alike."""
-        first = self._first_days(filters)
-        plain = CountFilters(since=filters.since, until=filters.until,
-                             recorded_by=filters.recorded_by)  # fmt: skip
-        where = self._incident_conditions(plain, first.c.day)
-        if filters.recorded_by is not None:
-            where.append(IncidentReportRow.linked_at <= filters.recorded_by)
-        query = (
-            select(IncidentRow.id, first.c.day, ReportRow.source)
-            .join(first, first.c.incident_id == IncidentRow.id)
-            .join(IncidentReportRow, IncidentReportRow.incident_id == IncidentRow.id)
-            .join(ReportRow, ReportRow.id == IncidentReportRow.report_id)
-            .where(*where)
-            .distinct()
-            .order_by(IncidentRow.id, ReportRow.source)
-        )
-        return [(int(i), _as_day(d), str(s)) for i, d, s in self.session.execute(query)]
 
     def sources(self) -> list[str]:
         """Every source that gave a report, by name."""

@@ -61,7 +61,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _row(entry: Entry) -> dict[str, Any]:
+def entry_row(entry: Entry) -> dict[str, Any]:
+    """An entry as its database row holds it (a mirror stores the server's entries so)."""
     return {
         "seq": entry.seq,
         "at": entry.at,
@@ -109,7 +110,7 @@ class LedgerStore:
             raise RuntimeError("the ledger already has a genesis entry")
         entry = seal(signer, seq=1, at=rfc3339(self.clock()), action="ledger.genesis",
                      subject="ledger", payload=payload, prev=None)  # fmt: skip
-        self.session.execute(_INSERT_ENTRIES, [_row(entry)])
+        self.session.execute(_INSERT_ENTRIES, [entry_row(entry)])
         self.session.execute(_INSERT_HEAD, [{"id": 1, "seq": 1, "hash": entry.hash}])
         self.tree.grow(0, [entry.hash])
         return entry
@@ -136,7 +137,7 @@ class LedgerStore:
             entries.append(entry)
             prev = entry.hash
         if entries:
-            self.session.execute(_INSERT_ENTRIES, [_row(e) for e in entries])
+            self.session.execute(_INSERT_ENTRIES, [entry_row(e) for e in entries])
             self.session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
             self.tree.grow(head[0], [entry.hash for entry in entries])
         return entries

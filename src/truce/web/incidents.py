@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from truce.domain import times
+from truce.domain import breaches, territory, times
 from truce.domain.agreement import Agreement
 from truce.domain.errors import DomainError, Forbidden, Invalid, Unauthenticated
 from truce.domain.events import TAXONOMY
@@ -44,19 +44,8 @@ from truce.web.rendering import catalog, current_user, pager, render
 
 router = APIRouter(include_in_schema=False)
 # The words for the check's values (the API's verdict and outcome), in the pages' language.
-VERDICT_WORDS = {
-    "protected": N_("protected"),
-    "excluded": N_("excluded"),
-    "mixed": N_("mixed"),
-    "unknown": N_("unknown"),
-    "not_in_force": N_("not in force"),
-}
-OUTCOME_WORDS = {
-    "allegation": N_("may breach a term"),
-    "flagged": N_("flagged for the guarantors"),
-    "not_a_violation": N_("not a violation"),
-    "no_term": N_("no term engaged"),
-}
+VERDICT_WORDS: dict[str, str] = dict(territory.VERDICT_WORDS)
+OUTCOME_WORDS: dict[str, str] = dict(breaches.OUTCOME_WORDS)
 # The casualty categories in words: side A is the claimed perpetrator's, side B the target's.
 CATEGORY_WORDS = {
     "side_a": N_("perpetrator's side"),
