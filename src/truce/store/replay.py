@@ -4,7 +4,9 @@ them with the live tables row by row (docs/ledger.md, "State proven from the led
 Each replayed action has an applier that turns its entry into the rows the service wrote; the
 appliers know nothing but the entry (its payload, actor and time). A table is *replayed* when
 every action that writes it has an applier; only replayed tables are compared. The other tables
-are listed in ``NOT_REPLAYED`` with the reason.
+are listed in ``NOT_REPLAYED`` with the reason. The registry's and statuses' appliers read the
+payload the action always signed; the other actions (``IMAGED``) carry the rows they wrote as
+row images, which one applier puts back (see "row images" below).
 
 Entries written before their payload carried the row's id or time (see ``SINCE``) are replayed
 from the entry's own time and the order of the entries, which can differ from the live row:
@@ -52,7 +54,7 @@ REPLAYED = (
     "clock_resets", "clock_votes", "webhook_subscriptions", "witness_keys",
 )  # fmt: skip
 
-# Every other table, and why it is not (yet) compared with a replay.
+# Every other table, and why it is not compared with a replay.
 NOT_REPLAYED = {
     # Not state derived from the ledger at all.
     "instance": "the installation's own key and secret check: custody, not a change",
@@ -87,8 +89,8 @@ NOT_REPLAYED = {
         "ledger state, but `report.published` carries the report's digests, not its content:"
         " a copy is proven by its digest (docs/reports.md), never rebuilt"
     ),
-    # Ledger state whose actions do not yet have an applier (issue 10, item 5).
 }
+# What a new table is said to be until it is replayed or given its reason above.
 NOT_YET = "the rows are ledger state, but replay has no applier for the actions that write them yet"
 
 # Columns of replayed tables that the ledger does not carry, and why: not compared, and written
