@@ -16,6 +16,7 @@ from truce.domain.paging import MAX_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.ledger.keyfile import load_key_file
+from truce.ledger.keys import Signer
 from truce.services import ledger, parties, scenario, users
 from truce.services.instance import WrongSecret, initialise
 from truce.store.tables import TokenRow, UserRow
@@ -166,6 +167,17 @@ def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):
         assert "Demo sign-ins" in output
         for name in ("admin", "us-ops", "ru-ops", "uk-member", "monitor", "fsa-liaison"):
             assert f"{name}-demo-2016" in output
+        # Each guarantor gets a one-time code for their browser's key until they enrol one.
+        codes = dict(re.findall(r"enrolment code for (\S+): (\S+)", output))
+        assert set(codes) == {"us-ops", "ru-ops"}, output
+    # us-ops's browser enrols with the code of the last start: from then on no code for them.
+    with cli_opened(db, demo=True) as truce, truce.uow() as uow:
+        us_ops = uow.users.by_name("us-ops")
+        assert us_ops is not None
+        enrolled = users.EnrolKey(codes["us-ops"], Signer.generate("us-ops").public_key)
+        users.enrol_key(enrolled, uow, actor=users.actor_of(us_ops))
+    third = runner.invoke(app, ["demo", "--db", db, "--no-serve"])
+    assert re.findall(r"enrolment code for (\S+):", third.output) == ["ru-ops"], third.output
 
 
 def test_demo_help_names_the_demo_database():
