@@ -8,6 +8,7 @@ these (browser, context, page, js_errors) are in tests/e2e/conftest.py.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -24,6 +26,30 @@ from playwright.sync_api import ConsoleMessage, Page
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+_ENROLMENT_CODE = re.compile(r"enrolment code for (\S+): (\S+)")
+# The one-time enrolment codes `truce demo` printed for its guarantors, by the address the
+# demo is served at: the first browser a guarantor signs in with enrols their key with it.
+DEMO_CODES: dict[str, dict[str, str]] = {}
+
+
+def keep_enrolment_codes(site: str, demo_output: str) -> None:
+    """Remember the codes in the output of `truce demo` for the demo served at ``site``."""
+    codes = dict(_ENROLMENT_CODE.findall(demo_output))
+    assert {"us-ops", "ru-ops"} <= set(codes), demo_output
+    DEMO_CODES[site] = codes
+
+
+def enrol_if_asked(page: Page, username: str) -> None:
+    """After signing in: when the page asks for the enrolment code (the guarantor's first
+    sign-in on this demo), give it, so this browser makes and holds the guarantor's key."""
+    if urlsplit(page.url).path != "/account/key":
+        return
+    parts = urlsplit(page.url)
+    code = DEMO_CODES[f"{parts.scheme}://{parts.netloc}"].pop(username)
+    form = page.get_by_test_id("enrol-form")
+    form.locator("#code").fill(code)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
 
 
 @contextmanager

@@ -16,11 +16,15 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import select
 from typer.testing import CliRunner
 
-from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
+from tests.e2e.browsing import ARTIFACTS, JsErrors, enrol_if_asked, keep_enrolment_codes, serve
 from truce import cli
+from truce.bootstrap import Truce
+from truce.ledger.verify import verify
 from truce.services import demo, parties, scenario
+from truce.store.tables import UserRow
 from truce.web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -41,7 +45,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     result = CliRunner().invoke(cli.app, ["demo", "--db", str(db), "--no-serve"])
     assert result.exit_code == 0, result.output
     with cli.opened(str(db), demo=True) as truce, serve(create_app(truce)) as url:
+        keep_enrolment_codes(url, result.output)
+        SERVED[url] = truce
         yield url
+
+
+SERVED: dict[str, Truce] = {}  # the demo behind each site, to read its ledger
 
 
 # --- steps ----------------------------------------------------------------------------------
@@ -58,6 +67,8 @@ def submit_sign_in(page: Page, username: str, password: str | None = None) -> No
     page.get_by_label("Password").fill(password or demo.password(username))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+    if password is None:
+        enrol_if_asked(page, username)  # a guarantor's first sign-in makes their key here
 
 
 def sign_in(page: Page, site: str, username: str) -> None:
@@ -187,6 +198,22 @@ def test_registry_propose_and_approve(site: str, page: Page, js_errors: JsErrors
     expect(registry_row(page, UNDECIDED).locator(".status")).to_have_text("excluded")
 
     assert js_errors == []
+    # Each guarantor enrolled this browser at their first sign-in (the demo's one-time codes):
+    # the proposal and the decision are signed in the page, and the server holds neither key.
+    truce = SERVED[site]
+    with truce.uow(write=False) as uow:
+        entries = uow.ledger.page(0, 100_000)
+        for name in ("us-ops", "ru-ops"):
+            user = uow.users.by_name(name)
+            assert user is not None and uow.users.custody(user.id) == "holder"
+            row = uow.session.scalar(select(UserRow).where(UserRow.username == name))
+            assert row is not None and row.sealed_seed is None
+    proposed = [e for e in entries if e.action == "party.status_proposed" and e.actor == "us-ops"]
+    decided = [e for e in entries if e.action == "party.status_decided" and e.actor == "ru-ops"]
+    assert proposed[-1].intent is not None and proposed[-1].intent["actor"] == "us-ops"
+    assert decided[-1].intent is not None and decided[-1].intent["actor"] == "ru-ops"
+    report = verify(entries)
+    assert report.ok, report.failure
 
 
 def test_right_to_left(site: str, page: Page, js_errors: JsErrors) -> None:

@@ -10,7 +10,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from typer.testing import CliRunner
 
-from tests.e2e.browsing import CHROMIUM_ARGS, JsErrors, serve
+from tests.e2e.browsing import (
+    CHROMIUM_ARGS,
+    JsErrors,
+    enrol_if_asked,
+    keep_enrolment_codes,
+    serve,
+)
 from truce import cli
 from truce.services import demo
 
@@ -27,6 +33,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from truce.web.app import create_app
 
     with cli.opened(str(db), demo=True) as truce, serve(create_app(truce)) as url:
+        keep_enrolment_codes(url, result.output)
         yield url
 
 
@@ -44,6 +51,7 @@ def sign_in(page: Page, site: str, username: str, then: str) -> None:
     page.locator("#password").fill(demo.password(username))
     page.locator("#password").press("Enter")
     page.wait_for_load_state()
+    enrol_if_asked(page, username)  # a guarantor's first sign-in makes their key here
     expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e import test_browser
-from tests.e2e.browsing import ARTIFACTS, JsErrors
+from tests.e2e.browsing import ARTIFACTS, JsErrors, enrol_if_asked
 from truce import i18n
 from truce.services import demo
 
@@ -105,6 +105,7 @@ def sign_in(page: Page, site: str, username: str) -> None:
     page.locator("#password").fill(demo.password(username))
     page.locator("form[action='/login'] button[type=submit]").click()
     page.wait_for_load_state()
+    enrol_if_asked(page, username)  # a guarantor's first sign-in makes their key here
     expect(page.get_by_test_id("whoami")).to_contain_text(username)
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 from typer.testing import CliRunner
 
-from tests.e2e.browsing import ARTIFACTS, JsErrors, serve
+from tests.e2e.browsing import ARTIFACTS, JsErrors, keep_enrolment_codes, serve
 from tests.e2e.test_hotline_browser import sign_in
 from truce import cli
 
@@ -30,6 +30,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from truce.web.app import create_app
 
     with cli.opened(str(db), demo=True) as truce, serve(create_app(truce)) as url:
+        keep_enrolment_codes(url, result.output)
         yield url
 
 

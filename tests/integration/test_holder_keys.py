@@ -18,12 +18,13 @@ from tests.helpers import World
 from truce.cli import app
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.parties import Status
+from truce.domain.permissions import SYSTEM
 from truce.ledger import intents
 from truce.ledger.entry import Authored, Entry, public_key_payload
 from truce.ledger.keyfile import KeyFileError, load_key_file
 from truce.ledger.keys import Signer, signature_holds, unb64
 from truce.ledger.verify import verify as verify_entries
-from truce.services import standing, users
+from truce.services import scenario, standing, users
 from truce.store.ledger_store import Change
 from truce.store.tables import LedgerEntryRow, UserRow
 from truce.store.uow import OfferedIntent
@@ -513,3 +514,61 @@ def test_a_used_or_wrong_code_enrols_nothing(world) -> None:
         users.enrol_key(users.EnrolKey(code, Signer.generate("c").public_key), uow, actor=us)
     with world.truce.uow() as uow:
         assert uow.users.custody(us.user_id) == "holder"
+
+
+# --- the 2016 scenario's desks -----------------------------------------------------------------
+
+
+def test_the_scenarios_desks_hold_their_own_keys(truce) -> None:
+    """Every entry the 2016 scenario writes as a guarantor's desk carries that desk's intent,
+    signed with a key the caller holds; the server has no private key of either desk."""
+    data = scenario.read_scenario("syria-2016")
+    names = [desk["username"] for desk in data["desks"]]
+    # One desk's key the caller keeps; the other's is made by the loader and kept nowhere.
+    kept = Signer.generate(names[0])
+    with truce.uow() as uow:
+        scenario.load_scenario(data, uow, actor=SYSTEM, holders={names[0]: kept})
+    with truce.uow(write=False) as uow:
+        ledger = uow.ledger.page(0, 100_000)
+        rows = {
+            row.username: row
+            for row in uow.session.scalars(select(UserRow).where(UserRow.username.in_(names)))
+        }
+    assert set(rows) == set(names)
+    for row in rows.values():
+        assert row.sealed_seed is None and row.custody == "holder"
+    assert bytes(rows[names[0]].public_key) == kept.public_key
+
+    registered = {e.payload["holder"]: e.payload for e in ledger if e.action == "key.registered"}
+    by_desk = [e for e in ledger if e.actor in names]
+    assert {e.actor for e in by_desk} == set(names)
+    assert {"party.status_proposed", "party.status_decided", "commitment.recorded"} <= {
+        e.action for e in by_desk
+    }
+    for entry in by_desk:
+        assert entry.intent is not None, (entry.seq, entry.action)
+        assert entry.intent["actor"] == entry.actor
+        public_key = unb64(registered[entry.actor]["public_key"])
+        assert registered[entry.actor]["custody"] == "holder"
+        assert signature_holds(public_key, intents.intent_bytes(entry.intent), entry.intent_sig)
+    kept_entries = [e for e in by_desk if e.actor == names[0]]
+    assert kept_entries and all(
+        signature_holds(kept.public_key, intents.intent_bytes(e.intent), e.intent_sig)
+        for e in kept_entries
+    )
+    # Each step is an intent of its own, dated at the step's time in the 2016 record.
+    assert all(intents.client_time(e.intent).year == 2016 for e in by_desk)
+    assert all(e.intent["action"].startswith("scenario ") for e in by_desk)
+    report = verify_entries(ledger)
+    assert report.ok, report.failure
+    assert report.authored == len(by_desk)
+    assert report.server_custody == len(ledger) - len(by_desk)
+
+    # The operator, with the database and the secret, signs in a desk's name: it fails.
+    with truce.uow() as uow:
+        as_desk = Signer(uow.sequencer().seed, names[1])
+        forged = uow.ledger.append_many(as_desk, [forged_proposal()])
+        uow.commit()
+    with truce.uow(write=False) as uow:
+        report = verify_entries(uow.ledger.page(0, 100_000))
+    assert report.failure is not None and report.failure.seq == forged[0].seq

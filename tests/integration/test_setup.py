@@ -1,5 +1,6 @@
 """Setting up: secrets, users and keys, the 2016 scenario, and the CLI that does it."""
 
+import re
 import socket
 
 import pytest
@@ -8,11 +9,14 @@ from typer.testing import CliRunner
 
 from truce.bootstrap import bootstrap
 from truce.cli import app
+from truce.cli import opened as cli_opened
 from truce.config import Settings
 from truce.domain.errors import Conflict, Forbidden, Invalid
 from truce.domain.paging import MAX_LIMIT
 from truce.domain.parties import Status
 from truce.domain.permissions import SYSTEM, Actor, Role
+from truce.ledger.keyfile import load_key_file
+from truce.ledger.keys import Signer
 from truce.services import ledger, parties, scenario, users
 from truce.services.instance import WrongSecret, initialise
 from truce.store.tables import TokenRow, UserRow
@@ -134,6 +138,28 @@ def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):
     assert listed.exit_code == 0 and "Jabhat al-Nusra" in listed.output
     verified = runner.invoke(app, ["ledger", "verify", "--db", db])
     assert verified.exit_code == 0, verified.output
+    # The scenario's guarantor desks hold their own keys, in files beside the database; the
+    # server has only the public halves, and every entry of theirs rests on their key.
+    desks = ("us-desk-2016", "ru-desk-2016")
+    signed = 0
+    with cli_opened(db, demo=True) as truce, truce.uow(write=False) as uow:
+        entries = uow.ledger.page(0, 100_000)
+        for name in desks:
+            key_file = tmp_path / "demo-keys" / f"{name}.key"
+            assert f"{name} holds its own key: {key_file}" in result.output
+            assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+            row = uow.session.scalar(select(UserRow).where(UserRow.username == name))
+            assert row.sealed_seed is None and row.custody == "holder"
+            assert bytes(row.public_key) == load_key_file(key_file, name).public_key
+            theirs = [e for e in entries if e.actor == name]
+            assert theirs and all(e.intent is not None for e in theirs)
+            signed += len(theirs)
+    found = re.search(
+        r"(\d+) entries signed by authors who hold.*?(\d+) entries rest", verified.output
+    )
+    assert found, verified.output
+    assert int(found.group(1)) == signed > 0
+    assert int(found.group(2)) == len(entries) - signed
     again = runner.invoke(app, ["demo", "--db", db, "--no-serve"])
     assert "already holds an agreement" in again.output
     # The sign-ins are printed on every start, not only the first.
@@ -141,6 +167,17 @@ def test_cli_sets_up_a_fresh_sqlite_database_and_lists_parties(tmp_path):
         assert "Demo sign-ins" in output
         for name in ("admin", "us-ops", "ru-ops", "uk-member", "monitor", "fsa-liaison"):
             assert f"{name}-demo-2016" in output
+        # Each guarantor gets a one-time code for their browser's key until they enrol one.
+        codes = dict(re.findall(r"enrolment code for (\S+): (\S+)", output))
+        assert set(codes) == {"us-ops", "ru-ops"}, output
+    # us-ops's browser enrols with the code of the last start: from then on no code for them.
+    with cli_opened(db, demo=True) as truce, truce.uow() as uow:
+        us_ops = uow.users.by_name("us-ops")
+        assert us_ops is not None
+        enrolled = users.EnrolKey(codes["us-ops"], Signer.generate("us-ops").public_key)
+        users.enrol_key(enrolled, uow, actor=users.actor_of(us_ops))
+    third = runner.invoke(app, ["demo", "--db", db, "--no-serve"])
+    assert re.findall(r"enrolment code for (\S+):", third.output) == ["ru-ops"], third.output
 
 
 def test_demo_help_names_the_demo_database():

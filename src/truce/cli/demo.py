@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from truce.cli.serve import listen, run
 from truce.domain.permissions import SYSTEM
 from truce.services import demo as demo_service
 from truce.services import news
+from truce.store.db import normalise_url, sqlite_path
 
 DEMO_DATABASE = "sqlite:///var/demo.db"
 DemoDb = Annotated[
@@ -46,6 +48,7 @@ def demo(
         else:
             console.print("The database already holds an agreement: serving it as it is.")
         _print_sign_ins(truce)
+        _print_enrolment_codes(truce)
         if sock is not None:
             run(truce, sock)
     finally:
@@ -54,9 +57,22 @@ def demo(
         truce.close()
 
 
+def key_folder(url: str) -> Path:
+    """Where the demo keeps its guarantor desks' key files: beside a SQLite database, else in
+    var/ (as the default database is)."""
+    file = sqlite_path(normalise_url(url))
+    return (file.parent if file else Path("var")) / "demo-keys"
+
+
 def _load(truce: Truce) -> None:
+    keys = demo_service.desk_keys(key_folder(truce.settings.database_url))
     with console.status("Loading the 2016 scenario…"):
-        demo_service.load_scenario_and_users(truce.uow, actor=SYSTEM)
+        demo_service.load_scenario_and_users(truce.uow, actor=SYSTEM, keys=keys)
+    for key in keys:
+        console.print(
+            f"{key.username} holds its own key: {key.path} (the server has only its public half)",
+            soft_wrap=True,
+        )
     _load_news(truce)
     with truce.uow(write=False) as uow:
         monitor = actor(uow, "monitor")
@@ -99,3 +115,17 @@ def _print_sign_ins(truce: Truce) -> None:
     for user in present:
         table.add_row(user.username, user.role.value, user.bound_to, user.password)
     console.print(table)
+
+
+def _print_enrolment_codes(truce: Truce) -> None:
+    """A one-time code for each guarantor not yet holding their key in a browser: the browser
+    they first sign in with asks for it, makes their key and signs every change from then on."""
+    codes = demo_service.enrolment_codes(truce.uow)
+    for username, code in codes.items():
+        console.print(f"enrolment code for {username}: {code}", soft_wrap=True)
+    if codes:
+        console.print(
+            "At a guarantor's first sign-in the browser asks for the code and makes a key that"
+            " only it holds; use that browser for the guarantor's changes from then on.",
+            soft_wrap=True,
+        )

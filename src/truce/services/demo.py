@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from truce.domain.permissions import Actor, Role
+from truce.domain.permissions import SYSTEM, Actor, Role
 from truce.domain.reports import Channel, ReportDraft, evolve
 from truce.importers import template
 from truce.importers.rows import Cells, CsvFile, Row
+from truce.ledger.entry import HOLDER
+from truce.ledger.keyfile import load_key_file, new_key_file
+from truce.ledger.keys import Signer
 from truce.news.extract import articles_in, run
 from truce.services import news, reports, scenario, users
 from truce.services.reports import Filed
@@ -75,10 +78,41 @@ def is_empty(uow: UnitOfWork) -> bool:
     return not uow.agreements.all()
 
 
-def load_scenario_and_users(open_uow: OpenUow, *, actor: Actor) -> int:
-    """Load the 2016 scenario (one transaction), then add the demo users; the agreement's id."""
+@dataclass(frozen=True)
+class DeskKey:
+    """The private key of one of the scenario's guarantor desks, in a file the desk holds."""
+
+    username: str
+    path: Path
+    signer: Signer
+
+
+def desk_keys(folder: Path) -> list[DeskKey]:
+    """The scenario's guarantor desks' keys, as files (mode 0600) in ``folder``: made when
+    missing, read when there (a key file is never overwritten). The server never sees them but
+    through the intents they sign."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = []
+    for desk in scenario.read_scenario(SCENARIO).get("desks", []):
+        name = desk["username"]
+        path = folder / f"{name}.key"
+        if not path.exists():
+            new_key_file(path)
+        keys.append(DeskKey(name, path, load_key_file(path, name)))
+    return keys
+
+
+def load_scenario_and_users(
+    open_uow: OpenUow, *, actor: Actor, keys: list[DeskKey] | None = None
+) -> int:
+    """Load the 2016 scenario (one transaction), its guarantor desks signing with ``keys``
+    (made in memory and kept nowhere when not given), then add the demo users; the
+    agreement's id."""
+    holders = {key.username: key.signer for key in keys or []}
     with open_uow() as uow:
-        agreement_id = scenario.load_scenario(scenario.read_scenario(SCENARIO), uow, actor=actor)
+        agreement_id = scenario.load_scenario(
+            scenario.read_scenario(SCENARIO), uow, actor=actor, holders=holders
+        )
     for user in USERS:
         with open_uow() as uow:
             party = uow.parties.by_slug(user.party_slug) if user.party_slug else None
@@ -91,6 +125,22 @@ def load_scenario_and_users(open_uow: OpenUow, *, actor: Actor) -> int:
             )
             users.add_user(cmd, uow, actor=actor)
     return agreement_id
+
+
+def enrolment_codes(open_uow: OpenUow) -> dict[str, str]:
+    """A one-time enrolment code for each demo guarantor whose key the server still holds:
+    at their first sign-in, the browser makes their key with it and holds it from then on
+    (docs/ledger.md, "In the browser"). A fresh code on every start, until they have enrolled."""
+    codes = {}
+    for user in USERS:
+        if user.role is not Role.GUARANTOR:
+            continue
+        with open_uow() as uow:
+            row = uow.users.by_name(user.username)
+            if row is None or not row.active or uow.users.custody(row.id) == HOLDER:
+                continue
+            codes[user.username] = users.issue_enrolment_code(user.username, uow, actor=SYSTEM)
+    return codes
 
 
 def news_files(folder: Path = ARTICLES) -> list[Path]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,16 @@ from truce.domain.proposals import Decision
 from truce.domain.territory import Review
 from truce.domain.times import read_time
 from truce.geo.geojson import Feature, parse, read_features
+from truce.ledger import intents
+from truce.ledger.entry import HOLDER
+from truce.ledger.keys import Signer
 from truce.services import agreements, parties, standing, territory, users
-from truce.store.uow import UnitOfWork
+from truce.store.uow import OfferedIntent, UnitOfWork
 
 BUILT_IN = ("syria-2016",)
+# A desk signs each step at the step's own (historical) time, which is the unit of work's clock
+# while the step is written: the intent's client_time matches it exactly.
+_STEP_WINDOW = timedelta(seconds=1)
 
 
 def read_scenario(name_or_path: str) -> dict[str, Any]:
@@ -74,12 +82,41 @@ def _term(spec: dict[str, Any]) -> Term:
 class _Loader:
     """Replays a scenario through the services, each step at its historical time."""
 
-    def __init__(self, data: dict[str, Any], uow: UnitOfWork, actor: Actor) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        uow: UnitOfWork,
+        actor: Actor,
+        holders: Mapping[str, Signer],
+    ) -> None:
         self.data = data
         self.uow = uow
         self.actor = actor  # who loads it: the states, agreement, desks, parties and listings
+        self.holders = holders  # each desk's own key, by user name
         self.keys: dict[str, int] = {}
         self.desks: dict[str, Actor] = {}
+        self.signers: dict[str, Signer] = {}  # by state code: the desks that hold their key
+
+    @contextmanager
+    def signed(self, code: str, step: str, record: dict[str, Any]) -> Iterator[Actor]:
+        """Write one step as the desk of ``code``: a desk that holds its own key signs the
+        step's intent (the scenario record it makes) at the step's time, so its entries rest on
+        its key and not on the server's."""
+        desk = self.desks[code]
+        signer = self.signers.get(code)
+        if signer is None:
+            with self.uow.authored(None):
+                yield desk
+            return
+        intent, signature = intents.sign_intent(
+            signer,
+            action=f"scenario {step}",
+            subject=f"agreement:{self.data['agreement']['slug']}",
+            payload={"record": record},
+            at=self.uow.now(),
+        )
+        with self.uow.authored(OfferedIntent(intent, signature, _STEP_WINDOW)):
+            yield desk
 
     def at(self, moment: datetime) -> None:
         self.uow.clock = lambda: moment
@@ -134,17 +171,24 @@ class _Loader:
 
     def desk_users(self) -> None:
         for desk in self.data.get("desks", []):
-            existing = self.uow.users.by_name(desk["username"])
+            name = desk["username"]
+            existing = self.uow.users.by_name(name)
             if existing is None:
+                # The desk holds its own key: the server keeps only the public half.
+                signer = self.holders.get(name) or Signer.generate(name)
                 cmd = users.NewUser(
-                    desk["username"],
+                    name,
                     Role.GUARANTOR,
                     None,
                     desk.get("display_name", ""),
                     state=desk["state"],
+                    public_key=signer.public_key,
                 )
                 users.add_user(cmd, self.uow, actor=self.actor)
-                existing = self.uow.users.by_name(desk["username"])
+                existing = self.uow.users.by_name(name)
+                self.signers[desk["state"]] = signer
+            elif name in self.holders and self.uow.users.custody(existing.id) == HOLDER:
+                self.signers[desk["state"]] = self.holders[name]
             assert existing is not None
             self.desks[desk["state"]] = users.actor_of(existing)
 
@@ -191,7 +235,8 @@ class _Loader:
                 item.get("channel", ""),
                 _with_doubts(item.get("note", ""), item.get("uncertain", [])),
             )
-            standing.record_commitment(cmd, self.uow, actor=self.desks[item["guarantor"]])
+            with self.signed(item["guarantor"], "commitment", item) as desk:
+                standing.record_commitment(cmd, self.uow, actor=desk)
 
     def status(self, agreement_id: int) -> None:
         steps = sorted(self.data.get("status", []), key=lambda s: s["proposed_at"])
@@ -206,7 +251,8 @@ class _Loader:
         cmd = standing.ProposeStatus(
             agreement_id, self.keys[step["party"]], Status(step["status"]), reason
         )
-        return standing.propose_status(cmd, self.uow, actor=self.desks[step["proposer"]]).id
+        with self.signed(step["proposer"], "proposal", step) as desk:
+            return standing.propose_status(cmd, self.uow, actor=desk).id
 
     def decide(self, proposal_id: int, step: dict[str, Any]) -> None:
         self.at(self.time(step, "decided_at"))
@@ -214,7 +260,8 @@ class _Loader:
         cmd = standing.DecideProposal(
             proposal_id, Decision(step["decision"]), step.get("decision_reason", "")
         )
-        standing.decide_proposal(cmd, self.uow, actor=self.desks[other])
+        with self.signed(other, "decision", step) as desk:
+            standing.decide_proposal(cmd, self.uow, actor=desk)
 
     def areas(self, agreement_id: int) -> None:
         name = self.data.get("areas_file")
@@ -247,24 +294,38 @@ class _Loader:
             confidence=props.get("confidence", "medium"),
             approximate=bool(props.get("approximate", True)),
         )
-        desk = self.desks[props["guarantor"]]
-        area_id = territory.store_area(cmd, self.uow, actor=desk, shape=feature.shape)
+        # The desk signs the area's properties; the shape is the scenario's file, which the
+        # properties name (areas_file).
+        with self.signed(props["guarantor"], "area", props) as desk:
+            area_id = territory.store_area(cmd, self.uow, actor=desk, shape=feature.shape)
         review = props.get("review", "pending")
         if review != "pending":
             other = next(code for code in self.desks if code != props["guarantor"])
             answer = territory.ReviewArea(area_id, Review(review))
-            territory.review_area(answer, self.uow, actor=self.desks[other])
+            with self.signed(other, "review", props) as desk:
+                territory.review_area(answer, self.uow, actor=desk)
 
 
-def load_scenario(data: dict[str, Any], uow: UnitOfWork, *, actor: Actor) -> int:
+def load_scenario(
+    data: dict[str, Any],
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    holders: Mapping[str, Signer] | None = None,
+) -> int:
     """Load a scenario in one transaction; the id of its agreement. Nothing lands on error.
     ``actor`` (an admin, or the system at the command line) records the agreement and its
-    registry; each guarantor's desk records its own commitments, proposals and areas."""
+    registry; each guarantor's desk records its own commitments, proposals and areas.
+
+    The desks hold their own keys (custody ``holder``): the server stores only their public
+    keys, and every entry a desk writes carries the intent it signed. ``holders`` gives the
+    keys by desk user name (the caller keeps them: the demo writes them to files); a desk not
+    in it gets a key made here and kept nowhere, so nobody can sign as it after the load."""
     require(actor, Action.CREATE_AGREEMENT)
     clock = uow.clock
     try:
         with uow.batch():
-            agreement_id = _Loader(data, uow, actor).run()
+            agreement_id = _Loader(data, uow, actor, holders or {}).run()
     except (KeyError, TypeError, ValueError) as exc:
         raise Invalid(
             N_("The scenario is malformed: {error}."), field="scenario", error=repr(exc)

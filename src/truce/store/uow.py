@@ -244,6 +244,18 @@ class UnitOfWork:
             raise NoSecret("sequencing needs the installation's secret: set TRUCE_SECRET_KEY")
         return self.keyring.open(instance.sealed_seed, instance.key_id, "system")
 
+    @contextmanager
+    def authored(self, offered: OfferedIntent | None) -> Iterator[None]:
+        """Record the changes made inside under ``offered``, then go back to the unit's own
+        intent. For a transaction that writes as several authors, one intent per change (the
+        scenario's desks, each holding their key): PENDING_INTENT gives one per unit."""
+        saved = (self.intent, self._intent_accepted, self.sequenced, self.last_receipt)
+        self.intent, self._intent_accepted, self.sequenced = offered, False, []
+        try:
+            yield
+        finally:
+            self.intent, self._intent_accepted, self.sequenced, self.last_receipt = saved
+
     def accept_intent(self, actor: Actor) -> None:
         """Check the offered intent against ``actor`` now, before any change is made."""
         if self.intent is not None:
