@@ -37,6 +37,7 @@ from truce.cli.witness import (
     keep_evidence,
 )
 from truce.domain.paging import MAX_LIMIT
+from truce.ledger.canonical import loads_canonical
 from truce.ledger.entry import Entry
 from truce.ledger.note import Checkpoint, Note, NoteError, VerifierKey
 from truce.ledger.verify import ChainState
@@ -118,9 +119,11 @@ class MirrorServer(Server):
 
     def entries(self, after: int, limit: int) -> list[Entry]:
         query = urllib.parse.urlencode({"after": after, "limit": limit})
-        found = self._call(f"/ledger?{query}")
+        # Decoded so that an entry whose values all have a canonical form (every entry a
+        # server writes) is hashed without walking its values again (loads_canonical).
+        found, canonical = self._call(f"/ledger?{query}", parse=loads_canonical)
         try:
-            return [Entry.from_json(item) for item in found["items"]]
+            return [Entry.from_json(item, canonical=canonical) for item in found["items"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise WitnessError(f"the server's ledger page is not a list of entries: {exc}") from exc
 

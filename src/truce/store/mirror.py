@@ -14,19 +14,30 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, MutableMapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from itertools import chain, takewhile
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from truce.ledger.entry import Entry
 from truce.store import replay
 from truce.store.db import Database
-from truce.store.ledger_store import entry_row, recorded_head, stream_entries
-from truce.store.merkle_store import MerkleStore
+from truce.store.ledger_store import recorded_head, stream_entries
+from truce.store.merkle_store import MerkleStore, driver_cursor
 from truce.store.tables import (
     Base,
     CheckpointRow,
@@ -39,7 +50,7 @@ from truce.store.tables import (
 _ENTRIES = cast(Table, LedgerEntryRow.__table__)
 _HEAD = cast(Table, LedgerHeadRow.__table__)
 _NONCES = cast(Table, IntentNonceRow.__table__)
-_CHUNK = 500  # keys per IN (...) list
+_CHUNK = 200  # keys per lookup (an IN list, or an OR of composite keys)
 
 
 class RootDiffers(ValueError):
@@ -137,6 +148,14 @@ def _keep_nonces(connection: Connection, entries: Iterable[Entry]) -> None:
 # --- the replayed tables ----------------------------------------------------------------------
 
 
+def _keyed(pk: Sequence[Any], keys: Sequence[replay.Key]) -> ColumnElement[bool]:
+    """Rows by primary key, in a form both databases answer from the key's index: SQLite
+    scans the table for a row-value IN list (docs/benchmarks.md), not for an OR of keys."""
+    if len(pk) == 1:
+        return cast(ColumnElement[bool], pk[0].in_([key[0] for key in keys]))
+    return or_(*(and_(*(c == part for c, part in zip(pk, key, strict=True))) for key in keys))
+
+
 class _HeldRows(MutableMapping[replay.Key, dict[str, Any]]):
     """One replayed table of the mirror's database as a replay's rows: a row is read when an
     applier asks for it, and only the rows put, changed or removed are written back."""
@@ -205,7 +224,7 @@ class _HeldRows(MutableMapping[replay.Key, dict[str, Any]]):
         unknown = [k for k in self.rows if k not in self.read and k not in self.missing]
         for start in range(0, len(unknown), _CHUNK):
             part = unknown[start : start + _CHUNK]
-            found = select(*self.pk).where(tuple_(*self.pk).in_(part))
+            found = select(*self.pk).where(_keyed(self.pk, part))
             for row in self.connection.execute(found):
                 self.read[tuple(row)] = {}  # there: updated whole below
         inserts = [v for k, v in self.rows.items() if k not in self.read]
@@ -284,7 +303,7 @@ def _apply_replayed(connection: Connection, new: Sequence[Entry]) -> int:
         gone = [key for key in held.removed if key in held.read]
         for start in range(0, len(gone), _CHUNK):
             part = gone[start : start + _CHUNK]
-            connection.execute(delete(table).where(tuple_(*held.pk).in_(part)))
+            connection.execute(delete(table).where(_keyed(held.pk, part)))
         written += len(gone)
     for table in order:
         inserts, updates = tables[table.name].write()
@@ -334,7 +353,7 @@ def take_in(
     with db.writer() as session, session.begin():
         held_seq, _ = _head(session)
         if entries:
-            session.execute(insert(_ENTRIES), [entry_row(e) for e in entries])
+            _insert_entries(session, entries)
             last = entries[-1]
             if held_seq == 0:
                 session.execute(insert(_HEAD), [{"id": 1, "seq": last.seq, "hash": last.hash}])
@@ -365,6 +384,30 @@ def take_in(
         if held_seq and _incremental():
             return _apply_replayed(connection, entries)
         return _rebuild_replayed(connection, held_seq, entries)
+
+
+_ENTRY_COLUMNS = ("seq", "at", "actor", "key_id", "action", "subject", "payload", "prev", "hash",
+                  "sig", "intent", "intent_sig")  # fmt: skip
+
+
+def _insert_entries(session: Session, entries: Sequence[Entry]) -> None:
+    """Store the entries as served, through the driver: SQLAlchemy's per-row parameter
+    handling cost more than SQLite's own insert (bench/ledger.py's mirror sync)."""
+    rows = [
+        (e.seq, e.at, e.actor, e.key_id, e.action, e.subject, e.payload_text(), e.prev, e.hash,
+         e.sig, e.intent_text(), e.intent_sig)
+        for e in entries
+    ]  # fmt: skip
+    cursor, paramstyle = driver_cursor(session)
+    names = ", ".join(_ENTRY_COLUMNS)
+    with closing(cursor):
+        if paramstyle == "qmark":  # SQLite: executemany is one loop in C
+            marks = ", ".join("?" * len(_ENTRY_COLUMNS))
+            cursor.executemany(f"INSERT INTO {_ENTRIES.name} ({names}) VALUES ({marks})", rows)
+        else:  # PostgreSQL: COPY
+            with cursor.copy(f"COPY {_ENTRIES.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
 
 
 def _head(session: Session) -> tuple[int, str | None]:
