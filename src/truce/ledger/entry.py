@@ -41,7 +41,8 @@ class Entry:
     intent: dict[str, Any] | None = None
     intent_sig: str | None = None
     # Decoded from JSON text in which every value has a canonical form (``loads_canonical``):
-    # its canonical bytes need no walk of its values. Not part of what the entry is.
+    # its canonical bytes need no walk of its values. Not part of what the entry is; a copy
+    # with other values (dataclasses.replace) must set it False.
     canonical: bool = field(default=False, compare=False, repr=False)
 
     def body(self) -> bytes:
