@@ -76,30 +76,41 @@ def take_in(
             yield entry
 
     walk_held = have > 0 and resume is None
-    if walk_held:
-        with mirror.entries_held(db) as kept:
-            # The entries held were verified when they came; their signatures are not
-            # re-checked, but the chain, the keys and the nonces are walked again.
-            report = verify(chain(kept, collected()), workers=workers,
-                            signatures_checked_through=have)  # fmt: skip
-    else:
-        report = verify(collected(), workers=workers, resume=resume,
-                        nonces_held=(lambda nonces: mirror.nonces_held(db, nonces))
-                        if have else None)  # fmt: skip
-    if report.failure is not None:
-        raise Refused(f"an entry the server served does not verify: {report.failure.reason}",
-                      misbehaviour=True)  # fmt: skip
-    if report.head_seq != checkpoint.size:
-        raise Refused(
-            f"the server signed a tree of {checkpoint.size} entries but served only"
-            f" {report.head_seq}: entries are missing",
-            misbehaviour=True,
-        )
-    try:
-        rows = mirror.take_in(db, got, size=checkpoint.size, root=checkpoint.root,
-                              note=note, signed_at=signed_at,
-                              nonces_from_held=walk_held)  # fmt: skip
-    except mirror.RootDiffers as exc:
-        raise Refused(str(exc), misbehaviour=True) from exc
+    with mirror.taking(db) as taking:
+        # The entries walked are stored as the walk goes (in this transaction, undone on any
+        # refusal), so the database works while the workers check the signatures.
+        walked = -have if walk_held else 0  # the held entries are walked first, when they are
+
+        def store_walked(count: int) -> None:
+            nonlocal walked
+            walked += count
+            if walked > taking.stored:
+                taking.store(got[taking.stored : walked])
+
+        if walk_held:
+            with mirror.entries_held(db) as kept:
+                # The entries held were verified when they came; their signatures are not
+                # re-checked, but the chain, the keys and the nonces are walked again.
+                report = verify(chain(kept, collected()), workers=workers,
+                                signatures_checked_through=have,
+                                progress=store_walked)  # fmt: skip
+        else:
+            report = verify(collected(), workers=workers, resume=resume,
+                            nonces_held=(lambda nonces: mirror.nonces_held(db, nonces))
+                            if have else None, progress=store_walked)  # fmt: skip
+        if report.failure is not None:
+            raise Refused(f"an entry the server served does not verify: {report.failure.reason}",
+                          misbehaviour=True)  # fmt: skip
+        if report.head_seq != checkpoint.size:
+            raise Refused(
+                f"the server signed a tree of {checkpoint.size} entries but served only"
+                f" {report.head_seq}: entries are missing",
+                misbehaviour=True,
+            )
+        try:
+            rows = taking.finish(got, size=checkpoint.size, root=checkpoint.root, note=note,
+                                 signed_at=signed_at, nonces_from_held=walk_held)  # fmt: skip
+        except mirror.RootDiffers as exc:
+            raise Refused(str(exc), misbehaviour=True) from exc
     assert report.state is not None  # it verified
     return Taken(len(got), rows, checkpoint.size, report.state, report.signatures)

@@ -335,25 +335,41 @@ def _rebuild_replayed(connection: Connection, held_seq: int, new: Sequence[Entry
     return replay.write_rows(connection, rebuilt.rows)
 
 
-def take_in(
-    db: Database,
-    entries: Sequence[Entry],
-    *,
-    size: int,
-    root: bytes,
-    note: str,
-    signed_at: datetime,
-    nonces_from_held: bool = False,
-) -> int:
-    """Append verified ``entries`` after the mirror's head, check that the tree they make has
-    the checkpoint's ``root`` at ``size`` (RootDiffers, and nothing stored, otherwise), keep the
-    checkpoint, the entries' intent nonces (with ``nonces_from_held``, those of every entry
-    held too: a mirror synced before it kept them) and apply the entries to the replayed
-    tables; the number of replayed rows written."""
-    with db.writer() as session, session.begin():
-        held_seq, _ = _head(session)
+class Taking:
+    """One sync's transaction on the mirror's database: the entries stored as they are walked
+    (so the database works while the signatures are checked, not after), the rest at the end.
+    Nothing is kept unless ``finish`` returns: an exception rolls it all back."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.held_seq = _head(session)[0]
+        self.stored = 0
+
+    def store(self, entries: Sequence[Entry]) -> None:
+        """Insert the next entries after those stored (walked, their signatures maybe not yet
+        checked: ``finish`` is only called once they are)."""
         if entries:
-            _insert_entries(session, entries)
+            _insert_entries(self.session, entries)
+            self.stored += len(entries)
+
+    def finish(
+        self,
+        entries: Sequence[Entry],
+        *,
+        size: int,
+        root: bytes,
+        note: str,
+        signed_at: datetime,
+        nonces_from_held: bool = False,
+    ) -> int:
+        """Store the rest of the verified ``entries`` (all this sync's, in order), check that the
+        tree they make has the checkpoint's ``root`` at ``size`` (RootDiffers otherwise), keep
+        the checkpoint, the entries' intent nonces (with ``nonces_from_held``, those of every
+        entry held too: a mirror synced before it kept them) and apply the entries to the
+        replayed tables; the number of replayed rows written."""
+        session, held_seq = self.session, self.held_seq
+        self.store(entries[self.stored :])
+        if entries:
             last = entries[-1]
             if held_seq == 0:
                 session.execute(insert(_HEAD), [{"id": 1, "seq": last.seq, "hash": last.hash}])
@@ -384,6 +400,29 @@ def take_in(
         if held_seq and _incremental():
             return _apply_replayed(connection, entries)
         return _rebuild_replayed(connection, held_seq, entries)
+
+
+@contextmanager
+def taking(db: Database) -> Iterator[Taking]:
+    """A sync's transaction (``Taking``), committed when the block ends without an exception."""
+    with db.writer() as session, session.begin():
+        yield Taking(session)
+
+
+def take_in(
+    db: Database,
+    entries: Sequence[Entry],
+    *,
+    size: int,
+    root: bytes,
+    note: str,
+    signed_at: datetime,
+    nonces_from_held: bool = False,
+) -> int:
+    """``Taking.finish`` of verified ``entries`` in a transaction of its own."""
+    with taking(db) as took:
+        return took.finish(entries, size=size, root=root, note=note, signed_at=signed_at,
+                           nonces_from_held=nonces_from_held)  # fmt: skip
 
 
 _ENTRY_COLUMNS = ("seq", "at", "actor", "key_id", "action", "subject", "payload", "prev", "hash",
