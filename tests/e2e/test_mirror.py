@@ -29,9 +29,21 @@ from tests.conftest import _pg_connect
 from tests.e2e.browsing import serve
 from tests.e2e.test_witness_cli import append, served_note, sign
 from tests.helpers import World, token_for
+from tests.integration.test_holder_keys import (
+    HOLDER_NAME,
+    forge,
+    forged_proposal,
+    keeper,  # noqa: F401 (a fixture)
+    propose_as_keeper,
+    propose_cmd,
+    signed_offer,
+)
 from truce.bootstrap import Truce, bootstrap
 from truce.cli import app
 from truce.domain.parties import Status
+from truce.domain.proposals import Decision
+from truce.ledger.entry import Authored
+from truce.ledger.keys import Signer
 from truce.ledger.note import Checkpoint, Note, VerifierKey, note_signature_holds
 from truce.services import checkpoints, standing
 from truce.store import replay
@@ -437,3 +449,107 @@ def test_mirror_serve_opens_the_copy_read_only_without_a_secret(
                                  "--port", str(port)], env={"TRUCE_SECRET_KEY": ""})  # fmt: skip
     assert served.exit_code == 0, served.output
     assert answers == {"read": 200, "write": 405}
+
+
+def signatures_between(world: World, after: int, through: int) -> int:
+    """The signatures entries ``after`` < seq <= ``through`` carry: the server's, and the
+    author's beside it on each entry with an intent."""
+    with world.truce.uow(write=False) as uow:
+        page = uow.ledger.page(after, through - after)
+    return sum(2 if entry.intent is not None else 1 for entry in page if entry.seq <= through)
+
+
+def test_a_later_sync_walks_only_the_new_entries_and_reproduces_the_tables(
+    world: World, mirror: dict[str, Any]
+) -> None:
+    init(mirror)
+    assert sync(mirror).exit_code == 0
+    first = held(mirror)
+    # Rows put and rows changed in place: a proposal, then the other guarantor's approval
+    # (the proposal closed, a status change recorded), then entries no table replays.
+    cmd = standing.ProposeStatus(world.agreement_id, world.parties["ahrar"], Status.COMMITTED,
+                                 "seen acceptance")  # fmt: skip
+    with world.truce.uow() as uow:
+        proposal = standing.propose_status(cmd, uow, actor=world.actors["us"])
+    with world.truce.uow() as uow:
+        standing.decide_proposal(standing.DecideProposal(proposal.id, Decision.APPROVE, "agreed"),
+                                 uow, actor=world.actors["ru"])  # fmt: skip
+    append(world, 40, "more")
+    grown = sign(world)
+    second = sync(mirror)
+    assert second.exit_code == 0, second.output
+    # Only the new entries' signatures were checked: none of the first sync's again.
+    expected = signatures_between(world, first, grown)
+    assert expected >= grown - first > 40
+    assert f"({expected} signatures checked)" in second.output, second.output
+    live, copied = replayed(world.truce.db.url), replayed(str(mirror["db"]))
+    decided = live["status_proposals"][(proposal.id,)]
+    assert decided["state"] == "approved" and live["status_changes"]
+    assert replay.compare(live, copied) == []
+    kept = json.loads(mirror["state"].read_text())["verified"]
+    assert (kept["seq"], kept["hash"]) == (grown, hash_of(world, grown))
+    verified = runner.invoke(app, ["ledger", "verify", "--db", str(mirror["db"])])
+    assert verified.exit_code == 0, verified.output
+
+
+def hash_of(world: World, seq: int) -> str:
+    with world.truce.uow(write=False) as uow:
+        (entry,) = uow.ledger.page(seq - 1, 1)
+    return entry.hash
+
+
+def test_a_mirror_without_the_verifiers_state_walks_its_chain_once_then_keeps_it(
+    world: World, mirror: dict[str, Any]
+) -> None:
+    init(mirror)
+    assert sync(mirror).exit_code == 0
+    first = held(mirror)
+    state = json.loads(mirror["state"].read_text())
+    del state["verified"]  # as a mirror synced before the state was kept
+    mirror["state"].write_text(json.dumps(state))
+    append(world, 3, "more")
+    grown = sign(world)
+    again = sync(mirror)
+    assert again.exit_code == 0, again.output
+    # The chain held walked again, but only the new entries' signatures checked.
+    assert f"({signatures_between(world, first, grown)} signatures checked)" in again.output
+    assert json.loads(mirror["state"].read_text())["verified"]["seq"] == grown
+    assert replay.compare(replayed(world.truce.db.url), replayed(str(mirror["db"]))) == []
+
+
+@pytest.fixture
+def key_holder(request: pytest.FixtureRequest) -> Signer:
+    """The Russian guarantor who holds their own key (test_holder_keys's ``keeper``)."""
+    held_key: Signer = request.getfixturevalue("keeper")
+    return held_key
+
+
+def test_an_intent_replayed_after_a_sync_is_refused_from_the_nonces_kept(
+    world: World, mirror: dict[str, Any], key_holder: Signer
+) -> None:
+    init(mirror)
+    assert sync(mirror).exit_code == 0
+    propose_as_keeper(world, signed_offer(key_holder))  # an author's signed intent
+    with world.truce.uow() as uow:  # another user's entry after it ends its run
+        standing.propose_status(propose_cmd(world, "fsa"), uow, actor=world.actors["ru"])
+    sign(world)
+    second = sync(mirror)
+    assert second.exit_code == 0, second.output
+    assert replay.compare(replayed(world.truce.db.url), replayed(str(mirror["db"]))) == []
+    with world.truce.uow(write=False) as uow:
+        genuine = next(e for e in uow.ledger.page(0, 100_000) if e.intent is not None)
+    # The operator sequences the genuine intent again, on an entry of its own making: the
+    # mirror holds the first use only as a nonce kept, not in a chain it walks again.
+    forged = forge(
+        world,
+        lambda uow: (
+            uow.sequencer(),
+            [forged_proposal()],
+            Authored(HOLDER_NAME, genuine.intent, genuine.intent_sig),
+        ),
+    )
+    sign(world)
+    third = sync(mirror)
+    assert third.exit_code == 3, third.output
+    assert f"entry {forged}: its intent" in third.output
+    assert f"already used at entry {genuine.seq}: a replay" in third.output

@@ -359,6 +359,33 @@ def test_forgery_by_reusing_a_genuine_intent_fails(world, keeper) -> None:
     assert f"already used at entry {genuine.seq}" in output
 
 
+def test_a_resumed_verify_finds_at_every_cut_what_the_whole_walk_finds(world, keeper) -> None:
+    propose_as_keeper(world, signed_offer(keeper))
+    genuine = next(e for e in entries(world) if e.intent is not None)
+    with world.truce.uow() as uow:
+        standing.propose_status(propose_cmd(world, "fsa"), uow, actor=world.actors["ru"])
+    good = entries(world)
+    reused = Authored(HOLDER_NAME, genuine.intent, genuine.intent_sig)
+    forge(world, lambda uow: (uow.sequencer(), [forged_proposal()], reused))
+    tampered = entries(world)
+    whole_good, whole_bad = verify_entries(good), verify_entries(tampered)
+    assert whole_good.ok and whole_bad.failure is not None
+    for cut in range(1, len(good)):
+        before = verify_entries(tampered[:cut])
+        assert before.state is not None
+        # What a mirror keeps: the nonces the entries before the cut carried.
+        used = {str(e.intent["nonce"]): e.seq for e in tampered[:cut] if e.intent is not None}
+
+        def held(nonces, used=used):
+            return {n: used[n] for n in nonces if n in used}
+
+        rest = verify_entries(good[cut:], resume=before.state, nonces_held=held)
+        assert rest.ok and rest.state == whole_good.state, cut
+        assert rest.signatures == sum(1 + (e.intent is not None) for e in good[cut:])
+        rest = verify_entries(tampered[cut:], resume=before.state, nonces_held=held)
+        assert rest.failure == whole_bad.failure, cut
+
+
 def test_verify_counts_the_entries_that_rest_on_server_custody(world, keeper) -> None:
     propose_as_keeper(world, signed_offer(keeper))
     with world.truce.db.writer_engine.connect() as conn:

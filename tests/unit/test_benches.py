@@ -60,3 +60,4 @@ def test_the_ledger_bench_runs_with_and_without_the_tree_and_times_proofs() -> N
     assert "SQLite by turns (no tree)" in out and "with the tree:" in out
     assert "inclusion proof at 3,000 leaves: p99" in out
     assert "mirror sync aim: 1,500 entries verified and replayed" in out
+    assert "a later sync of 1,000 new entries with 1,500 held" in out and "per new entry" in out

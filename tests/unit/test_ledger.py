@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from truce.ledger.canonical import MAX_SAFE_INTEGER, NotCanonical, canonical_bytes, canonical_text
+from truce.ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    NotCanonical,
+    canonical_bytes,
+    canonical_text,
+    loads_canonical,
+    trusted_text,
+)
 from truce.ledger.entry import (
     ENTRY_FIELDS,
     FORMAT,
@@ -168,6 +175,47 @@ def test_values_without_a_canonical_form_are_refused(value: object) -> None:
 
 def test_strings_outside_the_bmp_are_allowed_as_values() -> None:
     assert canonical_text({"a": "𝒳"}) == '{"a":"𝒳"}'
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        (b'{"b":1,"a":[true,null,"\xc3\xa9",-9007199254740991]}', True),
+        (b'{"a":"\\u00e9 \\n"}', True),
+        (b'{"lat":36.2}', False),
+        (b"[1,[2,1.0]]", False),
+        (b'{"n":9007199254740992}', False),
+        (b'{"n":-9007199254740992}', False),
+        (b'{"n":NaN}', False),
+        (b'{"n":-Infinity}', False),
+        ('{"𝒳":1}'.encode(), False),  # a key outside the BMP, raw
+        (b'{"\\ud835\\udcb3":1}', False),  # and escaped
+        ('{"a":"𝒳"}'.encode(), False),  # allowed, but only the walk tells a key from a value
+    ],
+)
+def test_loads_canonical_trusts_only_text_whose_every_value_has_a_canonical_form(
+    text: bytes, canonical: bool
+) -> None:
+    value, found = loads_canonical(text)
+    assert repr(value) == repr(json.loads(text))  # decoded as json decodes it (NaN and all)
+    assert found is canonical
+    if found:
+        assert trusted_text(value) == canonical_text(value)
+    elif text != '{"a":"𝒳"}'.encode():  # the walk refuses all the others
+        with pytest.raises(NotCanonical):
+            canonical_text(value)
+
+
+def test_an_entry_decoded_as_canonical_has_the_same_bytes_as_one_walked() -> None:
+    signer = Signer.generate("system")
+    entry = seal(signer, seq=1, at="2016-02-27T00:00:00.000000Z", action="test", subject="s",
+                 payload={"é": [1, {"b": None, "a": "جبهة"}]}, prev=None)  # fmt: skip
+    text = json.dumps(entry.to_json(), ensure_ascii=False).encode()
+    data, canonical = loads_canonical(text)
+    fast = Entry.from_json(data, canonical=canonical)
+    assert canonical and fast.canonical and fast == Entry.from_json(json.loads(text))
+    assert fast.body() == entry.body() and fast.payload_text() == canonical_text(entry.payload)
+    assert digest(fast.body()) == entry.hash
 
 
 # --- entries and keys --------------------------------------------------------------------------

@@ -37,8 +37,10 @@ from truce.cli.witness import (
     keep_evidence,
 )
 from truce.domain.paging import MAX_LIMIT
+from truce.ledger.canonical import loads_canonical
 from truce.ledger.entry import Entry
 from truce.ledger.note import Checkpoint, Note, NoteError, VerifierKey
+from truce.ledger.verify import ChainState
 from truce.ledger.witness import Refused, cosign_checkpoint
 from truce.outbound import webhooks
 from truce.services import mirror
@@ -66,7 +68,8 @@ DEFAULT_STATE = Path("var/mirror.json")
 class MirrorState:
     """The server mirrored, as whom, with which key and into which database; its pinned log
     key, the last checkpoint cosigned (with this mirror's cosignature), whether that
-    cosignature reached the server, and whether the server was caught showing two histories."""
+    cosignature reached the server, whether the server was caught showing two histories, and
+    the verifier's state at the mirror's head (so the next sync walks only the new entries)."""
 
     url: str
     user: str
@@ -77,6 +80,7 @@ class MirrorState:
     posted: bool = False
     distrusted: str | None = None
     alarm_url: str | None = None
+    verified: dict[str, Any] | None = None
 
     @classmethod
     def read(cls, path: Path) -> MirrorState:
@@ -89,6 +93,14 @@ class MirrorState:
             raise WitnessError(f"no mirror state at {path}: run `truce mirror init` first") from exc
         except (OSError, ValueError, TypeError) as exc:
             raise WitnessError(f"cannot read the mirror state {path}: {exc}") from exc
+
+    def resume(self) -> ChainState | None:
+        """The verifier's state kept by the last sync; None when there is none (or it is not
+        readable: the next sync then walks the chain held again, and keeps a new one)."""
+        try:
+            return None if self.verified is None else ChainState.from_json(self.verified)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def previous(self) -> Checkpoint | None:
         return None if self.note is None else Checkpoint.parse(Note.parse(self.note).body)
@@ -107,9 +119,11 @@ class MirrorServer(Server):
 
     def entries(self, after: int, limit: int) -> list[Entry]:
         query = urllib.parse.urlencode({"after": after, "limit": limit})
-        found = self._call(f"/ledger?{query}")
+        # Decoded so that an entry whose values all have a canonical form (every entry a
+        # server writes) is hashed without walking its values again (loads_canonical).
+        found, canonical = self._call(f"/ledger?{query}", parse=loads_canonical)
         try:
-            return [Entry.from_json(item) for item in found["items"]]
+            return [Entry.from_json(item, canonical=canonical) for item in found["items"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise WitnessError(f"the server's ledger page is not a list of entries: {exc}") from exc
 
@@ -220,7 +234,8 @@ def _sync(
                                  timestamp=int(time.time()))  # fmt: skip
         pages = fetch_entries(server, have, shown.size, served)
         signed_at = _signed_at(found)
-        taken = mirror.take_in(db, pages, made.checkpoint, made.note.text(), signed_at)
+        taken = mirror.take_in(db, pages, made.checkpoint, made.note.text(), signed_at,
+                               resume=state.resume())  # fmt: skip
     except Refused as refused:
         if refused.misbehaviour:
             before = state.note or "(none: this mirror had cosigned nothing yet)\n"
@@ -232,11 +247,13 @@ def _sync(
         raise
     # Kept with this mirror's cosignature: the server signed it, and we vouch for it.
     state.note, state.posted = made.note.with_signature(made.signature).text(), False
+    state.verified = taken.state.to_json()
     state.write(state_file)
     _post(server, state_file, state, made.checkpoint.size)
     root = base64.b64encode(made.checkpoint.root).decode()
     return (f"mirrored and cosigned checkpoint {taken.size} (root {root}): {taken.entries}"
-            f" entries verified and stored, {taken.rows} replayed rows rebuilt")  # fmt: skip
+            f" entries verified and stored ({taken.signatures} signatures checked),"
+            f" {taken.rows} replayed rows written")  # fmt: skip
 
 
 def _signed_at(found: dict[str, Any]) -> datetime:

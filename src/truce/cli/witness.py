@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,7 +133,12 @@ class Server:
         self.api = url.rstrip("/") + "/api/v1"
         self.token = token
 
-    def _call(self, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        path: str,
+        body: dict[str, Any] | None = None,
+        parse: Callable[[bytes], Any] = json.loads,
+    ) -> Any:
         headers = {"Accept": "application/json"}
         data = None
         if self.token:  # a mirror reads the ledger's pages, which need a signed-in user
@@ -143,7 +149,7 @@ class Server:
         request = urllib.request.Request(self.api + path, data=data, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                return json.loads(response.read())
+                return parse(response.read())
         except urllib.error.HTTPError as exc:
             try:
                 detail = json.loads(exc.read()).get("detail", exc.reason)

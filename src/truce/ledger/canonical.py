@@ -8,6 +8,7 @@ Multilingual Plane; keys outside it are refused so the two never disagree.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MAX_SAFE_INTEGER = 2**53 - 1
@@ -91,3 +92,47 @@ def canonical_text(value: Any) -> str:
 def canonical_bytes(value: Any) -> bytes:
     """The canonical JSON bytes of ``value``."""
     return canonical_text(value).encode("utf-8")
+
+
+# A character outside the BMP in JSON text: raw (UTF-8's four-byte lead bytes) or escaped as a
+# surrogate. Text with a backslash before ``\\ud800`` matches too, and is only checked slowly.
+_FOUR_BYTES = re.compile(rb"[\xf0-\xf4]")
+_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
+
+
+def _beyond_bmp(text: bytes) -> bool:
+    # The C scans (isascii, in) first: most pages have neither, and a regex scan costs more.
+    if not text.isascii() and _FOUR_BYTES.search(text) is not None:
+        return True
+    return (b"\\ud" in text or b"\\uD" in text) and _SURROGATE.search(text) is not None
+
+
+def loads_canonical(text: bytes) -> tuple[Any, bool]:
+    """JSON text decoded, and whether every value in it has a canonical form: no float (or
+    NaN, Infinity), no integer beyond ±2**53, no character outside the BMP anywhere. When it
+    does, ``trusted_text`` of any part of it is its canonical text without walking it again
+    (decoded JSON has only text keys and JSON values); when not, ``canonical_text`` says why.
+
+    The decoder calls back for numbers only, so the check costs a fraction of the walk."""
+    refused = False
+
+    def float_found(number: str) -> float:
+        nonlocal refused
+        refused = True
+        return float(number)
+
+    def integer(digits: str) -> int:
+        nonlocal refused
+        value = int(digits)
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            refused = True
+        return value
+
+    value = json.loads(text, parse_float=float_found, parse_int=integer,
+                       parse_constant=float_found)  # fmt: skip
+    return value, not refused and not _beyond_bmp(text)
+
+
+def trusted_text(value: Any) -> str:
+    """The canonical JSON text of a value known to have one (``loads_canonical`` said so)."""
+    return _ENCODER.encode(value)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from truce.ledger.canonical import canonical_bytes
+from truce.ledger.canonical import canonical_bytes, canonical_text, trusted_text
 from truce.ledger.keys import Signer, b64, public_key_id
 
 FORMAT = "truce-ledger/1"
@@ -40,13 +40,27 @@ class Entry:
     # ``key_id`` and ``sig`` are then the server's sequencing key and signature.
     intent: dict[str, Any] | None = None
     intent_sig: str | None = None
+    # Decoded from JSON text in which every value has a canonical form (``loads_canonical``):
+    # its canonical bytes need no walk of its values. Not part of what the entry is; a copy
+    # with other values (dataclasses.replace) must set it False.
+    canonical: bool = field(default=False, compare=False, repr=False)
 
     def body(self) -> bytes:
         """The canonical bytes that the hash and signature cover."""
         return body_bytes(
             self.seq, self.at, self.actor, self.key_id, self.action, self.subject,
-            self.payload, self.prev, self.intent, self.intent_sig,
+            self.payload, self.prev, self.intent, self.intent_sig, checked=self.canonical,
         )  # fmt: skip
+
+    def payload_text(self) -> str:
+        """The payload's canonical text, as stored."""
+        return trusted_text(self.payload) if self.canonical else canonical_text(self.payload)
+
+    def intent_text(self) -> str | None:
+        """The intent's canonical text, as stored (None without one)."""
+        if self.intent is None:
+            return None
+        return trusted_text(self.intent) if self.canonical else canonical_text(self.intent)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object, as exported."""
@@ -56,8 +70,10 @@ class Entry:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Entry:
-        """An entry from its exported JSON object; KeyError or TypeError when malformed."""
+    def from_json(cls, data: dict[str, Any], *, canonical: bool = False) -> Entry:
+        """An entry from its exported JSON object; KeyError or TypeError when malformed.
+        ``canonical``: the object was decoded by ``loads_canonical``, which found every value
+        in it to have a canonical form."""
         values = {name: data[name] for name in (*ENTRY_FIELDS, "hash", "sig")}
         if not isinstance(values["seq"], int) or isinstance(values["seq"], bool):
             raise TypeError("seq must be an integer")
@@ -73,7 +89,7 @@ class Entry:
             if not isinstance(data["intent"], dict) or not isinstance(data.get("intent_sig"), str):
                 raise TypeError("intent must be an object with an intent_sig text")
             values["intent"], values["intent_sig"] = data["intent"], data["intent_sig"]
-        return cls(**values)
+        return cls(**values, canonical=canonical)
 
 
 def body_bytes(
@@ -87,9 +103,12 @@ def body_bytes(
     prev: str | None,
     intent: dict[str, Any] | None = None,
     intent_sig: str | None = None,
+    *,
+    checked: bool = False,
 ) -> bytes:
     """Canonical bytes of an entry's fields; the intent and its signature only when present,
-    so that entries without one keep the bytes they always had."""
+    so that entries without one keep the bytes they always had. ``checked``: the values are
+    known to have a canonical form (decoded by ``loads_canonical``), so are not walked."""
     fields: dict[str, Any] = {
         "seq": seq,
         "at": at,
@@ -102,7 +121,7 @@ def body_bytes(
     }
     if intent is not None:
         fields["intent"], fields["intent_sig"] = intent, intent_sig
-    return canonical_bytes(fields)
+    return trusted_text(fields).encode("utf-8") if checked else canonical_bytes(fields)
 
 
 def digest(body: bytes) -> str:

@@ -12,6 +12,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import get_context
+from typing import Any
 
 from truce.ledger.canonical import NotCanonical
 from truce.ledger.entry import (
@@ -24,7 +25,7 @@ from truce.ledger.entry import (
     digest,
 )
 from truce.ledger.intents import intent_bytes
-from truce.ledger.keys import signature_holds, unb64
+from truce.ledger.keys import b64, signature_holds, unb64
 
 SEQUENCER = "system"  # the holder of the installation's key, which sequences authors' intents
 
@@ -80,6 +81,11 @@ class Report:
     # Entries whose only signature is a key the server holds (no intent signed by the author).
     server_custody: int = 0
     authored: int = 0  # entries carrying an intent their author signed with their own key
+    # Where the walk ended, to verify the entries after it later (None when it failed), and
+    # the intent nonces the entries walked carried (nonce -> the last seq carrying it).
+    state: ChainState | None = None
+    nonces: dict[str, int] = field(default_factory=dict)
+    signatures: int = 0  # signatures checked (server's and authors'), the ones not skipped
 
     @property
     def ok(self) -> bool:
@@ -109,6 +115,62 @@ class _Chain:
     last_nonce: str | None = None  # the nonce of the newest entry that carries an intent
     server_custody: int = 0
     authored: int = 0
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """Where a verified walk ended: the head, the genesis hash, every key registered (with
+    its holder, custody and revocation) and the newest intent's nonce. With it, the entries
+    after the head verify as if the whole chain had been walked again (``verify(resume=)``),
+    given the nonces used before them (``nonces_held``): a mirror's later sync costs what
+    its new entries cost, not what it holds."""
+
+    seq: int
+    hash: str | None
+    genesis_hash: str | None
+    keys: dict[str, tuple[bytes, str, str, int | None]]  # id -> key, holder, custody, revoked
+    last_nonce: str | None = None
+    last_nonce_seq: int | None = None  # the last entry that carried ``last_nonce``
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as a JSON object."""
+        return {
+            "seq": self.seq, "hash": self.hash, "genesis_hash": self.genesis_hash,
+            "keys": {key_id: [b64(public), holder, custody, revoked]
+                     for key_id, (public, holder, custody, revoked) in self.keys.items()},
+            "last_nonce": self.last_nonce, "last_nonce_seq": self.last_nonce_seq,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChainState:
+        """The state from ``to_json``'s object; KeyError, TypeError or ValueError when not."""
+        keys = {str(key_id): (unb64(public), str(holder), str(custody),
+                              None if revoked is None else int(revoked))
+                for key_id, (public, holder, custody, revoked) in data["keys"].items()}  # fmt: skip
+        last_seq = data["last_nonce_seq"]
+        return cls(int(data["seq"]), data["hash"], data["genesis_hash"], keys,
+                   data["last_nonce"], None if last_seq is None else int(last_seq))  # fmt: skip
+
+    def chain(self) -> _Chain:
+        keys = {key_id: _Key(public, holder, custody, revoked)
+                for key_id, (public, holder, custody, revoked) in self.keys.items()}  # fmt: skip
+        holders = {key.holder for key in keys.values() if key.custody == HOLDER}
+        nonces = {} if self.last_nonce is None else {self.last_nonce: self.last_nonce_seq or 0}
+        return _Chain(keys=keys, last_seq=self.seq, last_hash=self.hash,
+                      genesis_hash=self.genesis_hash, holders=holders, nonces=nonces,
+                      last_nonce=self.last_nonce)  # fmt: skip
+
+    @classmethod
+    def of(cls, chain: _Chain) -> ChainState:
+        keys = {key_id: (key.public_key, key.holder, key.custody, key.revoked_at_seq)
+                for key_id, key in chain.keys.items()}  # fmt: skip
+        last = chain.nonces.get(chain.last_nonce) if chain.last_nonce is not None else None
+        return cls(chain.last_seq, chain.last_hash, chain.genesis_hash, keys, chain.last_nonce,
+                   last)  # fmt: skip
+
+
+# Which of these nonces entries before the resumed head carried, with the last seq of each.
+NoncesHeld = Callable[[Sequence[str]], dict[str, int]]
 
 
 def _check_link(entry: Entry, chain: _Chain) -> str | None:
@@ -314,19 +376,28 @@ def verify(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     signatures_checked_through: int = 0,
+    resume: ChainState | None = None,
+    nonces_held: NoncesHeld | None = None,
 ) -> Report:
     """Check every entry in order and name the first that fails; the entries must end where
     ``recorded_head`` says they do.
 
     ``signatures_checked_through``: the entries up to that seq had their signatures checked by
     an earlier run of this caller (a mirror, on entries it stored after verifying them); they
-    are walked for the chain, hashes and keys again, but their signatures are not re-checked."""
-    chain = _Chain()
+    are walked for the chain, hashes and keys again, but their signatures are not re-checked.
+
+    ``resume``: the entries up to ``resume.seq`` were verified by an earlier run, which ended
+    in that state; ``entries`` are the ones after it, and ``nonces_held`` tells which of their
+    intents' nonces the entries before carried (without it, none did)."""
+    chain = _Chain() if resume is None else resume.chain()
     signatures = _Signatures(workers or os.cpu_count() or 1)
     remember = {head.seq for head in known_heads}
     failure: Failure | None = None
+    checked = 0
     try:
         for batch in _batches(entries, _BATCH):
+            if nonces_held is not None:
+                _look_up_nonces(batch, chain, nonces_held)
             jobs: list[SignatureJob] = []
             walked = 0
             for entry in batch:
@@ -339,6 +410,7 @@ def verify(
                     jobs.extend(job)
                 walked += 1
             signatures.submit(jobs)
+            checked += len(jobs)
             if progress:
                 progress(walked)
             if failure:
@@ -370,7 +442,20 @@ def verify(
         failure=failure,
         server_custody=chain.server_custody,
         authored=chain.authored,
+        state=ChainState.of(chain) if failure is None else None,
+        nonces=chain.nonces,
+        signatures=checked,
     )
+
+
+def _look_up_nonces(batch: Sequence[Entry], chain: _Chain, nonces_held: NoncesHeld) -> None:
+    """Add to the walk's nonces those of ``batch``'s intents that entries held before carried
+    (the walk resumed after them, so it has not seen them)."""
+    wanted = {str(entry.intent.get("nonce")) for entry in batch if entry.intent is not None}
+    unseen = sorted(wanted - chain.nonces.keys())
+    if unseen:
+        for nonce, seq in nonces_held(unseen).items():
+            chain.nonces.setdefault(nonce, seq)
 
 
 def _check_heads(chain: _Chain, known_heads: Sequence[KnownHead]) -> Failure | None:

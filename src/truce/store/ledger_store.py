@@ -12,7 +12,6 @@ from sqlalchemy import Connection, Table, bindparam, func, insert, select, updat
 from sqlalchemy.orm import Session
 
 from truce.domain.paging import KeyPart, Page
-from truce.ledger.canonical import canonical_text
 from truce.ledger.entry import Authored, Entry, rfc3339, seal
 from truce.ledger.keys import Signer
 from truce.store import paging
@@ -70,11 +69,11 @@ def entry_row(entry: Entry) -> dict[str, Any]:
         "key_id": entry.key_id,
         "action": entry.action,
         "subject": entry.subject,
-        "payload": canonical_text(entry.payload),
+        "payload": entry.payload_text(),
         "prev": entry.prev,
         "hash": entry.hash,
         "sig": entry.sig,
-        "intent": canonical_text(entry.intent) if entry.intent is not None else None,
+        "intent": entry.intent_text(),
         "intent_sig": entry.intent_sig,
     }
 

@@ -29,7 +29,7 @@ def read_nodes(execute: Session | Connection, subtrees: Iterable[Subtree]) -> di
     wanted = sorted(set(subtrees))
     if not wanted:
         return {}
-    cursor, paramstyle = _driver_cursor(execute)
+    cursor, paramstyle = driver_cursor(execute)
     found: dict[Subtree, bytes] = {}
     with closing(cursor):
         for start in range(0, len(wanted), _KEYS_PER_QUERY):
@@ -42,7 +42,7 @@ def read_nodes(execute: Session | Connection, subtrees: Iterable[Subtree]) -> di
     return found
 
 
-def _driver_cursor(execute: Session | Connection) -> tuple[Any, str]:
+def driver_cursor(execute: Session | Connection) -> tuple[Any, str]:
     """A cursor of the driver's own connection, in the transaction ``execute`` is in, and its
     parameter style.
 
@@ -87,7 +87,7 @@ class MerkleStore:
             frontier = Frontier.at(size, self.lookup, growing_by=len(entry_hashes))
             leaves = (bytes.fromhex(h) for h in entry_hashes)
             rows = [node for leaf in leaves for node in frontier.append(leaf)]
-            cursor, paramstyle = _driver_cursor(self.session)
+            cursor, paramstyle = driver_cursor(self.session)
             with closing(cursor):
                 if paramstyle == "qmark":  # SQLite: executemany is one loop in C
                     cursor.executemany(_insert_sql(paramstyle), rows)
