@@ -234,6 +234,7 @@ def test_a_case_file_holds_its_reports_entries_and_proofs(month: Month) -> None:
     # The check's values in the reader's words, not as stored.
     arabic = render_html(sealed, "ar")
     assert "<strong>محمي</strong>" in arabic and "<strong>protected</strong>" not in arabic
+    assert "(ملتزم)" in arabic and "(committed)" not in arabic  # the parties' standing
     assert "<strong>protected</strong>" in render_html(sealed, "en")
     assert [t["number"] for t in sealed.content["terms"]] == [2]
     actions = {e["action"] for e in sealed.content["ledger"]}
