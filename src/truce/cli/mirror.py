@@ -403,15 +403,20 @@ def _sync_command(state_file: Path, token: str | None) -> int:
     return 0
 
 
+def _state(state_file: Path) -> MirrorState:
+    """The mirror's state file, read; a clear error and exit 2 when it cannot be."""
+    try:
+        return MirrorState.read(state_file)
+    except WitnessError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
 @app.command("evidence")
 def mirror_evidence(state_file: StateFile = DEFAULT_STATE) -> None:
     """Show the evidence kept when the server showed two histories (exit 3 if any)."""
     folders = sorted(state_file.parent.glob("evidence-*"))
-    try:
-        state = MirrorState.read(state_file)
-    except WitnessError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    state = _state(state_file)
     if not folders:
         console.print(f"no evidence: {state.url} has shown this mirror one history")
         return
@@ -439,11 +444,7 @@ def mirror_reset(
 ) -> None:
     """Trust the server again after an operator has looked at the evidence (kept). The mirror
     still holds the history it cosigned: a server that goes on showing another is caught again."""
-    try:
-        state = MirrorState.read(state_file)
-    except WitnessError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    state = _state(state_file)
     if not yes:
         errors.print("[red]error:[/red] resetting trusts the server again: give --yes")
         raise typer.Exit(2)
@@ -461,11 +462,7 @@ def mirror_serve(
 ) -> None:
     """Serve the mirror's copy read-only: the public pages and the API's reads, every write
     refused (405)."""
-    try:
-        state = MirrorState.read(state_file)
-    except WitnessError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+    state = _state(state_file)
     with opened(state.db, current=False, read_only=True) as truce:
         require_current_schema(truce)  # no secret: the mirror holds no private key
         run(truce, listen(host, port))
